@@ -1,0 +1,141 @@
+"""Claims and certificates (the JSON format is in docs/certificate-format.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass, field
+
+import flint
+
+from . import __version__
+from .checker.format import FORMAT_TAG, SCHEMA_VERSION, SCOPES, STATUSES, digest, instance_hash
+from .errors import InputError
+
+VERIFIED, REFUTED, INCONCLUSIVE = STATUSES
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of a certificate, with its own status, scope and evidence.
+
+    ``message`` says in words what was shown, or why not (with a remedy).
+    """
+
+    id: str
+    status: str
+    scope: str
+    statement: str
+    evidence: dict = field(default_factory=dict)
+    message: str = ""
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"claim status {self.status!r}")
+        if self.scope not in SCOPES:
+            raise ValueError(f"claim scope {self.scope!r}")
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "status": self.status, "scope": self.scope, "statement": self.statement,
+                "evidence": self.evidence, "message": self.message}
+
+
+def overall_status(claims) -> str:
+    """refuted if any claim is refuted, verified if all are, else inconclusive."""
+    statuses = [c.status for c in claims]
+    if REFUTED in statuses:
+        return REFUTED
+    if statuses and all(s == VERIFIED for s in statuses):
+        return VERIFIED
+    return INCONCLUSIVE
+
+
+@dataclass
+class Certificate:
+    """A theorem instance with its verdict; ``to_json`` is what ``verifier check`` reads."""
+
+    theorem: str
+    statement: str
+    network: dict
+    data: dict
+    point: dict
+    claims: list
+    prec_bits: int
+    seed: int | None = None
+    out_of_scope: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    timings_s: dict = field(default_factory=dict)
+    summary_info: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return overall_status(self.claims)
+
+    @property
+    def reason(self) -> str:
+        """The first non-verified claim's message, or '' when verified."""
+        for c in self.claims:
+            if c.status == REFUTED:
+                return f"{c.id}: {c.message}"
+        for c in self.claims:
+            if c.status != VERIFIED:
+                return f"{c.id}: {c.message}"
+        return ""
+
+    def to_json(self) -> dict:
+        inst = {"network": self.network, "data": self.data}
+        inst["sha256"] = instance_hash(inst)
+        doc = {
+            "format": FORMAT_TAG, "schema_version": SCHEMA_VERSION, "theorem": self.theorem,
+            "statement": self.statement, "status": self.status, "reason": self.reason,
+            "instance": inst, "point": self.point, "claims": [c.to_json() for c in self.claims],
+            "out_of_scope": self.out_of_scope, "notes": self.notes, "prec_bits": self.prec_bits,
+            "seed": self.seed, "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
+            "summary": self.summary_info, "extra": self.extra,
+            "software": {"verifier": __version__, "python-flint": flint.__version__,
+                         "python": platform.python_version()},
+        }
+        doc["digest"] = digest(doc)
+        return doc
+
+    def write(self, path) -> None:
+        """Write the certificate atomically (a temporary file renamed into place)."""
+        write_json_atomic(path, self.to_json())
+
+    def summary(self) -> str:
+        """A short human summary in the style of ``verifier`` output."""
+        s = self.summary_info
+        counts = {st: sum(c.status == st for c in self.claims) for st in STATUSES}
+        lines = [f"{self.theorem}  {self.status}",
+                 f"  instance    {s.get('network', '?')}, n = {s.get('n')}, d = {s.get('d')}, l = {s.get('l')}"
+                 f"   (sha256 {instance_hash({'network': self.network, 'data': self.data})[:12]})",
+                 f"  claims      {counts[VERIFIED]} verified, {counts[INCONCLUSIVE]} inconclusive, "
+                 f"{counts[REFUTED]} refuted",
+                 f"  arithmetic  Arb balls, {self.prec_bits} bits      seed {self.seed}      "
+                 f"{sum(self.timings_s.values()):.1f} s"]
+        for c in self.claims:
+            lines.append(f"  [{c.status:^12s}] {c.id}: {c.message}")
+        if self.status != VERIFIED:
+            lines.append(f"  reason      {self.reason}")
+        return "\n".join(lines)
+
+
+def write_json_atomic(path, obj) -> None:
+    """Write JSON to ``path`` via a temporary file in the same folder, then rename."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write {path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=1)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

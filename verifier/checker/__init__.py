@@ -1,0 +1,138 @@
+"""The independent checker: re-verifies a certificate from its instance and evidence.
+
+Trusted base: this package (``format``, ``evaluate``, ``rules``), the Python
+standard library and python-flint (Arb). It imports nothing else from
+``verifier``; ``tests/test_architecture.py`` enforces that. See README.md here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import flint
+
+from .evaluate import Network
+from .format import (FORMAT_TAG, REQUIRED_CLAIMS, SCHEMA_VERSION, STATUSES, FormatError, digest, instance_hash,
+                     parse_rational)
+from .rules import RULES, Context
+
+__all__ = ["check_certificate", "CheckReport", "FormatError"]
+
+MAX_PREC_BITS = 1 << 16
+
+
+@dataclass
+class CheckReport:
+    """The checker's verdict. ``ok`` is True only for a verified certificate whose every required claim re-checks."""
+
+    ok: bool
+    status: str                     # the status the checker establishes: verified / refuted / inconclusive
+    header: str                     # what was checked: theorem, n, d, l, instance hash
+    lines: list = field(default_factory=list)   # one line per claim: id, stored status, checked status, message
+    seconds: float = 0.0
+
+    def text(self) -> str:
+        return "\n".join([self.header, *self.lines, f"checker: {self.status} ({self.seconds:.2f} s)"])
+
+
+def _point(obj, labels, prec):
+    if not isinstance(obj, dict) or set(obj) != labels:
+        missing = sorted(labels - set(obj)) if isinstance(obj, dict) else []
+        raise FormatError("the point must map every parameter label of the network" +
+                          (f" (missing {missing[0]!r})" if missing else ""))
+    out = {}
+    with flint.ctx.workprec(prec):
+        for lab, v in obj.items():
+            if isinstance(v, dict):
+                if set(v) != {"mid", "rad"}:
+                    raise FormatError(f"point[{lab!r}] must be an exact rational or {{mid, rad}}")
+                mid, rad = parse_rational(v["mid"]), parse_rational(v["rad"])
+                if rad < 0:
+                    raise FormatError(f"point[{lab!r}] has a negative radius")
+                # A ball containing [mid - rad, mid + rad] (outward rounded).
+                box = flint.arb(mid - rad).union(flint.arb(mid + rad))
+                out[lab] = {"mid_q": mid, "rad": rad, "mid": flint.arb(mid), "box": box}
+            else:
+                q = parse_rational(v)
+                out[lab] = {"mid_q": q, "rad": None, "mid": flint.arb(q), "box": flint.arb(q)}
+    return out
+
+
+def check_certificate(cert) -> CheckReport:
+    """Re-verify a certificate (a parsed JSON object). Never raises on bad content: reports it."""
+    t0 = time.perf_counter()
+    try:
+        report = _check(cert)
+    except FormatError as exc:
+        report = CheckReport(False, "inconclusive", "certificate: malformed", [f"  format error: {exc}"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as exc:
+        report = CheckReport(False, "inconclusive", "certificate: malformed",
+                             [f"  malformed certificate ({type(exc).__name__}: {str(exc)[:80]})"])
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _check(cert) -> CheckReport:
+    if not isinstance(cert, dict) or cert.get("format") != FORMAT_TAG:
+        raise FormatError(f"not a {FORMAT_TAG} document")
+    if cert.get("schema_version") != SCHEMA_VERSION:
+        raise FormatError(f"schema_version {cert.get('schema_version')!r} is not {SCHEMA_VERSION}")
+    theorem = cert.get("theorem")
+    if theorem not in REQUIRED_CLAIMS:
+        raise FormatError(f"unknown theorem {theorem!r}")
+    stated = cert.get("status")
+    if stated not in STATUSES:
+        raise FormatError(f"status {stated!r} is not one of {STATUSES}")
+    inst = cert["instance"]
+    net = Network(inst["network"])
+    data = inst["data"]
+    X = [[parse_rational(c) for c in row] for row in data["x"]]
+    Y = [[parse_rational(c) for c in row] for row in data["y"]]
+    if not X or len(X) != len(Y) or any(len(r) != len(net.inputs) for r in X) \
+            or any(len(r) != len(net.outputs) for r in Y):
+        raise FormatError("data shape does not match the network")
+    prec = cert.get("prec_bits")
+    if not isinstance(prec, int) or isinstance(prec, bool) or not 32 <= prec <= MAX_PREC_BITS:
+        raise FormatError("prec_bits must be an integer between 32 and 65536")
+    ctx = Context(net, X, Y, _point(cert.get("point"), net.labels, prec), prec)
+    h = instance_hash(inst)
+    header = (f"checking {theorem}: n = {ctx.n}, d = {ctx.d}, l = {ctx.l}, instance sha256 {h[:16]}, "
+              f"{prec}-bit balls")
+    lines = []
+    problems = []
+    if inst.get("sha256") != h:
+        problems.append("instance hash does not match the instance")
+    if cert.get("digest") != digest(cert):
+        problems.append("digest does not match the certificate's content (it was altered)")
+    claims = cert.get("claims")
+    if not isinstance(claims, list):
+        raise FormatError("claims must be a list")
+    checked = {}
+    for claim in claims:
+        cid = claim.get("id") if isinstance(claim, dict) else None
+        rule = RULES.get(cid)
+        if rule is None:
+            raise FormatError(f"unknown claim id {cid!r}")
+        if cid in checked:
+            raise FormatError(f"claim {cid!r} appears twice")
+        status, msg = rule(ctx, claim)
+        checked[cid] = status
+        agree = status == claim.get("status")
+        lines.append(f"  {cid:22s} {claim.get('status', '?'):12s} -> {status:12s} {msg}")
+        if not agree:
+            problems.append(f"claim {cid} says {claim.get('status')!r} but re-checks as {status!r}")
+    required = REQUIRED_CLAIMS[theorem]
+    if stated == "verified":
+        missing = [c for c in required if checked.get(c) != "verified"]
+        if missing:
+            problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
+        status = "verified" if not problems else "inconclusive"
+    elif stated == "refuted":
+        status = "refuted" if "refuted" in checked.values() and not problems else "inconclusive"
+        if "refuted" not in checked.values():
+            problems.append("the certificate says refuted but no claim re-checks as refuted")
+    else:
+        status = "inconclusive"
+    lines += [f"  problem: {p}" for p in problems]
+    return CheckReport(ok=(status == "verified" and not problems), status=status, header=header, lines=lines)

@@ -1,0 +1,26 @@
+"""``python -m verifier.checker CERT.json``: exit 0 only if every claim re-checks."""
+
+import json
+import sys
+
+from . import check_certificate
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m verifier.checker CERT.json", file=sys.stderr)
+        return 2
+    try:
+        with open(argv[0], encoding="utf-8") as fh:
+            cert = json.load(fh, parse_constant=lambda c: None)
+    except (OSError, ValueError) as exc:
+        print(f"cannot read certificate {argv[0]}: {exc}", file=sys.stderr)
+        return 2
+    report = check_certificate(cert)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

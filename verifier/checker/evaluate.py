@@ -1,0 +1,192 @@
+"""The checker's own evaluator: a network from its JSON form, in Arb balls.
+
+Deliberately independent of ``verifier.network``, ``verifier.activations`` and
+``verifier.system``: a bug there cannot make a certificate pass here. Kept
+small: activations (value and first derivative), a strict reading of the
+network document, a forward pass by topological generations with ``arb_mat``
+products, and reverse-mode columns of the Jacobian.
+"""
+
+from __future__ import annotations
+
+import flint
+from flint import arb, arb_mat
+
+from .format import FormatError, parse_rational
+
+RECTIFIED = frozenset({"smoolu"})   # sigma = 0 on t <= 0, strictly increasing on t > 0
+SMOOTH = frozenset({"smoolu", "polynomial", "power", "relu-approx", "softplus", "tanh", "sigmoid", "identity"})
+POLYNOMIAL = frozenset({"polynomial", "power", "relu-approx", "identity"})
+
+
+class Activation:
+    """Value and derivative of a named activation, as ball enclosures."""
+
+    def __init__(self, spec):
+        if isinstance(spec, str):
+            spec = {"name": spec}
+        if not isinstance(spec, dict) or spec.get("name") not in SMOOTH:
+            raise FormatError(f"unknown activation {spec!r:.60}")
+        self.name = spec["name"]
+        self.coeffs = None
+        if self.name in ("polynomial", "relu-approx"):
+            cs = spec.get("coefficients")
+            if not isinstance(cs, list) or not cs:
+                raise FormatError(f"activation {self.name} needs a list of coefficients")
+            self.coeffs = [parse_rational(c) for c in cs]
+        elif self.name == "power":
+            r = spec.get("r")
+            if not isinstance(r, int) or isinstance(r, bool) or r < 1:
+                raise FormatError("activation power needs an integer r >= 1")
+            self.coeffs = [flint.fmpq(0)] * r + [flint.fmpq(1)]
+        elif self.name == "identity":
+            self.coeffs = [flint.fmpq(0), flint.fmpq(1)]
+
+    def __call__(self, t: arb):
+        """(sigma(t), sigma'(t)) enclosing the values at every point of the ball t."""
+        if self.coeffs is not None:
+            v, dv = arb(0), arb(0)
+            for c in reversed(self.coeffs):
+                dv = dv * t + v
+                v = v * t + arb(c)
+            return v, dv
+        if self.name == "smoolu":
+            if t.upper() <= 0:
+                return arb(0), arb(0)
+            if t.lower() > 0:
+                e = (-1 / t).exp()
+                return t * e, e * (1 + 1 / t)
+            # The ball straddles 0: s and s' are increasing and >= 0, so both lie
+            # between 0 and their value at the upper end.
+            hi = t.upper()
+            e = (-1 / hi).exp()
+            return arb(0).union(hi * e), arb(0).union(e * (1 + 1 / hi))
+        if self.name == "softplus":
+            s = 1 / (1 + (-t).exp())
+            return t.exp().log1p(), s
+        if self.name == "sigmoid":
+            s = 1 / (1 + (-t).exp())
+            return s, s * (1 - s)
+        if self.name == "tanh":
+            th = t.tanh()
+            return th, 1 - th * th
+        raise FormatError(f"unknown activation {self.name}")  # pragma: no cover
+
+
+class Network:
+    """A network document, read strictly, with its generations precomputed."""
+
+    def __init__(self, doc):
+        if not isinstance(doc, dict) or doc.get("format") != "verifier-network" or doc.get("version") != 1:
+            raise FormatError("instance.network is not a verifier-network version 1 document")
+        nodes, edges = doc.get("nodes"), doc.get("edges")
+        if not isinstance(nodes, list) or not isinstance(edges, list):
+            raise FormatError("network nodes/edges must be lists")
+        default = Activation(doc.get("activation"))
+        self.kind, self.bias, self.act, self.preds = {}, {}, {}, {}
+        for nd in nodes:
+            if not isinstance(nd, dict) or not isinstance(nd.get("id"), str) or nd["id"] in self.kind:
+                raise FormatError("network node without a unique string id")
+            v, kind = nd["id"], nd.get("kind")
+            if kind not in ("input", "hidden", "output"):
+                raise FormatError(f"node {v!r} has kind {kind!r}")
+            self.kind[v] = kind
+            self.bias[v] = nd.get("bias")
+            self.act[v] = (Activation(nd["activation"]) if "activation" in nd else default) if kind == "hidden" else None
+            self.preds[v] = []
+        for e in edges:
+            if not isinstance(e, dict) or e.get("from") not in self.kind or e.get("to") not in self.kind \
+                    or not isinstance(e.get("weight"), str):
+                raise FormatError("network edge must link known nodes with a string weight label")
+            if self.kind[e["to"]] == "input" or self.kind[e["from"]] == "output":
+                raise FormatError("network edge into an input or out of an output")
+            self.preds[e["to"]].append((e["from"], e["weight"]))
+        self.inputs = doc.get("inputs") or [v for v in self.kind if self.kind[v] == "input"]
+        self.outputs = doc.get("outputs") or [v for v in self.kind if self.kind[v] == "output"]
+        if sorted(self.inputs) != sorted(v for v in self.kind if self.kind[v] == "input") or \
+                sorted(self.outputs) != sorted(v for v in self.kind if self.kind[v] == "output"):
+            raise FormatError("network inputs/outputs do not match the node kinds")
+        self.labels = set()
+        for v in self.kind:
+            self.labels.update(lab for _, lab in self.preds[v])
+            if self.bias[v] is not None:
+                self.labels.add(self.bias[v])
+        # Kahn's algorithm by generations; a cycle leaves nodes unplaced.
+        level, remaining = {v: 0 for v in self.inputs}, [v for v in self.kind if self.kind[v] != "input"]
+        self.generations = []
+        while remaining:
+            ready = [v for v in remaining if all(u in level for u, _ in self.preds[v])]
+            if not ready:
+                raise FormatError("network has a cycle")
+            for v in ready:
+                level[v] = len(self.generations) + 1
+            self.generations.append(ready)
+            remaining = [v for v in remaining if v not in level]
+        for v in self.kind:
+            if self.kind[v] != "input" and not self.preds[v]:
+                raise FormatError(f"network node {v!r} has no inputs")
+        self.acts = [a for v, a in self.act.items() if a is not None]
+
+    def forward(self, X, params):
+        """Forward pass on data X (list of rows of arb) with params {label: arb}.
+
+        Returns (O, Z, D1): node outputs, pre-activations and sigma' per node,
+        each a list over the data points.
+        """
+        d = len(X)
+        O = {v: [X[t][j] for t in range(d)] for j, v in enumerate(self.inputs)}
+        Z, D1 = {}, {}
+        for gen in self.generations:
+            srcs = sorted({u for v in gen for u, _ in self.preds[v]})
+            col = {u: c for c, u in enumerate(srcs)}
+            rows = []
+            for v in gen:
+                row = [arb(0)] * (len(srcs) + 1)
+                for u, lab in self.preds[v]:
+                    row[col[u]] = row[col[u]] + params[lab]
+                row[-1] = params[self.bias[v]] if self.bias[v] is not None else arb(0)
+                rows.append(row)
+            prod = (arb_mat(rows) * arb_mat([O[u] for u in srcs] + [[arb(1)] * d])).tolist()
+            for v, z in zip(gen, prod):
+                Z[v] = z
+                if self.act[v] is None:
+                    O[v], D1[v] = z, None
+                else:
+                    pairs = [self.act[v](t) for t in z]
+                    O[v] = [a for a, _ in pairs]
+                    D1[v] = [b for _, b in pairs]
+        return O, Z, D1
+
+    def residuals(self, O, Y):
+        """H as a list, point-major: r = i*l + k."""
+        return [O[o][i] - Y[i][k] for i in range(len(Y)) for k, o in enumerate(self.outputs)]
+
+    def jacobian_columns(self, O, D1, params, wanted):
+        """Columns dH/dp for labels p in ``wanted`` (list), as an arb_mat (l*d x len(wanted))."""
+        d, l = len(next(iter(O.values()))), len(self.outputs)
+        where = {lab: j for j, lab in enumerate(wanted)}
+        J = [[arb(0)] * len(wanted) for _ in range(l * d)]
+        order = [v for gen in self.generations for v in gen]
+        for k, out in enumerate(self.outputs):
+            adj = {out: [arb(1)] * d}
+            for v in reversed(order):
+                a = adj.pop(v, None)
+                if a is None:
+                    continue
+                if D1[v] is not None:
+                    a = [x * y for x, y in zip(a, D1[v])]
+                if self.bias[v] in where:
+                    j = where[self.bias[v]]
+                    for i in range(d):
+                        J[i * l + k][j] += a[i]
+                for u, lab in self.preds[v]:
+                    if lab in where:
+                        j = where[lab]
+                        for i in range(d):
+                            J[i * l + k][j] += a[i] * O[u][i]
+                    if self.kind[u] != "input":
+                        w = params[lab]
+                        prev = adj.get(u)
+                        contrib = [w * x for x in a]
+                        adj[u] = contrib if prev is None else [x + y for x, y in zip(prev, contrib)]
+        return arb_mat(J)

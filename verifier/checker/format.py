@@ -1,0 +1,88 @@
+"""The certificate format shared by writer and reader (docs/certificate-format.md).
+
+Standard library and python-flint only: this module is part of the checker's
+trusted base, and the solver imports it to write certificates, so writer and
+reader agree on one schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import flint
+
+FORMAT_TAG = "verifier-certificate"
+SCHEMA_VERSION = 1
+STATUSES = ("verified", "refuted", "inconclusive")
+SCOPES = ("global", "local", "after-perturbation", "instance")
+
+# Claims each theorem needs before its certificate may say `verified`.
+REQUIRED_CLAIMS = {
+    "cooper-3.3": ("distinct-inputs", "activation-rectified", "construction", "zero"),
+    "cooper-3.4": ("distinct-inputs", "activation-rectified", "construction", "zero"),
+    "cooper-2.1": ("activation-smooth", "overparameterized", "zero", "rank-J", "manifold"),
+    "cooper-2.3": ("activation-smooth", "overparameterized", "zero", "rank-J", "manifold", "hessian-signature"),
+    "cooper-4.1": ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized",
+                   "construction", "zero", "rank-J", "manifold", "hessian-signature"),
+}
+REQUIRED_CLAIMS["cooper-4.2"] = REQUIRED_CLAIMS["cooper-4.1"]
+
+_RATIONAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d{1,6}))?$|^([+-]?\d+)/(\d+)$")
+
+
+class FormatError(ValueError):
+    """The certificate is not a well-formed document of this schema."""
+
+
+def parse_rational(text) -> flint.fmpq:
+    """An exact rational from ``"-3/7"``, ``"0.1"`` (= 1/10), ``"2.5e-3"`` or an int."""
+    if isinstance(text, bool):
+        raise FormatError(f"expected an exact rational, got {text!r}")
+    if isinstance(text, int):
+        return flint.fmpq(text)
+    if not isinstance(text, str) or len(text) > 100000:
+        raise FormatError(f"expected an exact rational string, got {type(text).__name__}")
+    m = _RATIONAL.match(text.strip())
+    if not m:
+        raise FormatError(f"not an exact rational: {text[:40]!r}")
+    if m.group(5) is not None:
+        q = int(m.group(6))
+        if q == 0:
+            raise FormatError(f"zero denominator in {text[:40]!r}")
+        return flint.fmpq(int(m.group(5)), q)
+    sign, whole, frac, exp = m.group(1), m.group(2), m.group(3) or "", int(m.group(4) or 0)
+    num = int(whole + frac) * (-1 if sign == "-" else 1)
+    e = exp - len(frac)
+    return flint.fmpq(num * 10 ** e) if e >= 0 else flint.fmpq(num, 10 ** (-e))
+
+
+def rational_str(q) -> str:
+    """Canonical text of an exact rational: ``"3"``, ``"-3/7"``."""
+    q = flint.fmpq(q)
+    return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
+
+
+def arb_to_fmpq(x: flint.arb) -> flint.fmpq:
+    """The exact value of an exact arb (e.g. ``b.upper()``) as a rational."""
+    man, exp = x.mid().man_exp()
+    man, exp = int(man), int(exp)
+    return flint.fmpq(man * 2 ** exp) if exp >= 0 else flint.fmpq(man, 2 ** (-exp))
+
+
+def canonical_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def sha256(obj) -> str:
+    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
+
+
+def digest(cert: dict) -> str:
+    """Integrity digest: sha256 of the canonical JSON of everything but ``digest``."""
+    return sha256({k: v for k, v in cert.items() if k != "digest"})
+
+
+def instance_hash(instance: dict) -> str:
+    return sha256({"network": instance["network"], "data": instance["data"]})

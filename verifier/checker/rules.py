@@ -1,0 +1,228 @@
+"""One rule per claim id: re-derive the claim from the instance and the evidence.
+
+A rule returns ``(status, message)`` where status is the status the checker
+itself can establish: ``verified`` only when its own computation proves the
+claim, ``refuted`` when it proves the claim's refutation, else
+``inconclusive``. Stored numbers are never trusted: a stored bound must be
+implied by the bound recomputed here.
+"""
+
+from __future__ import annotations
+
+import flint
+from flint import arb, arb_mat
+
+from .evaluate import RECTIFIED, SMOOTH
+from .format import FormatError, arb_to_fmpq, parse_rational
+
+V, R, I = "verified", "refuted", "inconclusive"
+
+
+class Context:
+    """What the rules share: the parsed instance, the point, and cached computations."""
+
+    def __init__(self, net, X, Y, point, prec_bits):
+        self.net, self.Xq, self.Yq, self.point, self.prec = net, X, Y, point, prec_bits
+        self.d, self.l = len(X), len(net.outputs)
+        self.m = self.l * self.d
+        self.n = len(net.labels)
+        self.krawczyk = None   # set by the zero rule when it verifies
+        self.forward = {}      # forward passes at the midpoint and over the box
+
+    def arb_rows(self, rows):
+        return [[arb(c) for c in row] for row in rows]
+
+
+def rule_distinct_inputs(ctx, claim):
+    seen = {}
+    dups = []
+    for i, row in enumerate(ctx.Xq):
+        key = tuple((q.p, q.q) for q in row)
+        if key in seen:
+            dups.append((seen[key], i))
+        else:
+            seen[key] = i
+    ev = claim.get("evidence", {})
+    if not dups:
+        return V, f"the {ctx.d} inputs x_i are pairwise distinct (exact comparison)"
+    stored = [tuple(p) for p in ev.get("duplicate_indices", [])]
+    if claim.get("status") == R and stored and all(
+            0 <= i < ctx.d and 0 <= j < ctx.d and i != j and ctx.Xq[i] == ctx.Xq[j] for i, j in stored):
+        return R, f"x_i repeat: data indices {stored[0][0]} and {stored[0][1]} are equal"
+    return R, f"x_i repeat (data indices {dups[0][0]} and {dups[0][1]})"
+
+
+def rule_overparameterized(ctx, claim):
+    ev = claim.get("evidence", {})
+    if ev.get("n") != ctx.n or ev.get("equations") != ctx.m:
+        return I, f"evidence says n = {ev.get('n')}, l*d = {ev.get('equations')}; recomputed n = {ctx.n}, l*d = {ctx.m}"
+    return (V, f"n = {ctx.n} > l*d = {ctx.m}") if ctx.n > ctx.m else (R, f"n = {ctx.n} <= l*d = {ctx.m}")
+
+
+def _activation_rule(names, what):
+    def rule(ctx, claim):
+        bad = sorted({a.name for a in ctx.net.acts if a.name not in names})
+        if bad:
+            return R, f"activation(s) {', '.join(bad)} not {what}"
+        return V, f"every hidden activation is {what} ({', '.join(sorted({a.name for a in ctx.net.acts}))})"
+    return rule
+
+
+def rule_construction(ctx, claim):
+    """Lemma 3.3 / Cor. 3.4: the last hidden layer's matrix A is lower triangular with positive diagonal.
+
+    Evidence: ``columns`` (hidden node ids, in order) and ``rows`` (data indices,
+    in order). A_ij = sigma(z_j(x_i)); for a rectified sigma, z <= 0 gives 0 and
+    z > 0 gives a positive value, so the signs of the pre-activations decide it.
+    """
+    ev = claim.get("evidence", {})
+    cols, rows = ev.get("columns"), ev.get("rows")
+    if not isinstance(cols, list) or not isinstance(rows, list) or len(cols) != len(rows) \
+            or sorted(rows) != list(range(ctx.d)) or len(set(cols)) != len(cols) \
+            or any(c not in ctx.net.kind or ctx.net.kind[c] != "hidden" for c in cols):
+        return I, "construction evidence must list d distinct hidden nodes and a permutation of the data indices"
+    if any(ctx.net.act[c].name not in RECTIFIED for c in cols):
+        return R, "a node of the construction does not have a rectified activation"
+    _, Z, _ = _forward(ctx)
+    for a, i in enumerate(rows):
+        for b, c in enumerate(cols):
+            z = Z[c][i]
+            if b > a and not z.upper() <= 0:
+                return I, f"cannot show z_{c}(x_{i}) <= 0 (above the diagonal): {z.str(5)}"
+            if b == a and not z.lower() > 0:
+                return I, f"cannot show z_{c}(x_{i}) > 0 (on the diagonal): {z.str(5)}"
+    return V, f"A ({ctx.d} x {ctx.d}) is lower triangular with positive diagonal, hence invertible"
+
+
+def _forward(ctx, box=False):
+    """(O, Z, D1) at the midpoint of the point, or over its box; computed once."""
+    key = "box" if box else "mid"
+    if key not in ctx.forward:
+        params = {lab: v[key] for lab, v in ctx.point.items()}
+        with flint.ctx.workprec(ctx.prec):
+            ctx.forward[key] = ctx.net.forward(ctx.arb_rows(ctx.Xq), params)
+    return ctx.forward[key]
+
+
+def rule_zero(ctx, claim):
+    """Krawczyk on the square subsystem in the ``unknowns``; the other labels are exact.
+
+    With Z the box of the unknowns, z its midpoint, G the residuals as a function
+    of the unknowns and R ~ mid(J_S(Z))^{-1}: if K = z - R G(z) + (I - R J_S(Z))(Z - z)
+    lies in the interior of Z, then G has exactly one zero in Z, it lies in K,
+    and every matrix in J_S(Z) is nonsingular.
+    """
+    ev = claim.get("evidence", {})
+    unknowns = ev.get("unknowns")
+    if not isinstance(unknowns, list) or len(unknowns) != ctx.m or len(set(unknowns)) != ctx.m \
+            or any(u not in ctx.point for u in unknowns):
+        return I, f"zero evidence must name {ctx.m} distinct unknown labels of the point"
+    for lab, v in ctx.point.items():
+        if (lab in unknowns) != (v["rad"] is not None):
+            return I, f"label {lab!r}: unknowns must be balls and all other coordinates exact"
+    with flint.ctx.workprec(ctx.prec):
+        Y = ctx.arb_rows(ctx.Yq)
+        G = ctx.net.residuals(_forward(ctx)[0], Y)
+        Ob, _, D1b = _forward(ctx, box=True)
+        JS = ctx.net.jacobian_columns(Ob, D1b, {lab: v["box"] for lab, v in ctx.point.items()}, unknowns)
+        m = ctx.m
+        eye = arb_mat(m, m)
+        for i in range(m):
+            eye[i, i] = 1
+        try:
+            # Any R works in the Krawczyk test; an approximate inverse makes it contract.
+            Rm = JS.mid().solve(eye, algorithm="approx")
+        except (ZeroDivisionError, ValueError):
+            return I, "the midpoint Jacobian of the unknowns is numerically singular"
+        E = -(Rm * JS)
+        for i in range(m):
+            E[i, i] = E[i, i] + 1
+        zmid = [arb(ctx.point[u]["mid_q"]) for u in unknowns]
+        dz = arb_mat([[ctx.point[u]["box"] - zm] for u, zm in zip(unknowns, zmid)])
+        K = arb_mat([[zm] for zm in zmid]) - Rm * arb_mat([[g] for g in G]) + E * dz
+        for j, u in enumerate(unknowns):
+            k = K[j, 0]
+            lo_q, hi_q = ctx.point[u]["mid_q"] - ctx.point[u]["rad"], ctx.point[u]["mid_q"] + ctx.point[u]["rad"]
+            if not (ctx.point[u]["box"].contains_interior(k) and arb_to_fmpq(k.lower()) > lo_q
+                    and arb_to_fmpq(k.upper()) < hi_q):
+                return I, f"Krawczyk inclusion fails for {u!r} at {ctx.prec} bits (K = {k.str(5)})"
+        e2 = _norm2_upper(E)
+        r2 = _norm2_upper(Rm)
+        sig = (1 - e2) / r2 if e2 < 1 else arb(0)
+    ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig.lower()) if sig > 0 else flint.fmpq(0), "unknowns": unknowns}
+    return V, f"Krawczyk: exactly one zero of H in the {m}-dimensional box (contraction ||I - R J_S|| <= {e2.upper().str(3)})"
+
+
+def _norm2_upper(M):
+    """An upper bound of the spectral norm: sqrt(||M||_1 ||M||_inf)."""
+    rows = [arb(0)] * M.nrows()
+    cols = [arb(0)] * M.ncols()
+    for i, row in enumerate(M.tolist()):
+        for j, x in enumerate(row):
+            a = abs(x).upper()
+            rows[i] += a
+            cols[j] += a
+    return (max(rows, key=lambda x: float(x.upper())) * max(cols, key=lambda x: float(x.upper()))).sqrt().upper() \
+        if rows else arb(0)
+
+
+def rule_rank(ctx, claim):
+    """rank J = l*d on the whole box: J_S is nonsingular there (from the zero rule); sigma_min(J) >= bound."""
+    if ctx.krawczyk is None:
+        return I, "rank-J rests on the zero claim, which did not check"
+    ev = claim.get("evidence", {})
+    if ev.get("rank") != ctx.m:
+        return I, f"evidence rank {ev.get('rank')} differs from l*d = {ctx.m}"
+    got = ctx.krawczyk["sigma_min_lower"]
+    try:
+        stored = parse_rational(ev.get("sigma_min_lower", "0"))
+    except FormatError as exc:
+        return I, f"sigma_min_lower: {exc}"
+    if stored > got:
+        return I, f"stored sigma_min lower bound {float(stored):.3e} exceeds the recomputed {float(got):.3e}"
+    if got <= 0:
+        return I, "no positive lower bound on sigma_min(J)"
+    return V, f"rank J = {ctx.m} at every point of the box; sigma_min(J) >= {float(got):.3e}"
+
+
+def rule_manifold(ctx, claim):
+    ev = claim.get("evidence", {})
+    if ctx.krawczyk is None:
+        return I, "manifold rests on the zero and rank claims"
+    if ev.get("dimension") != ctx.n - ctx.m:
+        return I, f"evidence dimension {ev.get('dimension')} differs from n - l*d = {ctx.n - ctx.m}"
+    if ctx.n <= ctx.m:
+        return R, f"n = {ctx.n} <= l*d = {ctx.m}"
+    return V, f"near the certified point M is a smooth manifold of dimension {ctx.n - ctx.m} (implicit function theorem)"
+
+
+def rule_hessian(ctx, claim):
+    """At w* in M, Hess L = 2 J^T J: l*d eigenvalues >= 2 sigma_min(J)^2 > 0 and n - l*d zeros."""
+    if ctx.krawczyk is None:
+        return I, "the Hessian signature rests on the zero and rank claims"
+    ev = claim.get("evidence", {})
+    if ev.get("positive") != ctx.m or ev.get("zero") != ctx.n - ctx.m:
+        return I, f"evidence counts ({ev.get('positive')}, {ev.get('zero')}) differ from ({ctx.m}, {ctx.n - ctx.m})"
+    bound = 2 * ctx.krawczyk["sigma_min_lower"] ** 2
+    try:
+        stored = parse_rational(ev.get("min_positive_lower", "0"))
+    except FormatError as exc:
+        return I, f"min_positive_lower: {exc}"
+    if stored > bound:
+        return I, f"stored eigenvalue bound {float(stored):.3e} exceeds the recomputed {float(bound):.3e}"
+    if bound <= 0:
+        return I, "no positive eigenvalue bound"
+    return V, f"Hess L(w*) has {ctx.m} eigenvalues >= {float(bound):.3e} and {ctx.n - ctx.m} zero eigenvalues"
+
+
+RULES = {
+    "distinct-inputs": rule_distinct_inputs,
+    "overparameterized": rule_overparameterized,
+    "activation-rectified": _activation_rule(RECTIFIED, "rectified"),
+    "activation-smooth": _activation_rule(SMOOTH, "smooth"),
+    "construction": rule_construction,
+    "zero": rule_zero,
+    "rank-J": rule_rank,
+    "manifold": rule_manifold,
+    "hessian-signature": rule_hessian,
+}

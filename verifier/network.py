@@ -1,0 +1,454 @@
+"""Feedforward networks as labelled DAGs (Cooper, section 3).
+
+A network is a :class:`networkx.DiGraph` whose nodes have a ``kind``
+(``"input"``, ``"hidden"`` or ``"output"``), whose edges carry a parameter
+label ``weight`` and whose non-input nodes may carry a parameter label
+``bias``. Labels may repeat: every occurrence of a label is the same
+parameter (weight sharing). Hidden nodes apply an activation, output nodes are
+linear::
+
+    o_v = sigma_v( sum_{u -> v} w[label(u, v)] * o_u + b[bias(v)] )    (hidden)
+    o_v =          sum_{u -> v} w[label(u, v)] * o_u + b[bias(v)]      (output)
+
+(Cooper's text writes the activation inside the sum over edges; his Lemma 3.3
+and every builder here use the usual form above, with the activation applied
+to the node's summed input.)
+
+:func:`validate` turns a graph into a frozen :class:`Network`; everything
+downstream works on that object and never re-checks the graph. The JSON
+interchange format is documented in ``docs/network-format.md``; loading it
+never evaluates code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import networkx as nx
+
+from .activations import Activation, activation_from_json, get_activation
+from .errors import InputError
+
+FORMAT_TAG = "verifier-network"
+FORMAT_VERSION = 1
+KINDS = ("input", "hidden", "output")
+
+
+@dataclass(frozen=True)
+class Network:
+    """A validated feedforward network; build it with :func:`validate` or a builder.
+
+    Attributes
+    ----------
+    graph : networkx.DiGraph
+        A frozen copy of the user's graph.
+    inputs, outputs : tuple of str
+        Input and output node ids, in order: input j reads coordinate j of x,
+        output k produces coordinate k of f(x).
+    order : tuple of str
+        Hidden and output nodes in a topological order.
+    labels : tuple of str
+        Parameter labels in canonical order (first appearance while walking
+        ``order``, incoming edges in the order of their sources, then the bias).
+        Parameter vectors ``w`` are indexed by this order; ``n = len(labels)``.
+    activation : Activation
+        The default activation of hidden nodes.
+    name : str
+        A short description for reports, e.g. ``"mlp 3-5-1"``.
+    """
+
+    graph: nx.DiGraph
+    inputs: tuple
+    outputs: tuple
+    order: tuple
+    labels: tuple
+    activation: Activation
+    name: str = "network"
+    _in_edges: dict = field(default=None, repr=False, compare=False)
+
+    @property
+    def n(self) -> int:
+        """Number of parameters (distinct labels)."""
+        return len(self.labels)
+
+    @property
+    def p(self) -> int:
+        """Input dimension."""
+        return len(self.inputs)
+
+    @property
+    def l(self) -> int:  # noqa: E743 - the papers' symbol for the output dimension
+        """Output dimension."""
+        return len(self.outputs)
+
+    def kind(self, v) -> str:
+        return self.graph.nodes[v]["kind"]
+
+    def in_edges(self, v) -> list:
+        """Incoming edges of ``v`` as ``(source, weight_label)`` in canonical order."""
+        return self._in_edges[v]
+
+    def bias(self, v):
+        """The bias label of ``v``, or None."""
+        return self.graph.nodes[v].get("bias")
+
+    def node_activation(self, v):
+        """The activation of hidden node ``v``; None for output nodes (linear)."""
+        if self.kind(v) == "output":
+            return None
+        return self.graph.nodes[v].get("activation") or self.activation
+
+    def activations(self) -> list:
+        """The distinct activations used by hidden nodes."""
+        seen = []
+        for v in self.order:
+            a = self.node_activation(v)
+            if a is not None and a not in seen:
+                seen.append(a)
+        return seen
+
+    def depth(self) -> int:
+        """Number of hidden nodes on the longest input-output path."""
+        hid = {}
+        for v in self.order:
+            best = max((hid.get(u, 0) for u, _ in self.in_edges(v)), default=0)
+            hid[v] = best + (1 if self.kind(v) == "hidden" else 0)
+        return max(hid[o] for o in self.outputs)
+
+    def summary(self) -> str:
+        acts = ", ".join(a.name for a in self.activations()) or "none"
+        return f"{self.name}, {acts}, n = {self.n}, p = {self.p}, l = {self.l}"
+
+
+def _activation(spec) -> Activation:
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, str):
+        return get_activation(spec)
+    return activation_from_json(spec)
+
+
+def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=None,
+             name: str = "network") -> Network:
+    """Check a labelled DAG and freeze it into a :class:`Network`.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        Nodes need ``kind``; edges need ``weight`` (a label); non-input nodes may
+        have ``bias`` (a label) and hidden nodes ``activation``.
+    activation : str, dict or Activation
+        Default activation of hidden nodes.
+    inputs, outputs : sequence, optional
+        Order of input and output nodes; default: graph insertion order.
+
+    Raises
+    ------
+    InputError
+        On a cycle, an input node with incoming edges, an output node with
+        outgoing edges, a node not on any input-output path, a missing or
+        non-string label, an unknown kind or activation.
+    """
+    if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
+        raise InputError("a network must be a networkx.DiGraph")
+    if graph.number_of_nodes() == 0:
+        raise InputError("the network has no nodes")
+    default = _activation(activation)
+    g = nx.DiGraph()
+    for v, attrs in graph.nodes(data=True):
+        kind = attrs.get("kind")
+        if kind not in KINDS:
+            raise InputError(f"node {v!r}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        extra = set(attrs) - {"kind", "bias", "activation"}
+        if extra:
+            raise InputError(f"node {v!r}: unknown attribute(s) {', '.join(sorted(map(str, extra)))}")
+        new = {"kind": kind}
+        if attrs.get("bias") is not None:
+            if kind == "input":
+                raise InputError(f"input node {v!r} cannot have a bias")
+            new["bias"] = _label(attrs["bias"], f"bias of node {v!r}")
+        if attrs.get("activation") is not None:
+            if kind != "hidden":
+                raise InputError(f"{kind} node {v!r} cannot have an activation (only hidden nodes have one)")
+            new["activation"] = _activation(attrs["activation"])
+        g.add_node(v, **new)
+    for u, v, attrs in graph.edges(data=True):
+        if set(attrs) - {"weight"}:
+            raise InputError(f"edge {u!r} -> {v!r}: unknown attribute(s) {', '.join(sorted(map(str, set(attrs) - {'weight'})))}")
+        if attrs.get("weight") is None:
+            raise InputError(f"edge {u!r} -> {v!r} has no weight label")
+        g.add_edge(u, v, weight=_label(attrs["weight"], f"weight of edge {u!r} -> {v!r}"))
+
+    if not nx.is_directed_acyclic_graph(g):
+        cycle = nx.find_cycle(g)
+        raise InputError("the network has a cycle: " + " -> ".join(repr(e[0]) for e in cycle) + f" -> {cycle[0][0]!r}")
+    kind = nx.get_node_attributes(g, "kind")
+    ins = [v for v in g if kind[v] == "input"] if inputs is None else list(inputs)
+    outs = [v for v in g if kind[v] == "output"] if outputs is None else list(outputs)
+    if sorted(map(repr, ins)) != sorted(repr(v) for v in g if kind[v] == "input"):
+        raise InputError("the given input order does not list exactly the input nodes")
+    if sorted(map(repr, outs)) != sorted(repr(v) for v in g if kind[v] == "output"):
+        raise InputError("the given output order does not list exactly the output nodes")
+    if not ins:
+        raise InputError("the network has no input node")
+    if not outs:
+        raise InputError("the network has no output node")
+    for v in ins:
+        if g.in_degree(v):
+            raise InputError(f"input node {v!r} has incoming edges")
+    for v in outs:
+        if g.out_degree(v):
+            raise InputError(f"output node {v!r} has outgoing edges")
+    for v in g:
+        if kind[v] != "input" and g.in_degree(v) == 0:
+            raise InputError(f"node {v!r} is not reachable from any input")
+    reach = set()
+    for v in ins:
+        reach |= nx.descendants(g, v) | {v}
+    coreach = set()
+    for v in outs:
+        coreach |= nx.ancestors(g, v) | {v}
+    for v in g:
+        if v not in reach:
+            raise InputError(f"node {v!r} is not reachable from any input")
+        if v not in coreach:
+            raise InputError(f"node {v!r} does not lead to any output")
+
+    position = {v: i for i, v in enumerate(g)}
+    order = [v for v in nx.lexicographical_topological_sort(g, key=lambda v: position[v]) if kind[v] != "input"]
+    in_edges, labels, seen = {}, [], set()
+    for v in order:
+        edges = sorted(((u, g.edges[u, v]["weight"]) for u in g.predecessors(v)), key=lambda e: position[e[0]])
+        in_edges[v] = edges
+        for lab in [e[1] for e in edges] + ([g.nodes[v]["bias"]] if "bias" in g.nodes[v] else []):
+            if lab not in seen:
+                seen.add(lab)
+                labels.append(lab)
+    return Network(graph=nx.freeze(g), inputs=tuple(ins), outputs=tuple(outs), order=tuple(order),
+                   labels=tuple(labels), activation=default, name=name, _in_edges=in_edges)
+
+
+def _label(x, what: str) -> str:
+    if not isinstance(x, str) or not x or len(x) > 200:
+        raise InputError(f"{what} must be a non-empty string label of at most 200 characters")
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Builders
+
+
+def mlp(p: int, widths, *, l: int = 1, activation="smoolu", bias: bool = True,  # noqa: E741
+        output_bias: bool | None = None) -> Network:
+    """A fully connected network ``p -> widths[0] -> ... -> widths[-1] -> l``.
+
+    Labels: ``W{k}[j,i]`` for the weight from unit i of layer k-1 to unit j of
+    layer k (layer 0 is the input), ``b{k}[j]`` for biases; the output layer is
+    layer ``len(widths) + 1``. Node ids: ``x{i}``, ``h{k}_{j}``, ``y{k}``.
+
+    Examples
+    --------
+    >>> net = mlp(2, [3])
+    >>> net.n, net.p, net.l
+    (13, 2, 1)
+    """
+    widths = [int(w) for w in widths]
+    if p < 1 or l < 1 or any(w < 1 for w in widths):
+        raise InputError("mlp: p, l and every width must be >= 1")
+    output_bias = bias if output_bias is None else output_bias
+    g = nx.DiGraph()
+    prev = [f"x{i}" for i in range(p)]
+    for v in prev:
+        g.add_node(v, kind="input")
+    for k, w in enumerate(widths + [l], start=1):
+        last = k == len(widths) + 1
+        layer = [f"y{j}" if last else f"h{k}_{j}" for j in range(w)]
+        for j, v in enumerate(layer):
+            attrs = {"kind": "output" if last else "hidden"}
+            if (output_bias if last else bias):
+                attrs["bias"] = f"b{k}[{j}]"
+            g.add_node(v, **attrs)
+            for i, u in enumerate(prev):
+                g.add_edge(u, v, weight=f"W{k}[{j},{i}]")
+        prev = layer
+    name = "mlp " + "-".join(str(x) for x in [p, *widths, l])
+    return validate(g, activation=activation, name=name)
+
+
+def conv1d(p: int, kernel_size: int, *, channels: int = 1, stride: int = 1, l: int = 1,
+           activation="smoolu", bias: bool = True) -> Network:
+    """A 1-D convolution with shared kernels, followed by a dense linear output.
+
+    Each channel c slides one kernel ``K{c}[0..kernel_size-1]`` (and one bias
+    ``c{c}``) over the input; every position uses the same labels (weight
+    sharing). Output k reads every hidden unit with its own weight ``V[k,c,t]``.
+    """
+    if kernel_size < 1 or kernel_size > p or stride < 1 or channels < 1 or l < 1:
+        raise InputError("conv1d: need 1 <= kernel_size <= p, stride >= 1, channels >= 1, l >= 1")
+    g = nx.DiGraph()
+    for i in range(p):
+        g.add_node(f"x{i}", kind="input")
+    positions = range(0, p - kernel_size + 1, stride)
+    hidden = []
+    for c in range(channels):
+        for t in positions:
+            v = f"h{c}_{t}"
+            g.add_node(v, kind="hidden", **({"bias": f"c{c}"} if bias else {}))
+            for s in range(kernel_size):
+                g.add_edge(f"x{t + s}", v, weight=f"K{c}[{s}]")
+            hidden.append((c, t, v))
+    for k in range(l):
+        g.add_node(f"y{k}", kind="output", **({"bias": f"d[{k}]"} if bias else {}))
+        for c, t, v in hidden:
+            g.add_edge(v, f"y{k}", weight=f"V[{k},{c},{t}]")
+    return validate(g, activation=activation, name=f"conv1d p={p} k={kernel_size} c={channels} s={stride}")
+
+
+def liao_poggio_tree(*, activation="smoolu", bias: bool = True) -> Network:
+    """The binary tree ``f(x1..x4) = g(h(x1, x2), h(x3, x4))`` with one shared ``h``.
+
+    ``h(u, v) = sigma(h1*u + h2*v + hb)`` appears twice with the same labels;
+    ``g(s, t) = a * sigma(g1*s + g2*t + gb) + c`` is the root.
+    """
+    g = nx.DiGraph()
+    for i in range(1, 5):
+        g.add_node(f"x{i}", kind="input")
+    hb = {"bias": "hb"} if bias else {}
+    g.add_node("hL", kind="hidden", **hb)
+    g.add_node("hR", kind="hidden", **hb)
+    g.add_edge("x1", "hL", weight="h1")
+    g.add_edge("x2", "hL", weight="h2")
+    g.add_edge("x3", "hR", weight="h1")
+    g.add_edge("x4", "hR", weight="h2")
+    g.add_node("g", kind="hidden", **({"bias": "gb"} if bias else {}))
+    g.add_edge("hL", "g", weight="g1")
+    g.add_edge("hR", "g", weight="g2")
+    g.add_node("y", kind="output", **({"bias": "c"} if bias else {}))
+    g.add_edge("g", "y", weight="a")
+    return validate(g, activation=activation, name="liao-poggio tree")
+
+
+# ---------------------------------------------------------------------------
+# JSON interchange format (docs/network-format.md)
+
+
+def network_to_json(net: Network) -> dict:
+    """The interchange form of ``net`` (see ``docs/network-format.md``)."""
+    nodes = []
+    for v in list(net.inputs) + [v for v in net.order]:
+        entry = {"id": str(v), "kind": net.kind(v)}
+        if net.bias(v) is not None:
+            entry["bias"] = net.bias(v)
+        a = net.graph.nodes[v].get("activation")
+        if a is not None:
+            entry["activation"] = a.to_json()
+        nodes.append(entry)
+    edges = [{"from": str(u), "to": str(v), "weight": lab} for v in net.order for u, lab in net.in_edges(v)]
+    return {"format": FORMAT_TAG, "version": FORMAT_VERSION, "name": net.name,
+            "activation": net.activation.to_json(), "inputs": [str(v) for v in net.inputs],
+            "outputs": [str(v) for v in net.outputs], "nodes": nodes, "edges": edges}
+
+
+_TOP_KEYS = {"format", "version", "name", "activation", "inputs", "outputs", "nodes", "edges"}
+
+
+def network_from_json(obj) -> Network:
+    """Build a :class:`Network` from its interchange form; strict about keys and types.
+
+    Raises
+    ------
+    InputError
+        On anything that is not a well-formed network document.
+    """
+    if not isinstance(obj, dict):
+        raise InputError("a network document must be a JSON object")
+    unknown = set(obj) - _TOP_KEYS
+    if unknown:
+        raise InputError(f"network: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    if obj.get("format") != FORMAT_TAG:
+        raise InputError(f"network: 'format' must be {FORMAT_TAG!r}")
+    if obj.get("version") != FORMAT_VERSION or isinstance(obj.get("version"), bool):
+        raise InputError(f"network: unsupported version {obj.get('version')!r} (this reader knows {FORMAT_VERSION})")
+    for key in ("activation", "nodes", "edges"):
+        if key not in obj:
+            raise InputError(f"network: missing required key {key!r}")
+    if not isinstance(obj["nodes"], list) or not isinstance(obj["edges"], list):
+        raise InputError("network: 'nodes' and 'edges' must be lists")
+    g = nx.DiGraph()
+    for i, node in enumerate(obj["nodes"]):
+        if not isinstance(node, dict):
+            raise InputError(f"network: nodes[{i}] must be an object")
+        bad = set(node) - {"id", "kind", "bias", "activation"}
+        if bad:
+            raise InputError(f"network: nodes[{i}] has unknown key(s) {', '.join(sorted(map(str, bad)))}")
+        vid = node.get("id")
+        if not isinstance(vid, str) or not vid:
+            raise InputError(f"network: nodes[{i}] needs a non-empty string 'id'")
+        if vid in g:
+            raise InputError(f"network: duplicate node id {vid!r}")
+        attrs = {"kind": node.get("kind")}
+        if "bias" in node:
+            attrs["bias"] = node["bias"]
+        if "activation" in node:
+            attrs["activation"] = activation_from_json(node["activation"])
+        g.add_node(vid, **attrs)
+    for i, edge in enumerate(obj["edges"]):
+        if not isinstance(edge, dict) or set(edge) != {"from", "to", "weight"}:
+            raise InputError(f"network: edges[{i}] must be an object with exactly 'from', 'to', 'weight'")
+        u, v = edge["from"], edge["to"]
+        for end in (u, v):
+            if end not in g:
+                raise InputError(f"network: edges[{i}] refers to unknown node {end!r}")
+        if g.has_edge(u, v):
+            raise InputError(f"network: duplicate edge {u!r} -> {v!r}")
+        g.add_edge(u, v, weight=edge["weight"])
+    for key in ("inputs", "outputs"):
+        if key in obj and (not isinstance(obj[key], list) or not all(isinstance(s, str) for s in obj[key])):
+            raise InputError(f"network: '{key}' must be a list of node ids")
+    name = obj.get("name", "network")
+    if not isinstance(name, str):
+        raise InputError("network: 'name' must be a string")
+    return validate(g, activation=activation_from_json(obj["activation"]), inputs=obj.get("inputs"),
+                    outputs=obj.get("outputs"), name=name)
+
+
+def load_network(path) -> Network:
+    """Read a network JSON file (see ``docs/network-format.md``)."""
+    return network_from_json(read_json(path, "network"))
+
+
+def read_json(path, what: str):
+    """Parse a JSON file strictly: no NaN/Infinity, floats kept as their decimal text."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} file {path} is not UTF-8 text") from None
+
+    def bad_constant(name):
+        raise InputError(f"{what} file {path}: {name} is not allowed")
+
+    try:
+        return json.loads(text, parse_constant=bad_constant, parse_float=_float_text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise InputError(f"{what} file {path} is nested too deeply") from None
+
+
+class _float_text(str):
+    """A JSON float kept as the decimal the user wrote (exactness preserved)."""
+
+
+def point_to_json(net: Network, values) -> dict:
+    """A parameter point ``{label: exact rational string}`` in label order."""
+    out = {}
+    for lab, v in zip(net.labels, values):
+        out[lab] = str(Fraction(v)) if not hasattr(v, "p") else (str(v.p) if v.q == 1 else f"{v.p}/{v.q}")
+    return out
