@@ -189,5 +189,5 @@ def choose_unknowns(J: np.ndarray) -> list:
     """l*d well-conditioned columns of J by QR with column pivoting (a hint, not a proof)."""
     import scipy.linalg
     m = J.shape[0]
-    _, _, piv = scipy.linalg.qr(J, mode="r", pivoting=True)
+    _, piv = scipy.linalg.qr(J, mode="r", pivoting=True)
     return sorted(int(c) for c in piv[:m])

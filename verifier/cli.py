@@ -1,0 +1,210 @@
+"""Command line: argv -> the same verbs as the Python API. No mathematics here.
+
+Exit codes: 0 verified; 1 refuted or inconclusive (with the reason);
+2 bad input or usage (one line on stderr, no traceback, no files written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from .errors import InputError
+
+EXIT_OK, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise InputError(f"{self.prog}: {message}")
+
+
+class _Progress:
+    """Stage messages on stderr with elapsed time; a tqdm bar when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=None, bar_format="{desc} [{elapsed}]", file=sys.stderr, leave=False)
+
+    def __call__(self, text: str):
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.set_description_str(text)
+            self.bar.update(0)
+        else:
+            print(f"  [{time.perf_counter() - self.t0:6.1f} s] {text}", file=sys.stderr)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="verifier", description="Certified theorem instances about loss landscapes of "
+                "overparameterized networks (Cooper; Liao-Poggio).")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    d = sub.add_parser("demo", help="verify, certify and report on a built-in dataset")
+    d.add_argument("--out-dir", default="verifier-demo", help="folder for the certificates and reports "
+                   "(default: ./verifier-demo)")
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+    t = sub.add_parser("theorems", help="list the theorems and their hypotheses")
+    t.add_argument("--json", action="store_true")
+    v = sub.add_parser("verify", help="verify a theorem instance and write a certificate")
+    v.add_argument("theorem", help="theorem id, e.g. cooper-4.1 (see `verifier theorems`)")
+    v.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
+    v.add_argument("--outputs", type=int, default=1, help="number l of target columns at the end of each row")
+    v.add_argument("--network", help="network JSON (docs/network-format.md); cooper-2.1/2.3")
+    v.add_argument("--point", help="parameter point JSON {label: value}; cooper-2.1/2.3")
+    v.add_argument("--out", help="write the certificate here (JSON)")
+    v.add_argument("--width", type=int, help="last hidden width for the construction (default d)")
+    v.add_argument("--depth", type=int, default=None, help="number of hidden layers T (cooper-3.4; default 1)")
+    v.add_argument("--activation", default="smoolu", help="activation name or JSON spec (default smoolu)")
+    v.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
+    v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection")
+    v.add_argument("--json", action="store_true")
+    c = sub.add_parser("check", help="independently re-verify a certificate")
+    c.add_argument("certificate")
+    c.add_argument("--json", action="store_true")
+    r = sub.add_parser("report", help="Markdown report of a certificate")
+    r.add_argument("certificate")
+    r.add_argument("--out", help="write the report here instead of stdout")
+    return p
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_BAD_INPUT
+        return _COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"verifier: error: {str(exc).splitlines()[0] if str(exc) else 'bad input'}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("verifier: interrupted", file=sys.stderr)
+        return 130
+
+
+def _load_cert(path):
+    from .network import read_json
+    return read_json(path, "certificate")
+
+
+def _check_prec(prec):
+    if not 32 <= prec <= 65536:
+        raise InputError("--prec must be between 32 and 65536 bits")
+
+
+def cmd_theorems(args) -> int:
+    from .theorems import THEOREMS
+    if args.json:
+        print(json.dumps([{"id": t.id, "title": t.title, "statement": t.statement, "hypotheses": list(t.hypotheses),
+                           "needs": list(t.needs)} for t in THEOREMS.values()], indent=1))
+        return EXIT_OK
+    for t in THEOREMS.values():
+        print(f"{t.id:11s} {t.title}")
+        print(f"            {t.statement}")
+        print(f"            hypotheses: {'; '.join(t.hypotheses)}")
+        print(f"            needs: {', '.join('--' + n for n in t.needs)}")
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from .activations import activation_from_json
+    from .data import load_dataset
+    from .network import load_network, read_json
+    from .theorems import THEOREMS, verify
+    if args.theorem not in THEOREMS:
+        raise InputError(f"unknown theorem {args.theorem!r}; known: {', '.join(THEOREMS)}")
+    _check_prec(args.prec)
+    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise InputError(f"cannot write {args.out}: its folder does not exist")
+    thm = THEOREMS[args.theorem]
+    data = load_dataset(args.data, outputs=args.outputs)
+    opts = {"prec_bits": args.prec, "seed": args.seed}
+    if "network" in thm.needs:
+        if not args.network or not args.point:
+            raise InputError(f"{thm.id} needs --network NET.json and --point W.json")
+        opts["network"] = load_network(args.network)
+        opts["point"] = read_json(args.point, "point")
+    else:
+        if args.network or args.point:
+            raise InputError(f"{thm.id} builds its own network: --network/--point are not used")
+        act = args.activation
+        if act.lstrip().startswith("{"):
+            try:
+                act = json.loads(act, parse_constant=lambda c: None)
+            except ValueError:
+                raise InputError("--activation is neither a name nor valid JSON") from None
+        opts["activation"] = activation_from_json(act)
+        if args.width is not None:
+            opts["width"] = args.width
+        if args.depth is not None:
+            if args.depth < 1:
+                raise InputError("--depth must be >= 1")
+            opts["depth"] = args.depth
+    progress = _Progress(enabled=not args.json)
+    try:
+        cert = verify(args.theorem, data, progress=progress, **opts)
+    finally:
+        progress.close()
+    if args.out:
+        cert.write(args.out)
+    if args.json:
+        doc = cert.to_json()
+        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "reason": doc["reason"],
+                          "certificate": args.out, "claims": [{k: c[k] for k in ("id", "status", "scope", "message")}
+                                                              for c in doc["claims"]]}, indent=1))
+    else:
+        print(cert.summary())
+        if args.out:
+            print(f"  certificate {args.out}")
+    return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+
+
+def cmd_check(args) -> int:
+    from .checker import check_certificate
+    cert = _load_cert(args.certificate)
+    rep = check_certificate(cert)
+    if args.json:
+        print(json.dumps({"ok": rep.ok, "status": rep.status, "header": rep.header, "lines": rep.lines,
+                          "seconds": round(rep.seconds, 3)}, indent=1))
+    else:
+        print(rep.text())
+    return EXIT_OK if rep.ok else EXIT_NOT_VERIFIED
+
+
+def cmd_report(args) -> int:
+    from .certificate import write_text_atomic
+    from .report import markdown_report
+    cert = _load_cert(args.certificate)
+    if not isinstance(cert, dict) or "instance" not in cert or "claims" not in cert:
+        raise InputError(f"{args.certificate} is not a verifier certificate")
+    try:
+        text = markdown_report(cert)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None
+    if args.out:
+        write_text_atomic(args.out, text)
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(args.out_dir, as_json=args.json)
+
+
+_COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
+             "demo": cmd_demo}
