@@ -20,6 +20,7 @@ only when they hold for every point of the balls.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -66,29 +67,56 @@ class ZeroResult:
 
 
 def norm2_upper(M: arb_mat) -> arb:
-    """Upper bound of the spectral norm, sqrt(||M||_1 ||M||_inf), as an exact arb."""
-    rows_a = [arb(0)] * M.nrows()
-    cols_a = [arb(0)] * M.ncols()
-    for i, row in enumerate(M.tolist()):
-        for j, x in enumerate(row):
-            a = abs(x).upper()
-            rows_a[i] += a
-            cols_a[j] += a
-    r = max(rows_a, key=lambda x: x.upper().mid())
-    c = max(cols_a, key=lambda x: x.upper().mid())
-    return (r * c).sqrt().upper()
+    """An exact arb >= the spectral norm of every matrix in M: sqrt(||M||_1 ||M||_inf).
+
+    Entry bounds |m_ij| <= u_ij are taken to float64 (nearest) and scaled by
+    (1 + 2^-50), which covers that rounding and the multiplication's own;
+    ``math.fsum`` rounds each row and column sum correctly, a final factor
+    (1 + 2^-48) covers that and the product and square root, and an absolute
+    2^-900 covers entries that underflow in float64. A non-finite entry gives
+    +inf, so a claim resting on it stays undecided.
+    """
+    up = 1.0 + 2.0 ** -50
+    tiny = 2.0 ** -900
+    rows, cols = [], [[] for _ in range(M.ncols())]
+    for row in M.tolist():
+        r = [float(abs(x).upper()) * up for x in row]
+        rows.append(math.fsum(r))
+        for j, v in enumerate(r):
+            cols[j].append(v)
+    n1 = max((math.fsum(c) for c in cols), default=0.0) + tiny
+    ninf = max(rows, default=0.0) + tiny
+    bound = math.sqrt(n1) * math.sqrt(ninf) * (1.0 + 2.0 ** -48)   # no underflow in the product
+    if not math.isfinite(bound):
+        return arb.pos_inf()
+    return arb(bound)
 
 
-def approx_inverse(M: arb_mat) -> arb_mat:
-    """An approximate inverse of mid(M) at the working precision (no error bound: a preconditioner)."""
+def approx_inverse(M: arb_mat, prec_bits: int):
+    """A preconditioner for M: a float64 inverse of mid(M), or Arb's approximate solve.
+
+    Returns (R as arb_mat, R as numpy array or None). No error bound is needed:
+    any R is valid in the Krawczyk test; a poor one only makes it fail.
+    """
+    mid = np.array([[float(x) for x in row] for row in M.mid().tolist()])
+    with np.errstate(all="ignore"):
+        try:
+            Rf = np.linalg.inv(mid)
+            if np.all(np.isfinite(Rf)):
+                E = np.eye(len(mid)) - Rf @ mid
+                if np.abs(E).sum(axis=1).max() < 1e-3:
+                    return arb_mat(Rf.tolist()), Rf
+        except np.linalg.LinAlgError:
+            pass
     n = M.nrows()
     eye = arb_mat(n, n)
     for i in range(n):
         eye[i, i] = 1
-    return M.mid().solve(eye, algorithm="approx")
+    with flint.ctx.workprec(prec_bits):
+        return M.mid().solve(eye, algorithm="approx"), None
 
 
-def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: int = 6,
+def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: int = 12,
                  progress=None) -> ZeroResult:
     """Refine an approximate zero on the unknowns and run the Krawczyk test.
 
@@ -119,14 +147,16 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
         raise ValueError("need exactly l*d unknowns")
     say = progress or (lambda text: None)
     vals = [to_fmpq(v) for v in params]
-    fail = lambda msg, steps=0: ZeroResult(False, msg, [vals[u] for u in unknowns], fmpq(0), fmpq(0),  # noqa: E731
-                                           float("inf"), steps)
+
+    def fail(msg, steps=0):
+        return ZeroResult(False, msg, [vals[u] for u in unknowns], fmpq(0), fmpq(0), float("inf"), steps)
+
     with flint.ctx.workprec(prec_bits):
         say("Jacobian of the unknowns at the start point")
         H, JS = system.evaluate_ball(vals, cols=unknowns, prec_bits=prec_bits)
-        say(f"preconditioner ({m} x {m}, {prec_bits} bits)")
+        say(f"preconditioner ({m} x {m})")
         try:
-            Rm = approx_inverse(JS)
+            Rm, Rf = approx_inverse(JS, prec_bits)
         except (ZeroDivisionError, ValueError):
             return fail("the Jacobian columns of the unknowns are numerically singular "
                         "(choose other unknowns or another point)")
@@ -134,21 +164,27 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
         last, steps = None, 0
         for steps in range(1, max_refine + 1):
             say(f"Newton refinement, step {steps}")
-            delta = Rm * arb_mat([[h] for h in H])
-            dq = [arb_to_fmpq(delta[j, 0].mid()) for j in range(m)]
+            if Rf is not None:
+                # Chord step in float: G's midpoints are accurate to the working
+                # precision and delta only needs its own leading digits.
+                dq = [to_fmpq(float(x)) for x in Rf @ np.array([float(h.mid()) for h in H])]
+            else:
+                delta = Rm * arb_mat([[h] for h in H])
+                dq = [arb_to_fmpq(delta[j, 0].mid()) for j in range(m)]
             size = max((abs(x) for x in dq), default=fmpq(0))
-            scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
             if last is not None and size >= last:
                 break
             for j, u in enumerate(unknowns):
                 vals[u] = vals[u] - dq[j]
             last = size
             H, _ = system.evaluate_ball(vals, prec_bits=prec_bits)
+            scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
             if size <= target * scale * fmpq(1, 1000):
                 break
         scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
         rad = _short_upper(max(8 * (last or fmpq(0)), target * scale))
         G0 = arb_mat([[h] for h in H])
+        r2 = norm2_upper(Rm)
         for _attempt in range(3):
             say(f"Krawczyk test on a box of radius {float(rad):.1e}")
             box = list(vals)
@@ -165,14 +201,14 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
             if inside:
                 e2 = norm2_upper(E)
                 if e2 < 1:
-                    sig = ((1 - e2) / norm2_upper(Rm)).lower()
+                    sig = ((1 - e2) / r2).lower()
                     sig_q = arb_to_fmpq(sig) if sig > 0 else fmpq(0)
                     return ZeroResult(True, f"Krawczyk inclusion holds on a box of radius {float(rad):.2e} "
                                       f"(||I - R J_S|| <= {float(arb_to_fmpq(e2)):.2e})",
                                       [vals[u] for u in unknowns], rad, sig_q, float(arb_to_fmpq(e2)), steps)
             rad = rad * 1024
-    return ZeroResult(False, f"Krawczyk inclusion failed at {prec_bits} bits (try --prec {2 * prec_bits}, "
-                      "or a point closer to M)", [vals[u] for u in unknowns], rad, fmpq(0), float("inf"), steps)
+    return fail(f"Krawczyk inclusion failed at {prec_bits} bits (try --prec {2 * prec_bits}, "
+                "or a point closer to M)", steps)
 
 
 def _short_upper(q: fmpq) -> fmpq:

@@ -43,6 +43,7 @@ class _Layer:
     e_rows: np.ndarray     # nonzero entries of widx: rows, cols, parameter
     e_cols: np.ndarray
     e_par: np.ndarray
+    used: tuple            # parameter indices this layer reads
 
 
 class ResidualSystem:
@@ -85,10 +86,12 @@ class ResidualSystem:
             for r, v in enumerate(nodes):
                 groups.setdefault(network.node_activation(v), []).append(r)
             e_rows, e_cols = np.nonzero(widx >= 0)
+            used = tuple(sorted(set(widx[widx >= 0].tolist()) | set(bidx[bidx >= 0].tolist())))
             layers.append(_Layer(np.array([index[v] for v in nodes]), np.array([index[u] for u in srcs]),
                                  widx, bidx, tuple((a, np.array(rs)) for a, rs in groups.items()),
-                                 e_rows, e_cols, widx[e_rows, e_cols]))
+                                 e_rows, e_cols, widx[e_rows, e_cols], used))
         self._layers = layers
+        self._cache = {}   # (mode, prec) -> per-layer results of the last generic evaluation
         self._x = data.x_f64()
         self._y = data.y_f64()
         self._sparse = None
@@ -265,9 +268,12 @@ class ResidualSystem:
         H : list of arb, length l*d
         JS : arb_mat of shape (l*d, len(cols)), or None
         """
+        if len(params) != self.n:
+            raise InputError(f"a parameter vector needs {self.n} entries, got {len(params)}")
         with flint.ctx.workprec(prec_bits):
             vals = [v if isinstance(v, flint.arb) else flint.arb(v) for v in params]
-            return self._evaluate_generic(vals, cols, flint.arb, flint.arb_mat, "ball")
+            keys = [v.repr() if isinstance(v, flint.arb) else flint.fmpq(v) for v in params]
+            return self._evaluate_generic(vals, keys, cols, flint.arb, flint.arb_mat, ("ball", prec_bits))
 
     def evaluate_exact(self, params, *, cols=None):
         """H and columns of J exactly over Q; every activation must be a polynomial."""
@@ -275,10 +281,15 @@ class ResidualSystem:
             if not act.is_polynomial:
                 raise InputError(f"exact evaluation needs polynomial activations, not {act.name}")
         vals = [flint.fmpq(v) if not isinstance(v, flint.fmpq) else v for v in params]
-        return self._evaluate_generic(vals, cols, flint.fmpq, flint.fmpq_mat, "exact")
+        return self._evaluate_generic(vals, vals, cols, flint.fmpq, flint.fmpq_mat, ("exact", 0))
 
-    def _evaluate_generic(self, vals, cols, scalar, mat, mode):
+    def _evaluate_generic(self, vals, keys, cols, scalar, mat, mode):
+        # ``keys`` identify the parameter values exactly; a layer whose parameters
+        # and predecessors are unchanged since the last call in this mode reuses
+        # its results (e.g. the hidden layers while only output weights vary).
         d, p = self.d, self.network.p
+        cache = self._cache.setdefault(mode, [])
+        fresh = False
         zero, one = scalar(0), scalar(1)
         X = [[scalar(c) for c in row] for row in self.data.X]
         O = [None] * self._n_nodes          # each entry: list of d scalars
@@ -286,7 +297,16 @@ class ResidualSystem:
             O[i] = [X[t][i] for t in range(d)]
         D1 = []
         wmats = []
-        for L in self._layers:
+        for t, L in enumerate(self._layers):
+            lkey = tuple(keys[j] for j in L.used)
+            if not fresh and t < len(cache) and cache[t][0] == lkey:
+                _, outs, d1, Wm = cache[t]
+                for gi, row in outs.items():
+                    O[gi] = row
+                D1.append(d1)
+                wmats.append(Wm)
+                continue
+            fresh = True
             Wrows = [[vals[j] if j >= 0 else zero for j in row] + [vals[b] if b >= 0 else zero]
                      for row, b in zip(L.widx.tolist(), L.bidx.tolist())]
             Wm = mat(Wrows)
@@ -299,12 +319,14 @@ class ResidualSystem:
                     if act is None:
                         O[gi] = Z[r]
                     else:
-                        f = act.ball if mode == "ball" else act.exact
+                        f = act.ball if mode[0] == "ball" else act.exact
                         res = [f(z) for z in Z[r]]
                         O[gi] = [v for v, _, _ in res]
                         d1[r] = [g for _, g, _ in res]
             D1.append(d1)
             wmats.append(Wm)
+            del cache[t:]
+            cache.append((lkey, {int(gi): O[int(gi)] for gi in L.nodes}, d1, Wm))
         Y = self.data.Y
         H = [O[self._out[k]][i] - scalar(Y[i][k]) for i in range(d) for k in range(self.l)]
         if cols is None:

@@ -164,8 +164,17 @@ def _summary(net: Network, data: Dataset) -> dict:
 # Lemma 3.3 / Corollary 3.4 construction
 
 
+# Neighbouring projections are scaled to be at least GAP apart, so every diagonal
+# pre-activation of the construction is at least GAP/2 = 16, where smoolu is
+# nearly linear (smoolu(16) ~ 15.03). With half-gaps near 1 instead, the units sit
+# in smoolu's curved corner and A is ~10^5 times worse conditioned than its ReLU
+# counterpart; at 16 it is about as well conditioned, so a float64 preconditioner
+# suffices for the Krawczyk test even at d = 1000.
+GAP = 32
+
+
 def _projection(data: Dataset, seed: int):
-    """An exact a with distinct a.x_i, scaled so that the smallest gap between them is 2."""
+    """An exact a with distinct a.x_i, scaled so that the smallest gap between them is GAP."""
     rng = random.Random(seed)
     X = data.X
     for _ in range(64):
@@ -174,7 +183,7 @@ def _projection(data: Dataset, seed: int):
         order = sorted(range(data.d), key=lambda i: t[i])
         gaps = [t[order[j]] - t[order[j - 1]] for j in range(1, data.d)]
         if all(g > 0 for g in gaps):
-            s = fmpq(2) / min(gaps) if gaps else fmpq(1)
+            s = fmpq(GAP) / min(gaps) if gaps else fmpq(1)
             return [ai * s for ai in a], [ti * s for ti in t], order
     raise InputError("could not find a projection with distinct values (are the inputs distinct?)")
 
@@ -201,11 +210,11 @@ def _construction(data: Dataset, widths, activation: Activation, seed: int, prec
         tmin = t[order[0]]
         for i in range(p):
             params[index[f"W1[0,{i}]"]] = a[i]
-        params[index["b1[0]"]] = 1 - tmin        # z = t_i - t_min + 1 >= 1 > 0 at every point
+        params[index["b1[0]"]] = GAP // 2 - tmin   # z = t_i - t_min + 16 >= 16 > 0 at every point
         for k in range(2, T):
             params[index[f"W{k}[0,0]"]] = fmpq(1)
         with flint.ctx.workprec(prec_bits):
-            u = [arb(ti - tmin + 1) for ti in t]
+            u = [arb(ti - tmin + GAP // 2) for ti in t]
             for _ in range(T - 1):
                 u = [activation.ball(z)[0] for z in u]
             gaps = [u[order[j]] - u[order[j - 1]] for j in range(1, d)]
@@ -213,12 +222,12 @@ def _construction(data: Dataset, widths, activation: Activation, seed: int, prec
                 raise InputError("the deep construction could not separate the points at this precision "
                                  "(try a higher --prec)")
             lo = min((arb_to_fmpq(g.lower()) for g in gaps), default=fmpq(1))
-            c = round_up_rational(2 / lo) if gaps else fmpq(1)
+            c = round_up_rational(GAP / lo) if gaps else fmpq(1)
             u = [c * z for z in u]
     # biases of the last hidden layer: b_1 below the first value, b_j between consecutive ones
     with flint.ctx.workprec(prec_bits):
         mids = [arb_to_fmpq(u[i].mid()) for i in order]
-        b = [mids[0] - 1] + [(mids[j - 1] + mids[j]) / 2 for j in range(1, d)]
+        b = [mids[0] - GAP // 2] + [(mids[j - 1] + mids[j]) / 2 for j in range(1, d)]
         for j in range(1, d):
             if not (u[order[j - 1]] < arb(b[j]) < u[order[j]]):
                 raise InputError("the construction's biases are not separated at this precision (try --prec)")

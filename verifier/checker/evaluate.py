@@ -127,16 +127,26 @@ class Network:
                 raise FormatError(f"network node {v!r} has no inputs")
         self.acts = [a for v, a in self.act.items() if a is not None]
 
-    def forward(self, X, params):
+    def forward(self, X, params, reuse=None, exact=()):
         """Forward pass on data X (list of rows of arb) with params {label: arb}.
 
         Returns (O, Z, D1): node outputs, pre-activations and sigma' per node,
-        each a list over the data points.
+        each a list over the data points. With ``reuse`` (an earlier result at
+        the same values of the labels in ``exact``), a generation that reads only
+        labels in ``exact`` and nodes that were themselves reused is copied.
         """
         d = len(X)
         O = {v: [X[t][j] for t in range(d)] for j, v in enumerate(self.inputs)}
         Z, D1 = {}, {}
+        same = set(self.inputs)
         for gen in self.generations:
+            if reuse is not None and all(
+                    u in same and lab in exact for v in gen for u, lab in self.preds[v]) and all(
+                    self.bias[v] is None or self.bias[v] in exact for v in gen):
+                for v in gen:
+                    O[v], Z[v], D1[v] = reuse[0][v], reuse[1][v], reuse[2][v]
+                    same.add(v)
+                continue
             srcs = sorted({u for v in gen for u, _ in self.preds[v]})
             col = {u: c for c, u in enumerate(srcs)}
             rows = []

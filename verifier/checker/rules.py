@@ -9,6 +9,8 @@ implied by the bound recomputed here.
 
 from __future__ import annotations
 
+import math
+
 import flint
 from flint import arb, arb_mat
 
@@ -99,8 +101,11 @@ def _forward(ctx, box=False):
     key = "box" if box else "mid"
     if key not in ctx.forward:
         params = {lab: v[key] for lab, v in ctx.point.items()}
+        # Over the box, nodes that read no ball coordinate equal their midpoint values.
+        reuse = _forward(ctx) if box else None
+        exact = {lab for lab, v in ctx.point.items() if v["rad"] is None}
         with flint.ctx.workprec(ctx.prec):
-            ctx.forward[key] = ctx.net.forward(ctx.arb_rows(ctx.Xq), params)
+            ctx.forward[key] = ctx.net.forward(ctx.arb_rows(ctx.Xq), params, reuse=reuse, exact=exact)
     return ctx.forward[key]
 
 
@@ -126,13 +131,8 @@ def rule_zero(ctx, claim):
         Ob, _, D1b = _forward(ctx, box=True)
         JS = ctx.net.jacobian_columns(Ob, D1b, {lab: v["box"] for lab, v in ctx.point.items()}, unknowns)
         m = ctx.m
-        eye = arb_mat(m, m)
-        for i in range(m):
-            eye[i, i] = 1
-        try:
-            # Any R works in the Krawczyk test; an approximate inverse makes it contract.
-            Rm = JS.mid().solve(eye, algorithm="approx")
-        except (ZeroDivisionError, ValueError):
+        Rm = _preconditioner(JS, ctx.prec)
+        if Rm is None:
             return I, "the midpoint Jacobian of the unknowns is numerically singular"
         E = -(Rm * JS)
         for i in range(m):
@@ -148,22 +148,56 @@ def rule_zero(ctx, claim):
                 return I, f"Krawczyk inclusion fails for {u!r} at {ctx.prec} bits (K = {k.str(5)})"
         e2 = _norm2_upper(E)
         r2 = _norm2_upper(Rm)
-        sig = (1 - e2) / r2 if e2 < 1 else arb(0)
-    ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig.lower()) if sig > 0 else flint.fmpq(0), "unknowns": unknowns}
-    return V, f"Krawczyk: exactly one zero of H in the {m}-dimensional box (contraction ||I - R J_S|| <= {e2.upper().str(3)})"
+        sig = ((1 - e2) / r2).lower() if e2 < 1 else arb(0)
+    ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig) if sig > 0 else flint.fmpq(0), "unknowns": unknowns}
+    return V, (f"Krawczyk: exactly one zero of H in the {m}-dimensional box "
+               f"(contraction ||I - R J_S|| <= {float(arb_to_fmpq(e2)):.2e})")
+
+
+def _preconditioner(JS, prec):
+    """Any matrix R is valid in the Krawczyk test; an approximate inverse of mid(J_S) makes it contract.
+
+    numpy (float64) when that is accurate enough, else Arb's approximate solve.
+    Not part of the trusted base: a bad R makes the test fail, never pass.
+    """
+    import numpy as np
+    mid = np.array([[float(x) for x in row] for row in JS.mid().tolist()])
+    with np.errstate(all="ignore"):
+        try:
+            Rf = np.linalg.inv(mid)
+            if np.all(np.isfinite(Rf)) and np.abs(np.eye(len(mid)) - Rf @ mid).sum(axis=1).max() < 1e-3:
+                return arb_mat(Rf.tolist())
+        except np.linalg.LinAlgError:
+            pass
+    m = JS.nrows()
+    eye = arb_mat(m, m)
+    for i in range(m):
+        eye[i, i] = 1
+    try:
+        with flint.ctx.workprec(prec):
+            return JS.mid().solve(eye, algorithm="approx")
+    except (ZeroDivisionError, ValueError):
+        return None
 
 
 def _norm2_upper(M):
-    """An upper bound of the spectral norm: sqrt(||M||_1 ||M||_inf)."""
-    rows = [arb(0)] * M.nrows()
-    cols = [arb(0)] * M.ncols()
-    for i, row in enumerate(M.tolist()):
-        for j, x in enumerate(row):
-            a = abs(x).upper()
-            rows[i] += a
-            cols[j] += a
-    return (max(rows, key=lambda x: float(x.upper())) * max(cols, key=lambda x: float(x.upper()))).sqrt().upper() \
-        if rows else arb(0)
+    """An exact arb >= ||M||_2 for every matrix in M, via sqrt(||M||_1 ||M||_inf).
+
+    Each |m_ij| upper bound goes to the nearest float and is scaled by (1 + 2^-50);
+    fsum is correctly rounded; (1 + 2^-48) covers the last roundings and 2^-900
+    covers underflow. Non-finite gives +inf (the claim then stays undecided).
+    """
+    up, tiny = 1.0 + 2.0 ** -50, 2.0 ** -900
+    rows, cols = [], [[] for _ in range(M.ncols())]
+    for row in M.tolist():
+        vals = [float(abs(x).upper()) * up for x in row]
+        rows.append(math.fsum(vals))
+        for j, v in enumerate(vals):
+            cols[j].append(v)
+    n1 = max((math.fsum(c) for c in cols), default=0.0) + tiny
+    ninf = max(rows, default=0.0) + tiny
+    b = math.sqrt(n1) * math.sqrt(ninf) * (1.0 + 2.0 ** -48)
+    return arb(b) if math.isfinite(b) else arb.pos_inf()
 
 
 def rule_rank(ctx, claim):
