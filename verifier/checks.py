@@ -212,13 +212,13 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
 
 
 def _short_upper(q: fmpq) -> fmpq:
-    """A power of two >= q (q > 0): keeps stored radii short."""
-    e = 0
-    while fmpq(2) ** e < q:
+    """The smallest power of two >= q (q > 0): keeps stored radii short."""
+    two, e = fmpq(2), 0
+    while two ** e < q:
         e += 1
-    while e > -100000 and fmpq(1, 2 ** (1 - e)) >= q:
+    while two ** (e - 1) >= q:
         e -= 1
-    return fmpq(2) ** e if e >= 0 else fmpq(1, 2 ** (-e))
+    return two ** e
 
 
 def choose_unknowns(J: np.ndarray) -> list:

@@ -50,14 +50,19 @@ def markdown_report(cert: dict) -> str:
         if c["id"] in _WHY:
             lines += [f"*Why it matters:* {_WHY[c['id']]}", ""]
         ev = {k: v for k, v in c.get("evidence", {}).items() if k not in ("unknowns", "columns", "rows", "order",
-                                                                           "spectrum_float", "a")}
+                                                                           "spectrum_float", "spectrum", "spectrum_zeros", "a")}
         if ev:
             lines += ["Evidence: " + ", ".join(f"{k} = `{v}`" for k, v in ev.items()), ""]
-        spec = c.get("evidence", {}).get("spectrum_float")
-        if spec:
-            pos = [float(x) for x in spec if float(x) > 0]
-            lines += [f"Spectrum of Hess L at the midpoint (float, for reading only): {len(pos)} positive eigenvalues "
-                      f"from {min(pos):.3e} to {max(pos):.3e}, and {len(spec) - len(pos)} zeros.", ""]
+        ev_all = c.get("evidence", {})
+        if ev_all.get("spectrum"):
+            spec = ev_all["spectrum"]
+            lines += [f"Spectrum of Hess L at w* (Arb enclosures over the box): {len(spec)} positive eigenvalues, "
+                      f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros')} zeros.", ""]
+        elif ev_all.get("spectrum_float"):
+            spec = [float(x) for x in ev_all["spectrum_float"]]
+            lines += [f"Spectrum of Hess L at the midpoint (float, for reading only): {len(spec)} positive "
+                      f"eigenvalues from {min(spec):.3e} to {max(spec):.3e}, and {ev_all.get('spectrum_zeros')} zeros.",
+                      ""]
     if cert.get("out_of_scope"):
         lines += ["## Not claimed", ""] + [f"- {x}" for x in cert["out_of_scope"]] + [""]
     if cert.get("notes"):
