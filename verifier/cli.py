@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 from .errors import InputError
 
@@ -23,24 +22,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Progress:
-    """Stage messages on stderr with elapsed time; a tqdm bar when stderr is a terminal."""
+    """Stage messages on a tqdm line (elapsed time) when stderr is a terminal; silent otherwise."""
 
     def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.t0 = time.perf_counter()
         self.bar = None
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
             self.bar = tqdm(total=None, bar_format="{desc} [{elapsed}]", file=sys.stderr, leave=False)
 
     def __call__(self, text: str):
-        if not self.enabled:
-            return
         if self.bar is not None:
             self.bar.set_description_str(text)
             self.bar.update(0)
-        else:
-            print(f"  [{time.perf_counter() - self.t0:6.1f} s] {text}", file=sys.stderr)
 
     def close(self):
         if self.bar is not None:
