@@ -37,6 +37,8 @@ class CheckReport:
 
 
 def _point(obj, labels, prec):
+    if obj is None:
+        return None   # no point was reached (e.g. a refuted hypothesis); rules that need one say so
     if not isinstance(obj, dict) or set(obj) != labels:
         missing = sorted(labels - set(obj)) if isinstance(obj, dict) else []
         raise FormatError("the point must map every parameter label of the network" +

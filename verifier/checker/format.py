@@ -22,8 +22,9 @@ SCOPES = ("global", "local", "after-perturbation", "instance")
 REQUIRED_CLAIMS = {
     "cooper-3.3": ("distinct-inputs", "activation-rectified", "construction", "zero"),
     "cooper-3.4": ("distinct-inputs", "activation-rectified", "construction", "zero"),
-    "cooper-2.1": ("activation-smooth", "overparameterized", "zero", "rank-J", "manifold"),
-    "cooper-2.3": ("activation-smooth", "overparameterized", "zero", "rank-J", "manifold", "hessian-signature"),
+    "cooper-2.1": ("distinct-inputs", "activation-smooth", "overparameterized", "zero", "rank-J", "manifold"),
+    "cooper-2.3": ("distinct-inputs", "activation-smooth", "overparameterized", "zero", "rank-J", "manifold",
+                   "hessian-signature"),
     "cooper-4.1": ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized",
                    "construction", "zero", "rank-J", "manifold", "hessian-signature"),
 }

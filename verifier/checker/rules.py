@@ -77,6 +77,8 @@ def rule_construction(ctx, claim):
     in order). A_ij = sigma(z_j(x_i)); for a rectified sigma, z <= 0 gives 0 and
     z > 0 gives a positive value, so the signs of the pre-activations decide it.
     """
+    if ctx.point is None:
+        return I, "the certificate has no point"
     ev = claim.get("evidence", {})
     cols, rows = ev.get("columns"), ev.get("rows")
     if not isinstance(cols, list) or not isinstance(rows, list) or len(cols) != len(rows) \
@@ -117,6 +119,8 @@ def rule_zero(ctx, claim):
     lies in the interior of Z, then G has exactly one zero in Z, it lies in K,
     and every matrix in J_S(Z) is nonsingular.
     """
+    if ctx.point is None:
+        return I, "the certificate has no point"
     ev = claim.get("evidence", {})
     unknowns = ev.get("unknowns")
     if not isinstance(unknowns, list) or len(unknowns) != ctx.m or len(set(unknowns)) != ctx.m \
