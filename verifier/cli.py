@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="Markdown report of a certificate")
     r.add_argument("certificate")
     r.add_argument("--out", help="write the report here instead of stdout")
+    r.add_argument("--json", action="store_true", help="print {theorem, status, markdown} as JSON")
     return p
 
 
@@ -89,8 +90,25 @@ def main(argv=None) -> int:
 
 
 def _load_cert(path):
+    from .checker.format import FORMAT_TAG
     from .network import read_json
-    return read_json(path, "certificate")
+    cert = read_json(path, "certificate", exact_floats=False)
+    if not isinstance(cert, dict) or cert.get("format") != FORMAT_TAG:
+        raise InputError(f"{path} is not a verifier certificate (no \"format\": \"{FORMAT_TAG}\")")
+    return cert
+
+
+def _check_out(out, *inputs):
+    """--out must name a file in an existing folder and must not overwrite an input."""
+    if out is None:
+        return
+    if os.path.isdir(out):
+        raise InputError(f"--out {out} is a folder; give a file name")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
+        raise InputError(f"cannot write {out}: its folder does not exist")
+    for path in inputs:
+        if path and os.path.exists(out) and os.path.exists(path) and os.path.samefile(out, path):
+            raise InputError(f"--out {out} would overwrite the input file {path}")
 
 
 def _check_prec(prec):
@@ -120,8 +138,7 @@ def cmd_verify(args) -> int:
     if args.theorem not in THEOREMS:
         raise InputError(f"unknown theorem {args.theorem!r}; known: {', '.join(THEOREMS)}")
     _check_prec(args.prec)
-    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise InputError(f"cannot write {args.out}: its folder does not exist")
+    _check_out(args.out, args.data, args.network, args.point)
     thm = THEOREMS[args.theorem]
     data = load_dataset(args.data, outputs=args.outputs)
     opts = {"prec_bits": args.prec, "seed": args.seed}
@@ -181,15 +198,17 @@ def cmd_report(args) -> int:
     from .certificate import write_text_atomic
     from .report import markdown_report
     cert = _load_cert(args.certificate)
-    if not isinstance(cert, dict) or "instance" not in cert or "claims" not in cert:
-        raise InputError(f"{args.certificate} is not a verifier certificate")
+    _check_out(args.out, args.certificate)
     try:
         text = markdown_report(cert)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None
     if args.out:
         write_text_atomic(args.out, text)
-    else:
+    if args.json:
+        print(json.dumps({"theorem": cert.get("theorem"), "status": cert.get("status"), "report": args.out,
+                          "markdown": text}, indent=1))
+    elif not args.out:
         print(text)
     return EXIT_OK
 

@@ -292,6 +292,9 @@ def conv1d(p: int, kernel_size: int, *, channels: int = 1, stride: int = 1, l: i
     for i in range(p):
         g.add_node(f"x{i}", kind="input")
     positions = range(0, p - kernel_size + 1, stride)
+    if (p - kernel_size) % stride:
+        raise InputError(f"conv1d: stride {stride} leaves input x{p - 1} unused; choose p - kernel_size "
+                         "divisible by the stride")
     hidden = []
     for c in range(channels):
         for t in positions:
@@ -370,7 +373,7 @@ def network_from_json(obj) -> Network:
         raise InputError(f"network: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     if obj.get("format") != FORMAT_TAG:
         raise InputError(f"network: 'format' must be {FORMAT_TAG!r}")
-    if obj.get("version") != FORMAT_VERSION or isinstance(obj.get("version"), bool):
+    if type(obj.get("version")) is not int or obj.get("version") != FORMAT_VERSION:
         raise InputError(f"network: unsupported version {obj.get('version')!r} (this reader knows {FORMAT_VERSION})")
     for key in ("activation", "nodes", "edges"):
         if key not in obj:
@@ -420,8 +423,8 @@ def load_network(path) -> Network:
     return network_from_json(read_json(path, "network"))
 
 
-def read_json(path, what: str):
-    """Parse a JSON file strictly: no NaN/Infinity, floats kept as their decimal text."""
+def read_json(path, what: str, *, exact_floats: bool = True):
+    """Parse a JSON file strictly: no NaN/Infinity; floats kept as their decimal text when ``exact_floats``."""
     path = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as fh:
@@ -435,7 +438,7 @@ def read_json(path, what: str):
         raise InputError(f"{what} file {path}: {name} is not allowed")
 
     try:
-        return json.loads(text, parse_constant=bad_constant, parse_float=_float_text)
+        return json.loads(text, parse_constant=bad_constant, parse_float=_float_text if exact_floats else float)
     except json.JSONDecodeError as exc:
         raise InputError(f"{what} file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:

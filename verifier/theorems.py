@@ -359,6 +359,16 @@ def _verify_local(thm: Theorem, data: Dataset, *, network: Network, point, prec_
         return cert
     w = np.array([float(v) for v in params])
     w = gauss_newton(system, w)
+    h = system.value_f64(w) if np.all(np.isfinite(w)) else np.array([np.inf])
+    scale = 1.0 + float(np.max(np.abs(data.y_f64())))
+    if not np.all(np.isfinite(h)) or float(np.max(np.abs(h))) > 1e-6 * scale or np.max(np.abs(w)) > 1e12:
+        res = float(np.max(np.abs(h))) if np.all(np.isfinite(h)) else float("inf")
+        claims.append(Claim("zero", INCONCLUSIVE, "global", "H has a zero w* near the given point",
+                            {"max_residual_f64": f"{res:.3e}"},
+                            f"Gauss-Newton from the given point did not reach M (max |H| = {res:.2e}); "
+                            "give a point closer to a zero (e.g. after training)"))
+        cert.timings_s["verify"] = time.perf_counter() - t0
+        return cert
     if unknowns is None:
         unknowns = choose_unknowns(system.jacobian_f64(w))
     vals = [to_fmpq(float(x)) for x in w]
@@ -376,25 +386,43 @@ def _verify_local(thm: Theorem, data: Dataset, *, network: Network, point, prec_
     return cert
 
 
-def gauss_newton(system, w: np.ndarray, *, steps: int = 20) -> np.ndarray:
-    """Least-norm Gauss-Newton steps w <- w - J^+ H(w) in float64 (a search, not a proof)."""
-    for _ in range(steps):
+def gauss_newton(system, w: np.ndarray, *, steps: int = 30) -> np.ndarray:
+    """Least-norm Gauss-Newton steps w <- w - t J^+ H(w) in float64, with backtracking on t.
+
+    A search, not a proof: returns the point with the smallest residual seen.
+    """
+    w = np.asarray(w, dtype=float)
+    with np.errstate(all="ignore"):
         h = system.value_f64(w)
         if not np.all(np.isfinite(h)):
-            break
-        if np.max(np.abs(h), initial=0.0) < 1e-15:
-            break
-        J = system.jacobian_f64(w)
-        step = np.linalg.lstsq(J, h, rcond=None)[0]
-        if not np.all(np.isfinite(step)):
-            break
-        w = w - step
+            return w
+        best = float(h @ h)
+        for _ in range(steps):
+            if best < 1e-30:
+                break
+            J = system.jacobian_f64(w)
+            if not np.all(np.isfinite(J)):
+                break
+            step = np.linalg.lstsq(J, h, rcond=None)[0]
+            t = 1.0
+            for _ in range(12):
+                trial = w - t * step
+                ht = system.value_f64(trial)
+                val = float(ht @ ht) if np.all(np.isfinite(ht)) else np.inf
+                if val < best:
+                    break
+                t /= 2
+            else:
+                break
+            w, h, best = trial, ht, val
     return w
 
 
 def _point_values(net: Network, point) -> list:
     """A point given as {label: value} or a sequence in label order -> list of exact rationals."""
     from .activations import parse_rational
+    if isinstance(point, (str, bytes)) or not isinstance(point, (dict, list, tuple, np.ndarray)):
+        raise InputError("a point must be a JSON object {label: value} or a list of values in label order")
     if isinstance(point, dict):
         missing = [lab for lab in net.labels if lab not in point]
         extra = [k for k in point if k not in set(net.labels)]
@@ -409,7 +437,10 @@ def _point_values(net: Network, point) -> list:
     out = []
     for v in vals:
         if isinstance(v, str):
-            out.append(parse_rational(v))
+            q = parse_rational(v)
+            if abs(q) > fmpq(2) ** 1000:
+                raise InputError(f"point value {v[:40]!r} is too large: |w| must stay below 2^1000 (float64 range)")
+            out.append(q)
         elif isinstance(v, bool) or not isinstance(v, (int, float, fmpq)) and not hasattr(v, "__float__"):
             raise InputError(f"point value {v!r:.40} is not a number")
         else:
