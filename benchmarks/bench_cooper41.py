@@ -34,9 +34,10 @@ import time
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ROOT = os.path.dirname(_HERE)
-for _p in (_ROOT, _HERE):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)      # after PYTHONPATH: a verifier given there is the one measured
 
 import flint  # noqa: E402
 import mpmath  # noqa: E402
@@ -63,12 +64,37 @@ def make_dataset(d: int, p: int, seed: int) -> verifier.Dataset:
     return verifier.Dataset(X, Y, source=f"random d={d} p={p} seed={seed}")
 
 
+def _commit() -> str:
+    """The git commit of the measured verifier package, with '+dirty' when its files differ from it."""
+    import subprocess
+    if os.environ.get("BENCH_VERIFIER_COMMIT"):       # e.g. when measuring an exported snapshot
+        return os.environ["BENCH_VERIFIER_COMMIT"] + " (as given in BENCH_VERIFIER_COMMIT)"
+    pkg = os.path.dirname(os.path.abspath(verifier.__file__))
+    try:
+        head = subprocess.run(["git", "-C", pkg, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return "unknown (not a git checkout)"
+        dirty = subprocess.run(["git", "-C", pkg, "status", "--porcelain", "--", "."], capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        return head.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def machine() -> dict:
     try:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         affinity = None
-    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            model = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpu_model": model or platform.processor() or platform.machine(), "verifier_path": os.path.dirname(os.path.abspath(verifier.__file__)), "verifier_commit": _commit(),
+            "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "cpu_count": os.cpu_count(), "cpus_usable": affinity, "python": platform.python_version(),
             "python-flint": flint.__version__, "mpmath": mpmath.__version__,
             "mpmath_backend": mpmath.libmp.BACKEND, "verifier": verifier.__version__}
@@ -76,31 +102,42 @@ def machine() -> dict:
 
 def run_size(d: int, p: int, prec: int, seed: int, baseline: bool, log) -> dict:
     data = make_dataset(d, p, seed)
+    load0 = _load()
     log(f"d = {d}: verify ...")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     cert = verifier.verify("cooper-4.1", data, prec_bits=prec)
-    verify_s = time.perf_counter() - t
+    verify_s, verify_cpu = time.perf_counter() - t, time.process_time() - c
     t = time.perf_counter()
     text = json.dumps(cert.to_json())
     serialise_s = time.perf_counter() - t
     doc = json.loads(text)
     log(f"d = {d}: verify {verify_s:.2f} s ({cert.status}); check ...")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     report = check_certificate(doc)
-    check_s = time.perf_counter() - t
-    row = {"d": d, "p": p, "n": cert.summary_info.get("n"), "prec_bits": prec, "verify_s": verify_s,
+    check_s, check_cpu = time.perf_counter() - t, time.process_time() - c
+    row = {"d": d, "p": p, "n": cert.summary_info.get("n"), "prec_bits": prec, "verify_s": verify_s, "verify_cpu_s": verify_cpu,
            "verify_phases_s": dict(cert.timings_s), "serialise_s": serialise_s, "json_bytes": len(text),
-           "check_s": check_s, "verify_status": cert.status, "check_status": report.status,
+           "check_s": check_s, "check_cpu_s": check_cpu, "verify_status": cert.status, "check_status": report.status,
            "check_ok": report.ok, "zero_message": next((c.message for c in cert.claims if c.id == "zero"), ""),
            "baseline": None}
     log(f"d = {d}: check {check_s:.2f} s ({report.status})")
     if baseline and cert.status == "verified":
         log(f"d = {d}: mpmath baseline ...")
+        c = time.process_time()
         res = mpmath_baseline.run(doc, data.X, data.Y, prec)
-        row["baseline"] = {"kind": "measured", "seconds": res["seconds"], "phases_s": res["phases"],
+        row["baseline"] = {"kind": "measured", "seconds": res["seconds"], "cpu_s": time.process_time() - c,
+                           "phases_s": res["phases"],
                            "ok": res["ok"], "message": res["message"]}
         log(f"d = {d}: baseline {res['seconds']:.2f} s ({'verified' if res['ok'] else 'FAILED'})")
+    row["loadavg_1min"] = [load0, _load()]
     return row
+
+
+def _load():
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # pragma: no cover
+        return None
 
 
 def _targets(row) -> str:
@@ -128,12 +165,14 @@ def _status(row) -> str:
 
 def table(rows, info, args) -> str:
     out = [f"cooper-4.1 benchmark: p = {args.p}, {args.prec}-bit balls, seed {args.seed}",
-           f"machine: {info['processor']}, {info['platform']}, {info['cpu_count']} CPUs "
+           f"machine: {info['cpu_model']} ({info['processor']}), {info['platform']}, {info['cpu_count']} CPUs "
            f"({info['cpus_usable']} usable), Python {info['python']}",
            f"python-flint {info['python-flint']}, mpmath {info['mpmath']} (backend {info['mpmath_backend']})",
-           "targets (issue): d=200 verify < 5 s and check < 2 s; d=1000 verify < 60 s", ""]
-    head = f"{'d':>6} {'n':>7} {'verify s':>9} {'check s':>8} {'baseline s':>16} {'base/verify':>12}  " \
-           f"{'status':<9} targets"
+           f"verifier {info['verifier']} at {info['verifier_path']} (commit {info['verifier_commit']})",
+           "targets (issue): d=200 verify < 5 s and check < 2 s; d=1000 verify < 60 s",
+           "times are wall seconds; 'cpu' is this process's CPU seconds (less sensitive to other load)", ""]
+    head = (f"{'d':>5} {'n':>6} {'verify s':>9} {'(cpu)':>7} {'check s':>8} {'(cpu)':>7} {'baseline s':>16} "
+            f"{'base/verify':>12}  {'status':<9} {'load':>9}  targets")
     out += [head, "-" * len(head)]
     notes = []
     for r in rows:
@@ -147,16 +186,20 @@ def table(rows, info, args) -> str:
             notes.append(f"d = {r['d']}: baseline NOT measured; ESTIMATE from the phases measured at "
                          f"d = {b['from_d']} (O(d^2) phases x (d/{b['from_d']})^2, O(d^3) phases x "
                          f"(d/{b['from_d']})^3)")
-        out.append(f"{r['d']:>6} {r['n']:>7} {r['verify_s']:>9.2f} {r['check_s']:>8.2f} {bs:>16} {ratio:>12}  "
-                   f"{_status(r):<9} {_targets(r)}")
+        load = "/".join("?" if x is None else f"{x:.1f}" for x in r["loadavg_1min"])
+        out.append(f"{r['d']:>5} {r['n']:>6} {r['verify_s']:>9.2f} {r['verify_cpu_s']:>7.2f} {r['check_s']:>8.2f} "
+                   f"{r['check_cpu_s']:>7.2f} {bs:>16} {ratio:>12}  {_status(r):<9} {load:>9}  {_targets(r)}")
     out.append("")
-    out.append("verify phases (s):  " + "   ".join(
-        f"d={r['d']}: " + ", ".join(f"{k} {v:.2f}" for k, v in r["verify_phases_s"].items()) for r in rows))
-    measured = [r for r in rows if r["baseline"] and r["baseline"]["kind"] == "measured"]
-    if measured:
-        out.append("mpmath baseline phases (s):  " + "   ".join(
-            f"d={r['d']}: " + ", ".join(f"{k} {v:.2f}" for k, v in r["baseline"]["phases_s"].items())
-            for r in measured))
+    out.append("load: the 1-minute load average before/after the size (other processes on the machine)")
+    for r in rows:
+        out.append(f"d={r['d']} verify phases (s): " + ", ".join(
+            f"{k} {v:.2f}" for k, v in r["verify_phases_s"].items()) + f"; zero claim: {r['zero_message']}")
+    for r in rows:
+        b = r["baseline"]
+        if b and b["kind"] == "measured":
+            out.append(f"d={r['d']} mpmath baseline phases (s): " + ", ".join(
+                f"{k} {v:.2f}" for k, v in b["phases_s"].items()) + f"; cpu {b['cpu_s']:.2f} s, cpu ratio "
+                f"baseline/verify {b['cpu_s'] / max(r['verify_cpu_s'], 1e-9):.1f}; {b['message']}")
     out += notes
     return "\n".join(out)
 

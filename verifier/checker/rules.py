@@ -169,7 +169,7 @@ def _preconditioner(JS, prec):
     with np.errstate(all="ignore"):
         try:
             Rf = np.linalg.inv(mid)
-            if np.all(np.isfinite(Rf)) and np.abs(np.eye(len(mid)) - Rf @ mid).sum(axis=1).max() < 1e-3:
+            if np.all(np.isfinite(Rf)) and np.abs(np.eye(len(mid)) - Rf @ mid).sum(axis=1).max() < 0.5:
                 return arb_mat(Rf.tolist())
         except np.linalg.LinAlgError:
             pass
