@@ -225,11 +225,14 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
         rho = max((arb_to_fmpq(abs(RG[j, 0]).upper()) for j in range(m) if RG[j, 0].is_finite()), default=None)
         if rho is None or any(not RG[j, 0].is_finite() for j in range(m)):
             return fail("the residual at the refined point is not finite", steps)
+        if rho > scale * fmpq(2) ** -16:
+            return fail(f"Newton refinement did not converge (|R G| ~ {_fmt(rho)}); the Jacobian of the unknowns "
+                        "is too ill-conditioned here (try another point or --prec)", steps)
         # |K - z| <= |R G| + ||E|| r, so r = 2 |R G| / (1 - ||E||) should include.
         rad = _short_upper(max(2 * rho / to_fmpq(max(1e-3, 1 - min(e_est, 0.999))), target * scale))
         r2 = float_norm2_upper(Rf) if Rf is not None else norm2_upper(Rm)
         for _attempt in range(3):
-            say(f"Krawczyk test on a box of radius {float(rad):.1e}")
+            say(f"Krawczyk test on a box of radius {_fmt(rad)}")
             box = list(vals)
             for u in unknowns:
                 box[u] = arb(vals[u] - rad).union(arb(vals[u] + rad))
@@ -246,7 +249,7 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
                 if e2 < 1:
                     sig = ((1 - e2) / r2).lower()
                     sig_q = arb_to_fmpq(sig) if sig > 0 else fmpq(0)
-                    return ZeroResult(True, f"Krawczyk inclusion holds on a box of radius {float(rad):.2e} "
+                    return ZeroResult(True, f"Krawczyk inclusion holds on a box of radius {_fmt(rad)} "
                                       f"(||I - R J_S|| <= {float(arb_to_fmpq(e2)):.2e})",
                                       [vals[u] for u in unknowns], rad, sig_q, float(arb_to_fmpq(e2)), steps)
             rad = rad * 1024
@@ -256,12 +259,21 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
 
 def _short_upper(q: fmpq) -> fmpq:
     """The smallest power of two >= q (q > 0): keeps stored radii short."""
-    two, e = fmpq(2), 0
+    two = fmpq(2)
+    e = int(q.p).bit_length() - int(q.q).bit_length()   # 2^(e-1) < q < 2^(e+1)
     while two ** e < q:
         e += 1
     while two ** (e - 1) >= q:
         e -= 1
     return two ** e
+
+
+def _fmt(q: fmpq) -> str:
+    """A short decimal for messages, also for numbers beyond float64."""
+    try:
+        return f"{float(q):.2e}"
+    except OverflowError:
+        return f"2^{int(q.p).bit_length() - int(q.q).bit_length()}"
 
 
 def choose_unknowns(J: np.ndarray) -> list:

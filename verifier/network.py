@@ -292,9 +292,9 @@ def conv1d(p: int, kernel_size: int, *, channels: int = 1, stride: int = 1, l: i
     for i in range(p):
         g.add_node(f"x{i}", kind="input")
     positions = range(0, p - kernel_size + 1, stride)
-    if (p - kernel_size) % stride:
-        raise InputError(f"conv1d: stride {stride} leaves input x{p - 1} unused; choose p - kernel_size "
-                         "divisible by the stride")
+    if (p - kernel_size) % stride or stride > kernel_size:
+        raise InputError(f"conv1d: stride {stride} with kernel size {kernel_size} leaves inputs unread; need "
+                         "stride <= kernel_size and p - kernel_size divisible by the stride")
     hidden = []
     for c in range(channels):
         for t in positions:

@@ -107,9 +107,9 @@ def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress
     labels = net.labels
     res = certify_zero(system, params, unknowns, prec_bits=prec_bits, progress=progress)
     names = [labels[u] for u in unknowns]
-    point = {}
+    point = {} if res.ok else None      # a failed attempt certifies no point
     mids = dict(zip(unknowns, res.mid)) if res.mid else {}
-    for j, lab in enumerate(labels):
+    for j, lab in enumerate(labels if res.ok else ()):
         if j in mids:
             point[lab] = {"mid": rational_str(mids[j]), "rad": rational_str(res.rad)}
         else:
@@ -118,7 +118,7 @@ def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress
     st = VERIFIED if res.ok else INCONCLUSIVE
     claims = [Claim("zero", st, "global",
                     "H has a zero w* (a global minimum of L with L = 0) in the stated box; hence M is nonempty",
-                    {"unknowns": names, "radius": rational_str(res.rad), "prec_bits": prec_bits,
+                    {"unknowns": names, "radius": rational_str(res.rad) if res.ok else None, "prec_bits": prec_bits,
                      "contraction_upper": f"{res.contraction:.3e}", "refinements": res.refinements},
                     res.message)]
     sig = round_down(res.sigma_min_lower) if res.ok else fmpq(0)
@@ -230,7 +230,8 @@ def _construction(data: Dataset, widths, activation: Activation, seed: int, prec
     params = [fmpq(0)] * net.n
     a, t, order = _projection(data, seed)
     if T == 1:
-        u = [arb(ti) for ti in t]          # exact inputs to the last hidden layer
+        with flint.ctx.workprec(prec_bits):
+            u = [arb(ti) for ti in t]      # the exact inputs to the last hidden layer, as balls
         c = None
     else:
         tmin = t[order[0]]
@@ -323,7 +324,14 @@ def _verify_construction(thm: Theorem, data: Dataset, *, width=None, widths=None
                                  "Lemma 3.3 construction: last hidden width >= d", {"width": widths[-1]},
                                  f"last hidden layer has width {widths[-1]} < d = {data.d}"))
         return cert
-    net, params, unknowns, columns, rows, info = _construction(data, widths, act, seed, prec_bits)
+    try:
+        net, params, unknowns, columns, rows, info = _construction(data, widths, act, seed, prec_bits)
+    except OverflowError:
+        # The starting values of the output weights are computed in float64.
+        claims.append(Claim("construction", INCONCLUSIVE, "instance", "Lemma 3.3 construction",
+                            {}, "the construction's numbers leave the float64 range (inputs extremely close "
+                            "together or extremely large); rescale the data"))
+        return cert
     timings["construction"] = time.perf_counter() - t0
     system = compile_system(net, data)
     claims.append(Claim("construction", VERIFIED, "instance",
@@ -373,11 +381,11 @@ def _verify_local(thm: Theorem, data: Dataset, *, network: Network, point, prec_
         unknowns = choose_unknowns(system.jacobian_f64(w))
     vals = [to_fmpq(float(x)) for x in w]
     zc, pt = _zero_claims(system, vals, unknowns, prec_bits, hessian=hessian, progress=progress)
-    given = np.array([float(v) for v in params])
-    found = np.array([float(_mid_value(pt[lab])) for lab in network.labels])
-    dist = float(np.max(np.abs(found - given))) if network.n else 0.0
-    zc[0].evidence["distance_from_given_point"] = f"{dist:.3e}"
     if zc[0].status == VERIFIED:
+        given = np.array([float(v) for v in params])
+        found = np.array([float(_mid_value(pt[lab])) for lab in network.labels])
+        dist = float(np.max(np.abs(found - given))) if network.n else 0.0
+        zc[0].evidence["distance_from_given_point"] = f"{dist:.3e}"
         zc[0] = Claim(zc[0].id, zc[0].status, zc[0].scope, zc[0].statement, zc[0].evidence,
                       zc[0].message + f"; the certified zero is {dist:.2e} (max-norm) from the given point")
     claims.extend(zc)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import flint
 
 from .evaluate import Network
-from .format import (FORMAT_TAG, REQUIRED_CLAIMS, SCHEMA_VERSION, STATUSES, FormatError, digest, instance_hash,
-                     parse_rational)
+from .format import (CLAIM_SCOPES, FORMAT_TAG, REQUIRED_CLAIMS, SCHEMA_VERSION, STATUSES, FormatError, digest,
+                     instance_hash, parse_rational)
 from .rules import RULES, Context
 
 __all__ = ["check_certificate", "CheckReport", "FormatError"]
@@ -68,7 +68,8 @@ def check_certificate(cert) -> CheckReport:
         report = _check(cert)
     except FormatError as exc:
         report = CheckReport(False, "inconclusive", "certificate: malformed", [f"  format error: {exc}"])
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError, OverflowError,
+            RecursionError, MemoryError) as exc:
         report = CheckReport(False, "inconclusive", "certificate: malformed",
                              [f"  malformed certificate ({type(exc).__name__}: {str(exc)[:80]})"])
     report.seconds = time.perf_counter() - t0
@@ -78,7 +79,7 @@ def check_certificate(cert) -> CheckReport:
 def _check(cert) -> CheckReport:
     if not isinstance(cert, dict) or cert.get("format") != FORMAT_TAG:
         raise FormatError(f"not a {FORMAT_TAG} document")
-    if cert.get("schema_version") != SCHEMA_VERSION:
+    if type(cert.get("schema_version")) is not int or cert.get("schema_version") != SCHEMA_VERSION:
         raise FormatError(f"schema_version {cert.get('schema_version')!r} is not {SCHEMA_VERSION}")
     theorem = cert.get("theorem")
     if theorem not in REQUIRED_CLAIMS:
@@ -89,6 +90,9 @@ def _check(cert) -> CheckReport:
     inst = cert["instance"]
     net = Network(inst["network"])
     data = inst["data"]
+    if not isinstance(data, dict) or not isinstance(data.get("x"), list) or not isinstance(data.get("y"), list) \
+            or not all(isinstance(r, list) for r in data["x"] + data["y"]):
+        raise FormatError("instance.data must hold lists of rows 'x' and 'y'")
     X = [[parse_rational(c) for c in row] for row in data["x"]]
     Y = [[parse_rational(c) for c in row] for row in data["y"]]
     if not X or len(X) != len(Y) or any(len(r) != len(net.inputs) for r in X) \
@@ -119,6 +123,9 @@ def _check(cert) -> CheckReport:
         if cid in checked:
             raise FormatError(f"claim {cid!r} appears twice")
         status, msg = rule(ctx, claim)
+        if claim.get("scope") != CLAIM_SCOPES[cid]:
+            problems.append(f"claim {cid} states scope {claim.get('scope')!r}; what is proven has scope "
+                            f"{CLAIM_SCOPES[cid]!r}")
         checked[cid] = status
         agree = status == claim.get("status")
         lines.append(f"  {cid:22s} {claim.get('status', '?'):12s} -> {status:12s} {msg}")
@@ -131,9 +138,11 @@ def _check(cert) -> CheckReport:
             problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
         status = "verified" if not problems else "inconclusive"
     elif stated == "refuted":
-        status = "refuted" if "refuted" in checked.values() and not problems else "inconclusive"
-        if "refuted" not in checked.values():
-            problems.append("the certificate says refuted but no claim re-checks as refuted")
+        # Only a hypothesis or claim the theorem needs can refute it.
+        hit = [c for c in required if checked.get(c) == "refuted"]
+        status = "refuted" if hit and not problems else "inconclusive"
+        if not hit:
+            problems.append(f"the certificate says refuted but no claim that {theorem} needs re-checks as refuted")
     else:
         status = "inconclusive"
     lines += [f"  problem: {p}" for p in problems]

@@ -14,8 +14,8 @@ def main(argv=None) -> int:
     try:
         with open(argv[0], encoding="utf-8") as fh:
             cert = json.load(fh, parse_constant=lambda c: None)
-    except (OSError, ValueError) as exc:
-        print(f"cannot read certificate {argv[0]}: {exc}", file=sys.stderr)
+    except (OSError, ValueError, RecursionError) as exc:
+        print(f"cannot read certificate {argv[0]}: {type(exc).__name__}: {str(exc)[:100]}", file=sys.stderr)
         return 2
     report = check_certificate(cert)
     print(report.text())

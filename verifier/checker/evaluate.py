@@ -31,13 +31,13 @@ class Activation:
         self.coeffs = None
         if self.name in ("polynomial", "relu-approx"):
             cs = spec.get("coefficients")
-            if not isinstance(cs, list) or not cs:
-                raise FormatError(f"activation {self.name} needs a list of coefficients")
+            if not isinstance(cs, list) or not 1 <= len(cs) <= 1001:
+                raise FormatError(f"activation {self.name} needs a list of 1 to 1001 coefficients")
             self.coeffs = [parse_rational(c) for c in cs]
         elif self.name == "power":
             r = spec.get("r")
-            if not isinstance(r, int) or isinstance(r, bool) or r < 1:
-                raise FormatError("activation power needs an integer r >= 1")
+            if type(r) is not int or not 1 <= r <= 1000:
+                raise FormatError("activation power needs an integer 1 <= r <= 1000")
             self.coeffs = [flint.fmpq(0)] * r + [flint.fmpq(1)]
         elif self.name == "identity":
             self.coeffs = [flint.fmpq(0), flint.fmpq(1)]
@@ -77,54 +77,87 @@ class Network:
     """A network document, read strictly, with its generations precomputed."""
 
     def __init__(self, doc):
-        if not isinstance(doc, dict) or doc.get("format") != "verifier-network" or doc.get("version") != 1:
+        if not isinstance(doc, dict) or doc.get("format") != "verifier-network" or type(doc.get("version")) is not int \
+                or doc.get("version") != 1:
             raise FormatError("instance.network is not a verifier-network version 1 document")
+        if set(doc) - {"format", "version", "name", "activation", "inputs", "outputs", "nodes", "edges"}:
+            raise FormatError("instance.network has unknown keys")
         nodes, edges = doc.get("nodes"), doc.get("edges")
         if not isinstance(nodes, list) or not isinstance(edges, list):
             raise FormatError("network nodes/edges must be lists")
         default = Activation(doc.get("activation"))
         self.kind, self.bias, self.act, self.preds = {}, {}, {}, {}
         for nd in nodes:
-            if not isinstance(nd, dict) or not isinstance(nd.get("id"), str) or nd["id"] in self.kind:
-                raise FormatError("network node without a unique string id")
+            if not isinstance(nd, dict) or not isinstance(nd.get("id"), str) or nd["id"] in self.kind \
+                    or set(nd) - {"id", "kind", "bias", "activation"}:
+                raise FormatError("network node must be {id, kind[, bias][, activation]} with a unique string id")
             v, kind = nd["id"], nd.get("kind")
             if kind not in ("input", "hidden", "output"):
                 raise FormatError(f"node {v!r} has kind {kind!r}")
+            if "activation" in nd and kind != "hidden":
+                raise FormatError(f"{kind} node {v!r} cannot have an activation")
+            if nd.get("bias") is not None and (kind == "input" or not isinstance(nd["bias"], str)):
+                raise FormatError(f"node {v!r}: bias must be a string label on a hidden or output node")
             self.kind[v] = kind
             self.bias[v] = nd.get("bias")
             self.act[v] = (Activation(nd["activation"]) if "activation" in nd else default) if kind == "hidden" else None
             self.preds[v] = []
+        seen_edges = set()
         for e in edges:
-            if not isinstance(e, dict) or e.get("from") not in self.kind or e.get("to") not in self.kind \
-                    or not isinstance(e.get("weight"), str):
-                raise FormatError("network edge must link known nodes with a string weight label")
+            if not isinstance(e, dict) or set(e) != {"from", "to", "weight"} or e["from"] not in self.kind \
+                    or e["to"] not in self.kind or not isinstance(e["weight"], str):
+                raise FormatError("network edge must be {from, to, weight} linking known nodes with a string label")
             if self.kind[e["to"]] == "input" or self.kind[e["from"]] == "output":
                 raise FormatError("network edge into an input or out of an output")
+            if (e["from"], e["to"]) in seen_edges:
+                raise FormatError(f"duplicate network edge {e['from']!r} -> {e['to']!r}")
+            seen_edges.add((e["from"], e["to"]))
             self.preds[e["to"]].append((e["from"], e["weight"]))
         self.inputs = doc.get("inputs") or [v for v in self.kind if self.kind[v] == "input"]
         self.outputs = doc.get("outputs") or [v for v in self.kind if self.kind[v] == "output"]
-        if sorted(self.inputs) != sorted(v for v in self.kind if self.kind[v] == "input") or \
+        if not isinstance(self.inputs, list) or not isinstance(self.outputs, list) or \
+                sorted(self.inputs) != sorted(v for v in self.kind if self.kind[v] == "input") or \
                 sorted(self.outputs) != sorted(v for v in self.kind if self.kind[v] == "output"):
             raise FormatError("network inputs/outputs do not match the node kinds")
+        if not self.inputs or not self.outputs:
+            raise FormatError("network needs at least one input and one output")
         self.labels = set()
         for v in self.kind:
             self.labels.update(lab for _, lab in self.preds[v])
             if self.bias[v] is not None:
                 self.labels.add(self.bias[v])
-        # Kahn's algorithm by generations; a cycle leaves nodes unplaced.
-        level, remaining = {v: 0 for v in self.inputs}, [v for v in self.kind if self.kind[v] != "input"]
-        self.generations = []
-        while remaining:
-            ready = [v for v in remaining if all(u in level for u, _ in self.preds[v])]
-            if not ready:
-                raise FormatError("network has a cycle")
-            for v in ready:
-                level[v] = len(self.generations) + 1
-            self.generations.append(ready)
-            remaining = [v for v in remaining if v not in level]
+        # Kahn's algorithm by generations, O(nodes + edges); a cycle leaves nodes unplaced.
+        succ = {v: [] for v in self.kind}
+        missing = {v: len(self.preds[v]) for v in self.kind}
+        for v in self.kind:
+            for u, _ in self.preds[v]:
+                succ[u].append(v)
+        ready = [v for v in self.inputs if missing[v] == 0]
+        self.generations, placed = [], len(ready)
+        while ready:
+            nxt = []
+            for u in ready:
+                for v in succ[u]:
+                    missing[v] -= 1
+                    if missing[v] == 0:
+                        nxt.append(v)
+            if nxt:
+                self.generations.append(nxt)
+            placed += len(nxt)
+            ready = nxt
+        if placed != len(self.kind):
+            raise FormatError("network has a cycle or a node that no input reaches")
         for v in self.kind:
             if self.kind[v] != "input" and not self.preds[v]:
                 raise FormatError(f"network node {v!r} has no inputs")
+        useful, stack = set(self.outputs), list(self.outputs)
+        while stack:
+            for u, _ in self.preds[stack.pop()]:
+                if u not in useful:
+                    useful.add(u)
+                    stack.append(u)
+        if len(useful) != len(self.kind):
+            raise FormatError("network has a node that does not lead to any output")
         self.acts = [a for v, a in self.act.items() if a is not None]
 
     def forward(self, X, params, reuse=None, exact=()):

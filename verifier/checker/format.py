@@ -30,7 +30,14 @@ REQUIRED_CLAIMS = {
 }
 REQUIRED_CLAIMS["cooper-4.2"] = REQUIRED_CLAIMS["cooper-4.1"]
 
-_RATIONAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d{1,6}))?$|^([+-]?\d+)/(\d+)$")
+# The scope each claim id must state: what the proof covers.
+CLAIM_SCOPES = {
+    "distinct-inputs": "instance", "activation-rectified": "instance", "activation-smooth": "instance",
+    "overparameterized": "instance", "construction": "instance", "zero": "global", "rank-J": "local",
+    "manifold": "local", "hessian-signature": "local",
+}
+
+_RATIONAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$|^([+-]?\d+)/(\d+)$")
 
 
 class FormatError(ValueError):
@@ -49,14 +56,14 @@ def parse_rational(text) -> flint.fmpq:
     if not m:
         raise FormatError(f"not an exact rational: {text[:40]!r}")
     if m.group(5) is not None:
-        q = int(m.group(6))
+        q = flint.fmpz(m.group(6))
         if q == 0:
             raise FormatError(f"zero denominator in {text[:40]!r}")
-        return flint.fmpq(int(m.group(5)), q)
+        return flint.fmpq(flint.fmpz(m.group(5).lstrip("+")), q)
     sign, whole, frac, exp = m.group(1), m.group(2), m.group(3) or "", int(m.group(4) or 0)
-    num = int(whole + frac) * (-1 if sign == "-" else 1)
+    num = flint.fmpz(whole + frac) * (-1 if sign == "-" else 1)
     e = exp - len(frac)
-    return flint.fmpq(num * 10 ** e) if e >= 0 else flint.fmpq(num, 10 ** (-e))
+    return flint.fmpq(num * flint.fmpz(10) ** e) if e >= 0 else flint.fmpq(num, flint.fmpz(10) ** (-e))
 
 
 def rational_str(q) -> str:

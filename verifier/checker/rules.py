@@ -87,7 +87,7 @@ def rule_construction(ctx, claim):
         return I, "construction evidence must list d distinct hidden nodes and a permutation of the data indices"
     if any(ctx.net.act[c].name not in RECTIFIED for c in cols):
         return R, "a node of the construction does not have a rectified activation"
-    _, Z, _ = _forward(ctx)
+    _, Z, _ = _forward(ctx, box=True)   # the signs must hold at every point of the box
     for a, i in enumerate(rows):
         for b, c in enumerate(cols):
             z = Z[c][i]
@@ -123,12 +123,19 @@ def rule_zero(ctx, claim):
         return I, "the certificate has no point"
     ev = claim.get("evidence", {})
     unknowns = ev.get("unknowns")
+    if "prec_bits" in ev and ev["prec_bits"] != ctx.prec:
+        return I, "the zero evidence's prec_bits differs from the certificate's"
     if not isinstance(unknowns, list) or len(unknowns) != ctx.m or len(set(unknowns)) != ctx.m \
             or any(u not in ctx.point for u in unknowns):
         return I, f"zero evidence must name {ctx.m} distinct unknown labels of the point"
     for lab, v in ctx.point.items():
         if (lab in unknowns) != (v["rad"] is not None):
             return I, f"label {lab!r}: unknowns must be balls and all other coordinates exact"
+    try:
+        if ev.get("radius") is not None and unknowns and parse_rational(ev["radius"]) != max(ctx.point[u]["rad"] for u in unknowns):
+            return I, "the zero evidence's radius differs from the point's"
+    except FormatError as exc:
+        return I, f"radius: {exc}"
     with flint.ctx.workprec(ctx.prec):
         Y = ctx.arb_rows(ctx.Yq)
         G = ctx.net.residuals(_forward(ctx)[0], Y)
@@ -217,7 +224,7 @@ def rule_rank(ctx, claim):
     except FormatError as exc:
         return I, f"sigma_min_lower: {exc}"
     if stored > got:
-        return I, f"stored sigma_min lower bound {float(stored):.3e} exceeds the recomputed {float(got):.3e}"
+        return I, f"stored sigma_min lower bound {stored.str()[:30]} exceeds the recomputed {float(got):.3e}"
     if got <= 0:
         return I, "no positive lower bound on sigma_min(J)"
     return V, f"rank J = {ctx.m} at every point of the box; sigma_min(J) >= {float(got):.3e}"
@@ -247,7 +254,7 @@ def rule_hessian(ctx, claim):
     except FormatError as exc:
         return I, f"min_positive_lower: {exc}"
     if stored > bound:
-        return I, f"stored eigenvalue bound {float(stored):.3e} exceeds the recomputed {float(bound):.3e}"
+        return I, f"stored eigenvalue bound {stored.str()[:30]} exceeds the recomputed {float(bound):.3e}"
     if bound <= 0:
         return I, "no positive eigenvalue bound"
     return V, f"Hess L(w*) has {ctx.m} eigenvalues >= {float(bound):.3e} and {ctx.n - ctx.m} zero eigenvalues"
