@@ -219,6 +219,12 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
             scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
             if size <= target * scale * fmpq(1, 1000):
                 break
+        # Decimal midpoints (about 10 digits beyond what the precision carries), so the
+        # certificate's point is readable; the test below is about this very box.
+        digits = int(prec_bits * 0.30103) + 10
+        for u in unknowns:
+            vals[u] = round_decimal(vals[u], digits)
+        H, _ = system.evaluate_ball(vals, prec_bits=prec_bits)
         scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
         G0 = arb_mat([[h] for h in H])
         RG = Rm * G0
@@ -229,7 +235,7 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
             return fail(f"Newton refinement did not converge (|R G| ~ {_fmt(rho)}); the Jacobian of the unknowns "
                         "is too ill-conditioned here (try another point or --prec)", steps)
         # |K - z| <= |R G| + ||E|| r, so r = 2 |R G| / (1 - ||E||) should include.
-        rad = _short_upper(max(2 * rho / to_fmpq(max(1e-3, 1 - min(e_est, 0.999))), target * scale))
+        rad = _decimal_upper(max(2 * rho / to_fmpq(max(1e-3, 1 - min(e_est, 0.999))), target * scale))
         r2 = float_norm2_upper(Rf) if Rf is not None else norm2_upper(Rm)
         for _attempt in range(3):
             say(f"Krawczyk test on a box of radius {_fmt(rad)}")
@@ -257,15 +263,29 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
                 "or a point closer to M)", steps)
 
 
-def _short_upper(q: fmpq) -> fmpq:
-    """The smallest power of two >= q (q > 0): keeps stored radii short."""
-    two = fmpq(2)
-    e = int(q.p).bit_length() - int(q.q).bit_length()   # 2^(e-1) < q < 2^(e+1)
-    while two ** e < q:
+def round_decimal(q: fmpq, digits: int) -> fmpq:
+    """q rounded to ``digits`` significant decimal digits (an exact decimal rational)."""
+    if q == 0:
+        return fmpq(0)
+    e = int(q.p).bit_length() - int(q.q).bit_length()          # |q| ~ 2^e
+    k = digits - int(math.floor(e * math.log10(2))) - 1        # decimals after the point
+    scale = fmpq(10) ** k if k >= 0 else fmpq(1, 10 ** (-k))
+    x = q * scale
+    n = int(x.p) // int(x.q)
+    if 2 * (x - n) >= 1:
+        n += 1
+    return fmpq(n) / scale
+
+
+def _decimal_upper(q: fmpq) -> fmpq:
+    """The smallest power of ten >= q (q > 0): short decimal radii."""
+    ten = fmpq(10)
+    e = int((int(q.p).bit_length() - int(q.q).bit_length()) * 0.30103)
+    while ten ** e < q:
         e += 1
-    while two ** (e - 1) >= q:
+    while ten ** (e - 1) >= q:
         e -= 1
-    return two ** e
+    return ten ** e
 
 
 def _fmt(q: fmpq) -> str:

@@ -25,7 +25,7 @@ from flint import arb, fmpq
 
 from .activations import Activation, get_activation
 from .certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
-from .checker.format import arb_to_fmpq, rational_str
+from .checker.format import arb_to_fmpq, decimal_str, rational_str
 from .checks import certify_zero, choose_unknowns, round_down, to_fmpq
 from .data import Dataset
 from .errors import InputError
@@ -111,14 +111,14 @@ def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress
     mids = dict(zip(unknowns, res.mid)) if res.mid else {}
     for j, lab in enumerate(labels if res.ok else ()):
         if j in mids:
-            point[lab] = {"mid": rational_str(mids[j]), "rad": rational_str(res.rad)}
+            point[lab] = {"mid": decimal_str(mids[j]), "rad": decimal_str(res.rad)}
         else:
-            point[lab] = rational_str(to_fmpq(params[j]))
+            point[lab] = decimal_str(to_fmpq(params[j]))
     n, m = system.n, system.m
     st = VERIFIED if res.ok else INCONCLUSIVE
     claims = [Claim("zero", st, "global",
                     "H has a zero w* (a global minimum of L with L = 0) in the stated box; hence M is nonempty",
-                    {"unknowns": names, "radius": rational_str(res.rad) if res.ok else None, "prec_bits": prec_bits,
+                    {"unknowns": names, "radius": decimal_str(res.rad) if res.ok else None, "prec_bits": prec_bits,
                      "contraction_upper": f"{res.contraction:.3e}", "refinements": res.refinements},
                     res.message)]
     sig = round_down(res.sigma_min_lower) if res.ok else fmpq(0)

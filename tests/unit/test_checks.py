@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from flint import arb, arb_mat, fmpq
 
-from verifier.checks import _short_upper, certify_zero, norm2_upper, round_down
+from verifier.checks import _decimal_upper, certify_zero, norm2_upper, round_decimal, round_down
 from verifier.data import dataset_from_arrays
 from verifier.network import mlp
 from verifier.system import compile_system
@@ -31,10 +31,16 @@ def test_round_down_is_a_short_lower_bound(q):
     assert r >= q * fmpq(998, 1000)
 
 
-@pytest.mark.parametrize("q", [fmpq(1, 3), fmpq(1, 2 ** 90), fmpq(5), fmpq(1)])
-def test_short_upper_is_a_power_of_two_above(q):
-    r = _short_upper(q)
-    assert r >= q and r < 2 * q + (1 if q >= 1 else 0)
+@pytest.mark.parametrize("q", [fmpq(1, 3), fmpq(1, 2 ** 90), fmpq(5), fmpq(1), fmpq(10 ** 40 + 1)])
+def test_decimal_upper_is_a_power_of_ten_above(q):
+    r = _decimal_upper(q)
+    assert r >= q and r < 10 * q
+
+
+@pytest.mark.parametrize("q", [fmpq(1, 3), fmpq(-2000, 3), fmpq(2) ** 300 / 7, fmpq(1, 7 * 2 ** 300)])
+def test_round_decimal_keeps_the_leading_digits(q):
+    r = round_decimal(q, 12)
+    assert abs(r - q) <= abs(q) * fmpq(1, 10 ** 11)
 
 
 def test_certify_zero_is_not_fooled_by_a_point_far_from_M():

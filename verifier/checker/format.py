@@ -72,6 +72,23 @@ def rational_str(q) -> str:
     return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
 
 
+def decimal_str(q) -> str:
+    """Exact decimal text of a rational whose denominator is 2^a 5^b (else ``rational_str``)."""
+    q = flint.fmpq(q)
+    den = int(q.q)
+    a = (den & -den).bit_length() - 1
+    rest, b = den >> a, 0
+    while rest % 5 == 0:
+        rest //= 5
+        b += 1
+    k = max(a, b)
+    if rest != 1 or k > 3000:
+        return rational_str(q)
+    num = int(q.p) * 10 ** k // den
+    sign, digits = ("-" if num < 0 else ""), str(abs(num)).rjust(k + 1, "0")
+    return sign + (digits[:-k] + "." + digits[-k:] if k else digits)
+
+
 def arb_to_fmpq(x: flint.arb) -> flint.fmpq:
     """The exact value of an exact arb (e.g. ``b.upper()``) as a rational."""
     man, exp = x.mid().man_exp()
