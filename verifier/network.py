@@ -450,8 +450,14 @@ class _float_text(str):
 
 
 def point_to_json(net: Network, values) -> dict:
-    """A parameter point ``{label: exact rational string}`` in label order."""
+    """A parameter point as ``{label: exact decimal string}`` in label order (a float: its exact binary value)."""
+    import flint
+
+    from .checker.format import decimal_str
     out = {}
-    for lab, v in zip(net.labels, values):
-        out[lab] = str(Fraction(v)) if not hasattr(v, "p") else (str(v.p) if v.q == 1 else f"{v.p}/{v.q}")
+    for lab, v in zip(net.labels, values, strict=True):
+        if not isinstance(v, flint.fmpq):
+            f = Fraction(v)
+            v = flint.fmpq(f.numerator, f.denominator)
+        out[lab] = decimal_str(v)
     return out
