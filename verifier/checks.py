@@ -219,6 +219,10 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
             scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
             if size <= target * scale * fmpq(1, 1000):
                 break
+        scale = max([fmpq(1)] + [abs(vals[u]) for u in unknowns])
+        if last is None or last > scale * fmpq(1, 2 ** 16):
+            return fail("Newton refinement did not converge (the Jacobian of the unknowns is too "
+                        "ill-conditioned here; try another point or --prec)", steps)
         # Decimal midpoints (about 10 digits beyond what the precision carries), so the
         # certificate's point is readable; the test below is about this very box.
         digits = int(prec_bits * 0.30103) + 10

@@ -50,7 +50,7 @@ def markdown_report(cert: dict) -> str:
         if c["id"] in _WHY:
             lines += [f"*Why it matters:* {_WHY[c['id']]}", ""]
         ev = {k: v for k, v in c.get("evidence", {}).items() if k not in ("unknowns", "columns", "rows", "order",
-                                                                           "spectrum_float", "spectrum", "spectrum_zeros", "a")}
+                                                                           "spectrum", "spectrum_zeros", "a")}
         if ev:
             lines += ["Evidence: " + ", ".join(f"{k} = `{v}`" for k, v in ev.items()), ""]
         ev_all = c.get("evidence", {})
@@ -58,11 +58,6 @@ def markdown_report(cert: dict) -> str:
             spec = ev_all["spectrum"]
             lines += [f"Spectrum of Hess L at w* (Arb enclosures over the box): {len(spec)} positive eigenvalues, "
                       f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros')} zeros.", ""]
-        elif ev_all.get("spectrum_float"):
-            spec = [float(x) for x in ev_all["spectrum_float"]]
-            lines += [f"Spectrum of Hess L at the midpoint (float, for reading only): {len(spec)} positive "
-                      f"eigenvalues from {min(spec):.3e} to {max(spec):.3e}, and {ev_all.get('spectrum_zeros')} zeros.",
-                      ""]
     if cert.get("out_of_scope"):
         lines += ["## Not claimed", ""] + [f"- {x}" for x in cert["out_of_scope"]] + [""]
     if cert.get("notes"):

@@ -142,11 +142,6 @@ def test_nearly_equal_inputs_4_2(k):
         assert status == "inconclusive" and reason, reason
 
 
-@pytest.mark.xfail(strict=True, raises=Exception,
-                   reason="BUG: cooper-4.1 with p = 2 and two inputs 1e-30 apart raises InputError 'the "
-                   "construction's biases are not separated at this precision (try --prec)' at every --prec: "
-                   "theorems._construction converts the projections t_i to arb OUTSIDE workprec (53 bits) for "
-                   "depth 1; a valid input should give a certificate (verified or inconclusive)")
 @pytest.mark.parametrize("prec", [128, 1024])
 def test_nearly_equal_inputs_2d(prec):
     eps = F(1, 10**30)
@@ -156,9 +151,6 @@ def test_nearly_equal_inputs_2d(prec):
         assert status == "inconclusive" and reason, reason
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="BUG: cooper-4.1/3.4 with inputs 1e-1000 apart crash with OverflowError (float() of a huge "
-                   "rational bias in theorems._construction) instead of giving a certificate or a clean error")
 @pytest.mark.parametrize("theorem", ["cooper-4.1", "cooper-3.4"])
 def test_inputs_1e_minus_1000_apart(theorem):
     eps = F(1, 10**1000)
@@ -167,11 +159,6 @@ def test_inputs_1e_minus_1000_apart(theorem):
         assert status == "inconclusive" and reason
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="BUG: data with an exact rational of > 4300 digits (accepted by the data loader and the "
-                   "CLI) crashes verify with 'ValueError: Exceeds the limit (4300 digits) for integer string "
-                   "conversion' (checker.format.parse_rational uses int(str)); the checker likewise calls such "
-                   "certificates malformed")
 def test_long_exact_rational_in_the_data():
     X = [[F(1, 3**10000)], [1], [2], [3]]
     status, reason, _ = run("cooper-4.1", X, [[0], [1], [0], [1]])

@@ -303,12 +303,10 @@ def test_verify_options_rejects_other_networks():
 
 
 # ---------------------------------------------------------------------------
-# known bug (see the report): shared_weight_networks avoids these arguments
+# was a bug (conv1d checked only (p - kernel_size) % stride; a stride larger than the kernel left
+# inputs unread and validate() failed with a generic message); shared_weight_networks avoids these arguments
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: conv1d checks only (p - kernel_size) % stride; a stride larger than "
-                                       "the kernel also leaves inputs unread, and validate() then fails with "
-                                       "\"node 'x1' does not lead to any output\" instead of a conv1d: message")
 def test_conv1d_rejects_a_stride_that_skips_inputs_with_its_own_message():
     from verifier.errors import InputError
     with pytest.raises(InputError, match=r"^conv1d: "):

@@ -213,7 +213,7 @@ def test_proposition_2_3_at_a_gauss_newton_point(instance, seed):
     system = compile_system(net, data)
     w = gauss_newton(system, np.random.default_rng(seed).normal(size=net.n))
     note(f"max |H| after Gauss-Newton: {np.max(np.abs(system.value_f64(w))):.3e}")
-    # Guarded: a stall fails the test instead of hanging the suite (see the saturated-unit xfail below).
+    # Guarded: a stall fails the test instead of hanging the suite (see the saturated-unit test below).
     cert = _verify_with_alarm(30.0, "cooper-2.3", data, network=net, point=list(w))
     assert cert.status in ("verified", "inconclusive"), cert.summary()
     report = check_certificate(roundtrip(cert))
@@ -337,12 +337,9 @@ def test_local_verify_far_from_m_is_promptly_inconclusive():
 
 
 @needs_alarm
-@pytest.mark.xfail(strict=True, raises=_Stalled,
-                   reason="BUG: at a point of M with a saturated tanh unit (|z| ~ 5e6) the float preconditioner "
-                          "fails, Arb's approximate inverse has entries ~e^(1e7), the Newton step is "
-                          "astronomically large and checks._short_upper loops once per bit of it: verify never "
-                          "returns (instead of answering inconclusive)")
 def test_local_verify_with_a_saturated_unit_is_promptly_inconclusive():
+    # Was a bug: the float preconditioner failed, Arb's approximate inverse had entries ~e^(1e7), the
+    # Newton step was astronomically large and checks._short_upper looped once per bit: verify never returned.
     # f(x) = 2 tanh(x + 1/2) + 1 * tanh(10^6 x + 5*10^6): the second unit is tanh = 1 to within e^(-10^7),
     # the data are f's float values at 0, 1/2, ..., 2, so H(point) = 0 in float64 (a point of M, nearly).
     net = mlp(1, [2], activation="tanh", output_bias=False)

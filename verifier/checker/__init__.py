@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import flint
 
 from .evaluate import Network
-from .format import (CLAIM_SCOPES, FORMAT_TAG, REQUIRED_CLAIMS, SCHEMA_VERSION, STATUSES, FormatError, digest,
-                     instance_hash, parse_rational)
+from .format import (CLAIM_SCOPES, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
+                     SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, instance_hash, parse_rational)
 from .rules import RULES, Context
 
 __all__ = ["check_certificate", "CheckReport", "FormatError"]
@@ -109,6 +109,10 @@ def _check(cert) -> CheckReport:
     problems = []
     if inst.get("sha256") != h:
         problems.append("instance hash does not match the instance")
+    if theorem in NEEDS_OUT_OF_SCOPE and GLOBAL_SMOOTHNESS not in (cert.get("out_of_scope") or []):
+        problems.append("out_of_scope must state that global smoothness of M is not claimed")
+    if cert.get("statement") != STATEMENTS.get(theorem):
+        problems.append(f"the statement is not the statement of {theorem}")
     if cert.get("digest") != digest(cert):
         problems.append("digest does not match the certificate's content (it was altered)")
     claims = cert.get("claims")

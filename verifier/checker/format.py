@@ -30,6 +30,29 @@ REQUIRED_CLAIMS = {
 }
 REQUIRED_CLAIMS["cooper-4.2"] = REQUIRED_CLAIMS["cooper-4.1"]
 
+# The statement of each theorem, as certificates state it (the checker requires it verbatim).
+STATEMENTS = {
+    "cooper-3.3": "For distinct x_i and a rectified activation, a one-hidden-layer network of width h >= d fits "
+                  "the data exactly: f(x_i) = y_i for all i.",
+    "cooper-3.4": "For distinct x_i and a rectified activation, a network with T hidden layers whose last hidden "
+                  "layer has width >= d fits the data exactly.",
+    "cooper-4.1": "For distinct x_i, a rectified smooth activation and a feedforward network whose last hidden layer "
+                  "has width >= d, M = L^{-1}(0) is nonempty and, near the constructed point, a smooth manifold of "
+                  "dimension n - l*d; the Hessian of L there has l*d positive and n - l*d zero eigenvalues.",
+    "cooper-4.2": "With targets y_i in R^l, the construction and Theorem 4.1 hold with codimension l*d: M is "
+                  "nonempty and smooth of dimension n - l*d near the constructed point.",
+    "cooper-2.1": "Given an approximate zero of H, there is a true point w* of M nearby, rank J = l*d on a box "
+                  "around it, and M is a smooth submanifold of dimension n - l*d near w*.",
+    "cooper-2.3": "At a point w* of M with rank J = l*d, the Hessian of L = sum f_i^2 has l*d positive "
+                  "eigenvalues, each >= 2 sigma_min(J)^2, and n - l*d zero eigenvalues.",
+}
+
+# What a local certificate does not claim; the checker requires it in ``out_of_scope``.
+GLOBAL_SMOOTHNESS = ("M is a smooth (n - l*d)-manifold on all of R^n: that needs 0 to be a regular value of H "
+                     "everywhere, which Theorem 2.1 gives only after an arbitrarily small perturbation of the data "
+                     "(scope after-perturbation); for smooth non-polynomial activations it is not decided here.")
+NEEDS_OUT_OF_SCOPE = ("cooper-2.1", "cooper-2.3", "cooper-4.1", "cooper-4.2")
+
 # The scope each claim id must state: what the proof covers.
 CLAIM_SCOPES = {
     "distinct-inputs": "instance", "activation-rectified": "instance", "activation-smooth": "instance",

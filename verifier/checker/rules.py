@@ -257,7 +257,37 @@ def rule_hessian(ctx, claim):
         return I, f"stored eigenvalue bound {stored.str()[:30]} exceeds the recomputed {float(bound):.3e}"
     if bound <= 0:
         return I, "no positive eigenvalue bound"
+    if "spectrum" in ev:
+        problem = _check_spectrum(ctx, ev["spectrum"], ev.get("spectrum_zeros"))
+        if problem:
+            return I, problem
     return V, f"Hess L(w*) has {ctx.m} eigenvalues >= {float(bound):.3e} and {ctx.n - ctx.m} zero eigenvalues"
+
+
+def _check_spectrum(ctx, spectrum, zeros):
+    """Stored enclosures of the l*d nonzero eigenvalues of Hess L(w*) must contain our own.
+
+    Ours: J over the box (every label), G = 2 J J^T (whose eigenvalues are those of
+    2 J^T J but the zeros), eigenvalues isolated by Arb (Rump's method).
+    """
+    if ctx.n > 200:
+        return "the spectrum is re-derived only for n <= 200"
+    if zeros != ctx.n - ctx.m or not isinstance(spectrum, list) or len(spectrum) != ctx.m:
+        return f"the spectrum must list {ctx.m} eigenvalues and {ctx.n - ctx.m} zeros"
+    labels = sorted(ctx.net.labels)
+    Ob, _, D1b = _forward(ctx, box=True)
+    with flint.ctx.workprec(ctx.prec):
+        J = ctx.net.jacobian_columns(Ob, D1b, {lab: v["box"] for lab, v in ctx.point.items()}, labels)
+        G = 2 * (J * J.transpose())
+        try:
+            own = sorted((e.real for e in flint.acb_mat(G).eig(algorithm="rump")), key=lambda x: x.mid())
+            stored = sorted((arb(s) for s in spectrum), key=lambda x: x.mid())
+        except (ValueError, TypeError):
+            return "the spectrum could not be re-derived or read"
+    for k, (mine, theirs) in enumerate(zip(own, stored)):
+        if not theirs.contains(mine):
+            return f"stored eigenvalue {k} {theirs.str(5)} does not contain the recomputed {mine.str(5)}"
+    return None
 
 
 RULES = {
