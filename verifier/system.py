@@ -170,6 +170,22 @@ class ResidualSystem:
             self._sparse[key] = sp.csr_matrix((np.ones(len(par)), (par, cols)), shape=shape)
         return self._sparse[key]
 
+    def upstream_labels(self, k: int) -> set:
+        """Parameter indices that output k depends on (edges and biases of its ancestors).
+
+        Residual (i, k) has an identically zero derivative in every other parameter.
+        """
+        net, pidx = self.network, {lab: j for j, lab in enumerate(self.network.labels)}
+        out = net.outputs[k]
+        nodes = nx.ancestors(net.graph, out) | {out}
+        labs = set()
+        for v in nodes:
+            if net.kind(v) != "input":
+                labs.update(pidx[lab] for _, lab in net.in_edges(v))
+                if net.bias(v) is not None:
+                    labs.add(pidx[net.bias(v)])
+        return labs
+
     def loss_f64(self, w) -> float:
         """L(w) = sum_r H_r(w)^2."""
         h = self.value_f64(w)
@@ -250,7 +266,7 @@ class ResidualSystem:
 
     # ---------------------------------------------------------- balls / exact
 
-    def evaluate_ball(self, params, *, cols=None, prec_bits: int = 128):
+    def evaluate_ball(self, params, *, cols=None, rows=None, prec_bits: int = 128):
         """Enclose H (and optionally columns of J) over a box in Arb ball arithmetic.
 
         Parameters
@@ -260,20 +276,22 @@ class ResidualSystem:
             ``arb`` (a ball: the result encloses every point of the box).
         cols : sequence of int, optional
             Parameter indices whose Jacobian columns are wanted.
+        rows : sequence of int, optional
+            Residual indices whose Jacobian rows are kept (default: all).
         prec_bits : int
             Working precision.
 
         Returns
         -------
         H : list of arb, length l*d
-        JS : arb_mat of shape (l*d, len(cols)), or None
+        JS : arb_mat of shape (len(rows) or l*d, len(cols)), or None
         """
         if len(params) != self.n:
             raise InputError(f"a parameter vector needs {self.n} entries, got {len(params)}")
         with flint.ctx.workprec(prec_bits):
             vals = [v if isinstance(v, flint.arb) else flint.arb(v) for v in params]
             keys = [v.repr() if isinstance(v, flint.arb) else flint.fmpq(v) for v in params]
-            return self._evaluate_generic(vals, keys, cols, flint.arb, flint.arb_mat, ("ball", prec_bits))
+            return self._evaluate_generic(vals, keys, cols, flint.arb, flint.arb_mat, ("ball", prec_bits), rows)
 
     def evaluate_exact(self, params, *, cols=None):
         """H and columns of J exactly over Q; every activation must be a polynomial."""
@@ -283,7 +301,7 @@ class ResidualSystem:
         vals = [flint.fmpq(v) if not isinstance(v, flint.fmpq) else v for v in params]
         return self._evaluate_generic(vals, vals, cols, flint.fmpq, flint.fmpq_mat, ("exact", 0))
 
-    def _evaluate_generic(self, vals, keys, cols, scalar, mat, mode):
+    def _evaluate_generic(self, vals, keys, cols, scalar, mat, mode, keep_rows=None):
         # ``keys`` identify the parameter values exactly; a layer whose parameters
         # and predecessors are unchanged since the last call in this mode reuses
         # its results (e.g. the hidden layers while only output weights vary).
@@ -338,7 +356,7 @@ class ResidualSystem:
         first = next((t for t, L in enumerate(self._layers)
                       if any(int(q) in where for q in L.e_par) or any(int(q) in where for q in L.bidx)), None)
         if first is None:
-            return H, mat(JS) if cols else None
+            return H, mat([JS[r] for r in keep_rows] if keep_rows is not None else JS) if cols else None
         for k in range(self.l):
             adjO = {int(self._out[k]): [one] * d}
             for t in range(len(self._layers) - 1, first - 1, -1):
@@ -375,7 +393,7 @@ class ResidualSystem:
                             continue
                         prev = adjO.get(s)
                         adjO[s] = back[c] if prev is None else [x + y for x, y in zip(prev, back[c])]
-        return H, mat(JS)
+        return H, mat([JS[r] for r in keep_rows] if keep_rows is not None else JS)
 
 
 def compile_system(network: Network, data: Dataset) -> ResidualSystem:

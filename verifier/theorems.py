@@ -113,7 +113,8 @@ def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress
     st = VERIFIED if res.ok else INCONCLUSIVE
     claims = [Claim("zero", st, "global",
                     "H has a zero w* (a global minimum of L with L = 0) in the stated box; hence M is nonempty",
-                    {"unknowns": names, "radius": decimal_str(res.rad) if res.ok else None, "prec_bits": prec_bits,
+                    {"unknowns": names, "blocks": [[labels[u] for u in b] for b in res.blocks or [unknowns]],
+                     "radius": decimal_str(res.rad) if res.ok else None, "prec_bits": prec_bits,
                      "contraction_upper": f"{res.contraction:.3e}", "refinements": res.refinements},
                     res.message)]
     sig = round_down(res.sigma_min_lower) if res.ok else fmpq(0)

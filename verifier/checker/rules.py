@@ -136,33 +136,87 @@ def rule_zero(ctx, claim):
             return I, "the zero evidence's radius differs from the point's"
     except FormatError as exc:
         return I, f"radius: {exc}"
+    blocks = _blocks(ctx, unknowns, ev.get("blocks"))
+    if isinstance(blocks, str):
+        return I, blocks
     with flint.ctx.workprec(ctx.prec):
         Y = ctx.arb_rows(ctx.Yq)
         G = ctx.net.residuals(_forward(ctx)[0], Y)
         Ob, _, D1b = _forward(ctx, box=True)
-        JS = ctx.net.jacobian_columns(Ob, D1b, {lab: v["box"] for lab, v in ctx.point.items()}, unknowns)
-        m = ctx.m
-        Rm = _preconditioner(JS, ctx.prec)
-        if Rm is None:
-            return I, "the midpoint Jacobian of the unknowns is numerically singular"
-        E = -(Rm * JS)
-        for i in range(m):
-            E[i, i] = E[i, i] + 1
-        zmid = [arb(ctx.point[u]["mid_q"]) for u in unknowns]
-        dz = arb_mat([[ctx.point[u]["box"] - zm] for u, zm in zip(unknowns, zmid)])
-        K = arb_mat([[zm] for zm in zmid]) - Rm * arb_mat([[g] for g in G]) + E * dz
-        for j, u in enumerate(unknowns):
-            k = K[j, 0]
-            lo_q, hi_q = ctx.point[u]["mid_q"] - ctx.point[u]["rad"], ctx.point[u]["mid_q"] + ctx.point[u]["rad"]
-            if not (ctx.point[u]["box"].contains_interior(k) and arb_to_fmpq(k.lower()) > lo_q
-                    and arb_to_fmpq(k.upper()) < hi_q):
-                return I, f"Krawczyk inclusion fails for {u!r} at {ctx.prec} bits (K = {k.str(5)})"
-        e2 = _norm2_upper(E)
-        r2 = _norm2_upper(Rm)
-        sig = ((1 - e2) / r2).lower() if e2 < 1 else arb(0)
-    ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig) if sig > 0 else flint.fmpq(0), "unknowns": unknowns}
-    return V, (f"Krawczyk: exactly one zero of H in the {m}-dimensional box "
-               f"(contraction ||I - R J_S|| <= {float(arb_to_fmpq(e2)):.2e})")
+        params_box = {lab: v["box"] for lab, v in ctx.point.items()}
+        sig, worst = None, arb(0)
+        for rows, labels in blocks:
+            full = ctx.net.jacobian_columns(Ob, D1b, params_box, labels).tolist()
+            JS = arb_mat([full[r] for r in rows])
+            Rm = _preconditioner(JS, ctx.prec)
+            if Rm is None:
+                return I, "the midpoint Jacobian of the unknowns is numerically singular"
+            E = -(Rm * JS)
+            for i in range(len(labels)):
+                E[i, i] = E[i, i] + 1
+            zmid = [arb(ctx.point[u]["mid_q"]) for u in labels]
+            dz = arb_mat([[ctx.point[u]["box"] - zm] for u, zm in zip(labels, zmid)])
+            K = arb_mat([[zm] for zm in zmid]) - Rm * arb_mat([[G[r]] for r in rows]) + E * dz
+            for j, u in enumerate(labels):
+                k = K[j, 0]
+                lo_q, hi_q = ctx.point[u]["mid_q"] - ctx.point[u]["rad"], ctx.point[u]["mid_q"] + ctx.point[u]["rad"]
+                if not (ctx.point[u]["box"].contains_interior(k) and arb_to_fmpq(k.lower()) > lo_q
+                        and arb_to_fmpq(k.upper()) < hi_q):
+                    return I, f"Krawczyk inclusion fails for {u!r} at {ctx.prec} bits (K = {k.str(5)})"
+            e2 = _norm2_upper(E)
+            if not e2 < 1:
+                return I, "the contraction ||I - R J_S|| is not below 1"
+            s_k = ((1 - e2) / _norm2_upper(Rm)).lower()
+            sig = s_k if sig is None or s_k < sig else sig
+            worst = e2 if e2 > worst else worst
+    ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig) if sig is not None and sig > 0 else flint.fmpq(0),
+                    "unknowns": unknowns}
+    return V, (f"Krawczyk: exactly one zero of H in the {ctx.m}-dimensional box "
+               f"(contraction ||I - R J_S|| <= {float(arb_to_fmpq(worst)):.2e}"
+               + (f", {len(blocks)} independent blocks)" if len(blocks) > 1 else ")"))
+
+
+def _upstream(net, out):
+    """Labels that output ``out`` depends on: edges and biases of it and its ancestors."""
+    labs, seen, stack = set(), {out}, [out]
+    while stack:
+        v = stack.pop()
+        if net.bias[v] is not None:
+            labs.add(net.bias[v])
+        for u, lab in net.preds[v]:
+            labs.add(lab)
+            if u not in seen:
+                seen.add(u)
+                stack.append(u)
+    return labs
+
+
+def _blocks(ctx, unknowns, hint):
+    """[(residual rows, unknown labels)] of independent square subsystems, or a reason string.
+
+    Without a hint: one block. With one (a partition of the unknowns), each output's
+    unknowns must lie in a single block, and that block's rows are the residuals of
+    those outputs; every other derivative of those rows is structurally zero, so the
+    blocks are independent square systems.
+    """
+    if hint is None:
+        return [(list(range(ctx.m)), list(unknowns))]
+    if not isinstance(hint, list) or not all(isinstance(b, list) and b for b in hint) \
+            or sorted(x for b in hint for x in b if isinstance(x, str)) != sorted(unknowns) \
+            or sum(len(b) for b in hint) != len(unknowns):
+        return "the zero evidence's blocks must partition the unknowns"
+    where = {u: c for c, b in enumerate(hint) for u in b}
+    rows = [[] for _ in hint]
+    for k, out in enumerate(ctx.net.outputs):
+        own = _upstream(ctx.net, out) & set(unknowns)
+        homes = {where[u] for u in own}
+        if len(homes) != 1:
+            return f"output {out!r} depends on unknowns of {len(homes)} blocks (need exactly one)"
+        rows[homes.pop()].extend(i * ctx.l + k for i in range(ctx.d))
+    for c, b in enumerate(hint):
+        if len(rows[c]) != len(b):
+            return f"block {c} has {len(rows[c])} residuals for {len(b)} unknowns"
+    return [(sorted(r), list(b)) for r, b in zip(rows, hint)]
 
 
 def _preconditioner(JS, prec):
