@@ -209,6 +209,10 @@ def _projection(data: Dataset, seed: int):
     raise InputError("could not find a projection with distinct values (are the inputs distinct?)")
 
 
+class _Undecided(Exception):
+    """A construction step that the balls could not decide at this precision."""
+
+
 def _construction(data: Dataset, widths, activation: Activation, seed: int, prec_bits: int):
     """Parameters of Lemma 3.3 (depth 1) or Corollary 3.4 (depth T) except the output weights.
 
@@ -241,8 +245,8 @@ def _construction(data: Dataset, widths, activation: Activation, seed: int, prec
                 u = [activation.ball(z)[0] for z in u]
             gaps = [u[order[j]] - u[order[j - 1]] for j in range(1, d)]
             if any(not g > 0 for g in gaps):
-                raise InputError("the deep construction could not separate the points at this precision "
-                                 "(try a higher --prec)")
+                raise _Undecided(f"the deep construction could not separate the points at {prec_bits} bits "
+                                 f"(try --prec {2 * prec_bits})")
             lo = min((arb_to_fmpq(g.lower()) for g in gaps), default=fmpq(1))
             c = round_up_rational(GAP / lo) if gaps else fmpq(1)
             u = [c * z for z in u]
@@ -252,7 +256,8 @@ def _construction(data: Dataset, widths, activation: Activation, seed: int, prec
         b = [mids[0] - GAP // 2] + [(mids[j - 1] + mids[j]) / 2 for j in range(1, d)]
         for j in range(1, d):
             if not (u[order[j - 1]] < arb(b[j]) < u[order[j]]):
-                raise InputError("the construction's biases are not separated at this precision (try --prec)")
+                raise _Undecided(f"the construction's biases are not separated at {prec_bits} bits "
+                                 f"(try --prec {2 * prec_bits})")
     for j in range(d):
         node_in = range(p) if T == 1 else [0]
         for i in node_in:
@@ -321,10 +326,11 @@ def _verify_construction(thm: Theorem, data: Dataset, *, width=None, widths=None
         return cert
     try:
         net, params, unknowns, columns, rows, info = _construction(data, widths, act, seed, prec_bits)
-    except OverflowError:
-        # The starting values of the output weights are computed in float64.
+    except (OverflowError, _Undecided) as exc:
+        # Float64 starting values out of range, or a separation the balls could not decide.
         claims.append(Claim("construction", INCONCLUSIVE, "instance", "Lemma 3.3 construction",
-                            {}, "the construction's numbers leave the float64 range (inputs extremely close "
+                            {}, str(exc) if isinstance(exc, _Undecided) else
+                            "the construction's numbers leave the float64 range (inputs extremely close "
                             "together or extremely large); rescale the data"))
         return cert
     timings["construction"] = time.perf_counter() - t0
