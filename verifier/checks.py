@@ -40,17 +40,18 @@ def to_fmpq(x) -> fmpq:
 
 
 def round_down(q: fmpq, digits: int = 4) -> fmpq:
-    """A short decimal rational <= q (q > 0), for stored lower bounds."""
+    """A short decimal rational <= q (q > 0), for stored lower bounds; exact, any magnitude."""
     if q <= 0:
         return fmpq(0)
-    x = float(q) * (1 - 1e-9)
-    e = int(np.floor(np.log10(x))) - (digits - 1)
-    num = int(np.floor(x / 10.0 ** e))
-    r = fmpq(num) * (fmpq(10) ** e if e >= 0 else fmpq(1, 10 ** (-e)))
-    while r > q:   # float rounding could overshoot; step down exactly
-        num -= 1
-        r = fmpq(num) * (fmpq(10) ** e if e >= 0 else fmpq(1, 10 ** (-e)))
-    return r
+    ten = fmpq(10)
+    e = int((int(q.p).bit_length() - int(q.q).bit_length()) * 0.30103)   # near log10(q)
+    while ten ** (e + 1) <= q:
+        e += 1
+    while ten ** e > q:
+        e -= 1
+    scale = ten ** (digits - 1 - e)          # 10^e <= q < 10^(e+1)
+    x = q * scale
+    return fmpq(int(x.p) // int(x.q)) / scale
 
 
 @dataclass
@@ -70,8 +71,9 @@ class ZeroResult:
 def norm2_upper(M: arb_mat) -> arb:
     """An exact arb >= the spectral norm of every matrix in M: sqrt(||M||_1 ||M||_inf).
 
-    Entry bounds |m_ij| <= u_ij are taken to float64 (nearest) and scaled by
-    (1 + 2^-50), which covers that rounding and the multiplication's own;
+    Entry bounds |m_ij| <= u_ij are taken to float64 (python-flint rounds toward
+    zero, relative error below 2^-52) and scaled by (1 + 2^-50), which covers that
+    rounding and the multiplication's own;
     ``math.fsum`` rounds each row and column sum correctly, a final factor
     (1 + 2^-48) covers that and the product and square root, and an absolute
     2^-900 covers entries that underflow in float64. A non-finite entry gives

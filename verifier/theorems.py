@@ -26,7 +26,7 @@ from flint import arb, fmpq
 from .activations import Activation, get_activation
 from .certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
 from .checker.format import GLOBAL_SMOOTHNESS, STATEMENTS, arb_to_fmpq, decimal_str, rational_str
-from .checks import certify_zero, choose_unknowns, round_down, to_fmpq
+from .checks import _fmt, certify_zero, choose_unknowns, round_down, to_fmpq
 from .data import Dataset
 from .errors import InputError
 from .network import Network, mlp, network_to_json
@@ -122,7 +122,7 @@ def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress
     claims.append(Claim("rank-J", VERIFIED if rank_ok else INCONCLUSIVE, "local",
                         f"rank J = l*d = {m} at every point of the box (J_S is nonsingular there)",
                         {"rank": m, "sigma_min_lower": rational_str(sig)},
-                        f"sigma_min(J) >= {float(sig):.4g} on the box" if rank_ok else
+                        f"sigma_min(J) >= {_fmt(sig)} on the box" if rank_ok else
                         "rests on the zero claim, which is not verified" if not res.ok else
                         "no positive lower bound on sigma_min(J)"))
     claims.append(Claim("manifold", VERIFIED if rank_ok and n > m else INCONCLUSIVE, "local",
@@ -138,7 +138,7 @@ def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress
         claims.append(Claim("hessian-signature", VERIFIED if rank_ok else INCONCLUSIVE, "local",
                             f"at w*, the Hessian of L has {m} positive and {n - m} zero eigenvalues "
                             "(Proposition 2.3)", ev,
-                            f"{m} eigenvalues >= {float(lam):.4g} (= 2 sigma_min^2), {n - m} zero" if rank_ok
+                            f"{m} eigenvalues >= {_fmt(lam)} (= 2 sigma_min^2), {n - m} zero" if rank_ok
                             else "rests on the zero and rank claims"))
     return claims, point
 

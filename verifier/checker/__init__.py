@@ -1,7 +1,8 @@
 """The independent checker: re-verifies a certificate from its instance and evidence.
 
 Trusted base: this package (``format``, ``evaluate``, ``rules``), the Python
-standard library and python-flint (Arb). It imports nothing else from
+standard library and python-flint (Arb); numpy computes only the (untrusted)
+Krawczyk preconditioner. It imports nothing else from
 ``verifier``; ``tests/test_architecture.py`` enforces that. See README.md here.
 """
 
