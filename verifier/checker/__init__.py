@@ -102,7 +102,7 @@ def _check(cert) -> CheckReport:
     prec = cert.get("prec_bits")
     if not isinstance(prec, int) or isinstance(prec, bool) or not 32 <= prec <= MAX_PREC_BITS:
         raise FormatError("prec_bits must be an integer between 32 and 65536")
-    ctx = Context(net, X, Y, _point(cert.get("point"), net.labels, prec), prec)
+    ctx = Context(net, X, Y, _point(cert.get("point"), net.labels, prec), prec, theorem)
     h = instance_hash(inst)
     header = (f"checking {theorem}: n = {ctx.n}, d = {ctx.d}, l = {ctx.l}, instance sha256 {h[:16]}, "
               f"{prec}-bit balls")

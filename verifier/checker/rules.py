@@ -23,8 +23,9 @@ V, R, I = "verified", "refuted", "inconclusive"
 class Context:
     """What the rules share: the parsed instance, the point, and cached computations."""
 
-    def __init__(self, net, X, Y, point, prec_bits):
+    def __init__(self, net, X, Y, point, prec_bits, theorem=None):
         self.net, self.Xq, self.Yq, self.point, self.prec = net, X, Y, point, prec_bits
+        self.theorem = theorem
         self.d, self.l = len(X), len(net.outputs)
         self.m = self.l * self.d
         self.n = len(net.labels)
@@ -90,6 +91,12 @@ def rule_construction(ctx, claim):
         return I, "construction evidence must list d distinct hidden nodes and a permutation of the data indices"
     if any(ctx.net.act[c].name not in RECTIFIED for c in cols):
         return R, "a node of the construction does not have a rectified activation"
+    feeds = {(u, o) for o in ctx.net.outputs for u, _ in ctx.net.preds[o]}
+    if any((c, o) not in feeds for c in cols for o in ctx.net.outputs):
+        return I, "the construction's hidden nodes must feed every output directly (the last hidden layer)"
+    if ctx.theorem == "cooper-3.3" and any(ctx.net.kind[u] != "input" for v in ctx.net.kind
+                                           if ctx.net.kind[v] == "hidden" for u, _ in ctx.net.preds[v]):
+        return R, "cooper-3.3 is about one hidden layer; this network is deeper (see cooper-3.4)"
     _, Z, _ = _forward(ctx, box=True)   # the signs must hold at every point of the box
     for a, i in enumerate(rows):
         for b, c in enumerate(cols):
