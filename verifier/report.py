@@ -22,6 +22,11 @@ _WHY = {
 }
 
 
+def _cell(text) -> str:
+    """Text for a Markdown table cell: pipes escaped, one line."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def markdown_report(cert: dict) -> str:
     """Markdown for a certificate (a parsed JSON object)."""
     s = cert.get("summary", {})
@@ -31,7 +36,7 @@ def markdown_report(cert: dict) -> str:
         lines += [f"**Reason:** {cert['reason']}", ""]
     lines += ["## Instance", "",
               "| | |", "|---|---|",
-              f"| network | {s.get('network', '?')} |",
+              f"| network | {_cell(s.get('network', '?'))} |",
               f"| parameters n | {s.get('n', '?')} |",
               f"| data points d | {s.get('d', '?')} |",
               f"| outputs l | {s.get('l', '?')} |",
@@ -43,7 +48,7 @@ def markdown_report(cert: dict) -> str:
               "## Claims", "",
               "| claim | status | scope | what was shown |", "|---|---|---|---|"]
     for c in cert.get("claims", []):
-        lines.append(f"| `{c['id']}` | {c['status']} | {c['scope']} | {c.get('message', '')} |")
+        lines.append(f"| `{c['id']}` | {c['status']} | {c['scope']} | {_cell(c.get('message', ''))} |")
     lines += [""]
     for c in cert.get("claims", []):
         lines += [f"### `{c['id']}`: {c['status']}", "", c.get("statement", ""), ""]
