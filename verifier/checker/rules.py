@@ -81,6 +81,10 @@ def rule_construction(ctx, claim):
     in order). A_ij = sigma(z_j(x_i)); for a rectified sigma, z <= 0 gives 0 and
     z > 0 gives a positive value, so the signs of the pre-activations decide it.
     """
+    last = [v for v in ctx.net.kind if ctx.net.kind[v] == "hidden"
+            and all(any(u == v for u, _ in ctx.net.preds[o]) for o in ctx.net.outputs)]
+    if len(last) < ctx.d:
+        return R, f"only {len(last)} hidden nodes feed the outputs directly; the construction needs d = {ctx.d}"
     if ctx.point is None:
         return I, "the certificate has no point"
     ev = claim.get("evidence", {})
