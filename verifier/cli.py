@@ -55,10 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
     v.add_argument("--outputs", type=int, default=1, help="number l of target columns at the end of each row")
     v.add_argument("--network", help="network JSON (docs/network-format.md); cooper-2.1/2.3")
-    v.add_argument("--point", help="parameter point JSON {label: value}; cooper-2.1/2.3")
+    v.add_argument("--point", help="parameter point JSON {label: value} (values as exact strings like \"3/7\" "
+                   "or JSON numbers, read exactly); cooper-2.1/2.3")
     v.add_argument("--out", help="write the certificate here (JSON)")
     v.add_argument("--width", type=int, help="last hidden width for the construction (default d)")
-    v.add_argument("--depth", type=int, default=None, help="number of hidden layers T (cooper-3.4; default 1)")
+    v.add_argument("--depth", type=int, default=None, help="number of hidden layers T (default 1; cooper-3.4: 2)")
     v.add_argument("--activation", default="smoolu", help="activation name or JSON spec (default smoolu)")
     v.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
     v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection")
@@ -66,10 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="independently re-verify a certificate")
     c.add_argument("certificate")
     c.add_argument("--json", action="store_true")
-    r = sub.add_parser("report", help="Markdown report of a certificate")
+    r = sub.add_parser("report", help="readable report of a certificate (Markdown, or HTML with figures)")
     r.add_argument("certificate")
-    r.add_argument("--out", help="write the report here instead of stdout")
-    r.add_argument("--json", action="store_true", help="print {theorem, status, markdown} as JSON")
+    r.add_argument("--format", choices=("md", "html"), default="md",
+                   help="md (default; to stdout unless --out) or html (one self-contained page with inline SVG "
+                   "figures; needs --out)")
+    r.add_argument("--out", help="write the report to this file, or into this existing folder as CERT.md/.html")
+    r.add_argument("--figures", action="store_true",
+                   help="md with --out: also draw the figures as SVG files in OUT-figures/ and link them")
+    r.add_argument("--json", action="store_true", help="print {theorem, status, report, ...} as JSON")
     return p
 
 
@@ -196,20 +202,43 @@ def cmd_check(args) -> int:
 
 def cmd_report(args) -> int:
     from .certificate import write_text_atomic
-    from .report import markdown_report
+    from .report import html_report, markdown_report
     cert = _load_cert(args.certificate)
-    _check_out(args.out, args.certificate)
+    ext = ".html" if args.format == "html" else ".md"
+    out = args.out
+    if out is not None and os.path.isdir(out):
+        stem = os.path.splitext(os.path.basename(args.certificate))[0] or "report"
+        out = os.path.join(out, stem + ext)
+    if args.format == "html" and out is None:
+        raise InputError("--format html needs --out FILE.html or --out FOLDER")
+    if args.figures and (args.format != "md" or out is None):
+        raise InputError("--figures goes with --format md and --out FILE.md (html pages carry their figures inline)")
+    _check_out(out, args.certificate)
+    figures_dir = os.path.splitext(out)[0] + "-figures" if args.figures else None
+    if figures_dir is not None and os.path.exists(figures_dir) and not os.path.isdir(figures_dir):
+        raise InputError(f"cannot write figures into {figures_dir}: it exists and is not a folder")
     try:
-        text = markdown_report(cert)
-    except (KeyError, TypeError, ValueError) as exc:
+        if args.format == "html":
+            text = html_report(cert)
+        else:
+            text = markdown_report(cert, figures_dir=figures_dir,
+                                   link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None
-    if args.out:
-        write_text_atomic(args.out, text)
+    if out:
+        write_text_atomic(out, text)
     if args.json:
-        print(json.dumps({"theorem": cert.get("theorem"), "status": cert.get("status"), "report": args.out,
-                          "markdown": text}, indent=1))
-    elif not args.out:
+        doc = {"theorem": cert.get("theorem"), "status": cert.get("status"), "format": args.format, "report": out}
+        if args.format == "md":
+            doc["markdown"] = text
+            if figures_dir is not None:
+                doc["figures"] = sorted(os.path.join(figures_dir, f) for f in os.listdir(figures_dir)
+                                        if f.endswith(".svg")) if os.path.isdir(figures_dir) else []
+        print(json.dumps(doc, indent=1))
+    elif not out:
         print(text)
+    else:
+        print(f"report {out}" + (f"   figures {figures_dir}" if figures_dir and os.path.isdir(figures_dir) else ""))
     return EXIT_OK
 
 

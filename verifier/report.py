@@ -1,4 +1,4 @@
-"""A readable Markdown report of a certificate, read from the certificate alone."""
+"""Readable reports of a certificate (Markdown, or one self-contained HTML page), from the certificate alone."""
 
 from __future__ import annotations
 
@@ -27,50 +27,215 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_report(cert: dict) -> str:
-    """Markdown for a certificate (a parsed JSON object)."""
+_EVIDENCE_HIDDEN = ("unknowns", "columns", "rows", "order", "spectrum", "spectrum_zeros", "a")
+
+
+def _parts(cert: dict) -> dict:
+    """The report's content, independent of the output format (Markdown and HTML render the same parts)."""
     s = cert.get("summary", {})
-    lines = [f"# {cert.get('theorem')}: {cert.get('status')}", "",
-             f"> {cert.get('statement', '')}", ""]
-    if cert.get("status") != "verified" and cert.get("reason"):
-        lines += [f"**Reason:** {cert['reason']}", ""]
-    lines += ["## Instance", "",
-              "| | |", "|---|---|",
-              f"| network | {_cell(s.get('network', '?'))} |",
-              f"| parameters n | {s.get('n', '?')} |",
-              f"| data points d | {s.get('d', '?')} |",
-              f"| outputs l | {s.get('l', '?')} |",
-              f"| input dimension p | {s.get('p', '?')} |",
-              f"| equations l*d | {s.get('l', 0) * s.get('d', 0) if s else '?'} |",
-              f"| instance sha256 | `{instance_hash(cert['instance'])[:16]}` |",
-              f"| arithmetic | Arb balls, {cert.get('prec_bits')} bits |",
-              f"| seed | {cert.get('seed')} |", "",
-              "## Claims", "",
-              "| claim | status | scope | what was shown |", "|---|---|---|---|"]
+    instance = [("network", s.get("network", "?"), False),
+                ("parameters n", s.get("n", "?"), False),
+                ("data points d", s.get("d", "?"), False),
+                ("outputs l", s.get("l", "?"), False),
+                ("input dimension p", s.get("p", "?"), False),
+                ("equations l*d", s.get("l", 0) * s.get("d", 0) if s else "?", False),
+                ("instance sha256", instance_hash(cert["instance"])[:16], True),
+                ("arithmetic", f"Arb balls, {cert.get('prec_bits')} bits", False),
+                ("seed", cert.get("seed"), False)]
+    claims = []
     for c in cert.get("claims", []):
-        lines.append(f"| `{c['id']}` | {c['status']} | {c['scope']} | {_cell(c.get('message', ''))} |")
-    lines += [""]
-    for c in cert.get("claims", []):
-        lines += [f"### `{c['id']}`: {c['status']}", "", c.get("statement", ""), ""]
-        if c["id"] in _WHY:
-            lines += [f"*Why it matters:* {_WHY[c['id']]}", ""]
-        ev = {k: v for k, v in c.get("evidence", {}).items() if k not in ("unknowns", "columns", "rows", "order",
-                                                                           "spectrum", "spectrum_zeros", "a")}
-        if ev:
-            lines += ["Evidence: " + ", ".join(f"{k} = `{v}`" for k, v in ev.items()), ""]
         ev_all = c.get("evidence", {})
+        spectrum = None
         if ev_all.get("spectrum"):
             spec = ev_all["spectrum"]
-            lines += [f"Spectrum of Hess L at w* (Arb enclosures over the box): {len(spec)} positive eigenvalues, "
-                      f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros')} zeros.", ""]
-    if cert.get("out_of_scope"):
-        lines += ["## Not claimed", ""] + [f"- {x}" for x in cert["out_of_scope"]] + [""]
-    if cert.get("notes"):
-        lines += ["## Notes", ""] + [f"- {x}" for x in cert["notes"]] + [""]
+            spectrum = (f"Spectrum of Hess L at w* (Arb enclosures over the box): {len(spec)} positive eigenvalues, "
+                        f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros')} zeros.")
+        claims.append({"id": c["id"], "status": c["status"], "scope": c["scope"], "message": c.get("message", ""),
+                       "statement": c.get("statement", ""), "why": _WHY.get(c["id"]),
+                       "evidence": [(k, v) for k, v in ev_all.items() if k not in _EVIDENCE_HIDDEN],
+                       "spectrum": spectrum})
     sw = cert.get("software", {})
     t = cert.get("timings_s", {})
-    lines += ["## Provenance", "",
-              f"verifier {sw.get('verifier')}, python-flint {sw.get('python-flint')}, Python {sw.get('python')}; "
-              f"timings: " + (", ".join(f"{k} {v:.2f} s" for k, v in t.items()) or "none recorded"), "",
+    provenance = (f"verifier {sw.get('verifier')}, python-flint {sw.get('python-flint')}, Python {sw.get('python')}; "
+                  f"timings: " + (", ".join(f"{k} {v:.2f} s" for k, v in t.items()) or "none recorded"))
+    return {"theorem": cert.get("theorem"), "status": cert.get("status"), "statement": cert.get("statement", ""),
+            "reason": cert.get("reason") if cert.get("status") != "verified" else "", "instance": instance,
+            "claims": claims, "out_of_scope": list(cert.get("out_of_scope") or []),
+            "notes": list(cert.get("notes") or []), "provenance": provenance}
+
+
+def _figures(cert: dict):
+    """(figures, None) or ([], why not): never raises for a certificate that parsed as JSON."""
+    from .errors import InputError
+    from .figures import FiguresUnavailable, certificate_figures
+    try:
+        return certificate_figures(cert), None
+    except FiguresUnavailable as exc:
+        return [], str(exc)
+    except (InputError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+        return [], f"figures not drawn: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+
+
+def markdown_report(cert: dict, *, figures_dir=None, link_base=None) -> str:
+    """Markdown for a certificate (a parsed JSON object).
+
+    With ``figures_dir``, the figures of :mod:`verifier.figures` are written there as SVG files and a
+    "Figures" section links them by a path relative to ``link_base`` (the folder the Markdown file will
+    live in; default: the parent of ``figures_dir``). Without matplotlib the section says so instead.
+    """
+    P = _parts(cert)
+    lines = [f"# {P['theorem']}: {P['status']}", "",
+             f"> {P['statement']}", ""]
+    if P["reason"]:
+        lines += [f"**Reason:** {P['reason']}", ""]
+    lines += ["## Instance", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | `{v}` |" if code else f"| {k} | {_cell(v) if k == 'network' else v} |"
+              for k, v, code in P["instance"]]
+    lines += ["", "## Claims", "",
+              "| claim | status | scope | what was shown |", "|---|---|---|---|"]
+    for c in P["claims"]:
+        lines.append(f"| `{c['id']}` | {c['status']} | {c['scope']} | {_cell(c['message'])} |")
+    lines += [""]
+    for c in P["claims"]:
+        lines += [f"### `{c['id']}`: {c['status']}", "", c["statement"], ""]
+        if c["why"]:
+            lines += [f"*Why it matters:* {c['why']}", ""]
+        if c["evidence"]:
+            lines += ["Evidence: " + ", ".join(f"{k} = `{v}`" for k, v in c["evidence"]), ""]
+        if c["spectrum"]:
+            lines += [c["spectrum"], ""]
+    if figures_dir is not None:
+        lines += _markdown_figures(cert, figures_dir, link_base)
+    if P["out_of_scope"]:
+        lines += ["## Not claimed", ""] + [f"- {x}" for x in P["out_of_scope"]] + [""]
+    if P["notes"]:
+        lines += ["## Notes", ""] + [f"- {x}" for x in P["notes"]] + [""]
+    lines += ["## Provenance", "", P["provenance"], "",
               "Re-check with `verifier check CERT.json`.", ""]
     return "\n".join(lines)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
+
+
+def _markdown_figures(cert, figures_dir, link_base) -> list:
+    import os
+
+    from .figures import write_figures
+    figs, why = _figures(cert)
+    lines = ["## Figures", ""]
+    if why:
+        return lines + [f"*{_sentence(why)}*", ""]
+    base = link_base if link_base is not None else os.path.dirname(os.path.abspath(figures_dir))
+    for f, path in zip(figs, write_figures(figs, figures_dir)):
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base)).replace(os.sep, "/")
+        lines += [f"### {f.title}", "", f"![{f.title}]({rel})", "", f.caption, ""]
+    lines += [("Figures are float64 pictures drawn from the certificate alone; the claims rest on the Arb "
+               "computations above."), ""]
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------ HTML
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0;
+       color: #1d2330; background: #f6f7f9; line-height: 1.45; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #dde1e7; padding-bottom: 4px; }
+blockquote { margin: 0.6em 0; padding: 0.4em 1em; border-left: 4px solid #9aa5b8; background: #f3f5f8; }
+table { border-collapse: collapse; margin: 0.6em 0; } td, th { border: 1px solid #dde1e7; padding: 4px 8px;
+       text-align: left; vertical-align: top; } th { background: #eef1f5; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.92em; background: #f0f2f5;
+       padding: 0 3px; border-radius: 3px; word-break: break-all; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85em; font-weight: 600;
+         color: #fff; } .verified { background: #1f8a4c; } .refuted { background: #c0392b; }
+.inconclusive { background: #b7791f; } .unknown { background: #6b7280; }
+.glance { display: flex; gap: 24px; flex-wrap: wrap; } .glance > div { flex: 1 1 320px; }
+.claim { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 14px; margin: 10px 0; }
+.claim h3 { margin: 0.2em 0; font-size: 1.05em; } .why { color: #3d4658; font-style: italic; }
+figure { margin: 18px 0 28px; } figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: #3d4658; font-size: 0.93em; margin-top: 4px; } .note { color: #6b4d00; background: #fff7e0;
+       padding: 6px 10px; border-radius: 4px; } .muted { color: #6b7280; font-size: 0.9em; }
+"""
+
+
+def _esc(x) -> str:
+    import html
+    return html.escape(str(x), quote=True)
+
+
+def _code_spans(text) -> str:
+    """Escape text and turn `backtick` spans into <code>."""
+    import re
+    return re.sub(r"`([^`]+)`", lambda m: f"<code>{m.group(1)}</code>", _esc(text))
+
+
+def _badge(status) -> str:
+    cls = status if status in ("verified", "refuted", "inconclusive") else "unknown"
+    return f'<span class="badge {cls}">{_esc(status)}</span>'
+
+
+def html_report(cert: dict, *, figures: bool = True) -> str:
+    """One self-contained HTML page for a certificate: inline CSS and SVG figures, no scripts, no external files.
+
+    Without matplotlib (the ``plots`` extra) the page renders all the same and says that figures need it.
+    """
+    P = _parts(cert)
+    figs, why = _figures(cert) if figures else ([], "figures were not requested")
+    counts = {}
+    for c in P["claims"]:
+        counts[c["status"]] = counts.get(c["status"], 0) + 1
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_esc(P['theorem'])}: {_esc(P['status'])}</title>", f"<style>{_CSS}</style>", "</head>",
+           "<body>", "<main>",
+           f"<h1><code>{_esc(P['theorem'])}</code> {_badge(P['status'])}</h1>",
+           f"<blockquote>{_esc(P['statement'])}</blockquote>"]
+    if P["reason"]:
+        out.append(f"<p><strong>Reason:</strong> {_esc(P['reason'])}</p>")
+    # At a glance: the instance and the claims in one screen.
+    out += ['<h2 id="glance">At a glance</h2>', '<div class="glance">', "<div>", "<table>",
+            "<tr><th colspan=2>Instance</th></tr>"]
+    for k, v, code in P["instance"]:
+        out.append(f"<tr><td>{_esc(k)}</td><td>{f'<code>{_esc(v)}</code>' if code else _esc(v)}</td></tr>")
+    out += ["</table>", "</div>", "<div>", "<table>", "<tr><th>claim</th><th>status</th><th>scope</th></tr>"]
+    for c in P["claims"]:
+        out.append(f'<tr><td><a href="#claim-{_esc(c["id"])}"><code>{_esc(c["id"])}</code></a></td>'
+                   f"<td>{_badge(c['status'])}</td><td>{_esc(c['scope'])}</td></tr>")
+    out += ["</table>", '<p class="muted">' + _esc(", ".join(f"{v} {k}" for k, v in counts.items()) or "no claims")
+            + "</p>", "</div>", "</div>"]
+    # Claims in plain words.
+    out.append('<h2 id="claims">Claims</h2>')
+    for c in P["claims"]:
+        out += [f'<div class="claim" id="claim-{_esc(c["id"])}">',
+                (f"<h3><code>{_esc(c['id'])}</code> {_badge(c['status'])} <span class=muted>scope: "
+                 f"{_esc(c['scope'])}</span></h3>"),
+                f"<p>{_esc(c['statement'])}</p>",
+                f"<p><strong>What was shown:</strong> {_esc(c['message'])}</p>"]
+        if c["why"]:
+            out.append(f'<p class="why">Why it matters: {_esc(c["why"])}</p>')
+        if c["evidence"]:
+            out.append("<p><strong>Evidence:</strong> " + ", ".join(f"{_esc(k)} = <code>{_esc(v)}</code>"
+                                                                    for k, v in c["evidence"]) + "</p>")
+        if c["spectrum"]:
+            out.append(f"<p>{_esc(c['spectrum'])}</p>")
+        out.append("</div>")
+    # Figures.
+    out.append('<h2 id="figures">Figures</h2>')
+    if why:
+        out.append(f'<p class="note">{_code_spans(_sentence(why))}</p>')
+    else:
+        out.append('<p class="muted">float64 pictures drawn from the certificate alone (network, data and the '
+                   "midpoints of the certified point); the claims rest on the Arb computations above.</p>")
+        for f in figs:
+            out += [f'<figure id="fig-{_esc(f.key)}">', f"<h3>{_esc(f.title)}</h3>", f.svg,
+                    f"<figcaption>{_esc(f.caption)}</figcaption>", "</figure>"]
+    if P["out_of_scope"]:
+        out += ['<h2 id="not-claimed">Not claimed</h2>', "<ul>"] + [f"<li>{_esc(x)}</li>" for x in P["out_of_scope"]] \
+            + ["</ul>"]
+    if P["notes"]:
+        out += ['<h2 id="notes">Notes</h2>', "<ul>"] + [f"<li>{_esc(x)}</li>" for x in P["notes"]] + ["</ul>"]
+    out += ['<h2 id="provenance">Provenance</h2>', f"<p>{_esc(P['provenance'])}</p>",
+            "<p>Re-check with <code>verifier check CERT.json</code>.</p>", "</main>", "</body>", "</html>", ""]
+    return "\n".join(out)

@@ -1,0 +1,470 @@
+"""Figures of a certificate, drawn from the certificate alone (float64 pictures, not proofs).
+
+Every figure rebuilds the network, the data and the certified point (the midpoints of its
+balls) from the certificate's JSON and evaluates the residual system in float64. The
+pictures illustrate what the claims say; the claims themselves rest on the Arb computations
+that ``verifier check`` repeats. Each figure is returned as SVG text with a caption that says
+what to look for.
+
+matplotlib is optional (the ``plots`` extra) and is imported only inside the functions here,
+never by ``import verifier``. No pyplot and no global backend switch: figures are
+``matplotlib.figure.Figure`` objects rendered by the non-interactive SVG canvas, so nothing
+is drawn on screen and a user's own matplotlib state is left alone.
+
+>>> import json, verifier
+>>> figs = certificate_figures(json.load(open("cert.json")))     # doctest: +SKIP
+>>> [f.key for f in figs]                                          # doctest: +SKIP
+['singular-values', 'hessian-spectrum', 'loss-slice']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import InputError
+
+PLOTS_MISSING = "figures need the `plots` extra (pip install \"verifier[plots]\", which installs matplotlib)"
+
+# Sizes above which the cheaper variant of a computation is used.
+_HESSIAN_FULL_MAX_N = 2000        # full eigvalsh of the n x n matrix 2 J^T J
+_SVD_MAX_ENTRIES = 4_000_000      # plain SVD of J; larger: eigh of J J^T
+
+
+class FiguresUnavailable(RuntimeError):
+    """matplotlib is not installed."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: a short ``key`` (file stem), a ``title``, a ``caption`` and the ``svg`` text."""
+
+    key: str
+    title: str
+    caption: str
+    svg: str
+
+
+def figures_available() -> bool:
+    """Whether matplotlib can be imported (the ``plots`` extra)."""
+    try:
+        _matplotlib()
+    except FiguresUnavailable:
+        return False
+    return True
+
+
+def _matplotlib():
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure as MplFigure
+    except ImportError:
+        raise FiguresUnavailable(PLOTS_MISSING) from None
+    return matplotlib, MplFigure
+
+
+# --------------------------------------------------------------------------- the instance
+
+
+@dataclass
+class _Context:
+    """What every figure needs, computed once: the system, the point, J and its SVD."""
+
+    cert: dict
+    system: object
+    w: np.ndarray          # float64 midpoint of the certified point
+    J: np.ndarray          # (l*d, n)
+    s: np.ndarray          # singular values of J, descending (length l*d)
+    V: np.ndarray          # (n, l*d): right singular vectors (orthonormal basis of the row space)
+    m: int
+    n: int
+
+    def claim(self, cid):
+        return next((c for c in self.cert.get("claims", []) if c.get("id") == cid), None)
+
+    def evidence_number(self, cid, key):
+        c = self.claim(cid)
+        if not c or c.get("evidence", {}).get(key) is None:
+            return None
+        return _to_float(c["evidence"][key])
+
+
+def _to_float(value) -> float:
+    from .checker.format import parse_rational
+    q = parse_rational(value)
+    return float(Fraction(int(q.p), int(q.q)))
+
+
+def _midpoints(cert: dict, labels) -> np.ndarray:
+    point = cert.get("point")
+    if not isinstance(point, dict):
+        raise InputError("the certificate has no certified point to draw")
+    vals = []
+    for lab in labels:
+        if lab not in point:
+            raise InputError(f"the certificate's point has no value for parameter {lab!r}")
+        v = point[lab]
+        vals.append(_to_float(v["mid"] if isinstance(v, dict) else v))
+    return np.array(vals, dtype=float)
+
+
+def _context(cert: dict) -> _Context:
+    from .data import Dataset
+    from .network import network_from_json
+    from .system import compile_system
+    if not isinstance(cert, dict) or not isinstance(cert.get("instance"), dict):
+        raise InputError("the certificate has no instance")
+    inst = cert["instance"]
+    net = network_from_json(inst.get("network"))
+    data = Dataset.from_json(inst.get("data"), source="certificate data")
+    system = compile_system(net, data)
+    w = _midpoints(cert, net.labels)
+    J = system.jacobian_f64(w)
+    m, n = J.shape
+    if m * n <= _SVD_MAX_ENTRIES:
+        _, s, Vt = np.linalg.svd(J, full_matrices=False)
+        V = Vt.T
+    else:
+        ev, U = np.linalg.eigh(J @ J.T)
+        order = np.argsort(ev)[::-1]
+        s = np.sqrt(np.maximum(ev[order], 0.0))
+        U = U[:, order]
+        V = (J.T @ U) / np.where(s > 0, s, 1.0)
+    return _Context(cert, system, w, J, s, V, m, n)
+
+
+def _null_vector(ctx: _Context) -> np.ndarray:
+    """A unit vector in the kernel of J (a tangent direction of M at the point), deterministic."""
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        v = rng.normal(size=ctx.n)
+        v -= ctx.V @ (ctx.V.T @ v)
+        v -= ctx.V @ (ctx.V.T @ v)    # twice: orthogonal to the row space to working precision
+        nv = np.linalg.norm(v)
+        if nv > 1e-8:
+            return v / nv
+    raise InputError("J has no kernel at the point (n <= l*d)")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _render(key: str, draw, *, size=(7.0, 4.0)) -> str:
+    """Run ``draw(fig)`` on a fresh matplotlib Figure and return its SVG text (no XML prolog)."""
+    import io
+    matplotlib, MplFigure = _matplotlib()
+    rc = {"svg.hashsalt": f"verifier-{key}",     # deterministic ids, unique per figure (inline SVGs share a page)
+          "svg.fonttype": "none",                # real <text>: small files, searchable labels
+          "font.family": "sans-serif", "font.size": 9.0, "axes.titlesize": 10.0}
+    with matplotlib.rc_context(rc):
+        fig = MplFigure(figsize=size, layout="constrained")
+        draw(fig)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buf.getvalue()
+    svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
+    # matplotlib names groups "figure_1", "axes_1", ... in every figure; several inline SVGs share one HTML
+    # page, so every id (and every reference to one) gets the figure's key as a prefix.
+    svg = re.sub(r'(\sid=")([^"#]+)"', lambda m: f'{m.group(1)}{key}-{m.group(2)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{key}-{m.group(1)})", svg)
+    svg = re.sub(r'(href=")#([^"]+)"', lambda m: f'{m.group(1)}#{key}-{m.group(2)}"', svg)
+    return svg.strip() + "\n"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _plain_log_ticks(axis) -> None:
+    """Tick labels like ``1e-03`` on a log axis (mathtext labels cost most of the rendering time)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    axis.set_major_locator(LogLocator(base=10, numticks=8))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")))
+    axis.set_minor_formatter(NullFormatter())
+
+
+# --------------------------------------------------------------------------- (a) singular values
+
+
+def singular_values_figure(ctx: _Context) -> Figure:
+    lower = ctx.evidence_number("rank-J", "sigma_min_lower")
+    s = ctx.s
+
+    def draw(fig):
+        ax = fig.add_subplot()
+        k = np.arange(1, len(s) + 1)
+        ax.semilogy(k, s, "o-", ms=4, color="C0", label="singular values of J at w* (float64)")
+        if lower is not None and lower > 0:
+            ax.axhline(lower, color="C3", lw=1.5, label=f"certified lower bound sigma_min >= {_fmt(lower)}")
+            bottom = min(lower, s.min()) / 10
+            ax.axhspan(bottom, lower, color="C3", alpha=0.12, lw=0,
+                       label="excluded by the certificate (down to 0)")
+            ax.set_ylim(bottom, s.max() * 3)
+        ax.set_xlabel("index k (descending)")
+        ax.set_xlim(0.5, len(s) + 0.5)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel("sigma_k(J)")
+        _plain_log_ticks(ax.yaxis)
+        ax.set_title(f"Singular values of the {ctx.m} x {ctx.n} Jacobian J of H at the certified point")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.grid(True, which="both", alpha=0.3)
+
+    smin = s.min() if len(s) else float("nan")
+    if lower is not None:
+        tail = (f"The red line is the certified lower bound sigma_min(J) >= {_fmt(lower)} from the rank-J claim, valid on "
+                f"the whole certified box; the shaded band from it down to 0 is what the proof excludes. Every dot "
+                f"lies above it (smallest float64 value {_fmt(smin)}), so J has full rank l*d = {ctx.m}: "
+                f"no singular value can reach 0.")
+    else:
+        tail = "This certificate has no rank-J claim, so no certified bound is drawn."
+    cap = (f"The l*d = {ctx.m} singular values of the {ctx.m} x {ctx.n} Jacobian J of H at the certified point w* "
+           f"(float64, log scale). " + tail)
+    return Figure("singular-values", "Singular values of J", cap, _render("singular-values", draw))
+
+
+# --------------------------------------------------------------------------- (b) Hessian spectrum
+
+
+_ENCLOSURE = re.compile(r"^\[\s*([-+0-9.eE]+)\s*(?:\+/-\s*([-+0-9.eE]+))?\s*\]$")
+
+
+def _enclosure_mids(spectrum) -> list:
+    out = []
+    for text in spectrum or []:
+        m = _ENCLOSURE.match(str(text).strip())
+        if m:
+            out.append(float(m.group(1)))
+    return out
+
+
+def hessian_spectrum_figure(ctx: _Context) -> Figure:
+    n, m = ctx.n, ctx.m
+    lower = ctx.evidence_number("hessian-signature", "min_positive_lower")
+    hs = ctx.claim("hessian-signature")
+    certified = _enclosure_mids(hs.get("evidence", {}).get("spectrum")) if hs else []
+    full = n <= _HESSIAN_FULL_MAX_N
+    if full:
+        ev = np.sort(np.linalg.eigvalsh(2.0 * ctx.J.T @ ctx.J))[::-1]
+        pos, zer = ev[:m], ev[m:]
+    else:
+        pos, zer = np.sort(2.0 * ctx.s ** 2)[::-1], None
+    floor = 1e-18
+
+    def draw(fig):
+        ax, bx = fig.subplots(1, 2, width_ratios=[3, 1])
+        k = np.arange(1, len(pos) + 1)
+        ax.semilogy(k, np.maximum(pos, floor), "o", ms=4, color="C0", label=f"{m} positive (float64)")
+        if zer is not None and len(zer):
+            kz = np.arange(m + 1, n + 1)
+            ax.semilogy(kz, np.maximum(np.abs(zer), floor), ".", ms=3, color="0.5",
+                        label=f"{n - m} zero (float64 rounding, |lambda|)")
+        if certified:
+            ax.semilogy(np.arange(1, len(certified) + 1), sorted(certified, reverse=True), "x", ms=6, color="C2",
+                        label="Arb enclosures in the certificate")
+        if lower is not None and lower > 0:
+            ax.axhline(lower, color="C3", lw=1.5, label=f"certified: positive ones >= {_fmt(lower)}")
+        ax.set_xlabel("eigenvalue index (descending)")
+        ax.set_ylabel("eigenvalue of Hess L = 2 J^T J")
+        _plain_log_ticks(ax.yaxis)
+        ax.set_title(f"Hessian of L at w* (n = {n})" + ("" if full else f"; the {n - m} zeros not drawn"))
+        ax.legend(fontsize=7, loc="upper right")
+        ax.grid(True, which="both", alpha=0.3)
+        bx.bar(["positive", "zero"], [m, n - m], color=["C0", "0.5"])
+        bx.set_title("counts (certified)")
+        for i, v in enumerate([m, n - m]):
+            bx.annotate(str(v), (i, v), ha="center", va="bottom")
+        bx.set_ylim(0, max(m, n - m) * 1.15 + 1)
+
+    how = ("all n eigenvalues of the n x n matrix (numpy eigvalsh)" if full else
+           f"the l*d nonzero eigenvalues 2 sigma_k(J)^2 from J J^T; the other {n - m} are exactly 0 at a zero of H "
+           "and are shown only as a count")
+    cap = (f"Spectrum of the Hessian of L = sum_r H_r^2 at the certified point, where it equals 2 J^T J "
+           f"(Proposition 2.3), in float64: {how}. See l*d = {m} positive eigenvalues and n - l*d = {n - m} zeros; "
+           "on the log scale the float64 zeros sit at rounding level (about 1e-16 times the largest eigenvalue), "
+           "far below the certified bound. ")
+    if lower is not None:
+        cap += f"The red line is the certified bound 2 sigma_min(J)^2 >= {_fmt(lower)}: every positive one is above it. "
+    if certified:
+        cap += "Green crosses are the midpoints of the Arb enclosures stored in the certificate. "
+    cap += "The bar chart gives the counts the certificate proves."
+    return Figure("hessian-spectrum", "Hessian spectrum", cap.strip(), _render("hessian-spectrum", draw))
+
+
+# --------------------------------------------------------------------------- (c) loss on a 2-D slice
+
+
+def _grid_size(ctx: _Context) -> int:
+    cost = ctx.n * max(ctx.system.d, 1)
+    return 41 if cost <= 200_000 else 25 if cost <= 5_000_000 else 13
+
+
+def _tangent_window(ctx: _Context, t, start: float, ref: float) -> float:
+    """How far the straight tangent line stays in the valley: doublings from ``start`` while L <= ref."""
+    cap = 2.0 * max(1.0, float(np.max(np.abs(ctx.w))))
+    R = start
+    while R * 2 <= cap and ctx.system.loss_f64(ctx.w + 2 * R * t) <= ref:
+        R *= 2
+    return R
+
+
+def loss_slice_figure(ctx: _Context) -> Figure:
+    t = _null_vector(ctx)
+    nv = ctx.V[:, 0]
+    s1 = float(ctx.s[0])
+    y = ctx.system.data.y_f64()
+    ref = max(float(np.sum(y ** 2)), 1e-12)
+    Rn = np.sqrt(ref) / s1 if s1 > 0 else 1.0     # the normal parabola s1^2 v^2 climbs to ~ sum y^2 = L at f = 0
+    Rt = _tangent_window(ctx, t, Rn, ref)
+    G = _grid_size(ctx)
+    u = np.linspace(-Rt, Rt, G)
+    v = np.linspace(-Rn, Rn, G)
+    loss = ctx.system.loss_f64
+    Z = np.array([[loss(ctx.w + a * t + b * nv) for a in u] for b in v])
+    prof_t = np.array([loss(ctx.w + a * t) for a in u])
+    prof_n = np.array([loss(ctx.w + b * nv) for b in v])
+    floor = 1e-30
+    x = np.linspace(-1, 1, G)
+
+    def draw(fig):
+        ax, bx, cx = fig.subplots(1, 3, width_ratios=[1.25, 1, 1])
+        logZ = np.log10(np.maximum(Z, floor))
+        lo = max(float(logZ.min()), np.log10(ref) - 10)      # the last 10 decades are enough to see the valley
+        cs = ax.contourf(u, v, np.maximum(logZ, lo), levels=np.linspace(lo, float(logZ.max()) + 1e-9, 31),
+                         cmap="viridis")
+        fig.colorbar(cs, ax=ax, label="log10 L (float64)", shrink=0.9, format="%.0f")
+        ax.contour(u, v, Z, levels=[ref * 1e-4, ref * 1e-2], colors="white", linewidths=0.6, alpha=0.8)
+        ax.plot([0], [0], marker="*", ms=11, color="red", mec="white", ls="none", label="certified point w*")
+        ax.set_xlabel(f"u: along tangent t (kernel of J), +/- {_fmt(Rt)}")
+        ax.set_ylabel(f"v: along normal v1, +/- {_fmt(Rn)}")
+        ax.set_title("log10 L on the plane w* + u t + v v1")
+        ax.legend(fontsize=7, loc="lower right")
+        for axis, logy in ((bx, False), (cx, True)):
+            plot = axis.semilogy if logy else axis.plot
+            plot(x, np.maximum(prof_n, floor) if logy else prof_n, color="C1",
+                 label=f"along v1 (normal), +/- {_fmt(Rn)}")
+            plot(x, np.maximum(prof_t, floor) if logy else prof_t, color="C0",
+                 label=f"along t (tangent), +/- {_fmt(Rt)}")
+            axis.axvline(0, color="red", lw=0.8, ls=":")
+            axis.set_xlabel("step from w* / window")
+            axis.set_title("1-D profiles" + (", log scale" if logy else ""))
+            axis.grid(True, alpha=0.3)
+        _plain_log_ticks(cx.yaxis)
+        bx.set_ylabel("L")
+        bx.legend(fontsize=7, loc="upper center")
+
+    cap = (f"The loss L (float64) on a plane through the certified point w*, spanned by a unit tangent direction t of "
+           f"M (a vector in the kernel of J) and the unit normal direction v1 in which L curves most (top right "
+           f"singular vector of J, sigma_1 = {_fmt(s1)}). The window is +/- {_fmt(Rn)} along v1, where L climbs like "
+           f"sigma_1^2 v^2 to about sum y_i^2 = {_fmt(ref)} (the loss of the zero function), and +/- {_fmt(Rt)} along "
+           f"t, as far as the straight tangent line stays below that level (note the different scales). See a "
+           f"valley: across M the loss rises steeply, along t it stays near 0 and grows only at higher order, as M "
+           f"curves away from its tangent line (white contours: L = 1e-4 and 1e-2 times sum y_i^2). The 1-D "
+           f"profiles show the two lines through w*, each over its own window; on the log scale the tangent "
+           f"profile lies orders of magnitude below the normal one near w*.")
+    return Figure("loss-slice", "Loss on a slice through the point", cap,
+                  _render("loss-slice", draw, size=(10.5, 3.6)))
+
+
+# --------------------------------------------------------------------------- (d) M itself (n <= 3)
+
+
+def manifold_figure(ctx: _Context):
+    """M = L^{-1}(0) on a grid around the point, for n = 2 or 3; None for larger n."""
+    n, m = ctx.n, ctx.m
+    if n > 3 or n < 2:
+        return None
+    labels = ctx.system.network.labels
+    R = max(2.0, 1.5 * float(np.max(np.abs(ctx.w))))
+    G = 81 if n == 2 else 21
+    axes = [np.linspace(c - R, c + R, G) for c in ctx.w]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    pts = np.stack([g.ravel() for g in mesh], axis=1)
+    H = np.array([ctx.system.value_f64(p) for p in pts])          # (G^n, m)
+    L = np.sum(H ** 2, axis=1)
+    h = axes[0][1] - axes[0][0]
+    Hg = H.reshape(*([G] * n), m)
+    # Distance to M, first order: ||J^+ H|| with J from differences on the grid itself.
+    grads = np.stack([np.stack(np.gradient(Hg[..., r], h), axis=-1) for r in range(m)], axis=-2)   # (G.., m, n)
+    Jg = grads.reshape(-1, m, n)
+    dist = np.linalg.norm(np.einsum("kij,kj->ki", np.linalg.pinv(Jg), H), axis=1)
+    near = dist <= 0.5 * h
+
+    def draw(fig):
+        if n == 2:
+            ax = fig.add_subplot()
+            Lg = L.reshape(G, G)
+            cs = ax.contourf(axes[0], axes[1], np.log10(np.maximum(Lg, 1e-30)).T, levels=24, cmap="viridis")
+            fig.colorbar(cs, ax=ax, label="log10 L (float64)")
+            ax.contour(axes[0], axes[1], Hg[..., 0].T, levels=[0.0], colors="white", linewidths=1.5)
+            ax.plot([ctx.w[0]], [ctx.w[1]], marker="*", ms=13, color="red", mec="white", ls="none",
+                    label="certified point w*")
+            ax.set_xlabel(labels[0])
+            ax.set_ylabel(labels[1])
+            ax.legend(fontsize=8, loc="upper right")
+            ax.set_title("M = L^{-1}(0) (white curve) in the whole parameter plane")
+        else:
+            ax = fig.add_subplot(projection="3d")
+            P = pts[near]
+            ax.scatter(P[:, 0], P[:, 1], P[:, 2], s=3, c=P[:, 2], cmap="viridis", alpha=0.6, depthshade=True,
+                       label="grid points within half a cell of M")
+            ax.scatter([ctx.w[0]], [ctx.w[1]], [ctx.w[2]], s=120, marker="*", color="red",
+                       label="certified point w*")
+            ax.set_xlabel(labels[0])
+            ax.set_ylabel(labels[1])
+            ax.set_zlabel(labels[2])
+            ax.legend(fontsize=8, loc="upper left")
+            ax.set_title(f"M = L^{{-1}}(0) in R^3: a {n - m}-dimensional {'surface' if n - m == 2 else 'curve'}")
+
+    what = {1: "a curve", 2: "a surface"}.get(n - m, f"a {n - m}-manifold")
+    if n == 2:
+        cap = (f"The whole parameter space R^2 around w* (window +/- {_fmt(R)}): log10 L on a {G} x {G} grid "
+               f"(float64), with the zero set M drawn in white. M is {what} (dimension n - l*d = {n - m}), "
+               f"and the certified point (red star) lies on it; away from M the loss rises.")
+    else:
+        cap = (f"The whole parameter space R^3 around w* (window +/- {_fmt(R)}): of a {G}^3 grid (float64), the "
+               f"{int(near.sum())} points whose first-order distance to M, ||J^+ H||, is below half a cell. They "
+               f"trace M, {what} of dimension n - l*d = {n - m}; the certified point (red star) lies on it.")
+    return Figure("manifold", "M itself", cap, _render("manifold", draw, size=(6.0, 5.0)))
+
+
+# --------------------------------------------------------------------------- all of them
+
+
+def certificate_figures(cert: dict) -> list:
+    """Every figure that applies to the certificate, as :class:`Figure` objects.
+
+    Raises
+    ------
+    FiguresUnavailable
+        matplotlib is not installed.
+    InputError
+        The certificate has no point, or its instance cannot be rebuilt.
+    """
+    _matplotlib()
+    ctx = _context(cert)
+    figs = [singular_values_figure(ctx), hessian_spectrum_figure(ctx)]
+    if ctx.n > ctx.m:
+        figs.append(loss_slice_figure(ctx))
+    man = manifold_figure(ctx)
+    if man is not None:
+        figs.append(man)
+    return figs
+
+
+def write_figures(figs, folder) -> list:
+    """Write each figure as ``folder/<key>.svg`` (atomically); return the paths."""
+    import os
+
+    from .certificate import write_text_atomic
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for f in figs:
+        path = os.path.join(folder, f"{f.key}.svg")
+        write_text_atomic(path, f.svg)
+        paths.append(path)
+    return paths
