@@ -83,3 +83,28 @@ def test_cli_check_one_certificate():
     proc = subprocess.run([sys.executable, "-m", "verifier", "check", str(path)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ---------------------------------------------------------------------------- the solver still reproduces them
+
+SCRIPTS = sorted(p.name for p in (ROOT / "proofs").glob("cooper_*.py"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_solver_reproduces_the_committed_corpus(script, tmp_path):
+    """Re-run a corpus script into a temporary folder: same instances, same statuses, claim by claim."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), VERIFIER_PROOFS_OUT=str(tmp_path))
+    res = subprocess.run([sys.executable, str(ROOT / "proofs" / script)], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    theorem = script[:-3].replace("_", "-", 1).replace("_", ".")
+    committed = ROOT / "proofs" / "certificates" / theorem
+    out = tmp_path / theorem
+    fresh = sorted(p.name for p in out.glob("*.json") if p.name != "index.json")
+    assert fresh and fresh == sorted(p.name for p in committed.glob("*.json") if p.name != "index.json")
+    for name in fresh:
+        old = json.loads((committed / name).read_text(encoding="utf-8"))
+        new = json.loads((out / name).read_text(encoding="utf-8"))
+        assert new["instance"]["sha256"] == old["instance"]["sha256"], name
+        assert new["status"] == old["status"], name
+        assert [(c["id"], c["status"]) for c in new["claims"]] == [(c["id"], c["status"]) for c in old["claims"]], name
