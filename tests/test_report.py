@@ -80,9 +80,9 @@ def test_html_report_has_every_claim_figures_and_captions(cert41, html41):
     for c in cert41["claims"]:
         assert f"<code>{c['id']}</code>" in html41
         assert f'id="claim-{c["id"]}"' in html41
-    assert html41.count("<svg") == 3                       # singular values, Hessian spectrum, loss slice
-    assert html41.count("<figcaption>") == 3
-    for fig in ("fig-singular-values", "fig-hessian-spectrum", "fig-loss-slice"):
+    assert html41.count("<svg") == 4              # architecture, singular values, Hessian spectrum, loss slice
+    assert html41.count("<figcaption>") == 4
+    for fig in ("fig-architecture", "fig-singular-values", "fig-hessian-spectrum", "fig-loss-slice"):
         assert f'id="{fig}"' in html41
     assert "certified lower bound sigma_min(J) &gt;= 0.784" in html41     # the rank-J bound 98/125, in the caption
     assert "12 positive eigenvalues" not in html41 or "37 zeros" in html41
@@ -121,16 +121,67 @@ def test_html_report_without_matplotlib_still_renders(cert23, monkeypatch):
 
 
 def test_html_report_without_a_point_says_so(cert23):
+    pytest.importorskip("matplotlib")
     doc = dict(cert23, point=None)
     page = html_report(doc)
-    assert "<svg" not in page and "no certified point" in page
+    assert "no certified point" in page
+    assert page.count("<svg") == 1 and 'id="fig-architecture"' in page     # the architecture needs no point
+
+
+def test_html_report_draws_the_architecture_first(html41):
+    pytest.importorskip("matplotlib")
+    figures = re.findall(r'<figure id="fig-([^"]+)"', html41)
+    assert figures[0] == "architecture" and len(figures) == 4
+    section = html41[html41.index('id="fig-architecture"'):]
+    caption = section[section.index("<figcaption>"):section.index("</figcaption>")]
+    assert "mlp 2-12-1" in caption and "n = 49 parameters" in caption and "No label is shared" in caption
+
+
+def test_architecture_shows_the_shared_labels_of_the_liao_poggio_tree():
+    pytest.importorskip("matplotlib")
+    from verifier.figures import architecture_figure
+    from verifier.network import network_to_json
+    cert = {"instance": {"network": network_to_json(verifier.liao_poggio_tree())}, "point": None}
+    fig = architecture_figure(cert)
+    assert fig.key == "architecture" and fig.svg.lstrip().startswith("<svg")
+    assert "h1 (2 edges)" in fig.caption and "h2 (2 edges)" in fig.caption and "hb (2 biases)" in fig.caption
+    assert "g1" not in fig.caption.split("Weight sharing")[1]                   # used once: not shared
+    for lab in ("h1 (x2)", "h2 (x2)", "hb (x2)"):                               # the legend, as SVG text
+        assert lab in fig.svg
+    assert "n = 8 parameters" in fig.caption
+
+
+def test_refuted_certificate_still_gets_the_architecture():
+    pytest.importorskip("matplotlib")
+    X = ((fmpq(0),), (fmpq(0),), (fmpq(1),))
+    Y = ((fmpq(0),), (fmpq(1),), (fmpq(1),))                  # x = 0 twice, with different targets
+    doc = _doc(verifier.verify("cooper-4.1", Dataset(X, Y)))
+    assert doc["status"] == "refuted" and doc["point"] is None
+    page = html_report(doc)
+    assert re.findall(r'<figure id="fig-([^"]+)"', page) == ["architecture"]
+    assert "no certified point" in page
+    text = markdown_report(doc, figures_dir=None)
+    assert "## Figures" not in text
+
+
+def test_architecture_of_a_wide_network_is_elided_and_fast():
+    pytest.importorskip("matplotlib")
+    import time
+
+    from verifier.figures import architecture_figure
+    from verifier.network import network_to_json
+    cert = {"instance": {"network": network_to_json(mlp(10, [300]))}}
+    t0 = time.perf_counter()
+    fig = architecture_figure(cert)
+    assert time.perf_counter() - t0 < 3.0
+    assert "... 280 more" in fig.svg and "widths 10-300-1" in fig.caption
 
 
 def test_tiny_network_draws_M_itself(cert_tiny):
     pytest.importorskip("matplotlib")
     from verifier.figures import certificate_figures
     figs = certificate_figures(cert_tiny)
-    assert [f.key for f in figs] == ["singular-values", "hessian-spectrum", "loss-slice", "manifold"]
+    assert [f.key for f in figs] == ["architecture", "singular-values", "hessian-spectrum", "loss-slice", "manifold"]
     man = figs[-1]
     assert man.svg.lstrip().startswith("<svg") and "surface" in man.caption
     assert "lies on it" in man.caption
@@ -149,7 +200,7 @@ def test_markdown_report_writes_the_figures_it_links(cert23, tmp_path):
     text = markdown_report(cert23, figures_dir=tmp_path / "r-figures", link_base=tmp_path)
     (tmp_path / "r.md").write_text(text, encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert links == ["r-figures/singular-values.svg", "r-figures/hessian-spectrum.svg", "r-figures/loss-slice.svg"]
+    assert links == ["r-figures/architecture.svg", "r-figures/singular-values.svg", "r-figures/hessian-spectrum.svg", "r-figures/loss-slice.svg"]
     for rel in links:
         svg = (tmp_path / rel).read_text(encoding="utf-8")
         assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")

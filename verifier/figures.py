@@ -14,7 +14,7 @@ is drawn on screen and a user's own matplotlib state is left alone.
 >>> import json, verifier
 >>> figs = certificate_figures(json.load(open("cert.json")))     # doctest: +SKIP
 >>> [f.key for f in figs]                                          # doctest: +SKIP
-['singular-values', 'hessian-spectrum', 'loss-slice']
+['architecture', 'singular-values', 'hessian-spectrum', 'loss-slice']
 """
 
 from __future__ import annotations
@@ -432,11 +432,189 @@ def manifold_figure(ctx: _Context):
     return Figure("manifold", "M itself", cap, _render("manifold", draw, size=(6.0, 5.0)))
 
 
+# --------------------------------------------------------------------------- (0) the architecture
+
+
+_LAYER_MAX = 24        # layers wider than this show their first and last _LAYER_KEEP nodes and a "... k more"
+_LAYER_KEEP = 10
+_LEGEND_MAX = 8
+
+
+def _act_name(spec) -> str:
+    if isinstance(spec, dict):
+        name = str(spec.get("name", "?"))
+        extra = spec.get("degree", spec.get("r"))
+        return f"{name}{'' if extra is None else f' {extra}'}"
+    return str(spec)
+
+
+def architecture_figure(cert: dict) -> Figure:
+    """The network of ``cert["instance"]["network"]`` drawn as a layered graph, shared labels in colour.
+
+    Needs only the network JSON (no data, no point), so it is drawn for refuted certificates too.
+    """
+    import networkx as nx
+
+    from .network import network_from_json
+    _matplotlib()
+    inst = cert.get("instance") if isinstance(cert, dict) else None
+    if not isinstance(inst, dict):
+        raise InputError("the certificate has no instance")
+    raw = inst.get("network")
+    net = network_from_json(raw)
+    g = net.graph
+    # Layers: topological generation (longest path from an input); every output in the last layer.
+    gen = {}
+    for i, layer in enumerate(nx.topological_generations(g)):
+        for v in layer:
+            gen[v] = i
+    hidden = [v for v in net.order if net.kind(v) == "hidden"]
+    last = max([gen[v] + 1 for v in hidden] + [gen[v] for v in net.outputs] + [1])
+    layers = [[] for _ in range(last + 1)]
+    for v in net.inputs:
+        layers[0].append(v)
+    for v in hidden:
+        layers[gen[v]].append(v)
+    for v in net.outputs:
+        layers[last].append(v)
+    layers = [ly for ly in layers if ly]
+    # Positions; wide layers elided to first/last _LAYER_KEEP with a marker in between.
+    pos, markers = {}, []
+    slots_max = 1
+    for x, ly in enumerate(layers):
+        if len(ly) > _LAYER_MAX:
+            shown = ly[:_LAYER_KEEP] + [None] + ly[-_LAYER_KEEP:]
+        else:
+            shown = ly
+        slots_max = max(slots_max, len(shown))
+        c = len(shown)
+        for i, v in enumerate(shown):
+            y = (c - 1) / 2 - i
+            if v is None:
+                markers.append((x, y, len(ly) - 2 * _LAYER_KEEP))
+            else:
+                pos[v] = (x, y)
+    # Labels used more than once (edges and biases together) are shared.
+    count = {}
+    edges = [(u, v, lab) for v in net.order for u, lab in net.in_edges(v)]
+    for _, _, lab in edges:
+        count[lab] = count.get(lab, 0) + 1
+    biases = [(v, net.bias(v)) for v in net.order if net.bias(v) is not None]
+    for _, lab in biases:
+        count[lab] = count.get(lab, 0) + 1
+    shared = [lab for lab in net.labels if count.get(lab, 0) > 1]
+    n_edges_of = {lab: sum(1 for e in edges if e[2] == lab) for lab in shared}
+    n_bias_of = {lab: sum(1 for b in biases if b[1] == lab) for lab in shared}
+    default = _act_name(raw.get("activation"))
+    node_act = {}
+    for entry in raw.get("nodes", []):
+        if isinstance(entry, dict) and entry.get("activation") is not None:
+            a = _act_name(entry["activation"])
+            if a != default:
+                node_act[str(entry["id"])] = a
+    show_ids = len(pos) <= 40
+
+    def draw(fig):
+        from matplotlib.collections import LineCollection
+        from matplotlib.lines import Line2D
+        matplotlib, _ = _matplotlib()
+        cmap = matplotlib.colormaps["tab10"]
+        colour = {lab: cmap(i % 10) for i, lab in enumerate(shared)}
+        ax = fig.add_subplot()
+        plain, coloured = [], {}
+        for u, v, lab in edges:
+            if u in pos and v in pos:
+                seg = (pos[u], pos[v])
+                if lab in colour:
+                    coloured.setdefault(lab, []).append(seg)
+                else:
+                    plain.append(seg)
+        if plain:
+            ax.add_collection(LineCollection(plain, colors="0.55", linewidths=0.5, alpha=0.7, zorder=1))
+        for lab, segs in coloured.items():
+            ax.add_collection(LineCollection(segs, colors=[colour[lab]], linewidths=2.2, zorder=2))
+        style = {"input": dict(marker="s", color="#cfe3f7", ec="#2b6cb0"),
+                 "hidden": dict(marker="o", color="white", ec="0.25"),
+                 "output": dict(marker="D", color="#fde2c4", ec="#c05621")}
+        for kind, st in style.items():
+            vs = [v for v in pos if net.kind(v) == kind]
+            if not vs:
+                continue
+            ec = [colour.get(net.bias(v), st["ec"]) for v in vs]
+            lw = [2.2 if net.bias(v) in colour else 1.0 for v in vs]
+            xy = np.array([pos[v] for v in vs], dtype=float)
+            ax.scatter(xy[:, 0], xy[:, 1], s=110 if show_ids else 40, marker=st["marker"], c=st["color"],
+                       edgecolors=ec, linewidths=lw, zorder=3)
+        if show_ids:
+            for v, (x, y) in pos.items():
+                ax.annotate(str(v), (x, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7,
+                            color="0.2", zorder=4)
+        for v, a in node_act.items():
+            if v in pos:
+                x, y = pos[v]
+                ax.annotate(a, (x, y), xytext=(0, -11), textcoords="offset points", ha="center", va="top",
+                            fontsize=7, color="#6b21a8", zorder=4)
+        for x, y, k in markers:
+            ax.text(x, y, f"... {k} more", ha="center", va="center", fontsize=7, color="0.3", zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7", lw=0.5))
+        ax.set_xlim(-0.5, len(layers) - 0.5)
+        ax.set_ylim(-slots_max / 2 - 0.2, slots_max / 2 + 0.2)
+        ax.set_xticks(range(len(layers)))
+        ax.set_xticklabels([("inputs" if i == 0 else "outputs" if i == len(layers) - 1 else f"layer {i}")
+                            + f"\n({len(ly)})" for i, ly in enumerate(layers)], fontsize=8)
+        ax.set_yticks([])
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(f"{net.name}: n = {len(net.labels)} parameters, default activation {default}")
+        handles = [Line2D([], [], marker="s", ls="none", mfc="#cfe3f7", mec="#2b6cb0", label="input"),
+                   Line2D([], [], marker="o", ls="none", mfc="white", mec="0.25", label="hidden"),
+                   Line2D([], [], marker="D", ls="none", mfc="#fde2c4", mec="#c05621", label="output")]
+        for lab in shared[:_LEGEND_MAX]:
+            handles.append(Line2D([], [], color=colour[lab], lw=2.2, label=f"{lab} (x{count[lab]})"))
+        if len(shared) > _LEGEND_MAX:
+            handles.append(Line2D([], [], ls="none", label=f"+{len(shared) - _LEGEND_MAX} more shared"))
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
+                  title="shared labels (uses)" if shared else None, title_fontsize=7)
+
+    widths = "-".join(str(len(ly)) for ly in layers)
+    cap = (f"The network {net.name!r} as a graph, from the certificate's network alone: {len(layers)} layers by "
+           f"topological generation (inputs left, outputs right; widths {widths}), input nodes as blue squares, "
+           f"hidden nodes as circles, output nodes as orange diamonds, {len(edges)} edges as thin lines. "
+           f"n = {len(net.labels)} parameters ({len(edges)} edge weights and {len(biases)} biases). ")
+    if shared:
+        def uses(lab):
+            parts = []
+            if n_edges_of[lab]:
+                parts.append(f"{n_edges_of[lab]} edges")
+            if n_bias_of[lab]:
+                parts.append(f"{n_bias_of[lab]} biases")
+            return f"{lab} ({', '.join(parts)})"
+        listed = ", ".join(uses(lab) for lab in shared[:_LEGEND_MAX])
+        more = f" and {len(shared) - _LEGEND_MAX} more" if len(shared) > _LEGEND_MAX else ""
+        cap += (f"Weight sharing: {len(shared)} labels are used more than once, {listed}{more}; each has its own "
+                f"colour, its edges are drawn thicker in it and a node whose bias is shared gets a ring in it. "
+                f"Each shared label is one parameter, which is why n is smaller than the number of edges and biases. ")
+    else:
+        cap += "No label is shared: every weight and bias is its own parameter. "
+    if node_act:
+        cap += (f"{len(node_act)} hidden nodes use another activation than the default {default}; it is written "
+                f"under them. ")
+    if markers:
+        cap += (f"Layers wider than {_LAYER_MAX} show their first and last {_LAYER_KEEP} nodes; a box says how many "
+                f"are left out, and only edges between drawn nodes are drawn.")
+    width = min(11.0, max(6.0, 1.4 * len(layers) + 3.5))
+    height = min(6.5, max(2.8, 0.28 * slots_max + 1.6))
+    return Figure("architecture", "Architecture", cap.strip(), _render("architecture", draw, size=(width, height)))
+
+
 # --------------------------------------------------------------------------- all of them
 
 
-def certificate_figures(cert: dict) -> list:
-    """Every figure that applies to the certificate, as :class:`Figure` objects.
+def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
+    """Every figure that applies to the certificate, as :class:`Figure` objects, the architecture first.
+
+    With ``architecture=False`` the architecture figure (see :func:`architecture_figure`, which needs no
+    point) is left out.
 
     Raises
     ------
@@ -446,8 +624,9 @@ def certificate_figures(cert: dict) -> list:
         The certificate has no point, or its instance cannot be rebuilt.
     """
     _matplotlib()
+    arch = [architecture_figure(cert)] if architecture else []
     ctx = _context(cert)
-    figs = [singular_values_figure(ctx), hessian_spectrum_figure(ctx)]
+    figs = arch + [singular_values_figure(ctx), hessian_spectrum_figure(ctx)]
     if ctx.n > ctx.m:
         figs.append(loss_slice_figure(ctx))
     man = manifold_figure(ctx)

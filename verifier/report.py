@@ -65,15 +65,29 @@ def _parts(cert: dict) -> dict:
 
 
 def _figures(cert: dict):
-    """(figures, None) or ([], why not): never raises for a certificate that parsed as JSON."""
+    """(figures, why the rest were not drawn or None): never raises for a certificate that parsed as JSON.
+
+    The architecture figure needs only the network, so it is drawn even where the others cannot be (a
+    refuted certificate has no point): then both the figures and the reason come back.
+    """
     from .errors import InputError
-    from .figures import FiguresUnavailable, certificate_figures
+    from .figures import FiguresUnavailable, architecture_figure, certificate_figures
+    errors = (InputError, ValueError, KeyError, TypeError, ArithmeticError)
+
+    def why_not(exc, what):
+        return f"{what} not drawn: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    figs = []
     try:
-        return certificate_figures(cert), None
+        figs.append(architecture_figure(cert))
     except FiguresUnavailable as exc:
         return [], str(exc)
-    except (InputError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
-        return [], f"figures not drawn: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    except errors as exc:
+        return [], why_not(exc, "figures")
+    try:
+        figs += certificate_figures(cert, architecture=False)
+    except errors as exc:
+        return figs, why_not(exc, "other figures")
+    return figs, None
 
 
 def markdown_report(cert: dict, *, figures_dir=None, link_base=None) -> str:
@@ -125,12 +139,14 @@ def _markdown_figures(cert, figures_dir, link_base) -> list:
     from .figures import write_figures
     figs, why = _figures(cert)
     lines = ["## Figures", ""]
-    if why:
+    if not figs:
         return lines + [f"*{_sentence(why)}*", ""]
     base = link_base if link_base is not None else os.path.dirname(os.path.abspath(figures_dir))
     for f, path in zip(figs, write_figures(figs, figures_dir)):
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base)).replace(os.sep, "/")
         lines += [f"### {f.title}", "", f"![{f.title}]({rel})", "", f.caption, ""]
+    if why:
+        lines += [f"*{_sentence(why)}*", ""]
     lines += [("Figures are float64 pictures drawn from the certificate alone; the claims rest on the Arb "
                "computations above."), ""]
     return lines
@@ -223,14 +239,14 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
         out.append("</div>")
     # Figures.
     out.append('<h2 id="figures">Figures</h2>')
-    if why:
-        out.append(f'<p class="note">{_code_spans(_sentence(why))}</p>')
-    else:
+    if figs and not why:
         out.append('<p class="muted">float64 pictures drawn from the certificate alone (network, data and the '
                    "midpoints of the certified point); the claims rest on the Arb computations above.</p>")
-        for f in figs:
-            out += [f'<figure id="fig-{_esc(f.key)}">', f"<h3>{_esc(f.title)}</h3>", f.svg,
-                    f"<figcaption>{_esc(f.caption)}</figcaption>", "</figure>"]
+    if why:
+        out.append(f'<p class="note">{_code_spans(_sentence(why))}</p>')
+    for f in figs:
+        out += [f'<figure id="fig-{_esc(f.key)}">', f"<h3>{_esc(f.title)}</h3>", f.svg,
+                f"<figcaption>{_esc(f.caption)}</figcaption>", "</figure>"]
     if P["out_of_scope"]:
         out += ['<h2 id="not-claimed">Not claimed</h2>', "<ul>"] + [f"<li>{_esc(x)}</li>" for x in P["out_of_scope"]] \
             + ["</ul>"]
