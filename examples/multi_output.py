@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--csv", help="dataset CSV whose last --outputs columns are targets (default: 7-point demo)")
     ap.add_argument("--outputs", type=int, default=3, help="number of target columns l (default 3)")
-    ap.add_argument("--out-dir", help="folder for cert.json (default: a temporary directory)")
+    ap.add_argument("--out-dir", help="folder for cert.json and report.html (default: a temporary directory)")
     args = ap.parse_args(argv)
     out_dir = args.out_dir or tempfile.mkdtemp(prefix="verifier-4.2-")
     os.makedirs(out_dir, exist_ok=True)
@@ -78,6 +78,10 @@ def main(argv=None) -> int:
 
     cert_path = os.path.join(out_dir, "cert.json")
     cert.write(cert_path)
+    html_path = os.path.join(out_dir, "report.html")     # the readable report, figures inline
+    with open(html_path, "w", encoding="utf-8") as fh:
+        fh.write(verifier.html_report(cert.to_json()))
+    print(f"report: {html_path}")
     with open(cert_path, encoding="utf-8") as fh:
         report = verifier.check(json.load(fh))        # the independent checker
     print(f"\nwrote {cert_path}\n")

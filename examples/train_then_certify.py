@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=4000, help="gradient-descent steps (default 4000)")
     ap.add_argument("--lr", type=float, default=0.02, help="learning rate (default 0.02)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random initialisation")
-    ap.add_argument("--out-dir", help="folder for cert.json (default: a temporary directory)")
+    ap.add_argument("--out-dir", help="folder for cert.json and report.html (default: a temporary directory)")
     args = ap.parse_args(argv)
     out_dir = args.out_dir or tempfile.mkdtemp(prefix="verifier-train-")
     os.makedirs(out_dir, exist_ok=True)
@@ -100,6 +100,10 @@ def main(argv=None) -> int:
 
     cert_path = os.path.join(out_dir, "cert.json")
     cert.write(cert_path)
+    html_path = os.path.join(out_dir, "report.html")     # the readable report, figures inline
+    with open(html_path, "w", encoding="utf-8") as fh:
+        fh.write(verifier.html_report(cert.to_json()))
+    print(f"report: {html_path}")
     with open(cert_path, encoding="utf-8") as fh:
         report = verifier.check(json.load(fh))        # the independent checker
     print(f"\nwrote {cert_path}\n")

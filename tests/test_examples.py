@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 # script -> (a characteristic line of its output, the files it writes into --out-dir)
 SCRIPTS = {
     "verify_theorem_4_1_from_csv.py": ("cooper-4.1  verified", {"cert.json", "report.md", "points.csv"}),
-    "train_then_certify.py": ("numerical counts match the certified signature", {"cert.json"}),
+    "train_then_certify.py": ("numerical counts match the certified signature", {"cert.json", "report.html"}),
     "multi_output.py": ("the square system splits into 3 independent blocks (one per output):",
-                        {"cert.json", "points.csv"}),
+                        {"cert.json", "points.csv", "report.html"}),
 }
 CHECKED = "result: VERIFIED and independently re-checked"
 

@@ -22,13 +22,13 @@ from .checker import check_certificate as check  # noqa: E402
 from .data import Dataset, dataset_from_arrays, load_dataset  # noqa: E402
 from .errors import BudgetExceeded, InputError  # noqa: E402
 from .network import Network, conv1d, liao_poggio_tree, load_network, mlp, network_from_json, validate  # noqa: E402
-from .report import markdown_report  # noqa: E402
+from .report import html_report, markdown_report  # noqa: E402
 from .system import ResidualSystem, compile_system  # noqa: E402
 from .theorems import THEOREMS, verify  # noqa: E402
 
 __all__ = [
     "Activation", "BudgetExceeded", "Certificate", "CheckReport", "Claim", "Dataset", "InputError", "Network",
     "ResidualSystem", "THEOREMS", "check", "compile_system", "conv1d", "dataset_from_arrays", "get_activation",
-    "liao_poggio_tree", "load_dataset", "load_network", "markdown_report", "mlp", "network_from_json",
+    "html_report", "liao_poggio_tree", "load_dataset", "load_network", "markdown_report", "mlp", "network_from_json",
     "validate", "verify",
 ]
