@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "figures; needs --out)")
     r.add_argument("--out", help="write the report to this file, or into this existing folder as CERT.md/.html")
     r.add_argument("--figures", action="store_true",
-                   help="md with --out: also draw the figures as SVG files in OUT-figures/ and link them")
+                   help="md with --out: draw the figures as SVG files in OUT-figures/ and link them (the default)")
+    r.add_argument("--no-figures", action="store_true", help="md with --out: no figure files")
     r.add_argument("--json", action="store_true", help="print {theorem, status, report, ...} as JSON")
     return p
 
@@ -214,7 +215,8 @@ def cmd_report(args) -> int:
     if args.figures and (args.format != "md" or out is None):
         raise InputError("--figures goes with --format md and --out FILE.md (html pages carry their figures inline)")
     _check_out(out, args.certificate)
-    figures_dir = os.path.splitext(out)[0] + "-figures" if args.figures else None
+    with_figures = args.format == "md" and out is not None and not args.no_figures
+    figures_dir = os.path.splitext(out)[0] + "-figures" if with_figures else None
     if figures_dir is not None and os.path.exists(figures_dir) and not os.path.isdir(figures_dir):
         raise InputError(f"cannot write figures into {figures_dir}: it exists and is not a folder")
     try:

@@ -154,16 +154,17 @@ def test_report_of_the_certificate_verify_wrote(cert41):
 
 
 def test_report_markdown_claims_table(cert41, tmp_path):
-    # The same certificate without float-valued fields (timings), so the report does not trip over the
-    # bug above; `report --out` writes the same Markdown to a file.
+    # `report --out --no-figures` writes the same Markdown to a file; by default figures go beside it.
     folder, _ = cert41
     doc = json.loads((folder / "cert.json").read_text(encoding="utf-8"))
-    doc["timings_s"] = {}
     (tmp_path / "c.json").write_text(json.dumps(doc), encoding="utf-8")
     res = ok(run_cli(["report", "c.json"], tmp_path))
     _check_markdown(res.stdout)
-    ok(run_cli(["report", "c.json", "--out", "r.md"], tmp_path))
+    ok(run_cli(["report", "c.json", "--out", "r.md", "--no-figures"], tmp_path))
     assert (tmp_path / "r.md").read_text(encoding="utf-8").strip() == res.stdout.strip()
+    ok(run_cli(["report", "c.json", "--out", "f.md"], tmp_path))
+    assert (tmp_path / "f-figures" / "architecture.svg").is_file()
+    assert "f-figures/architecture.svg" in (tmp_path / "f.md").read_text(encoding="utf-8")
 
 
 def test_report_takes_json_like_every_command(cert41, tmp_path):
