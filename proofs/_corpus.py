@@ -137,4 +137,4 @@ def main(theorem: str, family: str, instances: list) -> int:
 
 
 def _script(theorem: str) -> str:
-    return "cooper_" + theorem.split("-", 1)[1].replace(".", "_") + ".py"
+    return theorem.replace("-", "_").replace(".", "_") + ".py"

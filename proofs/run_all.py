@@ -1,6 +1,6 @@
 """Regenerate the whole proof corpus and write proofs/README.md.
 
-Runs every ``proofs/cooper_*.py`` script (each in its own process), then reads
+Runs every proof script (each in its own process), then reads
 the ``index.json`` each one wrote under ``proofs/certificates/<theorem>/`` and
 writes the summary table to ``proofs/README.md``. Exits non-zero if any script
 failed, i.e. if any instance's status differs from the expected one.
@@ -21,7 +21,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CERT_DIR = os.path.join(HERE, "certificates")
-SCRIPTS = ["cooper_2_1.py", "cooper_2_3.py", "cooper_3_3.py", "cooper_3_4.py", "cooper_4_1.py", "cooper_4_2.py"]
+SCRIPTS = {"cooper_2_1.py": "cooper-2.1", "cooper_2_3.py": "cooper-2.3", "cooper_3_3.py": "cooper-3.3",
+           "cooper_3_4.py": "cooper-3.4", "cooper_4_1.py": "cooper-4.1", "cooper_4_2.py": "cooper-4.2",
+           "liao_poggio_bezout.py": "liao-poggio-bezout", "liao_poggio_dimension.py": "liao-poggio-dimension",
+           "liao_poggio_nullstellensatz.py": "liao-poggio-nullstellensatz",
+           "cooper_2_1_global.py": "cooper-2.1-global"}
 ORDER = ("verified", "refuted", "inconclusive")
 
 
@@ -51,7 +55,7 @@ def write_readme(timings: dict) -> str:
         "",
         "Certificates for every theorem the verifier knows, on deterministic families of small instances,",
         "including instances where a hypothesis fails (the verifier must refute them) and one where no proof",
-        "is expected (the verifier must stay inconclusive). Each `cooper_<id>.py` states its theorem and its",
+        "is expected (the verifier must stay inconclusive). Each script states its theorem and its",
         "family in its docstring; the certificates are in `certificates/<theorem>/<instance>.json`, with an",
         "`index.json` per theorem (instance, status, expected status, sizes).",
         "",
@@ -59,8 +63,7 @@ def write_readme(timings: dict) -> str:
         "|---|---|---|---|---|---|",
     ]
     total = 0
-    for script in SCRIPTS:
-        theorem = "cooper-" + script[len("cooper_"):-3].replace("_", ".")
+    for script, theorem in SCRIPTS.items():
         with open(os.path.join(CERT_DIR, theorem, "index.json"), encoding="utf-8") as fh:
             idx = json.load(fh)
         rows = idx["instances"]

@@ -114,7 +114,7 @@ class Certificate:
                  f"   (sha256 {instance_hash({'network': self.network, 'data': self.data})[:12]})",
                  f"  claims      {counts[VERIFIED]} verified, {counts[INCONCLUSIVE]} inconclusive, "
                  f"{counts[REFUTED]} refuted",
-                 f"  arithmetic  Arb balls, {self.prec_bits} bits      seed {self.seed}      "
+                 f"  arithmetic  {s.get('arithmetic') or f'Arb balls, {self.prec_bits} bits'}      seed {self.seed}      "
                  f"{sum(self.timings_s.values()):.1f} s"]
         for c in self.claims:
             lines.append(f"  [{c.status:^12s}] {c.id}: {c.message}")

@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--activation", default="smoolu", help="activation name or JSON spec (default smoolu)")
     v.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
     v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection")
+    alg = v.add_argument_group("polynomial networks (liao-poggio-*, cooper-2.1-global)")
+    alg.add_argument("--timeout", type=float, default=60.0,
+                     help="seconds for each engine computation (Groebner basis, lift); past it: inconclusive")
+    alg.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
+    alg.add_argument("--max-terms", type=int, default=200000,
+                     help="largest residual polynomial (terms) to expand (default 200000)")
+    alg.add_argument("--trials", type=int, default=2, help="random points for the generic rank (default 2)")
+    alg.add_argument("--epsilon", default="1/1000",
+                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value")
+    alg.add_argument("--no-groebner", action="store_true",
+                     help="liao-poggio-dimension: skip the Groebner dimension (modular rank only)")
     v.add_argument("--json", action="store_true")
     c = sub.add_parser("check", help="independently re-verify a certificate")
     c.add_argument("certificate")
@@ -130,7 +141,7 @@ def cmd_theorems(args) -> int:
                            "needs": list(t.needs)} for t in THEOREMS.values()], indent=1))
         return EXIT_OK
     for t in THEOREMS.values():
-        print(f"{t.id:11s} {t.title}")
+        print(f"{t.id:11s} {t.title}" if len(t.id) <= 11 else f"{t.id}\n            {t.title}")
         print(f"            {t.statement}")
         print(f"            hypotheses: {'; '.join(t.hypotheses)}")
         print(f"            needs: {', '.join('--' + n for n in t.needs)}")
@@ -149,11 +160,22 @@ def cmd_verify(args) -> int:
     thm = THEOREMS[args.theorem]
     data = load_dataset(args.data, outputs=args.outputs)
     opts = {"prec_bits": args.prec, "seed": args.seed}
-    if "network" in thm.needs:
+    if "point" in thm.needs:
         if not args.network or not args.point:
             raise InputError(f"{thm.id} needs --network NET.json and --point W.json")
         opts["network"] = load_network(args.network)
         opts["point"] = read_json(args.point, "point")
+    elif "network" in thm.needs:
+        if not args.network:
+            raise InputError(f"{thm.id} needs --network NET.json (a network with polynomial activations)")
+        if args.point:
+            raise InputError(f"{thm.id} does not use --point")
+        if args.timeout <= 0 or args.max_memory < 64 or args.max_terms < 1 or not 1 <= args.trials <= 100:
+            raise InputError("--timeout must be > 0, --max-memory >= 64 (MB), --max-terms >= 1, "
+                             "--trials between 1 and 100")
+        opts["network"] = load_network(args.network)
+        opts.update(timeout=args.timeout, max_memory_mb=args.max_memory, max_terms=args.max_terms,
+                    trials=args.trials, epsilon=args.epsilon, groebner=not args.no_groebner)
     else:
         if args.network or args.point:
             raise InputError(f"{thm.id} builds its own network: --network/--point are not used")

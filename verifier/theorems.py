@@ -504,6 +504,27 @@ _register(Theorem(
     verify_fn=lambda thm, data, **kw: _verify_local(thm, data, **kw, hessian=True)))
 
 
+def _algebraic(thm: Theorem, data: Dataset, *, network: Network | None = None, **options) -> Certificate:
+    # Imported here: the algebra package pulls in the engine drivers, which the numeric theorems never need.
+    from .algebra.theorems import THEOREM_FUNCS
+    if network is None:
+        raise InputError(f"{thm.id} needs --network (a network with polynomial activations)")
+    options.pop("point", None)
+    return THEOREM_FUNCS[thm.id](network, data, **options)
+
+
+for _id, _title, _hyp in [
+        ("liao-poggio-bezout", "Liao-Poggio: Bezout bounds for the polynomial system H = 0",
+         ("polynomial activations with rational coefficients",)),
+        ("liao-poggio-dimension", "Liao-Poggio: generic rank of J, dimension and degree of V(H)",
+         ("polynomial activations with rational coefficients",)),
+        ("liao-poggio-nullstellensatz", "Liao-Poggio: inconsistent data and Hilbert's Nullstellensatz",
+         ("polynomial activations with rational coefficients",)),
+        ("cooper-2.1-global", "Theorem 2.1, global form for polynomial networks (0 a regular value over C)",
+         ("polynomial activations with rational coefficients",))]:
+    _register(Theorem(_id, _title, STATEMENTS[_id], _hyp, needs=("data", "network"), verify_fn=_algebraic))
+
+
 def verify(theorem: str, data: Dataset, **options) -> Certificate:
     """Verify a theorem instance and return its certificate.
 

@@ -29,6 +29,12 @@ REQUIRED_CLAIMS = {
                    "construction", "zero", "rank-J", "manifold", "hessian-signature"),
 }
 REQUIRED_CLAIMS["cooper-4.2"] = REQUIRED_CLAIMS["cooper-4.1"]
+REQUIRED_CLAIMS.update({
+    "liao-poggio-bezout": ("polynomial-system", "bezout-bounds"),
+    "liao-poggio-dimension": ("polynomial-system", "generic-rank"),
+    "liao-poggio-nullstellensatz": ("polynomial-system", "infeasible"),
+    "cooper-2.1-global": ("polynomial-system", "regular-value"),
+})
 
 # The statement of each theorem, as certificates state it (the checker requires it verbatim).
 STATEMENTS = {
@@ -45,6 +51,19 @@ STATEMENTS = {
                   "around it, and M is a smooth submanifold of dimension n - l*d near w*.",
     "cooper-2.3": "At a point w* of M with rank J = l*d, the Hessian of L = sum f_i^2 has l*d positive "
                   "eigenvalues, each >= 2 sigma_min(J)^2, and n - l*d zero eigenvalues.",
+    "liao-poggio-bezout": "For a polynomial network, H = 0 is a system of l*d polynomial equations over Q in n "
+                          "unknowns; its isolated complex solutions (for n > l*d: the points of M on a generic "
+                          "affine slice of codimension n - l*d) number at most the Bezout numbers of its degrees.",
+    "liao-poggio-dimension": "For a polynomial network, the image of w -> (f_w(x_i))_i has dimension r = generic "
+                             "rank of J; if r < l*d, M is empty for generic targets, if r = l*d, M is for generic "
+                             "targets empty or smooth of dimension n - l*d; every component of V(H) has dimension "
+                             ">= n - l*d.",
+    "liao-poggio-nullstellensatz": "For a polynomial network, no parameters fit the data (V(H) is empty over C) "
+                                   "if and only if 1 = sum_r g_r H_r for some polynomials g_r (Hilbert's "
+                                   "Nullstellensatz).",
+    "cooper-2.1-global": "For a polynomial network, 0 is a regular value of H over C (rank J = l*d at every zero), "
+                         "so M is empty or a smooth manifold of dimension n - l*d; if it is not, then after an "
+                         "arbitrarily small perturbation of the targets it is (Theorem 2.1).",
 }
 
 # What a local certificate does not claim; the checker requires it in ``out_of_scope``.
@@ -58,6 +77,9 @@ CLAIM_SCOPES = {
     "distinct-inputs": "instance", "activation-rectified": "instance", "activation-smooth": "instance",
     "overparameterized": "instance", "construction": "instance", "zero": "global", "rank-J": "local",
     "manifold": "local", "hessian-signature": "local",
+    "polynomial-system": "instance", "bezout-bounds": "global", "generic-rank": "global",
+    "variety-dimension": "global", "infeasible": "global", "regular-value": "global",
+    "sard-perturbation": "after-perturbation",
 }
 
 _RATIONAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$|^([+-]?\d+)/(\d+)$")

@@ -370,3 +370,7 @@ RULES = {
     "manifold": rule_manifold,
     "hessian-signature": rule_hessian,
 }
+
+from .algebra_rules import ALGEBRA_RULES  # noqa: E402 - the algebraic claims (polynomial networks)
+
+RULES.update(ALGEBRA_RULES)

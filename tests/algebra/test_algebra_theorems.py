@@ -1,0 +1,233 @@
+"""The algebraic theorems end to end: verify, certificate, independent check, tampering."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from flint import fmpq
+
+from verifier.activations import identity, polynomial, power
+from verifier.algebra import engines
+from verifier.algebra.bounds import multihomogeneous_bezout, total_degree_bezout
+from verifier.algebra.polys import compile_polynomials, degree_report, liao_poggio_degree
+from verifier.certificate import Certificate
+from verifier.checker import check_certificate
+from verifier.checker.format import digest
+from verifier.data import Dataset
+from verifier.network import mlp
+from verifier.theorems import verify
+
+needs_singular = pytest.mark.skipif(engines.singular_path() is None,
+                                    reason="Singular is not installed (pip install 'verifier[algebra]')")
+
+
+def ds(xs, ys):
+    return Dataset([[fmpq(x) if not isinstance(x, list) else fmpq(*x)] if not isinstance(x, tuple)
+                    else [fmpq(c) for c in x] for x in xs], [[fmpq(y)] for y in ys])
+
+
+def square_net():
+    """f(x) = a (w x + b)^2 + c: n = 4, and the function space is span{1, x, x^2} (dimension 3)."""
+    return mlp(1, [1], activation=power(2))
+
+
+def check(cert: Certificate):
+    doc = cert.to_json()
+    rep = check_certificate(json.loads(json.dumps(doc)))
+    return doc, rep
+
+
+def retamper(doc, fn):
+    bad = copy.deepcopy(doc)
+    fn(bad)
+    bad["digest"] = digest(bad)
+    return check_certificate(bad)
+
+
+# -- degrees and bounds -------------------------------------------------------------
+
+
+def test_degrees_of_one_hidden_layer():
+    ps = compile_polynomials(square_net(), ds([1, 2, 3], [0, 1, 4]))
+    rep = degree_report(ps)
+    assert rep["degrees"] == [3, 3, 3]
+    assert rep["group_sizes"] == [2, 2] and rep["group_degrees"][0] == [2, 1]
+    assert liao_poggio_degree(square_net()) == {"k": 2, "depth": 1, "k_pow_depth": 2, "layered": 3}
+
+
+def test_deep_degree_formula():
+    net = mlp(2, [2, 2], activation=power(3))
+    assert liao_poggio_degree(net)["layered"] == 1 + 3 + 9
+    ps = compile_polynomials(net, ds([(1, 2), (3, -1)], [1, 2]))
+    assert degree_report(ps)["max_degree"] == 13
+
+
+def test_bezout_numbers_by_hand():
+    assert total_degree_bezout([3, 3, 3], 3)[0] == 27
+    assert total_degree_bezout([3, 3], 4)[0] == 9          # sliced by 2 hyperplanes
+    assert total_degree_bezout([2, 5, 3], 2)[0] == 15       # overdetermined: two largest degrees
+    # 9 equations of multidegree (2, 1) in groups of sizes 6 and 3: C(9, 6) 2^6 = 5376.
+    assert multihomogeneous_bezout([[2, 1]] * 9, [6, 3])[0] == 5376
+    # One hyperplane (1, 1) added to two equations of multidegree (1, 1) in groups (2, 1): 3 * 1 ... by DP
+    assert multihomogeneous_bezout([[1, 1], [1, 1]], [2, 1])[0] == 3
+
+
+def test_bezout_certificate_checks_and_tampering_fails():
+    cert = verify("liao-poggio-bezout", ds([1, 2, 3, 4], [1, 0, 2, 5]), network=square_net())
+    doc, rep = check(cert)
+    assert cert.status == "verified" and rep.ok, rep.text()
+    bad = retamper(doc, lambda d: d["claims"][1]["evidence"]["total_degree"].__setitem__("bound", 80))
+    assert not bad.ok
+    bad = retamper(doc, lambda d: d["claims"][0]["evidence"].__setitem__("degrees", [2, 3, 3, 3]))
+    assert not bad.ok
+
+
+def test_non_polynomial_network_is_refuted():
+    cert = verify("liao-poggio-bezout", ds([1, 2], [1, 0]), network=mlp(1, [2], activation="tanh"))
+    assert cert.status == "refuted"
+    _, rep = check(cert)
+    assert rep.status == "refuted"
+
+
+# -- generic rank ------------------------------------------------------------------
+
+
+def test_generic_rank_of_the_square_unit_is_three():
+    """Hand computation: f lies in span{1, x, x^2}, so 4 points give rank 3 < 4 = l*d."""
+    cert = verify("liao-poggio-dimension", ds([1, 2, 3, 5], [1, 0, 2, 5]), network=square_net(), groebner=False)
+    gr = next(c for c in cert.claims if c.id == "generic-rank")
+    assert gr.status == "verified", gr.message
+    assert gr.evidence["lower"] == gr.evidence["upper"] == 3
+    assert "empty for generic targets" in gr.message
+    doc, rep = check(cert)
+    assert rep.ok, rep.text()
+    # Claiming a larger rank than the minor shows is caught.
+    bad = retamper(doc, lambda d: d["claims"][1]["evidence"].__setitem__("lower", 4))
+    assert not bad.ok
+    # Dropping the symmetry fields leaves the upper bound at 4, which no longer meets the lower bound.
+    bad = retamper(doc, lambda d: [d["claims"][1]["evidence"].pop(k) for k in ("fields", "field_point",
+                                                                             "field_rank")])
+    assert not bad.ok
+
+
+def test_generic_rank_full_on_random_dense_case():
+    net = mlp(2, [3], activation=polynomial(["0", "1", "1/2"]))
+    data = ds([(1, 2), (3, -1), (0, 5), (2, 2), (-1, -3)], [1, 2, 0, 4, 1])
+    cert = verify("liao-poggio-dimension", data, network=net, groebner=False)
+    gr = next(c for c in cert.claims if c.id == "generic-rank")
+    assert gr.status == "verified" and gr.evidence["lower"] == min(net.n, 5)
+    _, rep = check(cert)
+    assert rep.ok, rep.text()
+
+
+def test_linear_network_rank_is_bounded_by_affine_functions():
+    # f(x) = affine in x in R^2: 3-dimensional function space; 5 points -> rank 3.
+    net = mlp(2, [2], activation=identity())
+    data = ds([(1, 2), (3, -1), (0, 5), (2, 2), (-1, -3)], [1, 2, 0, 4, 1])
+    cert = verify("liao-poggio-dimension", data, network=net, groebner=False)
+    gr = next(c for c in cert.claims if c.id == "generic-rank")
+    assert gr.evidence["lower"] == 3
+    assert gr.status == "verified", gr.message
+    _, rep = check(cert)
+    assert rep.ok, rep.text()
+
+
+@needs_singular
+def test_variety_dimension_and_excess_component_for_zero_targets():
+    # y = 0 on 3 points: the generic fibre has dimension n - l*d = 1, but {a = 0, c = 0} has dimension 2.
+    net = square_net()
+    cert = verify("liao-poggio-dimension", ds([1, 2, 3], [0, 0, 0]), network=net)
+    vd = next(c for c in cert.claims if c.id == "variety-dimension")
+    assert vd.status == "verified", vd.message
+    assert vd.evidence["dimension"] > net.n - 3
+    assert "excess" in vd.message
+    _, rep = check(cert)
+    assert rep.ok, rep.text()
+
+
+# -- Nullstellensatz -----------------------------------------------------------------
+
+
+@needs_singular
+def test_nullstellensatz_four_points_no_quadratic():
+    """y = x^3 on 4 points is not in span{1, x, x^2}: no interpolant, cofactors must exist."""
+    cert = verify("liao-poggio-nullstellensatz", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net())
+    inf = next(c for c in cert.claims if c.id == "infeasible")
+    assert inf.status == "verified", inf.message
+    doc, rep = check(cert)
+    assert rep.ok, rep.text()
+    # A wrong cofactor is caught by the expansion.
+    bad = retamper(doc, lambda d: d["claims"][1]["evidence"]["cofactors"][0]["terms"].append(["1", [1, 0, 0, 0]]))
+    assert not bad.ok
+
+
+@needs_singular
+def test_nullstellensatz_repeated_input_with_two_targets():
+    net = mlp(1, [2], activation=power(2))
+    cert = verify("liao-poggio-nullstellensatz", ds([1, 1], [0, 1]), network=net)
+    assert cert.status == "verified"
+    _, rep = check(cert)
+    assert rep.ok
+
+
+def test_nullstellensatz_consistent_data_gives_a_point():
+    # Three hidden units and an output bias: with the hidden weights fixed, the 3 equations are linear in 4 unknowns.
+    cert = verify("liao-poggio-nullstellensatz", ds([0, 1, 2], [1, 2, 7]), network=mlp(1, [3], activation=power(2)))
+    assert cert.status == "refuted" and cert.point is not None
+    doc, rep = check(cert)
+    assert rep.status == "refuted", rep.text()
+    bad = retamper(doc, lambda d: d["point"].__setitem__(next(iter(d["point"])), "12345"))
+    assert bad.status != "refuted"
+
+
+# -- global regular value ------------------------------------------------------------------
+
+
+@needs_singular
+def test_zero_targets_make_zero_a_critical_value_and_a_perturbation_fixes_it():
+    cert = verify("cooper-2.1-global", ds([1, 2, 3], [0, 0, 0]), network=square_net())
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "refuted", rv.message
+    sard = next(c for c in cert.claims if c.id == "sard-perturbation")
+    assert sard.status == "verified", sard.message
+    doc, rep = check(cert)
+    assert rep.status == "refuted", rep.text()
+    assert all("->" not in ln or "problem" not in ln for ln in rep.lines)
+    # A perturbation at least epsilon is rejected.
+    bad = retamper(doc, lambda d: d["claims"][2]["evidence"]["perturbation"][0].__setitem__(0, "1"))
+    assert any("problem" in ln for ln in bad.lines)
+
+
+@needs_singular
+def test_generic_targets_give_a_regular_value():
+    cert = verify("cooper-2.1-global", ds([1, 2, 3], [1, 3, 2]), network=square_net())
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "verified", rv.message
+    doc, rep = check(cert)
+    assert rep.ok, rep.text()
+    bad = retamper(doc, lambda d: d["claims"][1]["evidence"]["charts"][0].pop())
+    assert not bad.ok
+
+
+def test_budget_gives_inconclusive(monkeypatch):
+    from verifier.errors import BudgetExceeded
+
+    def boom(*a, **k):
+        raise BudgetExceeded("Singular ran past the 0.01 s time budget")
+    monkeypatch.setattr(engines, "lift_one", boom)
+    cert = verify("liao-poggio-nullstellensatz", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net(), timeout=0.01)
+    inf = next(c for c in cert.claims if c.id == "infeasible")
+    assert inf.status == "inconclusive" and "budget" in inf.message
+    _, rep = check(cert)
+    assert rep.status == "inconclusive"
+
+
+def test_missing_engine_names_the_extra(monkeypatch):
+    def missing(*a, **k):
+        raise engines.EngineMissing("this answer needs Singular: pip install 'verifier[algebra]'")
+    monkeypatch.setattr(engines, "lift_one", missing)
+    cert = verify("liao-poggio-nullstellensatz", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net())
+    inf = next(c for c in cert.claims if c.id == "infeasible")
+    assert inf.status == "inconclusive" and "verifier[algebra]" in inf.message

@@ -1,0 +1,511 @@
+"""Liao-Poggio's algebraic statements and the global form of Cooper's Theorem 2.1, as theorem objects.
+
+* ``liao-poggio-bezout``: exact residual polynomials, their degrees, and the
+  total-degree, multihomogeneous, Liao-Poggio and Smale-Shub counts.
+* ``liao-poggio-dimension``: the generic rank of J (the dimension of the image
+  of w -> outputs on the data), certified from below by a nonzero minor modulo
+  a prime at an integer point and from above by exact symmetry vector fields;
+  the dimension and degree of V(H) over C by a Groebner basis; components of
+  excess dimension.
+* ``liao-poggio-nullstellensatz``: V(H) is empty over C, with cofactors
+  1 = sum g_r H_r, or nonempty, with an exact rational point.
+* ``cooper-2.1-global``: 0 is a regular value of H over C (no point of V(H)
+  where rank J < l*d), with Nullstellensatz cofactors for every affine chart of
+  the Lagrange system H = 0, J^T lam = 0, lam_k = 1; otherwise an exact singular
+  point, and then a small rational perturbation of the targets after which 0 is
+  a regular value (Theorem 2.1's Sard step), certified the same way.
+
+Every ``verified`` rests on evidence the checker re-verifies without an engine:
+minors modulo a prime, symbolic identities, cofactor expansions, exact points.
+Dimension and degree from a Groebner basis are an engine's answer; the
+certificate labels them so and the checker recomputes them when Singular is
+installed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import flint
+from flint import fmpq, fmpq_mat
+
+from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
+from ..checker.format import STATEMENTS, rational_str
+from ..checker.polys import poly_to_json
+from ..data import Dataset
+from ..errors import BudgetExceeded, InputError
+from ..network import Network, network_to_json
+from . import engines
+from .bounds import bounds_report
+from .polys import PolySystem, compile_polynomials, is_polynomial_network
+from .symmetries import field_vanishes, symmetry_fields
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_MEMORY_MB = 4096
+ENGINE_NOTE = "engine answers (Singular) are labelled as such; everything marked verified is re-checked without one"
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def _summary(net: Network, data: Dataset) -> dict:
+    acts = ", ".join(a.name for a in net.activations())
+    return {"network": f"{net.name}, {acts}", "n": net.n, "d": data.d, "l": data.l, "p": data.p}
+
+
+def _new_cert(thm_id: str, net: Network, data: Dataset, claims, seed) -> Certificate:
+    info = {**_summary(net, data), "arithmetic": "exact over Q and modulo primes"}
+    return Certificate(thm_id, STATEMENTS[thm_id], network_to_json(net), data.to_json(), None, claims, 128, seed,
+                       summary_info=info, notes=[ENGINE_NOTE])
+
+
+def _system_claim(net: Network, data: Dataset, max_terms: int):
+    """(claim, PolySystem or None)."""
+    statement = "every activation is a polynomial with rational coefficients, so H is a polynomial map over Q"
+    if not is_polynomial_network(net):
+        bad = sorted({net.node_activation(v).name for v in net.order
+                      if net.node_activation(v) is not None and net.node_activation(v).coefficients() is None})
+        return Claim("polynomial-system", REFUTED, "instance", statement, {"activations": bad},
+                     f"{', '.join(bad)} is not a polynomial; use polynomial, power, relu-approx or identity"), None
+    try:
+        ps = compile_polynomials(net, data, max_terms=max_terms)
+    except BudgetExceeded as exc:
+        return Claim("polynomial-system", INCONCLUSIVE, "instance", statement, {}, str(exc)), None
+    from .polys import degree_report
+    rep = degree_report(ps)
+    ev = {"variables": list(net.labels), "degrees": rep["degrees"],
+          "groups": [[net.labels[j] for j in g] for g in ps.groups], "group_degrees": rep["group_degrees"],
+          "liao_poggio": rep["liao_poggio"], "terms": [len(h) for h in ps.H]}
+    msg = (f"{ps.m} residual polynomials in {ps.n} unknowns, degrees {min(rep['degrees'])}..{rep['max_degree']}; "
+           f"{rep['explanation']}")
+    return Claim("polynomial-system", VERIFIED, "instance", statement, ev, msg), ps
+
+
+def _lift(ctx_polys, ctx, timeout, max_memory_mb):
+    """cofactors, or None when 1 is not in the ideal; raises BudgetExceeded/EngineMissing."""
+    return engines.lift_one(ctx_polys, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+
+
+def _embed(polys, big_ctx, extra: int):
+    """Move polynomials in w0..w{n-1} into a context with ``extra`` more variables (appended)."""
+    pad = (0,) * extra
+    return [big_ctx.from_dict({tuple(int(e) for e in mon) + pad: c for mon, c in zip(p.monoms(), p.coeffs())})
+            for p in polys]
+
+
+def _exact_point_json(net: Network, vals) -> dict:
+    return {lab: rational_str(v) for lab, v in zip(net.labels, vals)}
+
+
+def _evaluate(ps: PolySystem, vals) -> list:
+    return [h(*vals) for h in ps.H]
+
+
+def _rank_at(ps: PolySystem, vals) -> int:
+    J = [[dh(*vals) for dh in row] for row in ps.jacobian()]
+    return fmpq_mat(J).rank() if J and J[0] else 0
+
+
+def _output_layer_point(ps: PolySystem, rng: random.Random, *, zero_hidden: bool = False):
+    """An exact point of V(H), if one is found by fixing every parameter outside the last layer's
+    weights into the outputs and solving the linear system for the rest (Cooper's construction idea)."""
+    net = ps.network
+    out_labels = set()
+    for o in net.outputs:
+        out_labels.update(lab for _, lab in net.in_edges(o))
+        if net.bias(o) is not None:
+            out_labels.add(net.bias(o))
+    free = [j for j, lab in enumerate(net.labels) if lab in out_labels]
+    if not free:
+        return None
+    vals = [fmpq(0) if zero_hidden else fmpq(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(net.n)]
+    # H is affine in the output-layer parameters once the others are fixed: H = A t + b.
+    base = list(vals)
+    for j in free:
+        base[j] = fmpq(0)
+    b = _evaluate(ps, base)
+    A = []
+    for j in free:
+        e = list(base)
+        e[j] = fmpq(1)
+        col = _evaluate(ps, e)
+        A.append([c - b0 for c, b0 in zip(col, b)])
+    A = fmpq_mat([[A[c][r] for c in range(len(free))] for r in range(ps.m)])
+    rhs = fmpq_mat([[-v] for v in b])
+    try:
+        # Least squares is not wanted: solve a consistent system through its rref.
+        aug = fmpq_mat([[A[r, c] for c in range(A.ncols())] + [rhs[r, 0]] for r in range(A.nrows())])
+        R, rank = aug.rref()
+    except Exception:  # pragma: no cover - flint raises only on malformed input
+        return None
+    t = [fmpq(0)] * len(free)
+    for r in range(rank):
+        piv = next(c for c in range(R.ncols()) if R[r, c] != 0)
+        if piv == len(free):
+            return None   # inconsistent: the last column is a pivot
+        t[piv] = R[r, len(free)] / R[r, piv]
+    for j, v in zip(free, t):
+        vals[j] = v
+    return vals if all(h == 0 for h in _evaluate(ps, vals)) else None
+
+
+def _engine_failure_claim(cid, statement, exc, scope="global"):
+    if isinstance(exc, engines.EngineMissing):
+        return Claim(cid, INCONCLUSIVE, scope, statement, {"engine": "missing"}, str(exc))
+    if isinstance(exc, BudgetExceeded):
+        return Claim(cid, INCONCLUSIVE, scope, statement, {"budget": str(exc)},
+                     f"{exc}; raise --timeout / --max-memory")
+    return Claim(cid, INCONCLUSIVE, scope, statement, {}, f"the engine failed: {exc}")
+
+
+# ---------------------------------------------------------------------------
+# liao-poggio-bezout
+
+
+def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, **_) -> Certificate:
+    t0 = time.perf_counter()
+    sc, ps = _system_claim(net, data, max_terms)
+    claims = [sc]
+    if ps is not None:
+        rep = bounds_report(ps)
+        ev = {k: rep[k] for k in ("n", "equations", "slices", "total_degree", "multihomogeneous", "liao_poggio",
+                                  "smale_shub_real_estimate")}
+        tot, mh = rep["total_degree"]["bound"], rep["multihomogeneous"]["bound"]
+        msg = (f"total-degree Bezout {tot}" + (f", multihomogeneous (by layer) {mh}" if mh is not None else "")
+               + f", Liao-Poggio k^(N*depth) = {rep['liao_poggio']['formula'].split('= ')[1]}; bounds "
+               + rep["total_degree"]["bounds"])
+        claims.append(Claim("bezout-bounds", VERIFIED, "global",
+                            "the number of isolated complex solutions of H = 0 (for n > l*d: of M cut by n - l*d "
+                            "generic affine hyperplanes) is at most each stated Bezout number", ev, msg))
+    cert = _new_cert("liao-poggio-bezout", net, data, claims, seed)
+    cert.timings_s["verify"] = time.perf_counter() - t0
+    return cert
+
+
+# ---------------------------------------------------------------------------
+# liao-poggio-dimension
+
+
+def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int):
+    from .rank import generic_rank
+    m = net.l * data.d
+    statement = ("the generic rank r of J (the dimension of the image of w -> (f_w(x_i))_i) lies between the "
+                 "stated bounds; r < l*d means M is empty for generic targets, r = l*d that M is, for generic "
+                 "targets, empty or smooth of dimension n - l*d")
+    res = generic_rank(net, data, trials=trials, seed=seed)
+    lower = res["rank"]
+    upper = min(net.n, m)
+    ev = {"prime": res["prime"], "point": {lab: int(v) for lab, v in zip(net.labels, res["point"])},
+          "rows": [int(r) for r in res["rows"]], "cols": [net.labels[c] for c in res["cols"]],
+          "lower": lower, "trial_ranks": [int(r) for r in res["trial_ranks"]]}
+    fields_note = ""
+    if ps is not None and lower < upper:
+        fields = [(desc, comp) for desc, comp in symmetry_fields(net, ps.ctx) if field_vanishes(ps.H, comp, net.n)]
+        if fields:
+            rng = random.Random(seed)
+            pt = [fmpq(rng.randint(-50, 50), rng.randint(1, 7)) for _ in range(net.n)]
+            V = fmpq_mat([[comp[j](*pt) for j in range(net.n)] for _, comp in fields])
+            k = V.rank()
+            ev["fields"] = [{"description": desc, "components": [poly_to_json(c) for c in comp]}
+                            for desc, comp in fields]
+            ev["field_point"] = {lab: rational_str(v) for lab, v in zip(net.labels, pt)}
+            ev["field_rank"] = k
+            upper = min(upper, net.n - k)
+            fields_note = f"; {len(fields)} symmetry fields of rank {k} give r <= n - {k} = {net.n - k}"
+    ev["upper"] = upper
+    ev["equations"] = m
+    if lower == upper:
+        cons = (f"r = l*d = {m}: the map is generically a submersion; for generic targets M is empty or a smooth "
+                f"manifold of dimension n - l*d = {net.n - m}" if lower == m else
+                f"r = {lower} < l*d = {m}: the image is a proper subvariety, so M is empty for generic targets")
+        ev["consequence"] = cons
+        return Claim("generic-rank", VERIFIED, "global", statement, ev,
+                     f"generic rank {lower} (nonzero {lower}x{lower} minor mod {res['prime']} at an integer point"
+                     f"{fields_note}); {cons}")
+    return Claim("generic-rank", INCONCLUSIVE, "global", statement, ev,
+                 f"{lower} <= generic rank <= {upper}: the bounds do not meet (no symmetry explains the gap"
+                 f"{fields_note}); try more --trials or a larger network family")
+
+
+def _linear_excess(ps: PolySystem):
+    """Coordinate subspaces {w_S = 0} on which H vanishes identically and whose dimension exceeds n - l*d.
+
+    Greedy: the outgoing-weight sets of the output layer (a = 0 kills every path) are the usual culprits for
+    targets the zero network fits."""
+    net = ps.network
+    out = []
+    cands = []
+    outs = []
+    for o in net.outputs:
+        outs += [lab for _, lab in net.in_edges(o)] + ([net.bias(o)] if net.bias(o) is not None else [])
+    cands.append(sorted(set(outs)))
+    index = {lab: j for j, lab in enumerate(net.labels)}
+    for S in cands:
+        if net.n - len(S) <= net.n - ps.m:
+            continue
+        vals_zero = {index[lab] for lab in S}
+        # H restricted to w_S = 0: substitute zeros and test for the zero polynomial.
+        gens = ps.ctx.gens()
+        subs = [gens[j] * 0 if j in vals_zero else gens[j] for j in range(net.n)]
+        if all(h.compose(*subs).is_zero() for h in ps.H):
+            out.append({"zero_labels": S, "dimension": net.n - len(S)})
+    return out
+
+
+def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, trials: int = 2,
+                     timeout: float = DEFAULT_TIMEOUT, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+                     groebner: bool = True, **_) -> Certificate:
+    t0 = time.perf_counter()
+    poly_ok = is_polynomial_network(net)
+    if not poly_ok:
+        sc, ps = _system_claim(net, data, max_terms)
+        cert = _new_cert("liao-poggio-dimension", net, data, [sc], seed)
+        cert.timings_s["verify"] = time.perf_counter() - t0
+        return cert
+    # The generic rank needs only J modulo p, so it scales to networks whose polynomials are too big to expand.
+    small = net.n <= 400 and data.d * net.l <= 400
+    if small:
+        sc, ps = _system_claim(net, data, max_terms)
+    else:
+        sc = Claim("polynomial-system", VERIFIED, "instance",
+                   "every activation is a polynomial with rational coefficients, so H is a polynomial map over Q",
+                   {"variables": list(net.labels), "expanded": False},
+                   f"H is polynomial ({net.n} unknowns, {net.l * data.d} equations); too large to expand, so only "
+                   "modular evidence is used")
+        ps = None
+    claims = [sc]
+    claims.append(_generic_rank_claim(net, data, ps, seed, trials))
+    m = net.l * data.d
+    if ps is not None:
+        statement = ("V(H) over C has the stated dimension and degree (Groebner basis); every component has "
+                     "dimension >= n - l*d when V(H) is nonempty, and components above that are excess")
+        excess = _linear_excess(ps)
+        ev = {"expected_dimension": net.n - m, "excess_linear": excess}
+        if groebner:
+            try:
+                info = engines.groebner_dimension(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+                ev.update({"dimension": info["dim"], "degree": info["degree"], "engine": info["engine"],
+                           "engine_seconds": round(info["seconds"], 4)})
+                dim = info["dim"]
+                if dim == -1:
+                    msg = "V(H) is empty over C (the Groebner basis is {1})"
+                else:
+                    msg = f"V(H) has dimension {dim} and degree {info['degree']} over C (expected n - l*d = {net.n - m})"
+                    if dim > net.n - m:
+                        msg += f": an excess component of dimension {dim} > {net.n - m}"
+                if excess:
+                    msg += (f"; H vanishes identically on {{{', '.join(excess[0]['zero_labels'])} = 0}}, a linear "
+                            f"space of dimension {excess[0]['dimension']} > n - l*d (checked by substitution)")
+                claims.append(Claim("variety-dimension", VERIFIED, "global", statement, ev, msg))
+            except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+                claims.append(_engine_failure_claim("variety-dimension", statement, exc))
+    cert = _new_cert("liao-poggio-dimension", net, data, claims, seed)
+    cert.timings_s["verify"] = time.perf_counter() - t0
+    return cert
+
+
+# ---------------------------------------------------------------------------
+# liao-poggio-nullstellensatz
+
+
+def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0,
+                           timeout: float = DEFAULT_TIMEOUT, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+                           **_) -> Certificate:
+    t0 = time.perf_counter()
+    sc, ps = _system_claim(net, data, max_terms)
+    claims = [sc]
+    cert = _new_cert("liao-poggio-nullstellensatz", net, data, claims, seed)
+    if ps is not None:
+        statement = ("V(H) is empty over C, i.e. 1 = sum_r g_r H_r for polynomial cofactors g_r "
+                     "(Hilbert's Nullstellensatz): no network of this architecture fits the data")
+        rng = random.Random(seed)
+        point = None
+        for _ in range(4):
+            point = _output_layer_point(ps, rng)
+            if point is not None:
+                break
+        if point is not None:
+            cert.point = _exact_point_json(net, point)
+            claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
+                                "V(H) is nonempty: the exact rational point in `point` fits every data point"))
+        else:
+            try:
+                cof = _lift(ps.H, ps.ctx, timeout, max_memory_mb)
+                if cof is not None:
+                    ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof],
+                          "engine": "Singular lift"}
+                    claims.append(Claim("infeasible", VERIFIED, "global", statement, ev,
+                                        f"1 = sum g_r H_r with {len(cof)} cofactors of degree <= "
+                                        f"{max(int(g.total_degree()) for g in cof if not g.is_zero())} "
+                                        "(checked by exact expansion)"))
+                else:
+                    pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb,
+                                                seed=seed)
+                    if pt is not None:
+                        vals = [pt[name] for name in ps.ctx.names()]
+                        cert.point = _exact_point_json(net, vals)
+                        claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
+                                            "V(H) is nonempty: the exact rational point in `point` fits the data"))
+                    else:
+                        claims.append(Claim("infeasible", INCONCLUSIVE, "global", statement, {"one_in_ideal": False},
+                                            "1 is not in the ideal (Singular), so V(H) is nonempty over C, but no "
+                                            "exact point was found to certify it"))
+            except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+                claims.append(_engine_failure_claim("infeasible", statement, exc))
+    cert.timings_s["verify"] = time.perf_counter() - t0
+    return cert
+
+
+# ---------------------------------------------------------------------------
+# cooper-2.1-global
+
+
+def lagrange_charts(ps: PolySystem):
+    """(ctx, [generators of chart k for k < m]): H, J^T lam, lam_k - 1 in variables w0.., l0.."""
+    n, m = ps.n, ps.m
+    names = tuple([f"w{j}" for j in range(n)] + [f"l{r}" for r in range(m)])
+    big = flint.fmpq_mpoly_ctx.get(names, "degrevlex")
+    H = _embed(ps.H, big, m)
+    g = big.gens()
+    lam = g[n:]
+    grads = [sum((lam[r] * H[r].derivative(j) for r in range(m)), big.from_dict({})) for j in range(n)]
+    charts = [H + grads + [lam[k] - 1] for k in range(m)]
+    return big, charts
+
+
+def _regular_value(ps: PolySystem, timeout, max_memory_mb, deadline):
+    """('regular', [cofactor lists]) or ('singular', None) or raises."""
+    big, charts = lagrange_charts(ps)
+    cofs = []
+    for k, gens in enumerate(charts):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise BudgetExceeded(f"the time budget ran out after {k} of {len(charts)} charts")
+        c = _lift(gens, big, min(timeout, left), max_memory_mb)
+        if c is None:
+            return "singular", k
+        cofs.append(c)
+    return "regular", cofs
+
+
+def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
+    """An exact point with H = 0 and rank J < l*d, if one is found."""
+    rng = random.Random(seed)
+    cands = []
+    p0 = _output_layer_point(ps, rng, zero_hidden=True)
+    if p0 is not None:
+        cands.append(p0)
+    cands.append([fmpq(0)] * ps.n)
+    for vals in cands:
+        if all(h == 0 for h in _evaluate(ps, vals)) and _rank_at(ps, vals) < ps.m:
+            return vals
+    try:
+        big, charts = lagrange_charts(ps)
+        for gens in charts[:3]:
+            pt = engines.rational_point(gens, big, timeout=timeout, max_memory_mb=max_memory_mb, seed=seed)
+            if pt is not None:
+                vals = [pt[f"w{j}"] for j in range(ps.n)]
+                if all(h == 0 for h in _evaluate(ps, vals)) and _rank_at(ps, vals) < ps.m:
+                    return vals
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        pass
+    return None
+
+
+def _regular_claim(cid, ps, statement, scope, timeout, max_memory_mb, extra_ev=None):
+    deadline = time.perf_counter() + timeout
+    try:
+        verdict, payload = _regular_value(ps, timeout, max_memory_mb, deadline)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+        return _engine_failure_claim(cid, statement, exc, scope), None
+    ev = dict(extra_ev or {})
+    if verdict == "regular":
+        ev.update({"variables": [*ps.network.labels, *[f"lam{r}" for r in range(ps.m)]],
+                   "charts": [[poly_to_json(g) for g in cof] for cof in payload], "engine": "Singular lift"})
+        return Claim(cid, VERIFIED, scope, statement, ev,
+                     f"for each of the {ps.m} charts lam_k = 1 of the Lagrange system H = 0, J^T lam = 0, "
+                     f"1 = sum g F (checked by exact expansion): rank J = l*d at every complex zero"), None
+    return None, payload
+
+
+def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0,
+                          timeout: float = DEFAULT_TIMEOUT, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+                          epsilon: str | fmpq = "1/1000", sard_tries: int = 3, **_) -> Certificate:
+    t0 = time.perf_counter()
+    eps = epsilon if isinstance(epsilon, fmpq) else _parse_eps(epsilon)
+    sc, ps = _system_claim(net, data, max_terms)
+    claims = [sc]
+    cert = _new_cert("cooper-2.1-global", net, data, claims, seed)
+    if ps is None:
+        cert.timings_s["verify"] = time.perf_counter() - t0
+        return cert
+    statement = ("0 is a regular value of H over C: rank J(w) = l*d at every complex zero of H, so M = H^{-1}(0) "
+                 "is empty or a smooth manifold of dimension n - l*d everywhere")
+    claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
+    if claim is None:
+        sp = _singular_point(ps, seed, timeout, max_memory_mb)
+        if sp is not None:
+            cert.point = _exact_point_json(net, sp)
+            claim = Claim("regular-value", REFUTED, "global", statement, {"singular_point": "exact"},
+                          f"the exact point in `point` is a zero of H where rank J = {_rank_at(ps, sp)} < l*d = "
+                          f"{ps.m}: 0 is a critical value")
+        else:
+            claim = Claim("regular-value", INCONCLUSIVE, "global", statement, {"chart": chart},
+                          f"chart lam_{chart} = 1 of the Lagrange system has complex solutions (Singular), so 0 is "
+                          "a critical value over C, but no exact singular point was found to certify it")
+    claims.append(claim)
+    if claim.status != VERIFIED:
+        claims.append(_sard_claim(net, data, ps, eps, seed, sard_tries, timeout, max_memory_mb, max_terms))
+    cert.timings_s["verify"] = time.perf_counter() - t0
+    return cert
+
+
+def _parse_eps(text) -> fmpq:
+    from ..activations import parse_rational
+    eps = parse_rational(str(text))
+    if not eps > 0:
+        raise InputError(f"--epsilon must be positive, got {text}")
+    return eps
+
+
+def _sard_claim(net, data, ps, eps, seed, tries, timeout, max_memory_mb, max_terms):
+    statement = ("Theorem 2.1's perturbation: for the stated targets y + r with max |r| < epsilon, 0 is a regular "
+                 "value of the perturbed H over C")
+    rng = random.Random(seed + 1)
+    den = 10 ** (len(str(int(1 / eps))) + 2) if eps < 1 else 100
+    for t in range(tries):
+        r = []
+        for _ in range(data.d):
+            row = []
+            for _ in range(data.l):
+                while True:
+                    q = fmpq(rng.randint(-den, den), den) * eps
+                    if abs(q) < eps and q != 0:
+                        break
+                row.append(q)
+            r.append(row)
+        Y = [[y + e for y, e in zip(yr, er)] for yr, er in zip(data.Y, r)]
+        pdata = Dataset(data.X, Y, source=data.source)
+        pps = compile_polynomials(net, pdata, max_terms=max_terms)
+        ev = {"epsilon": rational_str(eps), "perturbation": [[rational_str(e) for e in row] for row in r]}
+        claim, _ = _regular_claim("sard-perturbation", pps, statement, "after-perturbation", timeout, max_memory_mb,
+                                  ev)
+        if claim is not None and claim.status == VERIFIED:
+            return Claim(claim.id, VERIFIED, claim.scope, statement, claim.evidence,
+                         f"after perturbing the targets by less than {rational_str(eps)} (try {t + 1}), "
+                         + claim.message)
+        if claim is not None:
+            return claim
+    return Claim("sard-perturbation", INCONCLUSIVE, "after-perturbation", statement,
+                 {"epsilon": rational_str(eps), "tries": tries},
+                 f"no perturbation among {tries} random tries was certified regular; raise --sard-tries")
+
+
+THEOREM_FUNCS = {
+    "liao-poggio-bezout": verify_bezout,
+    "liao-poggio-dimension": verify_dimension,
+    "liao-poggio-nullstellensatz": verify_nullstellensatz,
+    "cooper-2.1-global": verify_global_regular,
+}

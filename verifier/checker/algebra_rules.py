@@ -1,0 +1,327 @@
+"""Checker rules for the algebraic claims (polynomial networks).
+
+Everything here is re-derived from the instance: the residual polynomials are
+compiled by ``polys`` (the checker's own compiler), cofactors are expanded
+exactly, minors are recomputed modulo the stated prime, symmetry fields are
+differentiated symbolically, exact points are substituted. The one exception
+is the dimension and degree of V(H) from a Groebner basis, which the checker
+can only recompute with an engine (``engine.py``); without one it says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import flint
+
+from . import engine
+from .format import FormatError, parse_rational
+from .modp import minor_nonzero_mod_p
+from .polys import (check_combination, lagrange_generators, poly_from_json, polynomial_residuals,
+                    vanishes_identically)
+
+V, R, I = "verified", "refuted", "inconclusive"
+MAX_CHECK_VARIABLES = 2000
+
+
+def _variables(ctx, claim_ev, extra=()):
+    names = claim_ev.get("variables")
+    if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+        raise FormatError("evidence.variables must be a list of names")
+    n = ctx.n
+    if len(names) != n + len(extra) or set(names[:n]) != ctx.net.labels or len(set(names)) != len(names):
+        raise FormatError("evidence.variables must list every parameter label once, then the extra variables")
+    if len(names) > MAX_CHECK_VARIABLES:
+        raise FormatError("too many variables")
+    return names
+
+
+def _system(ctx, variables, Y=None):
+    """(fctx, H) for these variables, cached per variable list and targets."""
+    key = (tuple(variables), None if Y is None else tuple(tuple((q.p, q.q) for q in r) for r in Y))
+    cache = ctx.__dict__.setdefault("poly_cache", {})
+    if key not in cache:
+        cache[key] = polynomial_residuals(ctx.net, ctx.Xq, ctx.Yq if Y is None else Y, list(variables))
+    return cache[key]
+
+
+def _all_polynomial(ctx):
+    return all(a.coeffs is not None for a in ctx.net.acts)
+
+
+def rule_polynomial_system(ctx, claim):
+    ev = claim.get("evidence") or {}
+    if not _all_polynomial(ctx):
+        bad = sorted({a.name for a in ctx.net.acts if a.coeffs is None})
+        return R, f"{', '.join(bad)} is not a polynomial activation"
+    if ev.get("expanded") is False:
+        _variables(ctx, ev)
+        return V, "every activation is polynomial with rational coefficients (not expanded: too large)"
+    names = _variables(ctx, ev)
+    _, H = _system(ctx, names)
+    degs = [int(h.total_degree()) if not h.is_zero() else -1 for h in H]
+    if ev.get("degrees") != degs:
+        return I, "the stated degrees differ from the recomputed ones"
+    groups = ev.get("groups")
+    if not isinstance(groups, list) or sorted(x for g in groups for x in g) != sorted(ctx.net.labels):
+        return I, "the layer groups do not partition the parameters"
+    pos = {lab: j for j, lab in enumerate(names)}
+    gdeg = []
+    for h in H:
+        row = []
+        for g in groups:
+            idx = [pos[lab] for lab in g]
+            row.append(max((int(sum(mon[j] for j in idx)) for mon in h.monoms()), default=0))
+        gdeg.append(row)
+    if ev.get("group_degrees") != gdeg:
+        return I, "the stated per-layer degrees differ from the recomputed ones"
+    ctx.algebra = {"variables": names, "H": H, "degrees": degs, "group_degrees": gdeg,
+                   "group_sizes": [len(g) for g in groups]}
+    return V, f"{len(H)} residual polynomials recompiled; degrees {min(degs)}..{max(degs)} match"
+
+
+def _mbezout(group_degrees, sizes):
+    n, m = sum(sizes), len(group_degrees)
+    if m > n:
+        return None
+    rows = [tuple(r) for r in group_degrees] + [tuple(1 for _ in sizes)] * (n - m)
+    target = tuple(sizes)
+    if math.prod(s + 1 for s in target) > 2_000_000:
+        return None
+    dp = {tuple(0 for _ in target): 1}
+    for row in rows:
+        nxt = {}
+        for a, c in dp.items():
+            for g, dg in enumerate(row):
+                if dg and a[g] < target[g]:
+                    b = a[:g] + (a[g] + 1,) + a[g + 1:]
+                    nxt[b] = nxt.get(b, 0) + c * dg
+        dp = nxt
+    return dp.get(target, 0)
+
+
+def _as_int(x):
+    if isinstance(x, bool):
+        raise FormatError("a bound must be an integer")
+    if isinstance(x, int):
+        return x
+    if isinstance(x, str) and x.isdigit() and len(x) < 100000:
+        return int(x)
+    if x is None:
+        return None
+    raise FormatError("a bound must be an integer or a digit string")
+
+
+def rule_bezout(ctx, claim):
+    alg = getattr(ctx, "algebra", None)
+    if alg is None:
+        return I, "needs a verified polynomial-system claim first"
+    ev = claim.get("evidence") or {}
+    degs, n, m = alg["degrees"], ctx.n, ctx.m
+    if any(dg <= 0 for dg in degs):
+        tot = None
+    elif m <= n:
+        tot = math.prod(degs)
+    else:
+        tot = math.prod(sorted(degs, reverse=True)[:n])
+    mh = _mbezout(alg["group_degrees"], alg["group_sizes"])
+    if _as_int((ev.get("total_degree") or {}).get("bound")) != tot:
+        return I, f"the total-degree Bezout number is {tot}, not the stated one"
+    if _as_int((ev.get("multihomogeneous") or {}).get("bound")) != mh:
+        return I, f"the multihomogeneous Bezout number is {mh}, not the stated one"
+    k = max(len(a.coeffs) - 1 for a in ctx.net.acts) if ctx.net.acts else 1
+    lp = (ev.get("liao_poggio") or {}).get("bound")
+    depth = _depth(ctx.net)
+    if _as_int(lp) != k ** (m * depth):
+        return I, "the Liao-Poggio count k^(N*depth) does not match"
+    return V, f"Bezout numbers recomputed from the degrees: total {tot}, multihomogeneous {mh}"
+
+
+def _depth(net):
+    hid = {v: 0 for v in net.inputs}
+    for gen in net.generations:
+        for v in gen:
+            hid[v] = max(hid[u] for u, _ in net.preds[v]) + (1 if net.kind[v] == "hidden" else 0)
+    return max(hid[o] for o in net.outputs)
+
+
+def rule_generic_rank(ctx, claim):
+    ev = claim.get("evidence") or {}
+    if not _all_polynomial(ctx):
+        return I, "the activations are not all polynomial"
+    labels = sorted(ctx.net.labels) if getattr(ctx, "algebra", None) is None else ctx.algebra["variables"]
+    p, rows, cols, point = ev.get("prime"), ev.get("rows"), ev.get("cols"), ev.get("point")
+    if type(p) is not int or not isinstance(rows, list) or not isinstance(cols, list) or not isinstance(point, dict):
+        raise FormatError("generic-rank evidence needs prime, rows, cols and point")
+    if set(point) != ctx.net.labels or not all(type(v) is int for v in point.values()):
+        raise FormatError("generic-rank point must give an integer for every label")
+    if not all(isinstance(c, str) and c in ctx.net.labels for c in cols):
+        raise FormatError("generic-rank cols must be parameter labels")
+    order = list(labels)
+    idx = {lab: j for j, lab in enumerate(order)}
+    ok, why = minor_nonzero_mod_p(ctx.net, ctx.Xq, ctx.Yq, p, point, rows, [idx[c] for c in cols], order)
+    if not ok:
+        return I, f"the stated minor does not certify the lower bound: {why}"
+    lower = len(rows)
+    upper = min(ctx.n, ctx.m)
+    if "fields" in ev:
+        alg = getattr(ctx, "algebra", None)
+        if alg is None:
+            return I, "symmetry fields need a verified polynomial-system claim"
+        fctx_H = alg["H"]
+        fctx = fctx_H[0].context() if fctx_H else None
+        comps = []
+        for f in ev["fields"]:
+            cs = f.get("components") if isinstance(f, dict) else None
+            if not isinstance(cs, list) or len(cs) != ctx.n:
+                raise FormatError("a symmetry field needs one component per parameter")
+            comp = [poly_from_json(c, fctx, ctx.n) for c in cs]
+            if not vanishes_identically(fctx_H, ctx.n, comp):
+                return I, f"the field '{str(f.get('description'))[:60]}' does not annihilate J identically"
+            comps.append(comp)
+        fp = ev.get("field_point")
+        if not isinstance(fp, dict) or set(fp) != ctx.net.labels:
+            raise FormatError("field_point must give every label")
+        vals = [parse_rational(fp[lab]) for lab in alg["variables"]]
+        k = flint.fmpq_mat([[c(*vals) for c in comp] for comp in comps]).rank() if comps else 0
+        upper = min(upper, ctx.n - k)
+    if ev.get("lower") != lower or ev.get("upper") != upper:
+        return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
+    if lower == upper:
+        return V, f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived"
+    return I, f"{lower} <= r <= {upper}: the bounds do not meet"
+
+
+def rule_variety_dimension(ctx, claim):
+    ev = claim.get("evidence") or {}
+    alg = getattr(ctx, "algebra", None)
+    if alg is None:
+        return I, "needs a verified polynomial-system claim first"
+    H = alg["H"]
+    fctx = H[0].context()
+    gens = fctx.gens()
+    pos = {lab: j for j, lab in enumerate(alg["variables"])}
+    msgs = []
+    for comp in ev.get("excess_linear") or []:
+        S = comp.get("zero_labels") if isinstance(comp, dict) else None
+        if not isinstance(S, list) or not set(S) <= ctx.net.labels:
+            raise FormatError("excess_linear entries need zero_labels")
+        subs = [gens[j] * 0 if alg["variables"][j] in S else gens[j] for j in range(ctx.n)]
+        if not all(h.compose(*subs).is_zero() for h in H) or comp.get("dimension") != ctx.n - len(set(S)):
+            return I, "a stated excess linear space is not contained in V(H)"
+        msgs.append(f"H vanishes on {{{', '.join(S[:4])}{'...' if len(S) > 4 else ''} = 0}} (dimension "
+                    f"{ctx.n - len(set(S))})")
+    res = engine.singular_dimension(H, alg["variables"])
+    if res is None:
+        return I, "re-checking the Groebner dimension needs Singular (pip install 'verifier[algebra]')"
+    dim, deg = res
+    if ev.get("dimension") != dim or (dim >= 0 and ev.get("degree") != deg):
+        return I, f"Singular recomputes dimension {dim}, degree {deg}, not the stated values"
+    return V, "; ".join([f"dimension {dim}, degree {deg} recomputed by Singular"] + msgs)
+
+
+def _exact_point(ctx, names):
+    if ctx.point is None:
+        return None
+    if any(ctx.point[lab]["rad"] is not None for lab in ctx.net.labels):
+        return None
+    return [ctx.point[lab]["mid_q"] for lab in names]
+
+
+def rule_infeasible(ctx, claim):
+    ev = claim.get("evidence") or {}
+    status = claim.get("status")
+    alg = getattr(ctx, "algebra", None)
+    if alg is None:
+        return I, "needs a verified polynomial-system claim first"
+    H = alg["H"]
+    if status == R:
+        vals = _exact_point(ctx, alg["variables"])
+        if vals is None:
+            return I, "a refutation needs an exact point"
+        if all(h(*vals) == 0 for h in H):
+            return R, "the exact point fits every data point: V(H) is nonempty"
+        return I, "the stated point is not a zero of H"
+    cof = ev.get("cofactors")
+    if not isinstance(cof, list) or len(cof) != len(H):
+        return I, "needs one cofactor per residual"
+    _variables(ctx, ev)
+    if ev.get("variables") != alg["variables"]:
+        raise FormatError("cofactor variables must match the polynomial system's")
+    fctx = H[0].context()
+    g = [poly_from_json(c, fctx, ctx.n) for c in cof]
+    if check_combination(g, H):
+        return V, f"1 = sum g_r H_r with {len(g)} cofactors (exact expansion)"
+    return I, "the cofactors do not combine to 1"
+
+
+def _perturbed_targets(ctx, ev):
+    eps = parse_rational(ev.get("epsilon"))
+    pert = ev.get("perturbation")
+    if not eps > 0 or not isinstance(pert, list) or len(pert) != ctx.d or \
+            not all(isinstance(r, list) and len(r) == ctx.l for r in pert):
+        raise FormatError("sard-perturbation needs a positive epsilon and an l-vector per data point")
+    rs = [[parse_rational(e) for e in row] for row in pert]
+    if any(abs(e) >= eps for row in rs for e in row):
+        return None, eps
+    return [[y + e for y, e in zip(yr, er)] for yr, er in zip(ctx.Yq, rs)], eps
+
+
+def _charts_rule(ctx, claim, Y):
+    ev = claim.get("evidence") or {}
+    names = _variables(ctx, ev, extra=range(ctx.m))
+    charts = ev.get("charts")
+    if not isinstance(charts, list) or len(charts) != ctx.m:
+        return I, f"needs cofactors for all {ctx.m} charts"
+    fctx, H = _system(ctx, names, Y)
+    for k, cof in enumerate(charts):
+        gens = lagrange_generators(H, ctx.n, ctx.n, k)
+        if not isinstance(cof, list) or len(cof) != len(gens):
+            return I, f"chart {k}: needs one cofactor per generator"
+        g = [poly_from_json(c, fctx, len(names)) for c in cof]
+        if not check_combination(g, gens):
+            return I, f"chart {k}: the cofactors do not combine to 1"
+    return V, f"all {ctx.m} Lagrange charts have Nullstellensatz certificates (exact expansion)"
+
+
+def rule_regular_value(ctx, claim):
+    if claim.get("status") == R:
+        alg = getattr(ctx, "algebra", None)
+        if alg is None:
+            return I, "needs a verified polynomial-system claim first"
+        vals = _exact_point(ctx, alg["variables"])
+        if vals is None:
+            return I, "a refutation needs an exact singular point"
+        H = alg["H"]
+        if not all(h(*vals) == 0 for h in H):
+            return I, "the stated point is not a zero of H"
+        J = flint.fmpq_mat([[h.derivative(j)(*vals) for j in range(ctx.n)] for h in H])
+        rank = J.rank()
+        if rank < ctx.m:
+            return R, f"exact singular point: H = 0 and rank J = {rank} < l*d = {ctx.m}"
+        return I, "rank J is full at the stated point"
+    if not _all_polynomial(ctx):
+        return I, "the activations are not all polynomial"
+    return _charts_rule(ctx, claim, None)
+
+
+def rule_sard(ctx, claim):
+    ev = claim.get("evidence") or {}
+    if not _all_polynomial(ctx):
+        return I, "the activations are not all polynomial"
+    Y, eps = _perturbed_targets(ctx, ev)
+    if Y is None:
+        return I, "a perturbation entry is not smaller than epsilon"
+    status, msg = _charts_rule(ctx, claim, Y)
+    return status, (f"targets moved by less than {eps}: " + msg) if status == V else msg
+
+
+ALGEBRA_RULES = {
+    "polynomial-system": rule_polynomial_system,
+    "bezout-bounds": rule_bezout,
+    "generic-rank": rule_generic_rank,
+    "variety-dimension": rule_variety_dimension,
+    "infeasible": rule_infeasible,
+    "regular-value": rule_regular_value,
+    "sard-perturbation": rule_sard,
+}

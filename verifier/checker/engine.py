@@ -1,0 +1,66 @@
+"""The checker's own call to Singular, for the one claim no certificate can carry cheaply.
+
+The dimension and degree of V(H) come from a Groebner basis. The checker
+recomputes them with its own short Singular script when the binary is
+installed (extra ``algebra``), with a time and memory budget, and reads back
+two integers. Without Singular it returns None and the rule says so.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+TIMEOUT_S = 120
+MAX_MEMORY_MB = 4096
+
+
+def _singular() -> str | None:
+    env = os.environ.get("VERIFIER_SINGULAR")
+    if env:
+        return env if os.path.isfile(env) else None
+    spec = importlib.util.find_spec("sage_wheels")
+    if spec is not None and spec.submodule_search_locations:
+        for loc in spec.submodule_search_locations:
+            cand = os.path.join(loc, "bin", "Singular")
+            if os.path.isfile(cand):
+                return cand
+    return shutil.which("Singular")
+
+
+def _limit():  # pragma: no cover - runs in the child
+    import resource
+    cap = MAX_MEMORY_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def singular_dimension(H, variables) -> tuple | None:
+    """(Krull dimension, degree) of V(H) over C (dimension -1 when empty), or None without Singular."""
+    exe = _singular()
+    if exe is None:
+        return None
+    n = len(H[0].context().names()) if H else 0
+    names = H[0].context().names()
+    ring = f"ring r = 0, ({', '.join(names)}), dp;"
+    polys = ",\n".join(str(h) for h in H)
+    script = f"{ring}\noption(redSB);\nideal i = {polys};\nideal g = std(i);\n" \
+             f"print(\"DIM\"); print(dim(g)); print(\"DEG\"); print(mult(g)); quit;\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "check.sing")
+        with open(path, "w") as fh:
+            fh.write(script)
+        try:
+            out = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=TIMEOUT_S,
+                                 preexec_fn=_limit, start_new_session=True).stdout
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+    m = re.search(r"DIM\s+(-?\d+)\s+DEG\s+(-?\d+)", out)
+    if not m or n == 0:
+        return None
+    dim, deg = int(m.group(1)), int(m.group(2))
+    return dim, (None if dim < 0 else deg)
