@@ -1,4 +1,4 @@
-"""Small polynomial networks and datasets shared by the algebraic proof scripts (liao_poggio_*.py, cooper_2_1_global.py)."""
+"""Small polynomial networks and data shared by the algebraic proof scripts."""
 
 import _corpus  # noqa: F401  (puts the repository on sys.path)
 from flint import fmpq

@@ -20,19 +20,26 @@ THEOREM = "liao-poggio-bezout"
 FAMILY = "t^2, rational quadratic, relu-approx(4), Liao-Poggio tree; n = 4..13, d = 3..6; failing: tanh"
 
 
+# The bounds need no engine; the engines' solution counts shown beside them get a 2 s budget here.
+T = 2.0
+
+
 def instances():
     return [
-        Instance("square-unit-d4", data1([0, 1, 2, 3], [1, 0, 2, 5]), {"network": square_unit()},
+        Instance("square-unit-d4", data1([0, 1, 2, 3], [1, 0, 2, 5]), {"network": square_unit(), "timeout": T},
                  note="square system n = l*d = 4"),
-        Instance("square-unit-d3", data1([1, 2, 3], [1, 3, 2]), {"network": square_unit()}, note="n = 4 > 3"),
-        Instance("wide-square-d6", data2(PLANE, [1, 2, 0, 4, 1, 3]), {"network": wide_square()}),
-        Instance("half-quadratic-d5", data2(PLANE[:5], [1, 2, 0, 4, 1]), {"network": half_quadratic()}),
-        Instance("deep-square-d3", data1([1, 2, 3], [1, 0, 1]), {"network": deep_square()},
+        Instance("square-unit-d3", data1([1, 2, 3], [1, 3, 2]), {"network": square_unit(), "timeout": T},
+                 note="n = 4 > 3"),
+        Instance("wide-square-d6", data2(PLANE, [1, 2, 0, 4, 1, 3]), {"network": wide_square(), "timeout": T}),
+        Instance("half-quadratic-d5", data2(PLANE[:5], [1, 2, 0, 4, 1]),
+                 {"network": half_quadratic(), "timeout": T}),
+        Instance("deep-square-d3", data1([1, 2, 3], [1, 0, 1]), {"network": deep_square(), "timeout": T},
                  note="two hidden layers: degree 1 + 2 + 4 = 7"),
-        Instance("relu4-d3", data1([-1, 0, 1], [1, 0, 1]), {"network": relu4()}),
+        Instance("relu4-d3", data1([-1, 0, 1], [1, 0, 1]), {"network": relu4(), "timeout": T}),
         Instance("tree-d4", data2([(1, 0, 0, 1), (0, 1, 1, 0), (1, 1, 0, 0), (0, 0, 1, 1)], [1, 2, 3, 4]),
-                 {"network": tree()}, note="shared weights"),
-        Instance("tanh-d3", data1([1, 2, 3], [1, 0, 1]), {"network": mlp(1, [2], activation="tanh")}, "refuted",
+                 {"network": tree(), "timeout": T}, note="shared weights"),
+        Instance("tanh-d3", data1([1, 2, 3], [1, 0, 1]), {"network": mlp(1, [2], activation="tanh"), "timeout": T},
+                 "refuted",
                  "hypothesis fails: tanh is not a polynomial"),
     ]
 

@@ -16,6 +16,9 @@ The public surface, explicit re-exports only::
 __version__ = "0.1.0"
 
 from .activations import Activation, get_activation  # noqa: E402
+from .algebra.bounds import bounds_report  # noqa: E402
+from .algebra.polys import PolySystem, compile_polynomials  # noqa: E402
+from .algebra.rank import generic_rank  # noqa: E402
 from .certificate import Certificate, Claim  # noqa: E402
 from .checker import CheckReport  # noqa: E402
 from .checker import check_certificate as check  # noqa: E402
@@ -27,7 +30,7 @@ from .system import ResidualSystem, compile_system  # noqa: E402
 from .theorems import THEOREMS, verify  # noqa: E402
 
 __all__ = [
-    "Activation", "BudgetExceeded", "Certificate", "CheckReport", "Claim", "Dataset", "InputError", "Network",
+    "Activation", "BudgetExceeded", "PolySystem", "bounds_report", "compile_polynomials", "generic_rank", "Certificate", "CheckReport", "Claim", "Dataset", "InputError", "Network",
     "ResidualSystem", "THEOREMS", "check", "compile_system", "conv1d", "dataset_from_arrays", "get_activation",
     "html_report", "liao_poggio_tree", "load_dataset", "load_network", "markdown_report", "mlp", "network_from_json",
     "validate", "verify",

@@ -607,6 +607,71 @@ def architecture_figure(cert: dict) -> Figure:
     return Figure("architecture", "Architecture", cap.strip(), _render("architecture", draw, size=(width, height)))
 
 
+# --------------------------------------------------------------------------- Bezout bounds against counts
+
+
+def _log10_of(entry) -> float | None:
+    if not isinstance(entry, dict):
+        return None
+    if entry.get("log10") is not None:
+        return float(entry["log10"])
+    v = entry.get("bound", entry.get("value"))
+    try:
+        v = int(v)
+    except (TypeError, ValueError):
+        return None
+    return float(np.log10(v)) if v > 0 else None
+
+
+def bezout_figure(cert: dict):
+    """Bars (log10) of the Bezout numbers, Liao-Poggio's count and Smale-Shub's estimate, with the engines'
+    solution counts beside them when the certificate carries them. None without a bezout-bounds claim."""
+    claim = next((c for c in cert.get("claims", []) if c.get("id") == "bezout-bounds"), None)
+    if claim is None:
+        return None
+    ev = claim.get("evidence", {})
+    bars = [("total degree\n(Bezout)", _log10_of(ev.get("total_degree")), "#4c72b0"),
+            ("multihomogeneous\n(by layer)", _log10_of(ev.get("multihomogeneous")), "#55a868"),
+            ("Liao-Poggio\nk^(N depth)", _log10_of(ev.get("liao_poggio")), "#8172b2"),
+            ("Smale-Shub\nk^(N depth/2)", _log10_of(ev.get("smale_shub_real_estimate")), "#ccb974")]
+    counts = (cert.get("extra") or {}).get("counts") or {}
+    found = []
+    for key, label in (("complex_solutions", "complex solutions\n(msolve)"),
+                       ("real_solutions", "real solutions\n(msolve)"),
+                       ("degree_of_M", "degree of M\n(Singular)")):
+        v = counts.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            found.append((label, v))
+    for label, v in found:
+        bars.append((label, float(np.log10(v)) if v > 0 else 0.0, "#c44e52"))
+    bars = [b for b in bars if b[1] is not None]
+
+    def draw(fig):
+        ax = fig.add_subplot(1, 1, 1)
+        xs = range(len(bars))
+        ax.bar(xs, [b[1] for b in bars], color=[b[2] for b in bars])
+        for x, (_, v, _) in zip(xs, bars):
+            ax.annotate(f"10^{v:.2f}" if v >= 6 else f"{10 ** v:,.0f}", (x, v), ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(list(xs), [b[0] for b in bars], fontsize=8)
+        ax.set_ylabel("log10 of the count")
+        ax.set_title("Bounds on the number of solutions, and what the engines count")
+    n, m = ev.get("n"), ev.get("equations")
+    what = "isolated solutions of the square system" if n == m else (
+        f"points of M on a generic slice of codimension {n - m}" if n and m and n > m else "isolated solutions")
+    cap = (f"Blue and green: Bezout numbers, which bound the {what}; purple: Liao-Poggio's k^(N*depth); yellow: "
+           "Smale-Shub's estimate of real solutions (not a bound). ")
+    if found:
+        cap += ("Red: what the engines counted on this instance (" + ", ".join(f"{lab.split(chr(10))[0]} {v}"
+                                                                              for lab, v in found)
+                + "); these counts are shown beside the certified bounds, not certified by them.")
+    else:
+        cap += "No engine count is recorded in this certificate."
+    return Figure("bezout", "Bezout bounds and solution counts", cap, _render("bezout", draw, size=(7.5, 4.0)))
+
+
+ALGEBRAIC = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz", "cooper-2.1-global")
+
+
 # --------------------------------------------------------------------------- all of them
 
 
@@ -625,6 +690,9 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
     """
     _matplotlib()
     arch = [architecture_figure(cert)] if architecture else []
+    if cert.get("theorem") in ALGEBRAIC:
+        bz = bezout_figure(cert)
+        return arch + ([bz] if bz is not None else [])
     ctx = _context(cert)
     figs = arch + [singular_values_figure(ctx), hessian_spectrum_figure(ctx)]
     if ctx.n > ctx.m:

@@ -30,6 +30,31 @@ def _cell(text) -> str:
 _EVIDENCE_HIDDEN = ("unknowns", "columns", "rows", "order", "spectrum", "spectrum_zeros", "a")
 
 
+def _short(key, value):
+    """Evidence values for reading: polynomial lists (cofactors, charts, fields) become counts, long text is cut."""
+    if key in ("cofactors", "charts", "fields"):
+        polys = _polys(value)
+        terms = sum(len(p.get("terms", [])) for p in polys)
+        what = {"cofactors": "cofactors", "charts": f"{len(value)} charts", "fields": f"{len(value)} fields"}[key]
+        return f"{what}: {len(polys)} polynomials, {terms} terms (in the certificate)"
+    text = str(value)
+    return text if len(text) <= 300 else text[:300] + f"... ({len(text)} characters)"
+
+
+def _polys(value) -> list:
+    out = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict) and "terms" in v:
+            out.append(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out
+
+
 def _parts(cert: dict) -> dict:
     """The report's content, independent of the output format (Markdown and HTML render the same parts)."""
     s = cert.get("summary", {})
@@ -40,8 +65,11 @@ def _parts(cert: dict) -> dict:
                 ("input dimension p", s.get("p", "?"), False),
                 ("equations l*d", s.get("l", 0) * s.get("d", 0) if s else "?", False),
                 ("instance sha256", instance_hash(cert["instance"])[:16], True),
-                ("arithmetic", f"Arb balls, {cert.get('prec_bits')} bits", False),
+                ("arithmetic", s.get("arithmetic") or f"Arb balls, {cert.get('prec_bits')} bits", False),
                 ("seed", cert.get("seed"), False)]
+    pt = cert.get("point")
+    if isinstance(pt, dict) and pt and all(isinstance(v, str) for v in pt.values()):
+        instance.append(("exact point", _short("point", ", ".join(f"{k} = {v}" for k, v in pt.items())), True))
     claims = []
     for c in cert.get("claims", []):
         ev_all = c.get("evidence", {})
@@ -52,7 +80,7 @@ def _parts(cert: dict) -> dict:
                         f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros')} zeros.")
         claims.append({"id": c["id"], "status": c["status"], "scope": c["scope"], "message": c.get("message", ""),
                        "statement": c.get("statement", ""), "why": _WHY.get(c["id"]),
-                       "evidence": [(k, v) for k, v in ev_all.items() if k not in _EVIDENCE_HIDDEN],
+                       "evidence": [(k, _short(k, v)) for k, v in ev_all.items() if k not in _EVIDENCE_HIDDEN],
                        "spectrum": spectrum})
     sw = cert.get("software", {})
     t = cert.get("timings_s", {})

@@ -9,7 +9,8 @@
 * Multihomogeneous Bezout with the variables grouped by layer: the
   coefficient of prod_g z_g^{n_g} in prod_r (sum_g deg_g(H_r) z_g), with each
   slicing hyperplane contributing (z_1 + ... + z_G). Usually far tighter,
-  because most residuals have low degree in the last layer's weights.
+  because most residuals have low degree in the last layer's weights (for
+  square systems; with many slicing hyperplanes it can exceed the total degree).
 * Liao-Poggio's k^{N*depth} and Smale-Shub's estimate k^{N*depth/2} of the
   real solutions (N = l*d equations, k the activation degree, depth the number
   of hidden layers), reported as the papers state them, next to the others.

@@ -25,6 +25,7 @@ installed.
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import flint
@@ -164,7 +165,8 @@ def _engine_failure_claim(cid, statement, exc, scope="global"):
 # liao-poggio-bezout
 
 
-def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, **_) -> Certificate:
+def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, counts: bool = True,
+                  timeout: float = 20.0, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB, **_) -> Certificate:
     t0 = time.perf_counter()
     sc, ps = _system_claim(net, data, max_terms)
     claims = [sc]
@@ -180,8 +182,38 @@ def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed
                             "the number of isolated complex solutions of H = 0 (for n > l*d: of M cut by n - l*d "
                             "generic affine hyperplanes) is at most each stated Bezout number", ev, msg))
     cert = _new_cert("liao-poggio-bezout", net, data, claims, seed)
+    if ps is not None and counts:
+        cert.extra["counts"] = _engine_counts(ps, timeout, max_memory_mb)
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
+
+
+def _engine_counts(ps: PolySystem, timeout: float, max_memory_mb: int) -> dict:
+    """Solution counts from the engines, beside the bounds (not part of the certified claims).
+
+    Square systems: msolve's number of distinct complex solutions and of real ones. n > l*d: the degree of
+    V(H) from Singular, which is the number of points of M on a generic slice when V(H) has the expected
+    dimension.
+    """
+    out = {"certified": False, "note": "engine answers shown beside the bounds; the claims do not rest on them"}
+    try:
+        if ps.n == ps.m:
+            t = time.perf_counter()
+            out["complex_solutions"] = engines.msolve_count(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+            sol = engines.msolve_solve(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+            out["real_solutions"] = len(sol["real_boxes"]) if sol["status"] == "finite" else None
+            out["engine"] = "msolve"
+            out["seconds"] = round(time.perf_counter() - t, 4)
+        elif ps.n > ps.m:
+            info = engines.groebner_dimension(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+            out["dimension"] = info["dim"]
+            if info["dim"] == ps.n - ps.m:
+                out["degree_of_M"] = info["degree"]
+            out["engine"] = info["engine"]
+            out["seconds"] = round(info["seconds"], 4)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+        out["unavailable"] = str(exc)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -254,6 +286,24 @@ def _linear_excess(ps: PolySystem):
     return out
 
 
+def _excess_primes(ps: PolySystem, expected: int, timeout: float, max_memory_mb: int) -> list:
+    """Minimal primes of V(H) of dimension above ``expected`` (Singular minAssGTZ), generators in label names."""
+    try:
+        primes = engines.minimal_primes(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        return []
+    names = {f"w{j}": lab for j, lab in enumerate(ps.network.labels)}
+    out = []
+    for P in primes:
+        if P["dim"] > expected:
+            gens = []
+            for g in P["generators"]:
+                # One pass, so a label that looks like a variable name is not renamed twice.
+                gens.append(re.sub(r"\bw(\d+)\b", lambda mt: names[mt.group(0)], str(g)))
+            out.append({"dim": P["dim"], "generators": gens})
+    return out
+
+
 def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, trials: int = 2,
                      timeout: float = DEFAULT_TIMEOUT, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
                      groebner: bool = True, **_) -> Certificate:
@@ -292,9 +342,15 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                 if dim == -1:
                     msg = "V(H) is empty over C (the Groebner basis is {1})"
                 else:
-                    msg = f"V(H) has dimension {dim} and degree {info['degree']} over C (expected n - l*d = {net.n - m})"
+                    msg = (f"V(H) has dimension {dim} and degree {info['degree']} over C "
+                           f"(expected n - l*d = {net.n - m})")
                     if dim > net.n - m:
                         msg += f": an excess component of dimension {dim} > {net.n - m}"
+                        comps = _excess_primes(ps, net.n - m, timeout, max_memory_mb)
+                        if comps:
+                            ev["excess_components"] = comps
+                            msg += (f" ({len(comps)} of the minimal primes exceed it, e.g. "
+                                    f"{{{', '.join(comps[0]['generators'][:4])}}}, dimension {comps[0]['dim']})")
                 if excess:
                     msg += (f"; H vanishes identically on {{{', '.join(excess[0]['zero_labels'])} = 0}}, a linear "
                             f"space of dimension {excess[0]['dimension']} > n - l*d (checked by substitution)")

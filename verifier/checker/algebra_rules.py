@@ -194,6 +194,8 @@ def rule_generic_rank(ctx, claim):
 
 def rule_variety_dimension(ctx, claim):
     ev = claim.get("evidence") or {}
+    if claim.get("status") != V:
+        return I, "not claimed (the solver's engine run did not finish)"
     alg = getattr(ctx, "algebra", None)
     if alg is None:
         return I, "needs a verified polynomial-system claim first"
@@ -211,7 +213,9 @@ def rule_variety_dimension(ctx, claim):
             return I, "a stated excess linear space is not contained in V(H)"
         msgs.append(f"H vanishes on {{{', '.join(S[:4])}{'...' if len(S) > 4 else ''} = 0}} (dimension "
                     f"{ctx.n - len(set(S))})")
-    res = engine.singular_dimension(H, alg["variables"])
+    spent = ev.get("engine_seconds")
+    budget = min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) else engine.TIMEOUT_S
+    res = engine.singular_dimension(H, alg["variables"], timeout=budget)
     if res is None:
         return I, "re-checking the Groebner dimension needs Singular (pip install 'verifier[algebra]')"
     dim, deg = res

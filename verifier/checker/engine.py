@@ -39,7 +39,7 @@ def _limit():  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def singular_dimension(H, variables) -> tuple | None:
+def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | None:
     """(Krull dimension, degree) of V(H) over C (dimension -1 when empty), or None without Singular."""
     exe = _singular()
     if exe is None:
@@ -55,7 +55,7 @@ def singular_dimension(H, variables) -> tuple | None:
         with open(path, "w") as fh:
             fh.write(script)
         try:
-            out = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=TIMEOUT_S,
+            out = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
                                  preexec_fn=_limit, start_new_session=True).stdout
         except (subprocess.TimeoutExpired, OSError):
             return None
