@@ -14,6 +14,8 @@
 * Liao-Poggio's k^{N*depth} and Smale-Shub's estimate k^{N*depth/2} of the
   real solutions (N = l*d equations, k the activation degree, depth the number
   of hidden layers), reported as the papers state them, next to the others.
+  Neither is a bound on this system: k^depth is the degree of f in x, and a
+  network on one point already has a degree-(k+1) hypersurface M.
 
 All bounds are exact integers (Python ints, JSON strings when large).
 """
@@ -97,8 +99,9 @@ def bounds_report(ps: PolySystem) -> dict:
         "total_degree": {"bound": _int_json(tot), "log10": _log10(tot), "bounds": tot_what},
         "multihomogeneous": {"bound": _int_json(mh), "log10": _log10(mh), "groups": rep["group_sizes"],
                              "note": mh_note},
-        "liao_poggio": {"bound": _int_json(lp_bound), "log10": _log10(lp_bound),
-                        "formula": f"k^(N*depth) = {k}^({m}*{L})"},
+        "liao_poggio": {"value": _int_json(lp_bound), "log10": _log10(lp_bound),
+                        "formula": f"k^(N*depth) = {k}^({m}*{L})",
+                        "note": "Liao-Poggio's count (k^depth is the degree in x): reported, not a bound here"},
         "smale_shub_real_estimate": {"value": _int_json(smale) if smale is not None else None,
                                      "log10": round(smale_exp * math.log10(k), 4) if k > 1 else 0.0,
                                      "formula": f"k^(N*depth/2) = {k}^({m}*{L}/2)",

@@ -32,7 +32,7 @@ import flint
 from flint import fmpq, fmpq_mat
 
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
-from ..checker.format import STATEMENTS, rational_str
+from ..checker.format import CLAIM_STATEMENTS, STATEMENTS, rational_str
 from ..checker.polys import poly_to_json
 from ..data import Dataset
 from ..errors import BudgetExceeded, InputError
@@ -64,7 +64,7 @@ def _new_cert(thm_id: str, net: Network, data: Dataset, claims, seed) -> Certifi
 
 def _system_claim(net: Network, data: Dataset, max_terms: int):
     """(claim, PolySystem or None)."""
-    statement = "every activation is a polynomial with rational coefficients, so H is a polynomial map over Q"
+    statement = CLAIM_STATEMENTS["polynomial-system"]
     if not is_polynomial_network(net):
         bad = sorted({net.node_activation(v).name for v in net.order
                       if net.node_activation(v) is not None and net.node_activation(v).coefficients() is None})
@@ -165,6 +165,17 @@ def _engine_failure_claim(cid, statement, exc, scope="global"):
 # liao-poggio-bezout
 
 
+def bezout_evidence(rep: dict) -> dict:
+    """The checkable part of a bounds report: every number the checker recomputes, nothing else."""
+    lp = rep["degrees"]["liao_poggio"]
+    return {"n": rep["n"], "equations": rep["equations"], "slices": rep["slices"],
+            "total_degree": {"bound": rep["total_degree"]["bound"]},
+            "multihomogeneous": {"bound": rep["multihomogeneous"]["bound"]},
+            "liao_poggio": {"k": lp["k"], "depth": lp["depth"], "value": rep["liao_poggio"]["value"]},
+            "smale_shub_real_estimate": {"k": lp["k"], "depth": lp["depth"],
+                                         "value": rep["smale_shub_real_estimate"]["value"]}}
+
+
 def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, counts: bool = True,
                   timeout: float = 20.0, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB, **_) -> Certificate:
     t0 = time.perf_counter()
@@ -172,15 +183,14 @@ def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed
     claims = [sc]
     if ps is not None:
         rep = bounds_report(ps)
-        ev = {k: rep[k] for k in ("n", "equations", "slices", "total_degree", "multihomogeneous", "liao_poggio",
-                                  "smale_shub_real_estimate")}
+        ev = bezout_evidence(rep)
         tot, mh = rep["total_degree"]["bound"], rep["multihomogeneous"]["bound"]
         msg = (f"total-degree Bezout {tot}" + (f", multihomogeneous (by layer) {mh}" if mh is not None else "")
-               + f", Liao-Poggio k^(N*depth) = {rep['liao_poggio']['formula'].split('= ')[1]}; bounds "
-               + rep["total_degree"]["bounds"])
+               + f"; they bound the {rep['total_degree']['bounds']}. Beside them (not bounds): Liao-Poggio "
+               + f"k^(N*depth) = {rep['liao_poggio']['formula'].split('= ')[1]}, Smale-Shub's real estimate "
+               + rep["smale_shub_real_estimate"]["formula"].split("= ")[1])
         claims.append(Claim("bezout-bounds", VERIFIED, "global",
-                            "the number of isolated complex solutions of H = 0 (for n > l*d: of M cut by n - l*d "
-                            "generic affine hyperplanes) is at most each stated Bezout number", ev, msg))
+                            CLAIM_STATEMENTS["bezout-bounds"], ev, msg))
     cert = _new_cert("liao-poggio-bezout", net, data, claims, seed)
     if ps is not None and counts:
         cert.extra["counts"] = _engine_counts(ps, timeout, max_memory_mb)
@@ -223,15 +233,14 @@ def _engine_counts(ps: PolySystem, timeout: float, max_memory_mb: int) -> dict:
 def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int):
     from .rank import generic_rank
     m = net.l * data.d
-    statement = ("the generic rank r of J (the dimension of the image of w -> (f_w(x_i))_i) lies between the "
-                 "stated bounds; r < l*d means M is empty for generic targets, r = l*d that M is, for generic "
-                 "targets, empty or smooth of dimension n - l*d")
+    statement = CLAIM_STATEMENTS["generic-rank"]
     res = generic_rank(net, data, trials=trials, seed=seed)
     lower = res["rank"]
     upper = min(net.n, m)
     ev = {"prime": res["prime"], "point": {lab: int(v) for lab, v in zip(net.labels, res["point"])},
           "rows": [int(r) for r in res["rows"]], "cols": [net.labels[c] for c in res["cols"]],
-          "lower": lower, "trial_ranks": [int(r) for r in res["trial_ranks"]]}
+          "lower": lower}
+    trials_note = f" (ranks at the trial points: {', '.join(str(int(r)) for r in res['trial_ranks'])})"
     fields_note = ""
     if ps is not None and lower < upper:
         fields = [(desc, comp) for desc, comp in symmetry_fields(net, ps.ctx) if field_vanishes(ps.H, comp, net.n)]
@@ -252,10 +261,9 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         cons = (f"r = l*d = {m}: the map is generically a submersion; for generic targets M is empty or a smooth "
                 f"manifold of dimension n - l*d = {net.n - m}" if lower == m else
                 f"r = {lower} < l*d = {m}: the image is a proper subvariety, so M is empty for generic targets")
-        ev["consequence"] = cons
         return Claim("generic-rank", VERIFIED, "global", statement, ev,
                      f"generic rank {lower} (nonzero {lower}x{lower} minor mod {res['prime']} at an integer point"
-                     f"{fields_note}); {cons}")
+                     f"{trials_note}{fields_note}); {cons}")
     return Claim("generic-rank", INCONCLUSIVE, "global", statement, ev,
                  f"{lower} <= generic rank <= {upper}: the bounds do not meet (no symmetry explains the gap"
                  f"{fields_note}); try more --trials or a larger network family")
@@ -329,8 +337,7 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
     claims.append(_generic_rank_claim(net, data, ps, seed, trials))
     m = net.l * data.d
     if ps is not None:
-        statement = ("V(H) over C has the stated dimension and degree (Groebner basis); every component has "
-                     "dimension >= n - l*d when V(H) is nonempty, and components above that are excess")
+        statement = CLAIM_STATEMENTS["variety-dimension"]
         excess = _linear_excess(ps)
         ev = {"expected_dimension": net.n - m, "excess_linear": excess}
         if groebner:
@@ -374,8 +381,7 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
     claims = [sc]
     cert = _new_cert("liao-poggio-nullstellensatz", net, data, claims, seed)
     if ps is not None:
-        statement = ("V(H) is empty over C, i.e. 1 = sum_r g_r H_r for polynomial cofactors g_r "
-                     "(Hilbert's Nullstellensatz): no network of this architecture fits the data")
+        statement = CLAIM_STATEMENTS["infeasible"]
         rng = random.Random(seed)
         point = None
         for _ in range(4):
@@ -497,8 +503,7 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     if ps is None:
         cert.timings_s["verify"] = time.perf_counter() - t0
         return cert
-    statement = ("0 is a regular value of H over C: rank J(w) = l*d at every complex zero of H, so M = H^{-1}(0) "
-                 "is empty or a smooth manifold of dimension n - l*d everywhere")
+    statement = CLAIM_STATEMENTS["regular-value"]
     claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
     if claim is None:
         sp = _singular_point(ps, seed, timeout, max_memory_mb)
@@ -527,8 +532,7 @@ def _parse_eps(text) -> fmpq:
 
 
 def _sard_claim(net, data, ps, eps, seed, tries, timeout, max_memory_mb, max_terms):
-    statement = ("Theorem 2.1's perturbation: for the stated targets y + r with max |r| < epsilon, 0 is a regular "
-                 "value of the perturbed H over C")
+    statement = CLAIM_STATEMENTS["sard-perturbation"]
     rng = random.Random(seed + 1)
     den = 10 ** (len(str(int(1 / eps))) + 2) if eps < 1 else 100
     for t in range(tries):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import flint
 
 from .evaluate import Network
-from .format import (CLAIM_SCOPES, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
+from .format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
                      SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, instance_hash, parse_rational)
 from .rules import RULES, Context
 
@@ -104,8 +104,8 @@ def _check(cert) -> CheckReport:
         raise FormatError("prec_bits must be an integer between 32 and 65536")
     ctx = Context(net, X, Y, _point(cert.get("point"), net.labels, prec), prec, theorem)
     h = instance_hash(inst)
-    header = (f"checking {theorem}: n = {ctx.n}, d = {ctx.d}, l = {ctx.l}, instance sha256 {h[:16]}, "
-              f"{prec}-bit balls")
+    arith = "exact and modular arithmetic" if theorem in ALGEBRAIC_THEOREMS else f"{prec}-bit balls"
+    header = f"checking {theorem}: n = {ctx.n}, d = {ctx.d}, l = {ctx.l}, instance sha256 {h[:16]}, {arith}"
     lines = []
     problems = []
     if inst.get("sha256") != h:
@@ -131,6 +131,8 @@ def _check(cert) -> CheckReport:
         if claim.get("scope") != CLAIM_SCOPES[cid]:
             problems.append(f"claim {cid} states scope {claim.get('scope')!r}; what is proven has scope "
                             f"{CLAIM_SCOPES[cid]!r}")
+        if cid in CLAIM_STATEMENTS and claim.get("statement") != CLAIM_STATEMENTS[cid]:
+            problems.append(f"claim {cid} does not state its fixed statement verbatim")
         checked[cid] = status
         agree = status == claim.get("status")
         lines.append(f"  {cid:22s} {claim.get('status', '?'):12s} -> {status:12s} {msg}")

@@ -36,6 +36,9 @@ REQUIRED_CLAIMS.update({
     "cooper-2.1-global": ("polynomial-system", "regular-value"),
 })
 
+ALGEBRAIC_THEOREMS = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz",
+                      "cooper-2.1-global")
+
 # The statement of each theorem, as certificates state it (the checker requires it verbatim).
 STATEMENTS = {
     "cooper-3.3": "For distinct x_i and a rectified activation, a one-hidden-layer network of width h >= d fits "
@@ -64,6 +67,26 @@ STATEMENTS = {
     "cooper-2.1-global": "For a polynomial network, 0 is a regular value of H over C (rank J = l*d at every zero), "
                          "so M is empty or a smooth manifold of dimension n - l*d; if it is not, then after an "
                          "arbitrarily small perturbation of the targets it is (Theorem 2.1).",
+}
+
+# The statement of each algebraic claim (the checker requires it verbatim: a claim cannot be reworded to say more).
+CLAIM_STATEMENTS = {
+    "polynomial-system": "every activation is a polynomial with rational coefficients, so H is a polynomial map "
+                         "over Q",
+    "bezout-bounds": "the number of isolated complex solutions of H = 0 (for n > l*d: of M cut by n - l*d generic "
+                     "affine hyperplanes) is at most the total-degree and the multihomogeneous Bezout number; the "
+                     "Liao-Poggio and Smale-Shub numbers are reported beside them, not claimed as bounds",
+    "generic-rank": "the generic rank r of J (the dimension of the image of w -> (f_w(x_i))_i) lies between the "
+                    "stated bounds; r < l*d means M is empty for generic targets, r = l*d that M is, for generic "
+                    "targets, empty or smooth of dimension n - l*d",
+    "variety-dimension": "V(H) over C has the stated dimension and degree (Groebner basis); every component has "
+                         "dimension >= n - l*d when V(H) is nonempty, and components above that are excess",
+    "infeasible": "V(H) is empty over C, i.e. 1 = sum_r g_r H_r for polynomial cofactors g_r (Hilbert's "
+                  "Nullstellensatz): no network of this architecture fits the data",
+    "regular-value": "0 is a regular value of H over C: rank J(w) = l*d at every complex zero of H, so "
+                     "M = H^{-1}(0) is empty or a smooth manifold of dimension n - l*d everywhere",
+    "sard-perturbation": "Theorem 2.1's perturbation: for the stated targets y + r with max |r| < epsilon, 0 is a "
+                         "regular value of the perturbed H over C",
 }
 
 # What a local certificate does not claim; the checker requires it in ``out_of_scope``.
