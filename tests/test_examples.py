@@ -113,3 +113,16 @@ def test_example_scripts_leave_no_files_in_the_repository(tmp_path):
     assert not new_outputs, f"example output files appeared in the repository: {new_outputs}"
     written = {p.name for p in (tmp_path / "tmpdir").rglob("*") if p.is_file()}
     assert outputs <= written, written
+
+
+def test_polynomial_network_example(tmp_path):
+    from verifier.algebra import engines
+    if engines.singular_path() is None:
+        pytest.skip("Singular is not installed (pip install 'verifier[algebra]')")
+    out = tmp_path / "out"
+    res = _run_script("polynomial_network.py", ["--out-dir", str(out)], cwd=tmp_path, env=_env(tmp_path))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "result: all four answers as expected and independently re-checked" in res.stdout
+    assert {p.name for p in out.iterdir()} == {"liao-poggio-bezout.json", "liao-poggio-dimension.json",
+                                              "liao-poggio-nullstellensatz.json", "cooper-2.1-global.json",
+                                              "report.html"}
