@@ -4,8 +4,8 @@
     python-flint and itself: no other ``verifier`` module. The one exception is numpy inside
     ``rules._preconditioner``, which computes a hint the Krawczyk test does not trust (any
     preconditioner is valid; a bad one makes the test fail, never pass).
-(b) Nothing under ``verifier/`` imports torch at module level, except a future
-    ``verifier/backends/torch/`` package.
+(b) Nothing under ``verifier/`` imports torch at module level, except the
+    ``verifier/torch_backend/`` package.
 (c) ``import verifier`` leaves torch and matplotlib out of ``sys.modules``.
 """
 
@@ -22,7 +22,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PKG = REPO / "verifier"
 CHECKER = PKG / "checker"
-TORCH_BACKEND = PKG / "backends" / "torch"
+TORCH_BACKEND = PKG / "torch_backend"
 
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 
