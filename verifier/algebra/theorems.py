@@ -353,7 +353,9 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                            f"(expected n - l*d = {net.n - m})")
                     if dim > net.n - m:
                         msg += f": an excess component of dimension {dim} > {net.n - m}"
-                        comps = _excess_primes(ps, net.n - m, timeout, max_memory_mb)
+                        # The minimal primes (Singular minAssGTZ) only name what the linear space does not.
+                        comps = [] if any(e["dimension"] == dim for e in excess) else \
+                            _excess_primes(ps, net.n - m, timeout, max_memory_mb)
                         if comps:
                             ev["excess_components"] = comps
                             msg += (f" ({len(comps)} of the minimal primes exceed it, e.g. "
@@ -452,8 +454,8 @@ def _regular_value(ps: PolySystem, timeout, max_memory_mb, deadline):
     return "regular", cofs
 
 
-def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
-    """An exact point with H = 0 and rank J < l*d, if one is found."""
+def _cheap_singular_point(ps: PolySystem, seed: int):
+    """Engine-free candidates: the output layer solved with every other parameter 0, and the zero network."""
     rng = random.Random(seed)
     cands = []
     p0 = _output_layer_point(ps, rng, zero_hidden=True)
@@ -463,6 +465,14 @@ def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
     for vals in cands:
         if all(h == 0 for h in _evaluate(ps, vals)) and _rank_at(ps, vals) < ps.m:
             return vals
+    return None
+
+
+def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
+    """An exact point with H = 0 and rank J < l*d, if one is found."""
+    vals = _cheap_singular_point(ps, seed)
+    if vals is not None:
+        return vals
     try:
         big, charts = lagrange_charts(ps)
         for gens in charts[:3]:
@@ -504,9 +514,15 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
         cert.timings_s["verify"] = time.perf_counter() - t0
         return cert
     statement = CLAIM_STATEMENTS["regular-value"]
-    claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
+    # A singular point that costs nothing to find (e.g. the zero network for zero targets) settles the
+    # question before any Groebner computation.
+    sp = _cheap_singular_point(ps, seed)
+    if sp is not None:
+        claim, chart = None, None
+    else:
+        claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
     if claim is None:
-        sp = _singular_point(ps, seed, timeout, max_memory_mb)
+        sp = sp if sp is not None else _singular_point(ps, seed, timeout, max_memory_mb)
         if sp is not None:
             cert.point = _exact_point_json(net, sp)
             claim = Claim("regular-value", REFUTED, "global", statement, {"singular_point": "exact"},
