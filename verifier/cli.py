@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     alg.add_argument("--epsilon", default="1/1000",
                      help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value")
     alg.add_argument("--no-groebner", action="store_true",
-                     help="liao-poggio-dimension: skip the Groebner dimension (modular rank only)")
+                     help="no engine runs beyond what the answer needs: liao-poggio-dimension skips the Groebner "
+                     "dimension (modular rank only), liao-poggio-bezout the solution counts beside the bounds")
     v.add_argument("--json", action="store_true")
     c = sub.add_parser("check", help="independently re-verify a certificate")
     c.add_argument("certificate")

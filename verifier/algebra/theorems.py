@@ -177,7 +177,8 @@ def bezout_evidence(rep: dict) -> dict:
 
 
 def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed: int = 0, counts: bool = True,
-                  timeout: float = 20.0, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB, **_) -> Certificate:
+                  timeout: float = 20.0, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB, groebner: bool = True,
+                  **_) -> Certificate:
     t0 = time.perf_counter()
     sc, ps = _system_claim(net, data, max_terms)
     claims = [sc]
@@ -192,7 +193,7 @@ def verify_bezout(net: Network, data: Dataset, *, max_terms: int = 200_000, seed
         claims.append(Claim("bezout-bounds", VERIFIED, "global",
                             CLAIM_STATEMENTS["bezout-bounds"], ev, msg))
     cert = _new_cert("liao-poggio-bezout", net, data, claims, seed)
-    if ps is not None and counts:
+    if ps is not None and counts and groebner:
         cert.extra["counts"] = _engine_counts(ps, timeout, max_memory_mb)
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
