@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import networkx as nx
+import numpy as np
 
 from .activations import Activation, activation_from_json, get_activation
 from .errors import InputError
@@ -35,6 +36,22 @@ from .errors import InputError
 FORMAT_TAG = "verifier-network"
 FORMAT_VERSION = 1
 KINDS = ("input", "hidden", "output")
+
+
+@dataclass(frozen=True)
+class DenseLayer:
+    """One topological generation of a network as a dense layer (see :meth:`Network.dense_layers`).
+
+    ``widx[r, c]`` is the parameter index (in ``labels`` order) of the edge from ``srcs[c]`` into
+    ``nodes[r]``, -1 where there is no edge; ``bidx[r]`` the bias parameter index or -1;
+    ``act_rows`` pairs each activation (None for output nodes) with the rows that use it.
+    """
+
+    nodes: tuple
+    srcs: tuple
+    widx: np.ndarray
+    bidx: np.ndarray
+    act_rows: tuple
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,35 @@ class Network:
             if a is not None and a not in seen:
                 seen.append(a)
         return seen
+
+    def node_index(self) -> dict:
+        """Node id -> position: inputs first, then ``order``."""
+        return {v: i for i, v in enumerate(list(self.inputs) + list(self.order))}
+
+    def dense_layers(self) -> list:
+        """The generations after the inputs as :class:`DenseLayer` plans, nodes in ``node_index`` order.
+
+        The float64, modular and torch evaluators all run on this one plan.
+        """
+        index = self.node_index()
+        pidx = {lab: j for j, lab in enumerate(self.labels)}
+        layers = []
+        for gen in list(nx.topological_generations(self.graph))[1:]:
+            nodes = sorted(gen, key=index.__getitem__)
+            srcs = sorted({u for v in nodes for u, _ in self.in_edges(v)}, key=index.__getitem__)
+            scol = {u: c for c, u in enumerate(srcs)}
+            widx = -np.ones((len(nodes), len(srcs)), dtype=np.int64)
+            bidx = -np.ones(len(nodes), dtype=np.int64)
+            groups = {}
+            for r, v in enumerate(nodes):
+                for u, lab in self.in_edges(v):
+                    widx[r, scol[u]] = pidx[lab]
+                if self.bias(v) is not None:
+                    bidx[r] = pidx[self.bias(v)]
+                groups.setdefault(self.node_activation(v), []).append(r)
+            layers.append(DenseLayer(tuple(nodes), tuple(srcs), widx, bidx,
+                                     tuple((a, np.array(rs)) for a, rs in groups.items())))
+        return layers
 
     def depth(self) -> int:
         """Number of hidden nodes on the longest input-output path."""

@@ -64,31 +64,17 @@ class ResidualSystem:
         self.network, self.data = network, data
         self.n, self.d, self.l = network.n, data.d, network.l
         self.m = self.l * self.d
-        index = {v: i for i, v in enumerate(list(network.inputs) + list(network.order))}
+        index = network.node_index()
         self._index = index
         self._n_nodes = len(index)
         self._out = np.array([index[v] for v in network.outputs])
-        pidx = {lab: j for j, lab in enumerate(network.labels)}
-        gens = list(nx.topological_generations(network.graph))
         layers = []
-        for gen in gens[1:]:
-            nodes = sorted(gen, key=index.__getitem__)
-            srcs = sorted({u for v in nodes for u, _ in network.in_edges(v)}, key=index.__getitem__)
-            scol = {u: c for c, u in enumerate(srcs)}
-            widx = -np.ones((len(nodes), len(srcs)), dtype=np.int64)
-            bidx = -np.ones(len(nodes), dtype=np.int64)
-            for r, v in enumerate(nodes):
-                for u, lab in network.in_edges(v):
-                    widx[r, scol[u]] = pidx[lab]
-                if network.bias(v) is not None:
-                    bidx[r] = pidx[network.bias(v)]
-            groups = {}
-            for r, v in enumerate(nodes):
-                groups.setdefault(network.node_activation(v), []).append(r)
+        for plan in network.dense_layers():
+            nodes, srcs, widx, bidx = plan.nodes, plan.srcs, plan.widx, plan.bidx
             e_rows, e_cols = np.nonzero(widx >= 0)
             used = tuple(sorted(set(widx[widx >= 0].tolist()) | set(bidx[bidx >= 0].tolist())))
             layers.append(_Layer(np.array([index[v] for v in nodes]), np.array([index[u] for u in srcs]),
-                                 widx, bidx, tuple((a, np.array(rs)) for a, rs in groups.items()),
+                                 widx, bidx, plan.act_rows,
                                  e_rows, e_cols, widx[e_rows, e_cols], used))
         self._layers = layers
         self._cache = {}   # (mode, prec) -> per-layer results of the last generic evaluation

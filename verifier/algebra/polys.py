@@ -15,7 +15,7 @@ Bezout bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import flint
 from flint import fmpq
@@ -48,7 +48,6 @@ class PolySystem:
     ctx: object
     H: list
     groups: list
-    layer_of: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -57,9 +56,6 @@ class PolySystem:
     @property
     def m(self) -> int:
         return len(self.H)
-
-    def gens(self):
-        return self.ctx.gens()
 
     def jacobian(self) -> list:
         """dH_r/dw_j as a list of rows of polynomials."""
@@ -173,8 +169,8 @@ def compile_polynomials(net: Network, data: Dataset, *, max_terms: int = DEFAULT
             o[v] = z
         for k, out in enumerate(net.outputs):
             H.append(o[out] - y[k])
-    groups, layer_of = layer_groups(net)
-    return PolySystem(net, data, ctx, H, groups, layer_of)
+    groups, _ = layer_groups(net)
+    return PolySystem(net, data, ctx, H, groups)
 
 
 def liao_poggio_degree(net: Network) -> dict:

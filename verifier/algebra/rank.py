@@ -32,7 +32,6 @@ import time
 from dataclasses import dataclass
 
 import flint
-import networkx as nx
 import numpy as np
 
 from ..errors import InputError
@@ -162,26 +161,12 @@ class _Plan:
     """Topological generations of the DAG as dense layers (as in ``verifier.system``), built once."""
 
     def __init__(self, net):
-        index = {v: i for i, v in enumerate(list(net.inputs) + list(net.order))}
-        pidx = {lab: j for j, lab in enumerate(net.labels)}
+        index = net.node_index()
         self.n_nodes, self.n_in = len(index), len(net.inputs)
         self.out = [index[v] for v in net.outputs]
         self.layers = []
-        for gen in list(nx.topological_generations(net.graph))[1:]:
-            nodes = sorted(gen, key=index.__getitem__)
-            srcs = sorted({u for v in nodes for u, _ in net.in_edges(v)}, key=index.__getitem__)
-            scol = {u: c for c, u in enumerate(srcs)}
-            widx = -np.ones((len(nodes), len(srcs)), dtype=np.int64)
-            bidx = -np.ones(len(nodes), dtype=np.int64)
-            for r, v in enumerate(nodes):
-                for u, lab in net.in_edges(v):
-                    widx[r, scol[u]] = pidx[lab]
-                if net.bias(v) is not None:
-                    bidx[r] = pidx[net.bias(v)]
-            groups = {}
-            for r, v in enumerate(nodes):
-                act = net.node_activation(v)
-                groups.setdefault(act, []).append(r)
+        for plan in net.dense_layers():
+            nodes, srcs, widx, bidx = plan.nodes, plan.srcs, plan.widx, plan.bidx
             e_rows, e_cols = np.nonzero(widx >= 0)
             b_rows = np.nonzero(bidx >= 0)[0]
             # Contributions to J: one row per edge, then one per bias; ``par`` says which
@@ -195,7 +180,7 @@ class _Plan:
             self.layers.append(_Layer(
                 nodes=np.array([index[v] for v in nodes], dtype=np.int64), srcs=src_nodes,
                 hidden_src=src_nodes >= self.n_in, widx=widx, bidx=bidx,
-                groups=[(act, np.array(rs)) for act, rs in groups.items()],
+                groups=list(plan.act_rows),
                 e_rows=e_rows, e_src=src_nodes[e_cols], b_rows=b_rows, par=par,
                 shared=len(starts) < len(par), order=order, starts=starts, upar=spar[starts]))
 

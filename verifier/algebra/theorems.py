@@ -37,9 +37,10 @@ from ..checker.polys import poly_to_json
 from ..data import Dataset
 from ..errors import BudgetExceeded, InputError
 from ..network import Network, network_to_json
+from ..theorems import _summary
 from . import engines
 from .bounds import bounds_report
-from .polys import PolySystem, compile_polynomials, is_polynomial_network
+from .polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
 from .symmetries import field_vanishes, symmetry_fields
 
 DEFAULT_TIMEOUT = 60.0
@@ -49,11 +50,6 @@ ENGINE_NOTE = "engine answers (Singular) are labelled as such; everything marked
 
 # ---------------------------------------------------------------------------
 # helpers
-
-
-def _summary(net: Network, data: Dataset) -> dict:
-    acts = ", ".join(a.name for a in net.activations())
-    return {"network": f"{net.name}, {acts}", "n": net.n, "d": data.d, "l": data.l, "p": data.p}
 
 
 def _new_cert(thm_id: str, net: Network, data: Dataset, claims, seed) -> Certificate:
@@ -74,7 +70,6 @@ def _system_claim(net: Network, data: Dataset, max_terms: int):
         ps = compile_polynomials(net, data, max_terms=max_terms)
     except BudgetExceeded as exc:
         return Claim("polynomial-system", INCONCLUSIVE, "instance", statement, {}, str(exc)), None
-    from .polys import degree_report
     rep = degree_report(ps)
     ev = {"variables": list(net.labels), "degrees": rep["degrees"],
           "groups": [[net.labels[j] for j in g] for g in ps.groups], "group_degrees": rep["group_degrees"],
@@ -82,11 +77,6 @@ def _system_claim(net: Network, data: Dataset, max_terms: int):
     msg = (f"{ps.m} residual polynomials in {ps.n} unknowns, degrees {min(rep['degrees'])}..{rep['max_degree']}; "
            f"{rep['explanation']}")
     return Claim("polynomial-system", VERIFIED, "instance", statement, ev, msg), ps
-
-
-def _lift(ctx_polys, ctx, timeout, max_memory_mb):
-    """cofactors, or None when 1 is not in the ideal; raises BudgetExceeded/EngineMissing."""
-    return engines.lift_one(ctx_polys, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
 
 
 def _embed(polys, big_ctx, extra: int):
@@ -397,7 +387,7 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
                                 "V(H) is nonempty: the exact rational point in `point` fits every data point"))
         else:
             try:
-                cof = _lift(ps.H, ps.ctx, timeout, max_memory_mb)
+                cof = engines.lift_one(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
                 if cof is not None:
                     ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof],
                           "engine": "Singular lift"}
@@ -448,7 +438,7 @@ def _regular_value(ps: PolySystem, timeout, max_memory_mb, deadline):
         left = deadline - time.perf_counter()
         if left <= 0:
             raise BudgetExceeded(f"the time budget ran out after {k} of {len(charts)} charts")
-        c = _lift(gens, big, min(timeout, left), max_memory_mb)
+        c = engines.lift_one(gens, big, timeout=min(timeout, left), max_memory_mb=max_memory_mb)
         if c is None:
             return "singular", k
         cofs.append(c)

@@ -76,6 +76,13 @@ def rule_polynomial_system(ctx, claim):
         gdeg.append(row)
     if ev.get("group_degrees") != gdeg:
         return I, "the stated per-layer degrees differ from the recomputed ones"
+    if ev.get("terms") != [len(h) for h in H]:
+        return I, "the stated term counts differ from the recomputed ones"
+    k = max(len(a.coeffs) - 1 for a in ctx.net.acts) if ctx.net.acts else 1
+    depth = _depth(ctx.net)
+    if ev.get("liao_poggio") != {"k": k, "depth": depth, "k_pow_depth": k ** depth,
+                                 "layered": sum(k ** j for j in range(depth + 1))}:
+        return I, "the stated Liao-Poggio degree counts differ from the recomputed ones"
     ctx.algebra = {"variables": names, "H": H, "degrees": degs, "group_degrees": gdeg,
                    "group_sizes": [len(g) for g in groups]}
     return V, f"{len(H)} residual polynomials recompiled; degrees {min(degs)}..{max(degs)} match"
@@ -205,7 +212,6 @@ def rule_variety_dimension(ctx, claim):
     H = alg["H"]
     fctx = H[0].context()
     gens = fctx.gens()
-    pos = {lab: j for j, lab in enumerate(alg["variables"])}
     msgs = []
     for comp in ev.get("excess_linear") or []:
         S = comp.get("zero_labels") if isinstance(comp, dict) else None

@@ -151,26 +151,14 @@ class GenericModel(_ModelBase):
     def __init__(self, net, dtype=torch.float64, device="cpu"):
         self.net, self.dtype, self.device = net, dtype, device
         self.n, self.p, self.l = net.n, net.p, net.l
-        pidx = _labels_index(net)
-        index = {v: i for i, v in enumerate(list(net.inputs) + list(net.order))}
+        index = net.node_index()
         self._index = index
         plan = []
-        for gen in list(nx.topological_generations(net.graph))[1:]:
-            nodes = sorted(gen, key=index.__getitem__)
-            srcs = sorted({u for v in nodes for u, _ in net.in_edges(v)}, key=index.__getitem__)
-            scol = {u: c for c, u in enumerate(srcs)}
-            widx = torch.full((len(nodes), len(srcs)), -1, dtype=torch.long)
-            bidx = torch.full((len(nodes),), -1, dtype=torch.long)
-            for r, v in enumerate(nodes):
-                for u, lab in net.in_edges(v):
-                    widx[r, scol[u]] = pidx[lab]
-                if net.bias(v) is not None:
-                    bidx[r] = pidx[net.bias(v)]
-            groups = {}
-            for r, v in enumerate(nodes):
-                groups.setdefault(net.node_activation(v), []).append(r)
-            acts = [(torch_activation(a)[0], torch.tensor(rs)) for a, rs in groups.items()]
-            plan.append(([index[v] for v in nodes], [index[u] for u in srcs], widx, bidx, acts))
+        for layer in net.dense_layers():
+            widx = torch.from_numpy(layer.widx)
+            bidx = torch.from_numpy(layer.bidx)
+            acts = [(torch_activation(a)[0], torch.from_numpy(rs)) for a, rs in layer.act_rows]
+            plan.append(([index[v] for v in layer.nodes], [index[u] for u in layer.srcs], widx, bidx, acts))
         self._plan = plan
         self._out = [index[v] for v in net.outputs]
 
