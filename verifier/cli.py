@@ -106,6 +106,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("verifier: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly; point stdout at devnull so the
+        # interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141   # 128 + SIGPIPE, as a shell reports a command killed by a closed pipe
 
 
 def _load_cert(path):

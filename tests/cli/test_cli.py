@@ -263,3 +263,22 @@ def test_check_accepts_the_demo_certificate(demo):
     out = ok(run_cli(["check", "X/cooper-4.1.json"], folder)).stdout
     assert "checking cooper-4.1" in out and out.rstrip().endswith(")")
     assert "checker: verified" in out
+
+
+
+def test_closed_pipe_stops_quietly():
+    """`verifier ... | head` must not end in a traceback when the reader goes away."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    r, w = os.pipe()
+    os.close(r)                    # nobody reads: the first write fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "verifier", "theorems"], stdout=w, stderr=subprocess.PIPE,
+                              text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    finally:
+        os.close(w)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141
