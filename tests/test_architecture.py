@@ -3,7 +3,9 @@
 (a) The independent checker (``verifier/checker/``) trusts only the standard library,
     python-flint and itself: no other ``verifier`` module. The one exception is numpy inside
     ``rules._preconditioner``, which computes a hint the Krawczyk test does not trust (any
-    preconditioner is valid; a bad one makes the test fail, never pass).
+    preconditioner is valid; a bad one makes the test fail, never pass), and numpy in the
+    floating-point tier's checker (``float_tier.py``, ``float_rules.py``), whose certificates
+    state float64 arithmetic and LAPACK's error model as assumptions.
 (b) Nothing under ``verifier/`` imports torch at module level, except the
     ``verifier/torch_backend/`` package.
 (c) ``import verifier`` leaves torch and matplotlib out of ``sys.modules``.
@@ -94,7 +96,10 @@ def test_the_package_is_where_we_look():
 CHECKER_BUGS = {}
 
 # Untrusted helpers allowed one extra import: (file, imported module).
-ALLOWED = {("verifier/checker/rules.py", "numpy")}
+ALLOWED = {("verifier/checker/rules.py", "numpy"),
+           # The floating-point tier is float64 arithmetic by definition (its certificates say so and
+           # list numpy/LAPACK's error model among their assumptions).
+           ("verifier/checker/float_tier.py", "numpy"), ("verifier/checker/float_rules.py", "numpy")}
 
 
 def _checker_param(path):

@@ -75,6 +75,24 @@ def build_parser() -> argparse.ArgumentParser:
     alg.add_argument("--no-groebner", action="store_true",
                      help="no engine runs beyond what the answer needs: liao-poggio-dimension skips the Groebner "
                      "dimension (modular rank only), liao-poggio-bezout the solution counts beside the bounds")
+    tb = v.add_argument_group("torch backend (cooper-2.1, cooper-2.3 at scale; tier: floating-point with error "
+                              "bounds; needs the extra 'torch')")
+    tb.add_argument("--torch-model", metavar="FILE.py:FUNCTION",
+                    help="import FILE.py (your own code: it is executed as Python) and call FUNCTION(); it returns "
+                    "an nn.Sequential of nn.Linear and activations (Tanh, Sigmoid, Softplus, Identity, "
+                    "verifier.torch_backend.models.SmooLU/Polynomial) or a layered verifier Network. --data then "
+                    "reads .npz (arrays X, Y), .npy or .pt (torch.load with weights_only=True); pickles are never "
+                    "loaded")
+    tb.add_argument("--torch", action="store_true",
+                    help="use the torch backend for --network NET.json (a layered MLP); --point optional "
+                    "(default: a seeded random start)")
+    tb.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    tb.add_argument("--steps", type=int, default=20, help="Gauss-Newton steps towards M (default 20)")
+    tb.add_argument("--tol", type=float, default=1e-13, help="stop Gauss-Newton at max|H| <= TOL (default 1e-13)")
+    tb.add_argument("--optimizer", choices=("adam", "sgd", "lbfgs"),
+                    help="train with this optimiser before Gauss-Newton")
+    tb.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
+    tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     v.add_argument("--json", action="store_true")
     c = sub.add_parser("check", help="independently re-verify a certificate")
     c.add_argument("certificate")
@@ -161,6 +179,8 @@ def cmd_verify(args) -> int:
     from .theorems import THEOREMS, verify
     if args.theorem not in THEOREMS:
         raise InputError(f"unknown theorem {args.theorem!r}; known: {', '.join(THEOREMS)}")
+    if args.torch_model or args.torch:
+        return _verify_torch(args)
     _check_prec(args.prec)
     _check_out(args.out, args.data, args.network, args.point)
     thm = THEOREMS[args.theorem]
@@ -217,10 +237,92 @@ def cmd_verify(args) -> int:
     return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
 
 
+def _verify_torch(args) -> int:
+    """verify cooper-2.1/2.3 with the torch backend (floating-point tier)."""
+    if args.theorem not in ("cooper-2.1", "cooper-2.3"):
+        raise InputError(f"the torch backend verifies cooper-2.1 and cooper-2.3, not {args.theorem}")
+    if bool(args.torch_model) == bool(args.network):
+        raise InputError("give either --torch-model FILE.py:FUNCTION or --torch with --network NET.json")
+    if args.steps < 0 or args.optimizer_steps < 0 or not args.tol >= 0 or not args.lr > 0:
+        raise InputError("--steps and --optimizer-steps must be >= 0, --tol >= 0 and --lr > 0")
+    if args.optimizer_steps and not args.optimizer:
+        raise InputError("--optimizer-steps needs --optimizer adam|sgd|lbfgs")
+    _check_out(args.out, args.data, args.network, args.point)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise InputError("the torch backend needs torch: pip install 'verifier[torch]' (CPU: pip install "
+                         "torch==2.13.0 first)") from None
+    import numpy as np
+
+    from .network import Network, load_network, read_json
+    from .torch_backend import models
+    from .torch_backend.verify import verify_at_scale
+    suffix = os.path.splitext(args.data)[1].lower()
+    if suffix in (".npz", ".npy", ".pt"):
+        X, Y = models.load_arrays(args.data, outputs=args.outputs)
+    else:
+        from .data import load_dataset
+        ds = load_dataset(args.data, outputs=args.outputs)
+        X = np.array([[float(v) for v in row] for row in ds.X])
+        Y = np.array([[float(v) for v in row] for row in ds.Y])
+    if args.torch_model:
+        if args.point:
+            raise InputError("--point goes with --network; a --torch-model carries its own weights")
+        built = models.load_builder(args.torch_model)
+        if isinstance(built, Network):
+            doc, w0 = models.from_network(built, _random_start(built, args.seed))
+        else:
+            doc, w0 = models.from_module(built)
+    else:
+        net = load_network(args.network)
+        if args.point:
+            pt = read_json(args.point, "point")
+            missing = [lab for lab in net.labels if lab not in pt] if isinstance(pt, dict) else ["?"]
+            if missing:
+                raise InputError(f"--point does not give parameter {missing[0]!r}")
+            w = [float(pt[lab]) for lab in net.labels]
+        else:
+            w = _random_start(net, args.seed)
+        doc, w0 = models.from_network(net, w)
+    arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
+    progress = _Progress(enabled=not args.json)
+    try:
+        cert = verify_at_scale(args.theorem, doc, w0, X, Y, arrays_name=arrays_name, steps=args.steps, tol=args.tol,
+                               optimizer=args.optimizer, optimizer_steps=args.optimizer_steps, lr=args.lr,
+                               device=args.device, progress=progress, seed=args.seed)
+    finally:
+        progress.close()
+    arrays_path = cert.write(args.out) if args.out else None
+    if args.json:
+        doc = cert.to_json()
+        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "tier": doc["tier"],
+                          "reason": doc["reason"], "certificate": args.out, "arrays": arrays_path,
+                          "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]],
+                          "gauss_newton_max_abs_H": doc["extra"].get("gauss_newton_max_abs_H"),
+                          "timings_s": doc["timings_s"]}, indent=1))
+    else:
+        print(cert.summary())
+        if args.out:
+            print(f"  certificate {args.out}   arrays {arrays_path}")
+    return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+
+
+def _random_start(net, seed):
+    """A seeded start with entries N(0, 1/fan_in) per node (the usual scaling)."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    fan = {}
+    for v in net.order:
+        for _, lab in net.in_edges(v):
+            fan[lab] = max(len(net.in_edges(v)), 1)
+    return [float(rng.normal() / np.sqrt(fan.get(lab, 1))) for lab in net.labels]
+
+
 def cmd_check(args) -> int:
     from .checker import check_certificate
     cert = _load_cert(args.certificate)
-    rep = check_certificate(cert)
+    rep = check_certificate(cert, base_dir=os.path.dirname(os.path.abspath(args.certificate)))
     if args.json:
         print(json.dumps({"ok": rep.ok, "status": rep.status, "header": rep.header, "lines": rep.lines,
                           "seconds": round(rep.seconds, 3)}, indent=1))

@@ -19,6 +19,15 @@ _WHY = {
                 "n - l*d near that zero (Theorem 2.1, local form).",
     "hessian-signature": "At a zero, Hess L = 2 J^T J, whose nonzero eigenvalues are 2 sigma_k(J)^2 >= "
                          "2 sigma_min(J)^2 > 0; there are rank J = l*d of them and n - l*d zeros (Proposition 2.3).",
+    "rank-J-float": "A positive definite J J^T means J has full row rank l*d at the computed point; the floating-point "
+                    "Cholesky of a shifted K, with an a-priori bound on every rounding error, proves it without "
+                    "forming J (n x l*d entries).",
+    "zero-float": "Training stops near M, not on it; Kantorovich's theorem turns a small residual, a well-conditioned "
+                  "K and a Lipschitz bound on J into a true global minimum within the stated radius.",
+    "manifold-float": "Full rank persists from the computed point to the true zero because the radius is small "
+                      "against sigma_min(J); the implicit function theorem gives the manifold.",
+    "hessian-signature-float": "At the true zero Hess L = 2 J^T J: l*d positive eigenvalues (those of 2 J J^T, "
+                               "listed at the computed point) and n - l*d exact zeros, the flat directions of M.",
 }
 
 
@@ -27,7 +36,12 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-_EVIDENCE_HIDDEN = ("unknowns", "columns", "rows", "order", "spectrum", "spectrum_zeros", "a")
+_EVIDENCE_HIDDEN = ("unknowns", "columns", "rows", "order", "spectrum", "spectrum_zeros", "a", "assumptions")
+
+
+def _instance_sha(cert) -> str:
+    inst = cert["instance"]
+    return inst["sha256"] if cert.get("tier") else instance_hash(inst)
 
 
 def _short(key, value):
@@ -64,11 +78,17 @@ def _parts(cert: dict) -> dict:
                 ("outputs l", s.get("l", "?"), False),
                 ("input dimension p", s.get("p", "?"), False),
                 ("equations l*d", s.get("l", 0) * s.get("d", 0) if s else "?", False),
-                ("instance sha256", instance_hash(cert["instance"])[:16], True),
+                ("instance sha256", _instance_sha(cert)[:16], True),
                 ("arithmetic", s.get("arithmetic") or f"Arb balls, {cert.get('prec_bits')} bits", False),
                 ("seed", cert.get("seed"), False)]
+    if cert.get("tier"):
+        instance += [("tier", cert["tier"], False), ("device", s.get("device", "cpu"), False),
+                     ("arrays file", cert["instance"]["arrays"].get("file"), True)]
+        gn = (cert.get("extra") or {}).get("gauss_newton_max_abs_H")
+        if gn:
+            instance.append(("Gauss-Newton max abs H per step", ", ".join(f"{float(v):.1e}" for v in gn), False))
     pt = cert.get("point")
-    if isinstance(pt, dict) and pt and all(isinstance(v, str) for v in pt.values()):
+    if isinstance(pt, dict) and pt and all(isinstance(v, str) for v in pt.values()) and not cert.get("tier"):
         instance.append(("exact point", _short("point", ", ".join(f"{k} = {v}" for k, v in pt.items())), True))
     claims = []
     for c in cert.get("claims", []):
@@ -84,12 +104,16 @@ def _parts(cert: dict) -> dict:
                        "spectrum": spectrum})
     sw = cert.get("software", {})
     t = cert.get("timings_s", {})
-    provenance = (f"verifier {sw.get('verifier')}, python-flint {sw.get('python-flint')}, Python {sw.get('python')}; "
+    engines = ", ".join(f"{k} {v}" for k, v in sw.items() if k != "verifier")
+    provenance = (f"verifier {sw.get('verifier')}, {engines}; "
                   f"timings: " + (", ".join(f"{k} {v:.2f} s" for k, v in t.items()) or "none recorded"))
+    notes = list(cert.get("notes") or [])
+    if cert.get("tier"):
+        notes = [f"Tier: {cert['tier']}. Assumptions: " + "; ".join(cert.get("assumptions") or []) + "."] + notes
     return {"theorem": cert.get("theorem"), "status": cert.get("status"), "statement": cert.get("statement", ""),
             "reason": cert.get("reason") if cert.get("status") != "verified" else "", "instance": instance,
             "claims": claims, "out_of_scope": list(cert.get("out_of_scope") or []),
-            "notes": list(cert.get("notes") or []), "provenance": provenance}
+            "notes": notes, "provenance": provenance}
 
 
 def _figures(cert: dict):

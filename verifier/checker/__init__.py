@@ -2,7 +2,8 @@
 
 Trusted base: this package (``format``, ``evaluate``, ``rules``), the Python
 standard library and python-flint (Arb); numpy computes only the (untrusted)
-Krawczyk preconditioner. It imports nothing else from
+Krawczyk preconditioner, and the float64 recomputation of the floating-point
+tier (``float_tier.py``; those certificates say so). It imports nothing else from
 ``verifier``; ``tests/test_architecture.py`` enforces that. See README.md here.
 """
 
@@ -62,11 +63,18 @@ def _point(obj, labels, prec):
     return out
 
 
-def check_certificate(cert) -> CheckReport:
-    """Re-verify a certificate (a parsed JSON object). Never raises on bad content: reports it."""
+def check_certificate(cert, base_dir=None) -> CheckReport:
+    """Re-verify a certificate (a parsed JSON object). Never raises on bad content: reports it.
+
+    ``base_dir``: the folder of the certificate file, where a floating-point-tier
+    certificate's arrays file lies (see float_tier.py).
+    """
     t0 = time.perf_counter()
     try:
-        report = _check(cert)
+        if isinstance(cert, dict) and "tier" in cert:
+            report = _check_float(cert, base_dir)
+        else:
+            report = _check(cert)
     except FormatError as exc:
         report = CheckReport(False, "inconclusive", "certificate: malformed", [f"  format error: {exc}"])
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError, OverflowError,
@@ -75,6 +83,17 @@ def check_certificate(cert) -> CheckReport:
                              [f"  malformed certificate ({type(exc).__name__}: {str(exc)[:80]})"])
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _check_float(cert, base_dir) -> CheckReport:
+    from .float_tier import TIER, check_float_certificate
+    if cert.get("tier") != TIER or cert.get("format") != FORMAT_TAG or cert.get("schema_version") != SCHEMA_VERSION:
+        raise FormatError(f"unknown tier {cert.get('tier')!r:.60} or not a {FORMAT_TAG} document")
+    if cert.get("status") not in STATUSES:
+        raise FormatError(f"status {cert.get('status')!r} is not one of {STATUSES}")
+    status, header, lines, problems = check_float_certificate(cert, base_dir)
+    lines = lines + [f"  problem: {p}" for p in problems]
+    return CheckReport(ok=(status == "verified" and not problems), status=status, header=header, lines=lines)
 
 
 def _check(cert) -> CheckReport:

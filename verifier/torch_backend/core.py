@@ -201,11 +201,17 @@ class TorchMLP(_ModelBase):
         order) of each entry of W_k (w_k x w_{k-1}) and of b_k (None without bias).
     """
 
-    def __init__(self, net, widths, widx, bidx, acts, dtype, device):
+    def __init__(self, net, widths, widx, bidx, acts, dtype, device, *, n=None, p=None, l=None):  # noqa: E741
         self.net, self.widths, self.widx, self.bidx = net, widths, widx, bidx
         self.dtype, self.device = dtype, device
-        self.n, self.p, self.l = net.n, net.p, net.l
+        if net is not None:
+            n, p, l = net.n, net.p, net.l
+        self.n, self.p, self.l = n, p, l
+        self.act_specs = list(acts)
         self.acts = [torch_activation(a) for a in acts]   # per hidden layer
+        if str(device) != "cpu":
+            self.widx = [Wi.to(device) for Wi in widx]
+            self.bidx = [None if bi is None else bi.to(device) for bi in bidx]
         self.n_layers = len(widx)
 
     @classmethod

@@ -1,0 +1,352 @@
+"""Layered MLPs for the floating-point tier: the model document, torch modules, user files.
+
+A layered MLP is described by a small JSON document (the *model document*)::
+
+    {"format": "verifier-mlp", "version": 1, "p": 20, "l": 1,
+     "layers": [{"out": 5000, "bias": true, "activation": "tanh"},
+                {"out": 1, "bias": true, "activation": null}]}
+
+Layer k computes ``Z_k = A_{k-1} W_k^T + b_k``, ``A_k = sigma_k(Z_k)``; the last
+layer is linear (``activation`` null). The flat parameter vector lists, layer by
+layer, ``W_k`` row-major (``out x in``) and then ``b_k``: the *canonical order*.
+Certificates of the floating-point tier store that vector, the inputs and the
+targets in a sidecar ``.npz`` (no pickles) beside the JSON.
+
+User input: ``--torch-model FILE.py:build`` imports the user's own file (it is
+code, run as such) and calls ``build()``, which returns a ``torch.nn.Module``
+(``nn.Sequential`` of ``nn.Linear`` and supported activations, nested Sequentials
+allowed) or a verifier ``Network``. Data files are data: ``.npz``/``.npy`` are
+read with ``allow_pickle=False``, ``.pt`` only with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+import numpy as np
+import torch
+
+from ..activations import activation_from_json
+from ..errors import InputError
+from .core import TorchMLP
+
+MODEL_FORMAT = "verifier-mlp"
+# Names the model document accepts; "relu" is accepted only so that a certificate can
+# say that the smoothness hypothesis fails (it has no C^2 derivative).
+SMOOTH_NAMES = ("smoolu", "softplus", "tanh", "sigmoid", "identity", "polynomial", "power")
+NON_SMOOTH = ("relu",)
+
+
+class SmooLU(torch.nn.Module):
+    """Cooper's smooLU sigma(t) = t exp(-1/t) for t > 0, 0 otherwise, as a torch module."""
+
+    def forward(self, t):
+        from .core import _smoolu
+        return _smoolu(t)
+
+
+class Polynomial(torch.nn.Module):
+    """A polynomial activation ``sum_k c_k t^k``; ``coefficients`` as exact strings or numbers."""
+
+    def __init__(self, coefficients):
+        super().__init__()
+        self.spec = {"name": "polynomial", "coefficients": [str(c) for c in coefficients]}
+        self._f = None
+
+    def forward(self, t):
+        if self._f is None:
+            from .core import torch_activation
+            self._f = torch_activation(activation_from_json(self.spec))[0]
+        return self._f(t)
+
+
+# ---------------------------------------------------------------------------- documents
+
+
+def _act_spec(a):
+    """Validate one layer's activation entry; returns (json form, Activation or None, smooth)."""
+    if a is None:
+        return None, None, True
+    if a in NON_SMOOTH:
+        return a, None, False
+    act = activation_from_json(a)
+    if act.name not in SMOOTH_NAMES:
+        raise InputError(f"the floating-point tier does not support activation {act.name!r}")
+    return act.to_json(), act, True
+
+
+def check_model_doc(doc) -> dict:
+    """Validate a model document strictly; returns it unchanged (raises InputError)."""
+    if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != 1:
+        raise InputError(f"not a {MODEL_FORMAT} version 1 document")
+    if set(doc) != {"format", "version", "p", "l", "layers"}:
+        raise InputError("a model document has exactly the keys format, version, p, l, layers")
+    p, l, layers = doc["p"], doc["l"], doc["layers"]
+    if type(p) is not int or type(l) is not int or not 1 <= p <= 10**6 or not 1 <= l <= 10**4:
+        raise InputError("model p and l must be positive integers")
+    if not isinstance(layers, list) or not 1 <= len(layers) <= 64:
+        raise InputError("model layers must be a list of 1 to 64 layers")
+    for k, layer in enumerate(layers):
+        if not isinstance(layer, dict) or set(layer) != {"out", "bias", "activation"}:
+            raise InputError(f"layer {k + 1} must have exactly out, bias, activation")
+        if type(layer["out"]) is not int or not 1 <= layer["out"] <= 10**7 or type(layer["bias"]) is not bool:
+            raise InputError(f"layer {k + 1}: out must be a positive integer and bias a boolean")
+        last = k == len(layers) - 1
+        if last and (layer["activation"] is not None or layer["out"] != l):
+            raise InputError(f"the last layer must be linear (activation null) with out = l = {l}")
+        if not last:
+            if layer["activation"] is None:
+                raise InputError(f"hidden layer {k + 1} needs an activation (use \"identity\" for a linear one)")
+            _act_spec(layer["activation"])
+    return doc
+
+
+def n_params(doc) -> int:
+    n, prev = 0, doc["p"]
+    for layer in doc["layers"]:
+        n += layer["out"] * prev + (layer["out"] if layer["bias"] else 0)
+        prev = layer["out"]
+    return n
+
+
+def describe(doc) -> str:
+    widths = [doc["p"]] + [layer["out"] for layer in doc["layers"]]
+    acts = sorted({a if isinstance(a, str) else a.get("name", "?")
+                   for a in (layer["activation"] for layer in doc["layers"][:-1])})
+    return "mlp " + "-".join(map(str, widths)) + (", " + "/".join(acts) if acts else "")
+
+
+def smooth(doc) -> list:
+    """Per hidden layer: (name, smooth?)."""
+    out = []
+    for layer in doc["layers"][:-1]:
+        js, act, ok = _act_spec(layer["activation"])
+        out.append((js if isinstance(js, str) else act.name, ok))
+    return out
+
+
+def model_from_doc(doc, dtype=torch.float64, device="cpu") -> TorchMLP:
+    """A :class:`TorchMLP` over the canonical flat order of ``doc`` (hidden activations smooth)."""
+    check_model_doc(doc)
+    widths, widx, bidx, acts = [doc["p"]], [], [], []
+    off = 0
+    for k, layer in enumerate(doc["layers"]):
+        o, i = layer["out"], widths[-1]
+        widx.append(torch.arange(off, off + o * i).reshape(o, i))
+        off += o * i
+        if layer["bias"]:
+            bidx.append(torch.arange(off, off + o))
+            off += o
+        else:
+            bidx.append(None)
+        if k < len(doc["layers"]) - 1:
+            js, act, ok = _act_spec(layer["activation"])
+            if not ok:
+                raise InputError(f"activation {js!r} is not smooth: the torch backend needs C^2 activations")
+            acts.append(act)
+        widths.append(o)
+    return TorchMLP(None, widths, widx, bidx, acts, dtype, device, n=off, p=doc["p"], l=doc["l"])
+
+
+# ---------------------------------------------------------------------------- conversions
+
+
+def _module_activation(m):
+    nn = torch.nn
+    if isinstance(m, nn.Tanh):
+        return "tanh"
+    if isinstance(m, nn.Sigmoid):
+        return "sigmoid"
+    if isinstance(m, nn.Softplus):
+        if m.beta != 1:
+            raise InputError("nn.Softplus with beta != 1 is not supported (use beta=1)")
+        return "softplus"
+    if isinstance(m, SmooLU):
+        return "smoolu"
+    if isinstance(m, Polynomial):
+        return m.spec
+    if isinstance(m, nn.Identity):
+        return "identity"
+    if isinstance(m, nn.ReLU):
+        return "relu"
+    return None
+
+
+def _flatten_modules(module):
+    if isinstance(module, torch.nn.Sequential):
+        out = []
+        for m in module:
+            out.extend(_flatten_modules(m))
+        return out
+    return [module]
+
+
+def from_module(module) -> tuple[dict, np.ndarray]:
+    """(model document, canonical float64 weights) of an ``nn.Sequential`` MLP.
+
+    Supported: ``nn.Linear`` layers with one activation module between consecutive
+    ones (``nn.Tanh``, ``nn.Sigmoid``, ``nn.Softplus(beta=1)``, ``nn.Identity``,
+    :class:`SmooLU`, :class:`Polynomial`; ``nn.ReLU`` only to be reported as not
+    smooth), ending in ``nn.Linear``. Two Linears in a row get an identity
+    activation between them. nn.Softplus is read as the exact log(1 + e^t) (torch's
+    module switches to t above its threshold, a difference below 2e-9 there).
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise InputError(f"build() returned {type(module).__name__}, not a torch.nn.Module or verifier Network")
+    mods = _flatten_modules(module)
+    if len(mods) == 1 and not isinstance(mods[0], torch.nn.Linear):
+        raise InputError(f"{type(module).__name__} is not an nn.Sequential of nn.Linear and activations; "
+                         "the floating-point tier supports layered MLPs")
+    layers, chunks, pending = [], [], None
+    p = None
+    for m in mods:
+        if isinstance(m, torch.nn.Linear):
+            if layers:
+                layers[-1]["activation"] = pending if pending is not None else "identity"
+            elif pending is not None:
+                raise InputError("the model starts with an activation before its first nn.Linear")
+            if p is None:
+                p = m.in_features
+            elif m.in_features != layers[-1]["out"]:
+                raise InputError(f"nn.Linear({m.in_features}, ...) does not match the previous width "
+                                 f"{layers[-1]['out']}")
+            layers.append({"out": m.out_features, "bias": m.bias is not None, "activation": None})
+            chunks.append(m.weight.detach().to(torch.float64).cpu().reshape(-1).numpy())
+            if m.bias is not None:
+                chunks.append(m.bias.detach().to(torch.float64).cpu().numpy())
+            pending = None
+        else:
+            act = _module_activation(m)
+            if act is None:
+                name = type(m).__name__
+                hint = (" (convolutions share weights: export the network as a verifier network JSON and use the "
+                        "rigorous path)") if "Conv" in name else ""
+                raise InputError(f"unsupported module {name} in the model{hint}")
+            if not layers or pending is not None:
+                raise InputError("each activation must follow an nn.Linear (one activation per layer)")
+            pending = act
+    if pending is not None or not layers:
+        raise InputError("the model must end with an nn.Linear (a linear output layer)")
+    doc = {"format": MODEL_FORMAT, "version": 1, "p": p, "l": layers[-1]["out"], "layers": layers}
+    check_model_doc(doc)
+    return doc, np.concatenate(chunks)
+
+
+def from_network(net, w=None) -> tuple[dict, np.ndarray | None]:
+    """(model document, canonical weights) of a layered verifier Network (``w`` in label order)."""
+    mlp = TorchMLP.from_network(net)
+    layers = []
+    for k, (Wi, bi) in enumerate(zip(mlp.widx, mlp.bidx)):
+        act = None if k == len(mlp.widx) - 1 else mlp.act_specs[k].to_json()
+        layers.append({"out": int(Wi.shape[0]), "bias": bi is not None, "activation": act})
+    doc = {"format": MODEL_FORMAT, "version": 1, "p": net.p, "l": net.l, "layers": layers}
+    check_model_doc(doc)
+    if w is None:
+        return doc, None
+    w = np.asarray(w, dtype=np.float64)
+    chunks = []
+    for Wi, bi in zip(mlp.widx, mlp.bidx):
+        chunks.append(w[Wi.reshape(-1).numpy()])
+        if bi is not None:
+            chunks.append(w[bi.numpy()])
+    return doc, np.concatenate(chunks)
+
+
+# ---------------------------------------------------------------------------- user files
+
+
+def load_builder(spec: str):
+    """Import ``FILE.py:function`` (the user's own code) and call the function.
+
+    Returns whatever it returns (a torch.nn.Module, or a verifier Network).
+    """
+    path, sep, name = spec.rpartition(":")
+    if not sep or not path or not name.isidentifier():
+        raise InputError(f"--torch-model must be FILE.py:FUNCTION, got {spec!r:.80}")
+    if not os.path.isfile(path) or not path.endswith(".py"):
+        raise InputError(f"--torch-model: {path} is not a .py file")
+    modname = "verifier_user_model_" + str(abs(hash(os.path.abspath(path))))
+    loader = importlib.util.spec_from_file_location(modname, path)
+    module = importlib.util.module_from_spec(loader)
+    sys.modules[modname] = module
+    try:
+        loader.loader.exec_module(module)
+    except Exception as exc:   # the user's code: report its failure on one line
+        raise InputError(f"importing {path} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") \
+            from None
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise InputError(f"{path} has no function {name}()")
+    try:
+        return fn()
+    except Exception as exc:
+        raise InputError(f"{path}:{name}() failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") \
+            from None
+
+
+def _finite_2d(a, what):
+    a = np.asarray(a)
+    if a.dtype.kind not in "iuf":
+        raise InputError(f"{what} must be a numeric array, got dtype {a.dtype}")
+    a = a.astype(np.float64)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
+        raise InputError(f"{what} must be a non-empty 2-D array, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise InputError(f"{what} has non-finite values")
+    return a
+
+
+def _split(arr, outputs, what):
+    a = _finite_2d(arr, what)
+    if not 1 <= outputs < a.shape[1]:
+        raise InputError(f"{what}: {a.shape[1]} columns cannot hold {outputs} target column(s) and inputs")
+    return a[:, :-outputs], a[:, -outputs:]
+
+
+def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs X (d, p) and targets Y (d, l) from ``.npz`` (keys X/x and Y/y), ``.npy`` or ``.pt``.
+
+    ``.npy`` and a single ``.pt`` tensor hold rows ``[x, y]`` with ``outputs`` target
+    columns last. Pickles are never loaded.
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                keys = set(z.files)
+                kx = "X" if "X" in keys else "x" if "x" in keys else None
+                ky = "Y" if "Y" in keys else "y" if "y" in keys else None
+                if kx is None or ky is None:
+                    raise InputError(f"{path}: an .npz needs arrays X and Y (found {', '.join(sorted(keys)) or 'none'})")
+                X, Y = _finite_2d(z[kx], f"{path}:{kx}"), _finite_2d(z[ky], f"{path}:{ky}")
+        elif suffix == ".npy":
+            X, Y = _split(np.load(path, allow_pickle=False), outputs, path)
+        elif suffix == ".pt":
+            obj = torch.load(path, weights_only=True, map_location="cpu")
+            if isinstance(obj, dict):
+                kx = "X" if "X" in obj else "x" if "x" in obj else None
+                ky = "Y" if "Y" in obj else "y" if "y" in obj else None
+                if kx is None or ky is None or not all(isinstance(obj[k], torch.Tensor) for k in (kx, ky)):
+                    raise InputError(f"{path}: a .pt dict needs tensors X and Y")
+                X = _finite_2d(obj[kx].detach().cpu().numpy(), f"{path}:{kx}")
+                Y = _finite_2d(obj[ky].detach().cpu().numpy(), f"{path}:{ky}")
+            elif isinstance(obj, torch.Tensor):
+                X, Y = _split(obj.detach().cpu().numpy(), outputs, path)
+            else:
+                raise InputError(f"{path}: expected a tensor or a dict of tensors X, Y")
+        else:
+            raise InputError(f"{path}: the torch backend reads .npz, .npy or .pt data")
+    except InputError:
+        raise
+    except Exception as exc:   # corrupt files: numpy/zip/pickle-refusal errors
+        raise InputError(f"{path}: cannot read ({type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''})") \
+            from None
+    if X.shape[0] != Y.shape[0]:
+        raise InputError(f"{path}: X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    return X, Y

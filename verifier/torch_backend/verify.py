@@ -1,0 +1,466 @@
+r"""Cooper's Theorems 2.1 and 2.3 at scale, in the floating-point tier.
+
+Pipeline for a layered MLP (model document, canonical weights ``w0``, data X, Y):
+
+1. hypotheses: distinct inputs (exact float comparison), smooth activations, n > l*d;
+2. optionally an optimiser (Adam, SGD or L-BFGS) on L = sum_r H_r^2, then least-norm
+   Gauss-Newton ``w <- w - J^T K^{-1} H`` (J never formed);
+3. ``rank-J-float``: K = J J^T by the structured formula and a Rump-style proof that
+   K is positive definite with lambda_min(K) >= sigma (:func:`core.certify_gram_pd`);
+4. ``zero-float``: a Newton-Kantorovich bound that a true zero w* of H lies within
+   rho of the computed point (below), for networks with one hidden layer;
+5. ``manifold-float`` and ``hessian-signature-float``: rank J(w*) = l*d, so M is a
+   smooth (n - l*d)-manifold near w*, and Hess L(w*) = 2 J*^T J* has l*d positive
+   eigenvalues (each >= the stated bound) and n - l*d zeros; the l*d eigenvalues of
+   2K at the computed point are listed.
+
+Newton-Kantorovich on the range of J0^T
+---------------------------------------
+Let J0 = J(w0), K0 = J0 J0^T with lambda_min(K0) >= sigma and lambda_max(K0) <= Lam.
+G(y) = H(w0 + J0^T y) is a square map R^m -> R^m with G'(0) = K0, so
+||G'(0)^{-1}|| <= beta = 1/sigma and ||G'(0)^{-1} G(0)|| <= eta = ||H(w0)||_2 / sigma.
+If J is gamma_J-Lipschitz (spectral norm) on the ball of radius rho = sqrt(Lam) * 2 eta
+around w0, then G' is (gamma_J Lam)-Lipschitz on the ball of radius 2 eta, and
+Kantorovich's theorem (Ortega-Rheinboldt 12.6.2) with h = beta * gamma_J * Lam * eta <= 1/2
+gives a zero y* with ||y*|| <= (1 - sqrt(1 - 2h)) / (beta gamma_J Lam) <= 2 eta; so
+w* = w0 + J0^T y* is a zero of H with ||w* - w0|| <= rho. Then
+sigma_min(J(w*)) >= sqrt(sigma) - gamma_J rho.
+
+Lipschitz constant of J (one hidden layer)
+-----------------------------------------
+f_o(x) = sum_j V[o, j] s(z_j) + c_o with z_j = W_j . x + b_j. For a direction delta,
+delta^2 f_o = sum_j V[o,j] s''(z_j) dz_j^2 + 2 sum_j dV[o,j] s'(z_j) dz_j with
+|dz_j| <= ||(dW_j, db_j)|| xi_i, xi_i = sqrt(|x_i|^2 + [bias]); hence on the ball
+||Hess f_o(x_i)||_2 <= (max_j |V[o,j]| + rho) S2 xi_i^2 + S1 xi_i, with S1, S2 bounds on
+|s'|, |s''| (global constants for tanh, sigmoid, softplus, smoolu; over the reachable
+range of z for polynomials). gamma_J = sqrt(sum_r g_r^2) bounds the Frobenius, hence the
+spectral, Lipschitz constant of J.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from .. import __version__
+from ..checker.format import (FORMAT_TAG, GLOBAL_SMOOTHNESS, SCHEMA_VERSION, STATEMENTS, digest, sha256)
+from ..errors import InputError
+from . import models
+from .core import certify_gram_pd
+
+TIER = "floating-point with error bounds"
+THEOREMS = ("cooper-2.1", "cooper-2.3")
+FLOAT_CLAIM_STATEMENTS = {
+    "rank-J-float": "J J^T at the computed point is positive definite with lambda_min >= the stated bound "
+                    "(Rump's floating-point test with an a-priori error bound), so rank J = l*d there",
+    "zero-float": "a true zero w* of H lies within the stated radius of the computed point (Newton-Kantorovich "
+                  "on the range of J^T)",
+    "manifold-float": "rank J(w*) = l*d, so M is a smooth manifold of dimension n - l*d near w*",
+    "hessian-signature-float": "Hess L(w*) = 2 J(w*)^T J(w*) has l*d positive eigenvalues, each >= the stated "
+                               "bound, and n - l*d zero eigenvalues",
+}
+ASSUMPTIONS_COMMON = [
+    "every number of the instance is the float64 value stored in the arrays file (inputs, targets, weights)",
+    "the forward pass and the layer derivatives D_k, A_(k-1) are the float64 values computed by the checker; their "
+    "own rounding errors (and those of exp, log, tanh) are NOT covered: the tier is floating-point with error bounds, "
+    "not rigorous",
+]
+# sup |s'|, sup |s''| over R (smoolu: s' increases to 1; s'' = e^(-1/t)/t^3 peaks at t = 1/3)
+SUP_D = {"tanh": (1.0, 0.7699), "sigmoid": (0.25, 0.0963), "softplus": (1.0, 0.25),
+         "smoolu": (1.0, 1.3444), "identity": (1.0, 0.0)}
+SAFETY = 1.0 + 1e-9   # relative margin on the float64 evaluation of the Kantorovich bounds
+
+
+def _num(x) -> str:
+    """A float as the shortest decimal that reads back to the same float64."""
+    return repr(float(x))
+
+
+def _poly_sup(coeffs, Z):
+    c = [abs(float(q)) for q in coeffs]
+    s1 = sum(k * c[k] * Z ** (k - 1) for k in range(1, len(c)))
+    s2 = sum(k * (k - 1) * c[k] * Z ** (k - 2) for k in range(2, len(c)))
+    return s1, s2
+
+
+def derivative_sups(act, zmax: float):
+    """(S1, S2) bounding |s'| and |s''| on [-zmax, zmax] (global for bounded ones)."""
+    if act.name in SUP_D:
+        return SUP_D[act.name]
+    coeffs = act.coefficients()
+    if coeffs is None:
+        raise InputError(f"no derivative bound for activation {act.name!r}")
+    return _poly_sup(coeffs, zmax)
+
+
+def lipschitz_one_hidden(layers, act, X, rho: float) -> float:
+    """gamma_J on the ball of radius rho around the point (module docstring); numpy float64."""
+    (W, b), (V, c) = layers
+    bias = b is not None
+    xi = np.sqrt((X * X).sum(axis=1) + (1.0 if bias else 0.0))           # (d,)
+    Z = X @ W.T + (b if bias else 0.0)
+    zmax = float(np.abs(Z).max()) + rho * float(xi.max())
+    S1, S2 = derivative_sups(act, zmax)
+    vmax = np.abs(V).max(axis=1) + rho                                     # (l,)
+    g = vmax[None, :] * S2 * (xi ** 2)[:, None] + S1 * xi[:, None]       # (d, l)
+    return float(np.sqrt((g * g).sum())) * SAFETY
+
+
+# ---------------------------------------------------------------------------- optimisers
+
+
+def pretrain(model, w, X, Y, *, optimizer: str, steps: int, lr: float, progress=None):
+    """A few steps of Adam, SGD or L-BFGS on L = sum_r H_r^2; returns (w, losses)."""
+    w = w.clone().requires_grad_(True)
+    make = {"adam": lambda: torch.optim.Adam([w], lr=lr), "sgd": lambda: torch.optim.SGD([w], lr=lr),
+            "lbfgs": lambda: torch.optim.LBFGS([w], lr=lr, max_iter=1, line_search_fn="strong_wolfe")}
+    if optimizer not in make:
+        raise InputError(f"unknown optimizer {optimizer!r} (adam, sgd, lbfgs)")
+    opt = make[optimizer]()
+    losses = []
+
+    def closure():
+        opt.zero_grad()
+        loss = (model.residual(w, X, Y) ** 2).sum()
+        loss.backward()
+        return loss
+    for k in range(steps):
+        loss = opt.step(closure)
+        losses.append(float(loss.detach()))
+        if progress:
+            progress(f"{optimizer} step {k + 1}/{steps}: L = {losses[-1]:.3e}")
+        if not math.isfinite(losses[-1]):
+            break
+    return w.detach(), losses
+
+
+def gauss_newton(model, w, X, Y, *, steps: int, tol: float, progress=None, halvings: int = 30):
+    """Least-norm Gauss-Newton ``w <- w - t J^T K^{-1} H`` with the residual per step.
+
+    The direction s = J^T K^{-1} H is a descent direction of ||H||^2 (its slope is
+    -2 ||H||^2), so a step length t = 2^-j (j <= ``halvings``) that decreases ||H||_2
+    exists unless rounding dominates; near M with J of full rank t = 1 is accepted and
+    convergence is quadratic. Stops at max|H| <= tol, after ``steps`` steps, or when no
+    step length decreases ||H|| (the floating-point floor). J is never formed.
+    """
+    hist = []
+    with torch.no_grad():
+        h = model.residual(w, X, Y)
+    for k in range(steps + 1):
+        hist.append(float(h.abs().max()))
+        if progress:
+            progress(f"Gauss-Newton step {k}/{steps}: max|H| = {hist[-1]:.3e}")
+        if hist[-1] <= tol or k == steps or not math.isfinite(hist[-1]):
+            break
+        K = model.gram(w, X)
+        Lc, info = torch.linalg.cholesky_ex(K)
+        if int(info) == 0:
+            v = torch.cholesky_solve(h[:, None], Lc)[:, 0]
+        else:
+            v = torch.linalg.lstsq(K, h[:, None]).solution[:, 0]
+        step = model.vjp(w, X, v)
+        norm0, t = float(torch.linalg.vector_norm(h)), 1.0
+        for _ in range(halvings + 1):
+            w_try = w - t * step
+            with torch.no_grad():
+                h_try = model.residual(w_try, X, Y)
+            if float(torch.linalg.vector_norm(h_try)) < norm0:
+                break
+            t *= 0.5
+        else:
+            break          # no decrease: the floating-point floor (or a rank-deficient K)
+        w, h = w_try, h_try
+    return w, hist
+
+
+# ---------------------------------------------------------------------------- the verifier
+
+
+class FloatCertificate:
+    """A certificate of the floating-point tier: JSON document plus an arrays file (.npz)."""
+
+    def __init__(self, doc: dict, arrays: dict):
+        self.doc, self.arrays = doc, arrays
+
+    @property
+    def status(self) -> str:
+        return self.doc["status"]
+
+    @property
+    def reason(self) -> str:
+        return self.doc["reason"]
+
+    @property
+    def theorem(self) -> str:
+        return self.doc["theorem"]
+
+    @property
+    def claims(self):
+        return self.doc["claims"]
+
+    def to_json(self) -> dict:
+        return self.doc
+
+    def summary(self) -> str:
+        d = self.doc
+        s = d["summary"]
+        counts = {st: sum(c["status"] == st for c in d["claims"]) for st in ("verified", "inconclusive", "refuted")}
+        lines = [f"{d['theorem']}  {d['status']}  [tier: {TIER}]",
+                 f"  instance    {s['network']}, n = {s['n']}, d = {s['d']}, l = {s['l']}   "
+                 f"(sha256 {d['instance']['sha256'][:12]})",
+                 f"  claims      {counts['verified']} verified, {counts['inconclusive']} inconclusive, "
+                 f"{counts['refuted']} refuted",
+                 f"  arithmetic  float64 ({s.get('device', 'cpu')}), a-priori error bounds      "
+                 f"{sum(d['timings_s'].values()):.1f} s"]
+        for c in d["claims"]:
+            lines.append(f"  [{c['status']:^12s}] {c['id']}: {c['message']}")
+        if d["status"] != "verified":
+            lines.append(f"  reason      {d['reason']}")
+        return "\n".join(lines)
+
+    def write(self, path) -> str:
+        """Write ``PATH`` and its arrays file ``PATH-stem.arrays.npz`` (both atomic); returns the arrays path."""
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise InputError(f"cannot write {path}: folder {folder} does not exist")
+        name = self.doc["instance"]["arrays"]["file"]
+        target = os.path.join(folder, name)
+        buf = io.BytesIO()
+        np.savez(buf, **self.arrays)
+        data = buf.getvalue()
+        if hashlib.sha256(data).hexdigest() != self.doc["instance"]["arrays"]["sha256"]:
+            raise RuntimeError("arrays changed after the certificate was sealed")   # pragma: no cover
+        from ..certificate import write_json_atomic
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        write_json_atomic(path, self.doc)
+        return target
+
+
+def _claim(cid, status, scope, statement, evidence, message):
+    return {"id": cid, "status": status, "scope": scope, "statement": statement, "evidence": evidence,
+            "message": message}
+
+
+def _arrays_blob(X, Y, w):
+    arrays = {"X": np.ascontiguousarray(X, dtype=np.float64), "Y": np.ascontiguousarray(Y, dtype=np.float64),
+              "w": np.ascontiguousarray(w, dtype=np.float64)}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return arrays, hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "certificate.arrays.npz",
+                    steps: int = 20, tol: float = 1e-13, optimizer: str | None = None, optimizer_steps: int = 0,
+                    lr: float = 1e-3, device: str = "cpu", progress=None, seed: int | None = None) -> FloatCertificate:
+    """Verify cooper-2.1 or cooper-2.3 for a layered MLP in the floating-point tier.
+
+    Parameters
+    ----------
+    theorem : "cooper-2.1" or "cooper-2.3"
+    doc : dict
+        Model document (:mod:`models`); ``w0`` its canonical float64 weights (the start).
+    X, Y : array (d, p), (d, l)
+    arrays_name : str
+        File name (no folder) of the arrays file written beside the certificate.
+    steps, tol : Gauss-Newton steps and the target max|H|.
+    optimizer, optimizer_steps, lr : optional pre-training before Gauss-Newton.
+    device : "cpu", "cuda" or "cuda:N".
+
+    Returns
+    -------
+    FloatCertificate
+    """
+    if theorem not in THEOREMS:
+        raise InputError(f"the torch backend verifies {', '.join(THEOREMS)}; got {theorem!r}")
+    if os.path.basename(arrays_name) != arrays_name or not arrays_name.endswith(".npz"):
+        raise InputError("arrays_name must be a bare file name ending in .npz")
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    models.check_model_doc(doc)
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
+    n, d, l = models.n_params(doc), X.shape[0], doc["l"]
+    if X.shape[1] != doc["p"] or Y.shape[1] != l:
+        raise InputError(f"the data have {X.shape[1]} inputs and {Y.shape[1]} outputs; the model expects "
+                         f"{doc['p']} and {l}")
+    w0 = np.asarray(w0, dtype=np.float64).reshape(-1)
+    if w0.shape[0] != n or not np.isfinite(w0).all():
+        raise InputError(f"the weights must be {n} finite numbers")
+    m = l * d
+    timings = {}
+    t0 = time.perf_counter()
+    claims = []
+    acts = models.smooth(doc)
+    # -- hypotheses
+    _, first = np.unique(X, axis=0, return_index=True)
+    if len(first) < d:
+        dup = sorted(set(range(d)) - set(first.tolist()))[0]
+        orig = int(np.flatnonzero((X == X[dup]).all(axis=1))[0])
+        claims.append(_claim("distinct-inputs", "refuted", "instance", "the inputs x_i are pairwise distinct",
+                             {"duplicate_indices": [orig, dup]}, f"duplicate inputs x_i at rows {orig} and {dup}"))
+    else:
+        claims.append(_claim("distinct-inputs", "verified", "instance", "the inputs x_i are pairwise distinct", {},
+                             f"the {d} inputs are pairwise distinct (exact comparison of the float64 values)"))
+    bad = [a for a, ok in acts if not ok]
+    claims.append(_claim("activation-smooth", "refuted" if bad else "verified", "instance",
+                         "every hidden activation is smooth (C-infinity)", {"activations": [a for a, _ in acts]},
+                         f"{bad[0]} is not smooth" if bad else ", ".join(sorted({a for a, _ in acts})) + " is smooth"))
+    over = n > m
+    claims.append(_claim("overparameterized", "verified" if over else "refuted", "instance",
+                         "the network has more parameters than equations: n > l*d", {"n": n, "equations": m},
+                         f"n = {n} {'>' if over else '<='} l*d = {m}"))
+    history, pre_losses, w_final = [], [], w0
+    extra = {"device": str(device)}
+    if not bad and over and claims[0]["status"] == "verified":
+        model = models.model_from_doc(doc, device=device)
+        Xt = torch.as_tensor(X, device=device)
+        Yt = torch.as_tensor(Y, device=device)
+        w = torch.as_tensor(w0, device=device)
+        if optimizer and optimizer_steps > 0:
+            w, pre_losses = pretrain(model, w, Xt, Yt, optimizer=optimizer, steps=optimizer_steps, lr=lr,
+                                     progress=progress)
+            timings["optimizer"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        w, history = gauss_newton(model, w, Xt, Yt, steps=steps, tol=tol, progress=progress)
+        timings["gauss_newton"] = time.perf_counter() - t1
+        w_final = w.detach().cpu().numpy().astype(np.float64)
+        # Re-evaluate everything at the float64 point that is stored (on the CPU, as the checker does).
+        cpu = models.model_from_doc(doc)
+        wc, Xc, Yc = torch.as_tensor(w_final), torch.as_tensor(X), torch.as_tensor(Y)
+        t1 = time.perf_counter()
+        if progress:
+            progress(f"structured Gram K = J J^T ({m} x {m})")
+        with torch.no_grad():
+            Hres = cpu.residual(wc, Xc, Yc).numpy()
+        K, Kabs, mround, ufl = cpu.gram_structured(wc, Xc, with_abs=True)
+        timings["gram"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        if progress:
+            progress("eigenvalues of 2K")
+        ev = torch.linalg.eigvalsh(2.0 * K).numpy()
+        timings["spectrum"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        if progress:
+            progress("positive-definiteness proof of K")
+        pd = certify_gram_pd(K, Kabs=Kabs, m=mround, underflow=ufl, lambda_hint=float(ev[0]) / 2)
+        timings["pd_proof"] = time.perf_counter() - t1
+        extra.update(gauss_newton_max_abs_H=history, optimizer_losses=pre_losses, optimizer=optimizer,
+                     eigenvalues_2K_float=[_num(v) for v in ev])
+        claims += _tail_claims(theorem, doc, cpu, wc, X, Hres, K, Kabs, pd, ev, n, m)
+    from ..checker.float_tier import REQUIRED_FLOAT_CLAIMS
+    statuses = {c["id"]: c["status"] for c in claims}
+    if "refuted" in statuses.values():
+        status = "refuted"
+        reason = next(f"{c['id']}: {c['message']}" for c in claims if c["status"] == "refuted")
+    else:
+        missing = [cid for cid in REQUIRED_FLOAT_CLAIMS[theorem] if statuses.get(cid) != "verified"]
+        status = "inconclusive" if missing else "verified"
+        reason = next((f"{c['id']}: {c['message']}" for c in claims if c["status"] != "verified"), "")
+    timings["total"] = time.perf_counter() - t0
+    arrays, arrays_sha = _arrays_blob(X, Y, w_final)
+    instance = {"model": doc, "arrays": {"file": arrays_name, "sha256": arrays_sha, "n": n, "d": d,
+                                         "p": doc["p"], "l": l}}
+    instance["sha256"] = sha256({"model": instance["model"], "arrays": instance["arrays"]})
+    assumptions = list(ASSUMPTIONS_COMMON)
+    pd_claim = next((c for c in claims if c["id"] == "rank-J-float"), None)
+    if pd_claim is not None:
+        assumptions += [a for a in pd_claim["evidence"].get("assumptions", []) if a not in assumptions]
+    cert = {
+        "format": FORMAT_TAG, "schema_version": SCHEMA_VERSION, "theorem": theorem,
+        "statement": STATEMENTS[theorem], "status": status, "reason": reason, "tier": TIER,
+        "assumptions": assumptions, "instance": instance, "point": {"array": "w"}, "claims": claims,
+        "out_of_scope": [GLOBAL_SMOOTHNESS,
+                         "the rigorous tier (Arb balls) for this instance: rounding errors of the forward and "
+                         "backward passes are not enclosed"],
+        "notes": ["Remark 2.2: the losses L_a = sum_i |f_i|^a (a >= 1) vanish exactly where L does, so every "
+                  "statement about M = L^{-1}(0) holds for them as well."],
+        "prec_bits": 53, "seed": seed, "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "summary": {"network": models.describe(doc), "n": n, "d": d, "l": l, "p": doc["p"], "device": str(device),
+                    "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
+        "extra": extra,
+        "software": {"verifier": __version__, "torch": torch.__version__, "numpy": np.__version__},
+    }
+    cert["digest"] = digest(cert)
+    return FloatCertificate(cert, arrays)
+
+
+def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m):
+    out = []
+    st = FLOAT_CLAIM_STATEMENTS
+    if not pd["positive_definite"]:
+        msg = f"not proven positive definite: {pd.get('reason', '')} (smallest computed eigenvalue of K " \
+              f"{ev[0] / 2:.3e})"
+        out.append(_claim("rank-J-float", "inconclusive", "local", st["rank-J-float"],
+                          {"assumptions": pd["assumptions"]}, msg))
+        return out
+    sigma = pd["lambda_min_lower"]
+    out.append(_claim("rank-J-float", "verified", "local", st["rank-J-float"],
+                      {"lambda_min_lower": _num(sigma), "shift": _num(pd["shift"]),
+                       "error_norm_bound": _num(pd["error_norm_bound"]), "assumptions": pd["assumptions"]},
+                      f"K = J J^T ({m} x {m}) positive definite, lambda_min(K) >= {sigma:.3e} "
+                      f"(sigma_min(J) >= {math.sqrt(sigma):.3e}); Rump test, error ||K - K_true|| <= "
+                      f"{pd['error_norm_bound']:.1e}"))
+    if sigma <= 0:
+        out[-1].update(status="inconclusive", message="the proof gave only lambda_min >= 0")
+        return out
+    layers = [(W.numpy(), None if b is None else b.numpy()) for W, b in model.weights(wc)]
+    lam_max = float(np.abs(K.numpy()).sum(axis=1).max()) * SAFETY + pd["error_norm_bound"]
+    hnorm = float(np.linalg.norm(Hres)) * SAFETY
+    eta = hnorm / sigma
+    rho = math.sqrt(lam_max) * 2.0 * eta * SAFETY
+    if len(doc["layers"]) != 2:
+        out.append(_claim("zero-float", "inconclusive", "local", st["zero-float"],
+                          {"residual_norm": _num(hnorm)},
+                          f"||H|| = {hnorm:.3e}; the Lipschitz bound on J is implemented for one hidden layer only "
+                          f"(this network has {len(doc['layers']) - 1})"))
+        return out
+    act = model.act_specs[0]
+    gamma = lipschitz_one_hidden(layers, act, X, rho)
+    beta = 1.0 / sigma
+    h = beta * gamma * lam_max * eta * SAFETY
+    ev_z = {"residual_norm": _num(hnorm), "lambda_min_lower": _num(sigma), "lambda_max_upper": _num(lam_max),
+            "eta": _num(eta), "gamma_J": _num(gamma), "h": _num(h)}
+    if not h <= 0.5:
+        out.append(_claim("zero-float", "inconclusive", "local", st["zero-float"], ev_z,
+                          f"Kantorovich h = {h:.3e} > 1/2 (||H|| = {hnorm:.3e}): take more Gauss-Newton steps"))
+        return out
+    # ||w* - w0|| <= sqrt(Lam) r0 with r0 = (1 - sqrt(1 - 2h)) / (beta gamma Lam) <= 2 eta: rho bounds it.
+    # The stated radius is 4 rho: at the rounding floor another float64 evaluation of ||H|| (the
+    # checker's) can differ by a small factor, and the checker accepts any radius >= its own rho.
+    rho *= 4.0
+    gamma = lipschitz_one_hidden(layers, act, X, rho)
+    ev_z["gamma_J"] = _num(gamma)
+    ev_z["radius"] = _num(rho)
+    out.append(_claim("zero-float", "verified", "local", st["zero-float"], ev_z,
+                      f"a zero w* of H within {rho:.2e} of the point (Kantorovich h = {h:.1e} <= 1/2, "
+                      f"||H|| = {hnorm:.2e}, gamma_J <= {gamma:.2e})"))
+    smin = math.sqrt(sigma) - gamma * rho
+    if not smin > 0:
+        out.append(_claim("manifold-float", "inconclusive", "local", st["manifold-float"], {"dimension": n - m},
+                          "sigma_min(J) - gamma_J rho is not positive"))
+        return out
+    out.append(_claim("manifold-float", "verified", "local", st["manifold-float"], {"dimension": n - m},
+                      f"sigma_min(J(w*)) >= {smin:.3e} > 0: M is a smooth {n - m}-manifold near w*"))
+    if theorem == "cooper-2.3":
+        lo = 2.0 * smin * smin / SAFETY
+        top = [_num(v) for v in ev[::-1][:min(m, 20)]]
+        out.append(_claim("hessian-signature-float", "verified", "local", st["hessian-signature-float"],
+                          {"positive": m, "zero": n - m, "min_positive_lower": _num(lo), "top_eigenvalues_2K": top},
+                          f"{m} positive eigenvalues >= {lo:.3e} (largest {ev[-1]:.3e}), {n - m} zero"))
+    return out
