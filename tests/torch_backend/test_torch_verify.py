@@ -275,3 +275,19 @@ def test_cli_refuses_pickles(cli_dir):
     for name in ("obj.npy", "bad.pt"):
         r = _cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", name, cwd=cli_dir)
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+def test_checker_gram_equals_explicit(chunk):
+    # The checker's own numpy Gram (chunked) against torch's explicit J J^T, deep and multi-output.
+    from verifier.checker.float_tier import gram_structured, read_model, split_weights
+    torch.manual_seed(0)
+    seq = torch.nn.Sequential(torch.nn.Linear(3, 7), torch.nn.Tanh(), torch.nn.Linear(7, 5), torch.nn.Softplus(),
+                              torch.nn.Linear(5, 6), torch.nn.Sigmoid(), torch.nn.Linear(6, 2))
+    doc, w = models.from_module(seq)
+    X = np.random.default_rng(0).normal(size=(9, 3))
+    K = models.model_from_doc(doc).gram_explicit(torch.as_tensor(w), torch.as_tensor(X)).numpy()
+    p, l, layers = read_model(doc)
+    K2, Ka, _, _ = gram_structured(split_weights(w, p, layers), layers, X, chunk=chunk)
+    assert np.abs(K - K2).max() <= 1e-13 * np.abs(K).max()
+    assert (Ka >= np.abs(K2) * (1 - 1e-12)).all()

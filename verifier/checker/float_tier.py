@@ -229,45 +229,63 @@ def forward(Wb, layers, X):
     raise FormatError("no output layer")  # pragma: no cover
 
 
-def gram_structured(Wb, layers, X):
-    """(K, Kabs, m_round, underflow) by the structured formula, float64."""
+def gram_structured(Wb, layers, X, chunk=4096):
+    """(K, Kabs, m_round, underflow) by the structured formula, float64.
+
+    Columns of each layer are processed ``chunk`` at a time, so that besides the
+    pre-activations only one d*l x width array (the back-propagated D before sigma')
+    is held at once.
+    """
     d = X.shape[0]
     l = layers[-1][0]
     M = d * l
     Zs, _ = forward(Wb, layers, X)
-    K = np.zeros((d, l, d, l))
+    K = np.zeros((M, M))
     Ka = np.zeros_like(K)
-    G = np.tile(np.eye(l), (d, 1))        # D of the output layer
+    Gpre = None                            # D_k before the factor sigma'(Z_k); None for the output layer
     m_round, ufl = 0, 0.0
     L1 = len(layers)
     for k in range(L1, 0, -1):
         W, b = Wb[k - 1]
         wk, wprev = W.shape
-        A = X if k == 1 else layers[k - 2][2].f(Zs[k - 2])
-        Q = A @ A.T
-        Aa = np.abs(A)
-        Qa = Aa @ Aa.T
+        Q = np.zeros((d, d))
+        Qa = np.zeros((d, d))
+        P = np.zeros((M, M)) if Gpre is not None else None
+        Pa = np.zeros((M, M)) if Gpre is not None else None
+        nxt = np.zeros((M, wprev)) if k > 1 else None
+        for c0 in range(0, wprev, chunk):
+            A = X[:, c0:c0 + chunk] if k == 1 else layers[k - 2][2].f(Zs[k - 2][:, c0:c0 + chunk])
+            Q += A @ A.T
+            Aa = np.abs(A)
+            Qa += Aa @ Aa.T
+        for c0 in range(0, wk, chunk):
+            if Gpre is None:                   # output layer: D[(i, o), o'] = delta_{o o'}
+                G = np.tile(np.eye(l), (d, 1))[:, c0:c0 + chunk]
+            else:
+                dsig = layers[k - 1][2].df(Zs[k - 1][:, c0:c0 + chunk])
+                G = (Gpre[:, c0:c0 + chunk].reshape(d, l, -1) * dsig[:, None, :]).reshape(M, -1)
+                P += G @ G.T
+                Ga = np.abs(G)
+                Pa += Ga @ Ga.T
+            if nxt is not None:
+                nxt += G @ W[c0:c0 + chunk]
         if b is not None:
-            Q = Q + 1.0
-            Qa = Qa + 1.0
-        if k == L1:
+            Q += 1.0
+            Qa += 1.0
+        if P is None:
             eye = np.eye(l)
-            K += Q[:, None, :, None] * eye[None, :, None, :]
-            Ka += Qa[:, None, :, None] * eye[None, :, None, :]
+            K += (Q[:, None, :, None] * eye[None, :, None, :]).reshape(M, M)
+            Ka += (Qa[:, None, :, None] * eye[None, :, None, :]).reshape(M, M)
             pmax = 1.0
         else:
-            P = G @ G.T
-            Ga = np.abs(G)
-            Pa = Ga @ Ga.T
-            K += P.reshape(d, l, d, l) * Q[:, None, :, None]
-            Ka += Pa.reshape(d, l, d, l) * Qa[:, None, :, None]
+            K += (P.reshape(d, l, d, l) * Q[:, None, :, None]).reshape(M, M)
+            Ka += (Pa.reshape(d, l, d, l) * Qa[:, None, :, None]).reshape(M, M)
             pmax = float(Pa.max())
+        del P, Pa
         m_round = max(m_round, wk + wprev + 2 + L1)
         ufl += 2.0 * ETA * (wk * (float(Qa.max()) + 1.0) + wprev * pmax + 1.0)
-        if k > 1:
-            dsig = layers[k - 2][2].df(Zs[k - 2])
-            G = ((G @ W).reshape(d, l, wprev) * dsig[:, None, :]).reshape(M, wprev)
-    return K.reshape(M, M), Ka.reshape(M, M), m_round, ufl
+        Gpre = nxt
+    return K, Ka, m_round, ufl
 
 
 def _gamma(k):
