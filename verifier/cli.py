@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     v.add_argument("--json", action="store_true")
+    _add_solve_parsers(sub)
     c = sub.add_parser("check", help="independently re-verify a certificate")
     c.add_argument("certificate")
     c.add_argument("--json", action="store_true")
@@ -108,6 +109,128 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true", help="md with --out: no figure files")
     r.add_argument("--json", action="store_true", help="print {theorem, status, report, ...} as JSON")
     return p
+
+
+def _solve_common(q):
+    q.add_argument("--method", choices=("homotopy", "msolve", "both"), default=None,
+                   help="homotopy continuation, msolve, or both (default: both where msolve is installed)")
+    q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",
+                   help="homotopy start system (default total-degree)")
+    q.add_argument("--out", help="write the certificate here (JSON)")
+    q.add_argument("--timeout", type=float, default=600.0, help="seconds for the homotopy and each engine run")
+    q.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
+    q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances)")
+    q.add_argument("--json", action="store_true")
+
+
+def _add_solve_parsers(sub):
+    s = sub.add_parser("solve", help="all solutions of a square polynomial system, certified (polynomial-solutions)")
+    s.add_argument("system", nargs="?", help="text file: 'vars: x, y' then one polynomial per line")
+    s.add_argument("--network", help="square polynomial network (n = l*d) instead of a file")
+    s.add_argument("--data", help="dataset for --network")
+    s.add_argument("--outputs", type=int, default=1, help="number l of target columns (default 1)")
+    _solve_common(s)
+    g = sub.add_parser("degree", help="witness set of V(H) for n > l*d: certified degree lower bound (witness-degree)")
+    g.add_argument("--network", required=True)
+    g.add_argument("--data", required=True)
+    g.add_argument("--outputs", type=int, default=1)
+    _solve_common(g)
+    c = sub.add_parser("critical-points", help="real critical points of a polynomial loss, classified "
+                       "(liao-poggio-prop-1)")
+    c.add_argument("--deep-linear", metavar="H,d,dx,dy,m", help="regularised deep linear network (seeded data)")
+    c.add_argument("--network")
+    c.add_argument("--data")
+    c.add_argument("--outputs", type=int, default=1)
+    c.add_argument("--lambda", dest="lam", default="0", help="L2 constant for --network (exact rational, default 0)")
+    _solve_common(c)
+
+
+def _solve_opts(args, *inputs):
+    if not args.timeout > 0 or args.max_memory < 64:
+        raise InputError("--timeout must be > 0 and --max-memory >= 64 (MB)")
+    _check_out(args.out, *inputs)
+    from .algebra import engines
+    method = args.method or ("both" if engines.msolve_path() else "homotopy")
+    if method in ("msolve",) and engines.msolve_path() is None:
+        raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
+    return {"method": method, "start": args.start, "timeout": args.timeout, "max_memory_mb": args.max_memory}
+
+
+def _load_net_data(args):
+    from .data import load_dataset
+    from .network import load_network
+    if not args.network or not args.data:
+        raise InputError("give --network NET.json and --data D.csv")
+    return load_network(args.network), load_dataset(args.data, outputs=args.outputs)
+
+
+def _finish_solve(args, run) -> int:
+    from .certificate import write_json_atomic
+    from .solve.theorems import summary_text
+    progress = _Progress(enabled=not args.json)
+    try:
+        doc = run(progress)
+    finally:
+        progress.close()
+    if args.out:
+        write_json_atomic(args.out, doc)
+    if args.json:
+        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "reason": doc["reason"],
+                          "certificate": args.out, "summary": doc["summary"], "extra": {
+                              k: v for k, v in doc["extra"].items() if k != "homotopy"},
+                          "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]]},
+                         indent=1))
+    else:
+        print(summary_text(doc))
+        if args.out:
+            print(f"  certificate {args.out}")
+    return EXIT_OK if doc["status"] == "verified" else EXIT_NOT_VERIFIED
+
+
+def cmd_solve(args) -> int:
+    from .solve import theorems as st
+    if bool(args.system) == bool(args.network):
+        raise InputError("give either SYSTEM.txt or --network NET.json --data D.csv")
+    opts = _solve_opts(args, args.system, args.network, args.data)
+    if args.system:
+        names, polys = st.read_system_file(args.system)
+        return _finish_solve(args, lambda pr: st.certify_system("polynomial-solutions", names, polys, {"kind": "file"},
+                                                                seed=args.seed, progress=pr, **opts))
+    net, data = _load_net_data(args)
+    return _finish_solve(args, lambda pr: st.solve_network(net, data, seed=args.seed, progress=pr, **opts))
+
+
+def cmd_degree(args) -> int:
+    from .solve import theorems as st
+    opts = _solve_opts(args, args.network, args.data)
+    net, data = _load_net_data(args)
+    return _finish_solve(args, lambda pr: st.witness_degree(net, data, seed=args.seed, progress=pr, **opts))
+
+
+def cmd_critical_points(args) -> int:
+    from .solve import theorems as st
+    if bool(args.deep_linear) == bool(args.network):
+        raise InputError("give either --deep-linear H,d,dx,dy,m or --network NET.json --data D.csv")
+    opts = _solve_opts(args, args.network, args.data)
+    if args.deep_linear:
+        try:
+            H, d, dx, dy, m = (int(x) for x in args.deep_linear.split(","))
+        except ValueError:
+            raise InputError("--deep-linear takes five integers H,d,dx,dy,m") from None
+        if min(H, d, dx, dy, m) < 1 or max(H, d, dx, dy, m) > 50:
+            raise InputError("--deep-linear: H, d, dx, dy, m must be integers between 1 and 50")
+        return _finish_solve(args, lambda pr: st.critical_points_deep_linear(H, d, dx, dy, m, seed=args.seed,
+                                                                             progress=pr, **opts))
+    from .checker.format import FormatError, parse_rational
+    try:
+        lam = parse_rational(args.lam)
+    except FormatError:
+        raise InputError(f"--lambda {args.lam!r} is not an exact rational") from None
+    if lam < 0:
+        raise InputError("--lambda must be >= 0")
+    net, data = _load_net_data(args)
+    return _finish_solve(args, lambda pr: st.critical_points_network(net, data, lam=str(lam), seed=args.seed,
+                                                                     progress=pr, **opts))
 
 
 def main(argv=None) -> int:
@@ -380,4 +503,4 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
-             "demo": cmd_demo}
+             "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points}

@@ -382,7 +382,7 @@ def test_malformed_polynomials_are_rejected_quickly(kind, where):
     reseal(doc)
     t0 = time.perf_counter()
     assert_rejected(doc)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 5.0
 
 
 def test_huge_exponents_within_the_limit_are_just_wrong():

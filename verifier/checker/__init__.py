@@ -16,6 +16,7 @@ import flint
 
 from .evaluate import Network
 from .format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
+                     SOLVE_THEOREMS,
                      SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, instance_hash, parse_rational)
 from .rules import RULES, Context
 
@@ -73,6 +74,8 @@ def check_certificate(cert, base_dir=None) -> CheckReport:
     try:
         if isinstance(cert, dict) and "tier" in cert:
             report = _check_float(cert, base_dir)
+        elif isinstance(cert, dict) and cert.get("theorem") in SOLVE_THEOREMS:
+            report = _check_solve(cert)
         else:
             report = _check(cert)
     except FormatError as exc:
@@ -92,6 +95,18 @@ def _check_float(cert, base_dir) -> CheckReport:
     if cert.get("status") not in STATUSES:
         raise FormatError(f"status {cert.get('status')!r} is not one of {STATUSES}")
     status, header, lines, problems = check_float_certificate(cert, base_dir)
+    lines = lines + [f"  problem: {p}" for p in problems]
+    return CheckReport(ok=(status == "verified" and not problems), status=status, header=header, lines=lines)
+
+
+def _check_solve(cert) -> CheckReport:
+    from .solve_rules import check_solve_certificate
+    if cert.get("format") != FORMAT_TAG or type(cert.get("schema_version")) is not int \
+            or cert.get("schema_version") != SCHEMA_VERSION:
+        raise FormatError(f"not a {FORMAT_TAG} document of schema version {SCHEMA_VERSION}")
+    if cert.get("status") not in STATUSES:
+        raise FormatError(f"status {cert.get('status')!r} is not one of {STATUSES}")
+    status, header, lines, problems = check_solve_certificate(cert)
     lines = lines + [f"  problem: {p}" for p in problems]
     return CheckReport(ok=(status == "verified" and not problems), status=status, header=header, lines=lines)
 

@@ -64,3 +64,34 @@ def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | N
         return None
     dim, deg = int(m.group(1)), int(m.group(2))
     return dim, (None if dim < 0 else deg)
+
+
+def singular_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
+    """(dim, vdim) of the ideal of H over Q from Singular's ``std`` (vdim only when dim == 0, else None),
+    or None without Singular (or when it fails or runs out of time).
+
+    ``vdim`` of a zero-dimensional ideal is dim_Q Q[x]/I: the number of complex solutions counted with
+    multiplicity. ``dim`` is -1 for the unit ideal (no solutions).
+    """
+    exe = _singular()
+    if exe is None or not H:
+        return None
+    names = H[0].context().names()
+    ring = f"ring r = 0, ({', '.join(names)}), dp;"
+    polys = ",\n".join(str(h) for h in H)
+    script = f"{ring}\nideal i = {polys};\nideal g = std(i);\n" \
+             f"print(\"DIM\"); print(dim(g)); print(\"VDIM\"); print(vdim(g)); quit;\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "vdim.sing")
+        with open(path, "w") as fh:
+            fh.write(script)
+        try:
+            out = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
+                                 preexec_fn=_limit, start_new_session=True).stdout
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+    m = re.search(r"DIM\s+(-?\d+)\s+VDIM\s+(-?\d+)", out)
+    if not m:
+        return None
+    dim, vdim = int(m.group(1)), int(m.group(2))
+    return dim, (vdim if dim == 0 else None)

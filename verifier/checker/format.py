@@ -34,7 +34,14 @@ REQUIRED_CLAIMS.update({
     "liao-poggio-dimension": ("polynomial-system", "generic-rank"),
     "liao-poggio-nullstellensatz": ("polynomial-system", "infeasible"),
     "cooper-2.1-global": ("polynomial-system", "regular-value"),
+    # Square polynomial systems (verifier/checker/solve_rules.py; instance: a system and its source).
+    "polynomial-solutions": ("solutions-certified", "bezout-bounds-square"),
+    "witness-degree": ("solutions-certified", "bezout-bounds-square"),
+    "liao-poggio-prop-1": ("solutions-certified", "critical-classification"),
 })
+
+# Theorems whose instance is a polynomial system with its source, not a network and data.
+SOLVE_THEOREMS = ("polynomial-solutions", "witness-degree", "liao-poggio-prop-1")
 
 ALGEBRAIC_THEOREMS = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz",
                       "cooper-2.1-global")
@@ -67,6 +74,21 @@ STATEMENTS = {
     "cooper-2.1-global": "For a polynomial network, 0 is a regular value of H over C (rank J = l*d at every zero), "
                          "so M is empty or a smooth manifold of dimension n - l*d; if it is not, then after an "
                          "arbitrarily small perturbation of the targets it is (Theorem 2.1).",
+    "polynomial-solutions": "For the square polynomial system F = 0 over Q in the instance (re-derived from its "
+                            "source when that is a network), each certified box holds exactly one complex "
+                            "solution, a regular one, and the boxes are pairwise disjoint: the certified count is a "
+                            "lower bound on the number of distinct complex solutions and the certified real count a "
+                            "lower bound on the real ones; both are exact only where the claim count-exact says so.",
+    "witness-degree": "For a polynomial network with n > l*d, V(H) cut by the n - l*d affine hyperplanes in the "
+                      "instance is a square system; each certified box holds exactly one regular solution, so V(H) "
+                      "is smooth of dimension n - l*d there, and the certified count is a lower bound on the degree "
+                      "of the (n - l*d)-dimensional part of V(H) over C; it equals that degree only where the claim "
+                      "count-exact says so.",
+    "liao-poggio-prop-1": "For the polynomial loss L in the instance (regularised deep linear network or polynomial "
+                          "network), grad L = 0 is a square polynomial system; each certified real box holds exactly "
+                          "one real critical point of L, classified by the certified inertia of the Hessian of L on "
+                          "the box (local minimum, saddle of the stated index, local maximum or degenerate); a point "
+                          "is called a global minimum only when it is proven to attain min L.",
 }
 
 # The statement of each algebraic claim (the checker requires it verbatim: a claim cannot be reworded to say more).
@@ -87,6 +109,25 @@ CLAIM_STATEMENTS = {
                      "M = H^{-1}(0) is empty or a smooth manifold of dimension n - l*d everywhere",
     "sard-perturbation": "Theorem 2.1's perturbation: for the stated targets y + r with max |r| < epsilon, 0 is a "
                          "regular value of the perturbed H over C",
+    "solutions-certified": "each box passes the Krawczyk test (exactly one complex solution in it, with a "
+                           "nonsingular Jacobian) and the boxes are pairwise disjoint; the certified count is a LOWER "
+                           "bound on the number of distinct complex solutions, the count of boxes proven real a "
+                           "LOWER bound on the number of real solutions",
+    "bezout-bounds-square": "the total-degree Bezout number and the multihomogeneous Bezout number of the stated "
+                            "variable groups are upper bounds on the number of isolated complex solutions; the "
+                            "certified count does not exceed them",
+    "count-exact": "the certified count is the exact number of complex solutions of the system, all simple: it "
+                   "equals a Bezout bound, or the checker's own Groebner basis over Q (Singular) shows dimension 0 "
+                   "and vdim equal to it; the real count is exact too when no certified box has undecided realness "
+                   "(real_exact); for a witness system this is the number of points on this slice, and the degree "
+                   "of V(H)'s (n - l*d)-dimensional part only when the count equals a Bezout bound",
+    "critical-classification": "for each certified real critical point: the inertia of the Hessian of L on its box "
+                               "(certified by Sylvester and Gershgorin in ball arithmetic) and the label it implies; "
+                               "global-minimum only when all real critical points are certified (count-exact and "
+                               "every realness decided), L is coercive (every lambda > 0) and the point's loss is "
+                               "proven lowest (enclosures separated, equal losses via verified sign symmetries); "
+                               "global-minimum-zero-loss only for an unregularised loss vanishing exactly at the "
+                               "box centre",
 }
 
 # What a local certificate does not claim; the checker requires it in ``out_of_scope``.
@@ -103,6 +144,8 @@ CLAIM_SCOPES = {
     "polynomial-system": "instance", "bezout-bounds": "global", "generic-rank": "global",
     "variety-dimension": "global", "infeasible": "global", "regular-value": "global",
     "sard-perturbation": "after-perturbation",
+    "solutions-certified": "global", "bezout-bounds-square": "global", "count-exact": "global",
+    "critical-classification": "local",
 }
 
 _RATIONAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$|^([+-]?\d+)/(\d+)$")

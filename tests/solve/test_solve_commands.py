@@ -1,0 +1,149 @@
+"""End to end: `verifier solve`, `verifier degree`, `verifier critical-points`, re-checked by `verifier check`."""
+
+import json
+
+import pytest
+
+from verifier.algebra import engines
+from verifier.checker import check_certificate
+from verifier.checker import engine as checker_engine
+from verifier.cli import main
+
+HAS_MSOLVE = engines.msolve_path() is not None
+HAS_SINGULAR = checker_engine._singular() is not None
+
+CUBE = {"format": "verifier-network", "version": 1, "name": "w (w x)^2", "activation": {"name": "power", "r": 2},
+        "inputs": ["x0"], "outputs": ["y0"],
+        "nodes": [{"id": "x0", "kind": "input"}, {"id": "h0", "kind": "hidden"}, {"id": "y0", "kind": "output"}],
+        "edges": [{"from": "x0", "to": "h0", "weight": "w"}, {"from": "h0", "to": "y0", "weight": "w"}]}
+SURF = {"format": "verifier-network", "version": 1, "name": "a (w x + b)^2", "activation": {"name": "power", "r": 2},
+        "inputs": ["x0"], "outputs": ["y0"],
+        "nodes": [{"id": "x0", "kind": "input"}, {"id": "h0", "kind": "hidden", "bias": "b"},
+                  {"id": "y0", "kind": "output"}],
+        "edges": [{"from": "x0", "to": "h0", "weight": "w"}, {"from": "h0", "to": "y0", "weight": "a"}]}
+
+
+def _files(tmp_path):
+    (tmp_path / "cube.json").write_text(json.dumps(CUBE))
+    (tmp_path / "surf.json").write_text(json.dumps(SURF))
+    (tmp_path / "one.csv").write_text("1,2\n")
+    (tmp_path / "circle.txt").write_text("vars: x, y\n# a circle and a hyperbola\nx^2 + y^2 - 5\nx*y - 2\n")
+    (tmp_path / "deficient.txt").write_text("vars: x, y\nx*y - 1\nx^2 - 2\n")
+    return tmp_path
+
+
+def _run(capsys, *argv):
+    rc = main([*argv, "--json"])
+    return rc, json.loads(capsys.readouterr().out)
+
+
+def _recheck(path, capsys):
+    rc = main(["check", str(path)])
+    out = capsys.readouterr().out
+    return rc, out
+
+
+def test_solve_file_circle(tmp_path, capsys):
+    d = _files(tmp_path)
+    rc, doc = _run(capsys, "solve", str(d / "circle.txt"), "--out", str(d / "c.json"), "--timeout", "60")
+    assert rc == 0 and doc["status"] == "verified"
+    s = doc["summary"]
+    assert (s["certified"], s["real"], s["exact"], s["total_degree_bezout"]) == (4, 4, True, 4)
+    assert s["disagreements"] == []
+    assert _recheck(d / "c.json", capsys)[0] == 0
+
+
+def test_solve_network_hand_case_w_cubed(tmp_path, capsys):
+    """f(x) = w (w x)^2 at (1, 2): w^3 = 2, three simple complex solutions, one real (Bezout 3: exact)."""
+    d = _files(tmp_path)
+    rc, doc = _run(capsys, "solve", "--network", str(d / "cube.json"), "--data", str(d / "one.csv"),
+                   "--out", str(d / "n.json"), "--method", "homotopy")
+    assert rc == 0
+    s = doc["summary"]
+    assert (s["certified"], s["real"], s["non_real"], s["exact"]) == (3, 1, 2, True)
+    rc, out = _recheck(d / "n.json", capsys)
+    assert rc == 0 and "source network" in out
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular not installed")
+def test_count_exact_through_singular(tmp_path, capsys):
+    """x y = 1, x^2 = 2: two solutions, Bezout 4; exactness only from the checker's own Singular vdim."""
+    d = _files(tmp_path)
+    rc, doc = _run(capsys, "solve", str(d / "deficient.txt"), "--out", str(d / "s.json"), "--method", "homotopy")
+    assert rc == 0
+    claims = {c["id"]: c for c in doc["claims"]}
+    assert claims["count-exact"]["status"] == "verified" and "Singular" in claims["count-exact"]["message"]
+    assert doc["summary"]["certified"] == 2
+    assert _recheck(d / "s.json", capsys)[0] == 0
+
+
+def test_degree_witness_cubic_surface(tmp_path, capsys):
+    """a (w x + b)^2 = 2 is a cubic surface in C^3: a generic line (2 slices) meets it in 3 points."""
+    d = _files(tmp_path)
+    rc, doc = _run(capsys, "degree", "--network", str(d / "surf.json"), "--data", str(d / "one.csv"),
+                   "--out", str(d / "w.json"), "--seed", "3")
+    assert rc == 0
+    s = doc["summary"]
+    assert s["certified"] == 3 and s["exact"] and s["total_degree_bezout"] == 3
+    assert doc["extra"]["network_counts"]["liao_poggio"]["value"] == 2     # reported beside, not a bound
+    assert _recheck(d / "w.json", capsys)[0] == 0
+
+
+def test_critical_points_deep_linear_11111(tmp_path, capsys):
+    """H=d=dx=dy=m=1: 5 complex critical points (m-Bezout 5: exact), 3 real: 2 global minima, 1 saddle."""
+    d = _files(tmp_path)
+    out = d / "dl.json"
+    rc, doc = _run(capsys, "critical-points", "--deep-linear", "1,1,1,1,1", "--out", str(out))
+    assert rc == 0
+    s = doc["summary"]
+    assert (s["certified"], s["real"], s["exact"], s["multihomogeneous_bezout"]) == (5, 3, True, 5)
+    cert = json.loads(out.read_text())
+    cl = next(c for c in cert["claims"] if c["id"] == "critical-classification")
+    labels = sorted((p["label"], p["index"]) for p in cl["evidence"]["points"])
+    assert labels == [("global-minimum", 0), ("global-minimum", 0), ("saddle", 1)]
+    assert check_certificate(cert).ok
+
+
+def test_critical_points_network_unregularised(tmp_path, capsys):
+    """L = 1/2 (w^3 - 2)^2: critical points w^3 = 2 (3 complex, 1 real: L = 0 there) and w = 0 (double)."""
+    d = _files(tmp_path)
+    rc, doc = _run(capsys, "critical-points", "--network", str(d / "cube.json"), "--data", str(d / "one.csv"),
+                   "--out", str(d / "nl.json"), "--method", "homotopy")
+    # w = 0 is a singular (multiple) critical point: no box, so the count cannot be exact; the real
+    # point w = 2^(1/3) is irrational, so it is a certified local minimum, not claimed as L = 0.
+    cert = json.loads((d / "nl.json").read_text())
+    cl = next(c for c in cert["claims"] if c["id"] == "critical-classification")
+    assert [p["label"] for p in cl["evidence"]["points"]] == ["local-minimum"]
+    assert check_certificate(cert).status == cert["status"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["solve"], ["solve", "nofile.txt"], ["critical-points", "--deep-linear", "1,1,1"],
+    ["critical-points", "--deep-linear", "1,1,1,1,0"], ["degree", "--network", "x.json"],
+    ["solve", "--network", "NET", "--data", "DATA", "--timeout", "0"],
+])
+def test_bad_input_exit_2_no_files(tmp_path, capsys, argv, monkeypatch):
+    d = _files(tmp_path)
+    monkeypatch.chdir(d)
+    before = set(p.name for p in d.iterdir())
+    argv = [str(d / "cube.json") if a == "NET" else str(d / "one.csv") if a == "DATA" else a for a in argv]
+    assert main([*argv, "--out", str(d / "new.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("verifier: error:")
+    assert set(p.name for p in d.iterdir()) == before
+
+
+@pytest.mark.parametrize("text", ["vars: x\n__import__('os')\n", "vars: x, y\nx**2\ny\n", "x^2\n",
+                                  "vars: x, y\nx^2 - 1\n", "vars: x\n3\n"])
+def test_bad_system_files(tmp_path, capsys, text):
+    p = tmp_path / "bad.txt"
+    p.write_text(text)
+    assert main(["solve", str(p), "--out", str(tmp_path / "o.json")]) == 2
+    assert not (tmp_path / "o.json").exists()
+    assert "error" in capsys.readouterr().err
+
+
+def test_network_not_square_is_bad_input(tmp_path, capsys):
+    d = _files(tmp_path)
+    assert main(["solve", "--network", str(d / "surf.json"), "--data", str(d / "one.csv")]) == 2
+    assert "degree" in capsys.readouterr().err

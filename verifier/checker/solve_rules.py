@@ -1,0 +1,540 @@
+"""Checker for certificates about square polynomial systems (docs/solving.md).
+
+Theorems ``polynomial-solutions``, ``witness-degree`` and ``liao-poggio-prop-1``. The instance is
+
+    {"system": {"format": "verifier-polynomial-system", "version": 1,
+                "variables": [names], "equations": [poly_to_json(p), ...]},
+     "source": {"kind": "file" | "network" | "witness" | "deep-linear" | "network-loss", ...},
+     "sha256": sha256 of {"system", "source"}}
+
+Whenever the source is not ``"file"`` the checker RE-DERIVES the equations from the source with its own
+code (``polys.polynomial_residuals`` for network residuals; the products, the loss and its gradient below
+with fmpq_mpoly) and requires them to equal the stored ones exactly: the stored system of a network source
+is never trusted. Claims:
+
+* ``solutions-certified``: the boxes, re-run through ``krawczyk.verify_solution_boxes``; the counts are
+  lower bounds (distinct complex solutions; real solutions).
+* ``bezout-bounds-square``: total-degree and multihomogeneous Bezout numbers, recomputed; the certified
+  count must not exceed them.
+* ``count-exact``: the count is exact when it equals a Bezout bound, or when the checker's own Singular
+  call (``std``, then ``vdim`` if ``dim == 0``) gives the count with multiplicity equal to it.
+* ``critical-classification``: Hessian inertia of L over each real box, recomputed in Arb.
+
+Standard library, python-flint and ``verifier.checker`` only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import flint
+from flint import arb, fmpq
+
+from . import engine
+from .evaluate import Network
+from .format import (CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS, FormatError, arb_to_fmpq, digest,
+                     parse_rational, rational_str, sha256)
+from .krawczyk import _parse_box, certified_inertia, verify_solution_boxes
+from .polys import _context, poly_from_json, polynomial_residuals
+
+V, R, I = "verified", "refuted", "inconclusive"
+SYSTEM_FORMAT = "verifier-polynomial-system"
+MAX_VARIABLES = 200
+MAX_BEZOUT_STATES = 2_000_000
+SOURCE_KINDS = ("file", "network", "witness", "deep-linear", "network-loss")
+LABELS = ("global-minimum", "global-minimum-zero-loss", "local-minimum", "local-maximum", "saddle", "degenerate")
+
+
+def system_hash(instance: dict) -> str:
+    """sha256 of the canonical JSON of the instance's system and source."""
+    return sha256({"system": instance["system"], "source": instance["source"]})
+
+
+# ------------------------------------------------------------------------------------ re-deriving systems
+
+def _rows(obj, what):
+    if not isinstance(obj, list) or not obj or not all(isinstance(r, list) for r in obj):
+        raise FormatError(f"{what} must be a nonempty list of rows")
+    return [[parse_rational(c) for c in r] for r in obj]
+
+
+def _data(obj):
+    if not isinstance(obj, dict) or not isinstance(obj.get("x"), list) or not isinstance(obj.get("y"), list):
+        raise FormatError("source.data must hold lists of rows 'x' and 'y'")
+    X, Y = _rows(obj["x"], "data.x"), _rows(obj["y"], "data.y")
+    if len(X) != len(Y):
+        raise FormatError("data.x and data.y differ in length")
+    return X, Y
+
+
+def _lambdas(obj, n):
+    if not isinstance(obj, list) or len(obj) != n:
+        raise FormatError(f"source.lambdas must list {n} constants")
+    lam = [parse_rational(c) for c in obj]
+    if any(v < 0 for v in lam):
+        raise FormatError("source.lambdas must be nonnegative")
+    return lam
+
+
+def _loss(residuals, gens, lambdas, ctx):
+    loss = ctx.constant(0)
+    for r in residuals:
+        loss += r * r
+    for w, lam in zip(gens, lambdas):
+        if lam != 0:
+            loss += lam * w * w
+    return loss * fmpq(1, 2)
+
+
+def deep_linear_names(H, d, dx, dy):
+    shapes = [(d, dx)] + [(d, d)] * (H - 1) + [(dy, d)]
+    return shapes, [f"W{k}_{i}_{j}" for k, (r, c) in enumerate(shapes, start=1) for i in range(r) for j in range(c)]
+
+
+def derive(source, variables):
+    """(equations or None for a file source, info dict) from the source, in the context of ``variables``.
+
+    info: ``loss`` (fmpq_mpoly, for critical-point sources), ``residuals``, ``lambdas``, ``groups``
+    (natural variable groups, for reports only) and ``n_eq`` (the number of non-slice equations).
+    """
+    if not isinstance(source, dict) or source.get("kind") not in SOURCE_KINDS:
+        raise FormatError(f"source.kind must be one of {SOURCE_KINDS}")
+    kind = source["kind"]
+    nv = len(variables)
+    ctx = _context(nv)
+    gens = ctx.gens()
+    info = {"kind": kind, "loss": None, "residuals": None, "lambdas": None}
+    if kind == "file":
+        if set(source) != {"kind"}:
+            raise FormatError("a file source has no other keys")
+        return None, info
+    if kind == "deep-linear":
+        for key in ("H", "d", "dx", "dy"):
+            if type(source.get(key)) is not int or not 1 <= source[key] <= 50:
+                raise FormatError(f"source.{key} must be an integer between 1 and 50")
+        H, d, dx, dy = source["H"], source["d"], source["dx"], source["dy"]
+        X, Y = _rows(source.get("X"), "source.X"), _rows(source.get("Y"), "source.Y")
+        if len(X) != len(Y) or any(len(r) != dx for r in X) or any(len(r) != dy for r in Y):
+            raise FormatError("source.X must be m x dx and source.Y m x dy")
+        shapes, names = deep_linear_names(H, d, dx, dy)
+        if list(variables) != names:
+            raise FormatError("the variables are not the deep linear network's weights W{k}_{i}_{j} in order")
+        lam = _lambdas(source.get("lambdas"), nv)
+        mats, pos = [], 0
+        for r, c in shapes:
+            mats.append([[gens[pos + i * c + j] for j in range(c)] for i in range(r)])
+            pos += r * c
+        residuals = []
+        for xk, yk in zip(X, Y):
+            v = [ctx.constant(x) for x in xk]
+            for W in mats:
+                v = [sum((W[i][j] * v[j] for j in range(len(v))), ctx.constant(0)) for i in range(len(W))]
+            residuals.extend(v[i] - yk[i] for i in range(dy))
+        loss = _loss(residuals, gens, lam, ctx)
+        info.update(loss=loss, residuals=residuals, lambdas=lam)
+        return [loss.derivative(j) for j in range(nv)], info
+    net = Network(source.get("network"))
+    X, Y = _data(source.get("data"))
+    if any(len(r) != len(net.inputs) for r in X) or any(len(r) != len(net.outputs) for r in Y):
+        raise FormatError("source.data does not match the network")
+    n = len(net.labels)
+    if set(variables[:n]) != set(net.labels) or nv != n:
+        raise FormatError("the variables must be exactly the network's parameter labels")
+    expected = {"network": {"kind", "network", "data"}, "witness": {"kind", "network", "data", "slices"},
+                "network-loss": {"kind", "network", "data", "lambdas"}}[kind]
+    if set(source) != expected:
+        raise FormatError(f"a {kind} source has exactly the keys {sorted(expected)}")
+    fctx, Hres = polynomial_residuals(net, X, Y, list(variables))
+    if fctx is not ctx:
+        raise FormatError("internal: contexts differ")
+    m = len(Hres)
+    if kind == "network":
+        if m != n:
+            raise FormatError(f"a network source needs a square system: n = {n} parameters, l*d = {m}")
+        info.update(residuals=Hres)
+        return list(Hres), info
+    if kind == "witness":
+        slices = source["slices"]
+        if not isinstance(slices, list) or len(slices) != n - m or n <= m:
+            raise FormatError(f"a witness source needs n - l*d = {n - m} > 0 slices")
+        eqs = list(Hres)
+        for s in slices:
+            if not isinstance(s, dict) or set(s) != {"a", "b"} or not isinstance(s["a"], list) or len(s["a"]) != n:
+                raise FormatError(f'a slice is {{"a": [{n} rationals], "b": rational}} meaning a . w = b')
+            p = ctx.constant(-parse_rational(s["b"]))
+            for g, c in zip(gens, s["a"]):
+                q = parse_rational(c)
+                if q != 0:
+                    p += q * g
+            if p.total_degree() < 1:
+                raise FormatError("a slice has no variable")
+            eqs.append(p)
+        info.update(residuals=Hres)
+        return eqs, info
+    lam = _lambdas(source["lambdas"], n)
+    loss = _loss(Hres, gens, lam, ctx)
+    info.update(loss=loss, residuals=Hres, lambdas=lam)
+    return [loss.derivative(j) for j in range(n)], info
+
+
+def read_system(inst):
+    """(variables, equations, info) with the equations re-derived from a non-file source and compared."""
+    if not isinstance(inst, dict) or set(inst) != {"system", "source", "sha256"}:
+        raise FormatError("instance must be {system, source, sha256}")
+    sysj = inst["system"]
+    if not isinstance(sysj, dict) or sysj.get("format") != SYSTEM_FORMAT or sysj.get("version") != 1 \
+            or type(sysj.get("version")) is not int or set(sysj) != {"format", "version", "variables", "equations"}:
+        raise FormatError(f"instance.system is not a {SYSTEM_FORMAT} version 1 document")
+    names, eqj = sysj["variables"], sysj["equations"]
+    if not isinstance(names, list) or not names or not all(isinstance(x, str) and x for x in names) \
+            or len(set(names)) != len(names):
+        raise FormatError("system.variables must be a nonempty list of distinct names")
+    if len(names) > MAX_VARIABLES:
+        raise FormatError(f"more than {MAX_VARIABLES} variables")
+    if not isinstance(eqj, list) or len(eqj) != len(names):
+        raise FormatError("the system must be square: as many equations as variables")
+    ctx = _context(len(names))
+    eqs = [poly_from_json(e, ctx, len(names)) for e in eqj]
+    if any(e.total_degree() < 1 for e in eqs):
+        raise FormatError("every equation must be a non-constant polynomial")
+    derived, info = derive(inst["source"], names)
+    if derived is not None:
+        if len(derived) != len(eqs) or any(a != b for a, b in zip(derived, eqs)):
+            bad = next(i for i, (a, b) in enumerate(zip(derived, eqs)) if a != b) if len(derived) == len(eqs) else 0
+            info["mismatch"] = f"stored equation {bad} differs from the one re-derived from the source"
+    return names, eqs, info
+
+
+# ------------------------------------------------------------------------------------ Bezout numbers
+
+def total_degree(eqs) -> int:
+    return math.prod(int(e.total_degree()) for e in eqs)
+
+
+def multihomogeneous(eqs, groups) -> int | None:
+    """Coefficient of prod z_g^{n_g} in prod_i sum_g deg_g(F_i) z_g (None when too many states)."""
+    sizes = tuple(len(g) for g in groups)
+    if math.prod(s + 1 for s in sizes) > MAX_BEZOUT_STATES:
+        return None
+    rows = []
+    for e in eqs:
+        row = []
+        for g in groups:
+            row.append(max((int(sum(mon[j] for j in g)) for mon in e.monoms()), default=0))
+        rows.append(row)
+    dp = {tuple(0 for _ in sizes): 1}
+    for row in rows:
+        nxt = {}
+        for a, c in dp.items():
+            for k, dg in enumerate(row):
+                if dg and a[k] < sizes[k]:
+                    b = a[:k] + (a[k] + 1,) + a[k + 1:]
+                    nxt[b] = nxt.get(b, 0) + c * dg
+        dp = nxt
+    return dp.get(sizes, 0)
+
+
+def _groups(obj, names):
+    if not isinstance(obj, list) or not all(isinstance(g, list) and g for g in obj):
+        raise FormatError("evidence.groups must be a list of nonempty lists of variable names")
+    flat = [x for g in obj for x in g]
+    if sorted(flat) != sorted(names) or len(set(flat)) != len(flat):
+        raise FormatError("evidence.groups must partition the variables")
+    pos = {x: i for i, x in enumerate(names)}
+    return [[pos[x] for x in g] for g in obj]
+
+
+# ------------------------------------------------------------------------------------ claims
+
+def _int(x):
+    return type(x) is int
+
+
+def rule_solutions(st, claim):
+    ev = claim.get("evidence") or {}
+    prec = ev.get("prec")
+    if not _int(prec) or not 32 <= prec <= 4096:
+        raise FormatError("solutions-certified: evidence.prec must be an integer between 32 and 4096")
+    boxes = ev.get("boxes")
+    if not isinstance(boxes, list):
+        raise FormatError("solutions-certified: evidence.boxes must be a list")
+    res = verify_solution_boxes(st["eqs"], boxes, prec=prec, budget=st["budget"])
+    st["boxes"] = res
+    st["parsed_boxes"] = [_parse_box(b, len(st["names"])) if v["verdict"] in ("real", "non-real", "undecided")
+                          else None for b, v in zip(boxes, res["boxes"])]
+    counts = {k: res[k] for k in ("certified", "real", "non_real", "undecided")}
+    stated = {k: ev.get(k) for k in counts}
+    if not res["ok"]:
+        return I, f"not every box re-checks: {res['reason'][:200]}"
+    if stated != counts:
+        return I, f"the stated counts {stated} differ from the re-checked {counts}"
+    st["certified"] = res["certified"]
+    return V, (f"{res['certified']} disjoint certified boxes ({res['real']} real, {res['non_real']} non-real, "
+               f"{res['undecided']} undecided): at least {res['certified']} distinct complex solutions and at "
+               f"least {res['real']} real ones (lower bounds)")
+
+
+def rule_bezout(st, claim):
+    ev = claim.get("evidence") or {}
+    groups = _groups(ev.get("groups"), st["names"])
+    tot = total_degree(st["eqs"])
+    mh = multihomogeneous(st["eqs"], groups)
+    if ev.get("total_degree") != tot or ev.get("multihomogeneous") != mh:
+        return I, (f"stated bounds {ev.get('total_degree')}, {ev.get('multihomogeneous')} differ from the "
+                   f"recomputed {tot}, {mh}")
+    st["bezout"] = [b for b in (tot, mh) if b is not None]
+    c = st.get("certified")
+    if c is None:
+        return I, "the certified count did not re-check, so it cannot be compared with the bounds"
+    if c > min(st["bezout"]):
+        return I, f"{c} certified solutions exceed the Bezout bound {min(st['bezout'])}: something is wrong"
+    return V, f"total-degree Bezout {tot}, multihomogeneous {mh}; certified count {c} within both"
+
+
+def rule_count_exact(st, claim):
+    ev = claim.get("evidence") or {}
+    c = st.get("certified")
+    if c is None:
+        return I, "the certified count did not re-check"
+    if ev.get("count") != c:
+        return I, f"stated count {ev.get('count')!r} is not the certified count {c}"
+    und = st["boxes"]["undecided"]
+    if ev.get("real_exact") is not (und == 0):
+        return I, f"real_exact must be {und == 0} ({und} boxes of undecided realness)"
+    method = ev.get("method")
+    real = (f"; the real count {st['boxes']['real']} is exact" if und == 0
+            else f"; {und} boxes of undecided realness: the real count is a lower bound")
+    if method == "bezout":
+        bounds = [b for b in st.get("bezout", []) if b == c]
+        if not bounds:
+            return I, "the certified count equals no re-checked Bezout bound"
+        st["complete"] = True
+        return V, f"the certified count {c} equals a Bezout bound: all solutions found, all simple" + real
+    if method == "singular":
+        res = engine.singular_vdim(st["eqs"])
+        if res is None:
+            return I, "Singular is not available to the checker (or failed): the count cannot be re-checked exactly"
+        dim, vdim = res
+        if dim != 0:
+            return I, f"Singular: the system has dimension {dim}, not 0"
+        if vdim != c:
+            return I, f"Singular: {vdim} solutions with multiplicity, {c} certified: not shown exact"
+        st["complete"] = True
+        return V, f"Singular: dimension 0 and vdim = {vdim} = the certified count: all solutions found, all simple" + real
+    return I, f"unknown method {method!r} (bezout or singular)"
+
+
+# ------------------------------------------------------------------------------------ classification
+
+def _eval_arb(p, box):
+    acc = arb(0)
+    powers = {}
+    for mon, c in zip(p.monoms(), p.coeffs()):
+        t = arb(c)
+        for j, e in enumerate(mon):
+            e = int(e)
+            if e:
+                key = (j, e)
+                if key not in powers:       # repeated products: arb ** int may go through exp/log (NaN at 0)
+                    v = box[j]
+                    for _ in range(e - 1):
+                        v = v * box[j]
+                    powers[key] = v
+                t *= powers[key]
+        acc += t
+    return acc
+
+
+def _exact(x):
+    if not x.is_finite():
+        raise FormatError("a loss enclosure is not finite")
+    return fmpq(0) if x == 0 else arb_to_fmpq(x)
+
+
+def _real_box(c, r):
+    return [arb(re - r).union(arb(re + r)) for re, _ in c]
+
+
+def classify_boxes(st, prec, symmetries):
+    """Per real certified box: inertia, loss enclosure and label (the same function serves the solver)."""
+    info = st["info"]
+    loss, eqs = info["loss"], st["eqs"]
+    n = len(eqs)
+    hess = [[eqs[i].derivative(j) for j in range(n)] for i in range(n)]
+    out = []
+    with flint.ctx.workprec(prec):
+        for idx, pb in enumerate(st["parsed_boxes"]):
+            v = st["boxes"]["boxes"][idx]["verdict"]
+            if pb is None or v != "real":
+                continue
+            c, r, _ = pb
+            box = _real_box(c, r)
+            A = [[_eval_arb(hess[i][j], box) for j in range(n)] for i in range(n)]
+            inert = certified_inertia(A, prec=prec)
+            L = _eval_arb(loss, box)
+            pos, neg, und = inert["positive"], inert["negative"], inert["undecided"]
+            if und:
+                label = "degenerate"
+            elif neg == 0:
+                label = "local-minimum"
+            elif pos == 0:
+                label = "local-maximum"
+            else:
+                label = "saddle"
+            if all(x == 0 for x in info["lambdas"]) and all(res(*[re for re, _ in c]) == 0
+                                                            for res in info["residuals"]):
+                label = "global-minimum-zero-loss"      # L >= 0 and L(centre) = 0; the centre is the box's point
+            out.append({"box": idx, "label": label, "index": None if und else neg,
+                        "inertia": {"positive": pos, "negative": neg, "undecided": und},
+                        "loss": [rational_str(_exact(L.lower())), rational_str(_exact(L.upper()))],
+                        "_c": c, "_r": r})
+    # global minima of a coercive loss with every real critical point certified
+    coercive = all(x > 0 for x in info["lambdas"])
+    if out and coercive and st.get("complete") and st["boxes"]["undecided"] == 0:
+        lo = [fmpq(parse_rational(p["loss"][0])) for p in out]
+        hi = [fmpq(parse_rational(p["loss"][1])) for p in out]
+        best = min(range(len(out)), key=lambda i: hi[i])
+        group, changed = {best}, True
+        while changed:
+            changed = False
+            for i in range(len(out)):
+                if i not in group and any(lo[i] <= hi[g] and lo[g] <= hi[i] for g in group):
+                    group.add(i)
+                    changed = True
+        gmax = max(hi[g] for g in group)
+        separated = all(lo[i] > gmax for i in range(len(out)) if i not in group)
+        ok_syms = [s for s in symmetries if _symmetric(loss, s)]
+        if separated and _connected(out, sorted(group), ok_syms):
+            for g in group:
+                out[g]["label"] = "global-minimum"
+    for p in out:
+        del p["_c"], p["_r"]
+    return out
+
+
+def _symmetric(loss, sign):
+    flips = [j for j, s in enumerate(sign) if s == -1]
+    return all(sum(int(mon[j]) for j in flips) % 2 == 0 for mon in loss.monoms())
+
+
+def _connected(out, members, syms):
+    """Every member is the image of members[0] under a chain of verified sign symmetries: the flipped
+    box meets exactly one box of the (complete) list of real critical points, so the flipped critical
+    point lies in it; symmetric points share the loss value."""
+    def flip(p, s):
+        return [((re * s[j]), im) for j, (re, im) in enumerate(p["_c"])], p["_r"]
+
+    def meets(c1, r1, c2, r2):
+        return all(abs(a - x) <= r1 + r2 for (a, _), (x, _) in zip(c1, c2))
+
+    reach, frontier = {members[0]}, [members[0]]
+    while frontier:
+        i = frontier.pop()
+        for s in syms:
+            c, r = flip(out[i], s)
+            hits = [k for k in range(len(out)) if meets(c, r, out[k]["_c"], out[k]["_r"])]
+            if len(hits) == 1 and hits[0] in members and hits[0] not in reach:
+                reach.add(hits[0])
+                frontier.append(hits[0])
+    return reach == set(members)
+
+
+def rule_classification(st, claim):
+    ev = claim.get("evidence") or {}
+    if st["info"]["loss"] is None:
+        return I, "classification needs a deep-linear or network-loss source (a loss to differentiate)"
+    if st.get("certified") is None:
+        return I, "the solution boxes did not re-check"
+    prec = ev.get("prec")
+    if not _int(prec) or not 32 <= prec <= 4096:
+        raise FormatError("critical-classification: evidence.prec must be an integer between 32 and 4096")
+    syms = ev.get("symmetries", [])
+    n = len(st["names"])
+    if not isinstance(syms, list) or not all(isinstance(s, list) and len(s) == n and all(x in (1, -1) and _int(x)
+                                                                                     for x in s) for s in syms):
+        raise FormatError(f"evidence.symmetries must be lists of {n} entries +1/-1")
+    points = classify_boxes(st, prec, syms)
+    stated = ev.get("points")
+    if stated != points:
+        return I, "the stated classification differs from the recomputed one"
+    tally = {}
+    for p in points:
+        key = p["label"] + (f"(index {p['index']})" if p["label"] == "saddle" else "")
+        tally[key] = tally.get(key, 0) + 1
+    text = ", ".join(f"{v} {k}" for k, v in sorted(tally.items())) or "no real critical points certified"
+    return V, f"{len(points)} real critical points classified: {text}"
+
+
+RULES = {"solutions-certified": rule_solutions, "bezout-bounds-square": rule_bezout, "count-exact": rule_count_exact,
+         "critical-classification": rule_classification}
+ORDER = ("solutions-certified", "bezout-bounds-square", "count-exact", "critical-classification")
+
+
+def evaluate_claims(inst, claims, *, budget=600.0):
+    """[(claim, status, message)] in the fixed order; raises FormatError on a malformed instance."""
+    names, eqs, info = read_system(inst)
+    st = {"names": names, "eqs": eqs, "info": info, "budget": budget}
+    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+        raise FormatError("claims must be a list of objects")
+    ids = [c.get("id") for c in claims]
+    if len(set(ids)) != len(ids) or any(i not in RULES for i in ids):
+        raise FormatError("claims must be distinct known claim ids")
+    by = {c["id"]: c for c in claims}
+    out = []
+    for cid in ORDER:
+        if cid in by:
+            if "mismatch" in info:
+                out.append((by[cid], I, info["mismatch"]))
+                continue
+            status, msg = RULES[cid](st, by[cid])
+            out.append((by[cid], status, msg))
+    return out, st
+
+
+def check_solve_certificate(cert):
+    """(status, header, lines, problems) for a certificate of a SOLVE theorem."""
+    theorem = cert["theorem"]
+    inst = cert.get("instance")
+    claims = cert.get("claims")
+    results, st = evaluate_claims(inst, claims)
+    h = system_hash(inst)
+    header = (f"checking {theorem}: {len(st['names'])} equations in {len(st['names'])} unknowns, source "
+              f"{st['info']['kind']}, instance sha256 {h[:16]}, ball arithmetic and exact arithmetic over Q")
+    problems, lines, checked = [], [], {}
+    if inst.get("sha256") != h:
+        problems.append("instance hash does not match the instance")
+    if "mismatch" in st["info"]:
+        problems.append(st["info"]["mismatch"])
+    if cert.get("statement") != STATEMENTS.get(theorem):
+        problems.append(f"the statement is not the statement of {theorem}")
+    if cert.get("digest") != digest(cert):
+        problems.append("digest does not match the certificate's content (it was altered)")
+    if theorem == "liao-poggio-prop-1" and st["info"]["kind"] not in ("deep-linear", "network-loss"):
+        problems.append("liao-poggio-prop-1 needs a deep-linear or network-loss source")
+    if theorem == "witness-degree" and st["info"]["kind"] != "witness":
+        problems.append("witness-degree needs a witness source")
+    if theorem == "polynomial-solutions" and st["info"]["kind"] not in ("file", "network"):
+        problems.append("polynomial-solutions needs a file or network source")
+    for claim, status, msg in results:
+        cid = claim["id"]
+        if claim.get("scope") != CLAIM_SCOPES[cid]:
+            problems.append(f"claim {cid} states scope {claim.get('scope')!r}; what is proven has scope "
+                            f"{CLAIM_SCOPES[cid]!r}")
+        if claim.get("statement") != CLAIM_STATEMENTS[cid]:
+            problems.append(f"claim {cid} does not state its fixed statement verbatim")
+        checked[cid] = status
+        lines.append(f"  {cid:24s} {str(claim.get('status', '?')):12s} -> {status:12s} {msg}")
+        if status != claim.get("status"):
+            problems.append(f"claim {cid} says {claim.get('status')!r} but re-checks as {status!r}")
+    required = REQUIRED_CLAIMS[theorem]
+    stated = cert.get("status")
+    if stated == "verified":
+        missing = [c for c in required if checked.get(c) != V]
+        if missing:
+            problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
+        status = V if not problems else I
+    else:
+        if stated == R:
+            problems.append(f"{theorem} certificates are never refuted: a failed check is inconclusive")
+        status = I
+    return status, header, lines, problems

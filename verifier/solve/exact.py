@@ -1,0 +1,131 @@
+"""The exact route for zero-dimensional systems: msolve counts and real isolation, torus counts.
+
+* :func:`exact_count`: number of distinct complex solutions (degree of msolve's eliminating
+  polynomial, ``-P 1``) and the count with multiplicity (``dim_Q Q[x]/I``);
+* :func:`exact_real_solutions`: the real solutions in isolating boxes with rational corners
+  (msolve ``-p``);
+* :func:`count_in_torus`: the solutions with no zero coordinate, either by msolve on the
+  Rabinowitsch system ``{polys, t * x_1 ... x_n - 1}`` (default: its distinct solutions are in
+  bijection with those of ``polys`` in ``(C^*)^n``) or by Singular's saturation
+  ``I : (x_1 ... x_n)^infinity`` (then ``vdim`` counts them with multiplicity).
+
+Every function takes ``timeout`` (seconds) and ``max_memory_mb`` budgets, raises
+:class:`verifier.algebra.engines.EngineMissing` when the engine is not installed and
+:class:`verifier.errors.BudgetExceeded` past a budget. msolve computes modulo primes and lifts, so
+its answers over Q are correct with high probability, not proofs (see
+:mod:`verifier.algebra.engines`); Singular's Groebner bases over Q are exact.
+"""
+
+from __future__ import annotations
+
+import time
+
+import flint
+
+from ..algebra import engines
+from ..errors import InputError
+
+__all__ = ["count_in_torus", "exact_count", "exact_real_solutions", "singular_saturation_count"]
+
+
+def exact_count(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> dict:
+    """Complex solution count of a square (or any zero-dimensional) system with msolve.
+
+    Returns ``{"status", "solutions", "multiplicity", "seconds", "engine"}``: ``status`` is
+    ``"finite"``, ``"empty"`` or ``"positive-dimensional"`` (then the counts are None);
+    ``solutions`` is the number of distinct complex solutions, ``multiplicity`` the number
+    counted with multiplicity (equal for a system whose solutions are all nonsingular).
+    """
+    engines.require("msolve")
+    res = engines.msolve_parametrization(list(polys), ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+    return {"status": res["status"], "solutions": res["solutions"], "multiplicity": res["multiplicity_degree"],
+            "seconds": res["seconds"], "engine": "msolve -P 1"}
+
+
+def exact_real_solutions(polys, ctx, *, precision: int = 128, timeout: float = 60,
+                         max_memory_mb: int = 4096) -> dict:
+    """Real solutions of a zero-dimensional system in isolating boxes (msolve real root isolation).
+
+    Returns ``{"status", "count", "boxes", "seconds", "engine"}``; ``boxes`` has one entry per real
+    solution: a list (context variable order) of exact ``(lo, hi)`` fmpq pairs about ``precision``
+    bits wide. ``count`` is None for a positive-dimensional system.
+    """
+    engines.require("msolve")
+    res = engines.msolve_solve(list(polys), ctx, timeout=timeout, max_memory_mb=max_memory_mb, precision=precision)
+    count = len(res["real_boxes"]) if res["status"] != "positive-dimensional" else None
+    return {"status": res["status"], "count": count, "boxes": res["real_boxes"], "seconds": res["seconds"],
+            "engine": f"msolve -p {precision}"}
+
+
+def _with_t(polys, ctx):
+    """The Rabinowitsch system in a context with one more variable ``t`` (last)."""
+    names = tuple(ctx.names())
+    tname = "t"
+    while tname in names:
+        tname += "_"
+    big = flint.fmpq_mpoly_ctx.get(names + (tname,), "degrevlex")
+    n = ctx.nvars()
+    lifted = []
+    for p in polys:
+        lifted.append(big.from_dict({tuple(int(e) for e in mon) + (0,): c for mon, c in zip(p.monoms(), p.coeffs())}))
+    gens = big.gens()
+    prod = gens[n]
+    for j in range(n):
+        prod = prod * gens[j]
+    return lifted + [prod - 1], big
+
+
+def singular_saturation_count(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> dict:
+    """Singular: ``J = I : (x_1 ... x_n)^infinity`` (``elim.lib`` ``sat``), then ``dim`` and ``vdim``
+    of a standard basis of ``J``. Returns ``{"dim", "vdim", "seconds", "engine"}``; ``vdim`` is the
+    number of solutions of ``I`` in the torus counted with multiplicity (-1 when not finite)."""
+    polys = [p for p in polys if not p.is_zero()]
+    if not polys:
+        raise InputError("singular_saturation_count needs a nonzero polynomial")
+    n = ctx.nvars()
+    script = (engines._singular_preamble(n, ["elim.lib"]) + engines._singular_ideal("vfI", polys)
+              + "poly vfP = " + "*".join(f"x({i})" for i in range(1, n + 1)) + ";\n"
+              + "def vfS = sat(vfI, vfP);\n"
+              + "ideal vfJ;\n"
+              + 'if (typeof(vfS) == "list") { vfJ = vfS[1]; } else { vfJ = vfS; }\n'
+              + "vfJ = std(vfJ);\n"
+              + '"@@RESULT " + string(dim(vfJ)) + " " + string(vdim(vfJ));\n')
+    start = time.monotonic()
+    records, version = engines.run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    seconds = time.monotonic() - start
+    result = [v for k, v in records if k == "RESULT"]
+    if len(result) != 1 or len(result[0].split()) != 2:
+        raise engines.EngineError("Singular printed no saturation line")
+    dim, vdim = (engines._int(v, "number") for v in result[0].split())
+    return {"dim": dim, "vdim": vdim, "seconds": seconds, "engine": version}
+
+
+def count_in_torus(polys, ctx, *, method: str = "msolve", timeout: float = 60, max_memory_mb: int = 4096) -> dict:
+    """Number of complex solutions with no zero coordinate (NC* of the deep-linear tables).
+
+    ``method="msolve"``: distinct solutions of ``{polys, t * prod(x) - 1}`` by msolve's
+    parametrization (``solutions``; ``multiplicity`` is the count with multiplicity of that system).
+    ``method="singular"``: ``vdim`` of the saturation ``I : (prod x)^infinity`` (with multiplicity;
+    ``solutions`` is set to it only when the caller knows the solutions are simple; it is reported
+    as ``multiplicity`` and ``solutions`` is None). Returns ``{"status", "solutions",
+    "multiplicity", "seconds", "engine", "method"}``.
+    """
+    polys = list(polys)
+    if method == "msolve":
+        engines.require("msolve")
+        big_polys, big = _with_t(polys, ctx)
+        res = engines.msolve_parametrization(big_polys, big, timeout=timeout, max_memory_mb=max_memory_mb)
+        return {"status": res["status"], "solutions": res["solutions"], "multiplicity": res["multiplicity_degree"],
+                "seconds": res["seconds"], "engine": "msolve -P 1", "method": "rabinowitsch"}
+    if method == "singular":
+        engines.require("Singular")
+        res = singular_saturation_count(polys, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+        if res["dim"] == -1:
+            status, mult = "empty", 0
+        elif res["dim"] == 0:
+            status, mult = "finite", res["vdim"]
+        else:
+            status, mult = "positive-dimensional", None
+        return {"status": status, "solutions": 0 if status == "empty" else None, "multiplicity": mult,
+                "seconds": res["seconds"], "engine": res["engine"], "method": "saturation"}
+    raise InputError(f"count_in_torus: method must be 'msolve' or 'singular', got {method!r}")

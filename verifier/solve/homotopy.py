@@ -1,0 +1,1065 @@
+"""Numerical homotopy continuation for square polynomial systems, all paths tracked together.
+
+Problem
+-------
+``F = (F_1, ..., F_n)``, polynomials in ``x = (x_1, ..., x_n)`` with rational coefficients. We
+want every isolated solution of ``F = 0`` in ``C^n``, with multiplicities, and the number of
+solution paths that go to infinity.
+
+Multi-projective formulation
+----------------------------
+The variables are partitioned into groups ``g = 1..G`` (one group for the total-degree start
+system; the given ``groups`` for the multihomogeneous one). Each group gets a homogenising
+coordinate ``h_g``; ``F_i`` is homogenised group by group,
+``F^h_i(x, h) = prod_g h_g^{D_ig} F_i(x_1/h_1, ..., x_G/h_G)`` with ``D_ig`` the degree of ``F_i`` in
+the variables of group ``g``. A solution of ``F^h`` with every ``h_g != 0`` is a finite solution
+``x_g / h_g``; one with some ``h_g = 0`` lies at infinity. Each group's projective space is cut by
+a random affine patch ``a_g . (x_g, h_g) = 1`` (``a_g`` complex Gaussian), so the ``n + G``
+unknowns ``Z = (x, h)`` satisfy ``n + G`` equations and paths that diverge in ``C^n`` stay bounded:
+they converge to points with ``h_g -> 0``, which we classify as ``infinity``.
+
+Homotopy (the gamma trick)
+--------------------------
+``H(Z, t) = (1 - t) F^h(Z) + t * gamma * G^h(Z)`` together with the patches, ``t`` from 1 to 0,
+``gamma = exp(2 pi i theta)`` random. For all but finitely many ``gamma`` on the unit circle the
+solution paths are smooth for ``t`` in ``(0, 1]`` and start at the ``B`` regular start solutions
+(Sommese-Wampler, *The Numerical Solution of Systems of Polynomials*, Thm. 8.3.1; Morgan).
+
+* total degree: ``G_i = x_i^{d_i} - h^{d_i}``, ``B = prod d_i``, start points ``x_i = d_i``-th roots of 1;
+* multihomogeneous: ``G_i = prod_g prod_{k < D_ig} (a_igk . x_g + b_igk h_g)``, random complex
+  coefficients, ``B`` the m-Bezout number (coefficient of ``prod_g z_g^{n_g}`` in
+  ``prod_i sum_g D_ig z_g``). A start solution picks, for each equation, one linear factor, so that
+  group ``g`` is picked by exactly ``n_g`` equations; then each group's ``n_g`` linear forms (with
+  ``h_g = 1``) give an ``n_g x n_g`` linear system. Enumerating the picks gives exactly ``B`` points.
+
+Path tracking
+-------------
+Along a segment ``t = t_a + s (t_b - t_a)``, ``s`` in ``[0, 1]``, the path satisfies the Davidenko
+equation ``dZ/ds = -H_Z^{-1} H_t (t_b - t_a)``, ``H_t = gamma G^h - F^h``. Every step is a classical
+RK4 predictor followed by at most three Newton corrections on ``H(., t(s + h)) = 0``. A step is
+accepted when Newton converges (correction below ``tol_track * max(1, |Z|)`` within three
+iterations, with contraction ratio at most ``1/2``) and the first correction ``d_1`` (the predictor's
+error) is below ``kappa * max(1, |Z|)``; then ``h <- h * clip(0.8 (kappa |Z| / d_1)^{1/5}, 1/4, 2.5)``
+(RK4's local error is ``O(h^5)``). Rejected steps halve ``h``. Step sizes, positions and counters
+are per path; all paths of a batch advance together with batched evaluation and batched
+``solve`` on ``(P, N, N)`` arrays. A path fails when ``h`` falls below ``1e-13`` or it exceeds
+``max_steps``.
+
+Endgame
+-------
+From ``t = 0.1`` the paths visit ``t_k = 10^{-k-1}``. At each ``t_k``:
+
+1. *Newton test.* Newton on ``H(., 0)`` from ``Z(t_k)``; if it converges quadratically to a point
+   with Jacobian condition number below ``1e10`` and the point agrees with the one found from the
+   previous ``t_{k-1}``, the path ends there (a regular root of the homogenised system).
+2. *Cauchy endgame* (for ``t_k <= 10^{-2}``). Near ``t = 0`` the path is a Puiseux series
+   ``Z(t) = sum_j a_j t^{j/c}`` with winding number ``c``. Track it around the polygon with vertices
+   ``t_k exp(2 pi i j / 8)`` until it closes up after ``c`` loops; by Cauchy's integral formula in
+   ``s = t^{1/c}``, the mean of the ``8c`` vertex values is ``Z(0)`` up to ``O(t_k^8)``
+   (the trapezoidal rule is exact on the terms ``s^j`` with ``8c`` not dividing ``j``). Two
+   successive radii agreeing to ``1e-8`` (relative) end the path with winding number ``c``.
+
+Classification
+--------------
+An endpoint with ``|h_g| < 1e-8 |(x_g, h_g)|`` for some group is at ``infinity``. Otherwise it is
+dehomogenised, refined by Newton on ``F``, and is ``nonsingular`` if its winding number is 1,
+the condition number of ``J_F`` is below ``1e10`` and no other path ends at the same point;
+else ``singular``. Endpoints are clustered (relative distance ``1e-6``); the multiplicity of a
+singular point is the number of paths ending at it (a lower bound on the algebraic multiplicity
+when the start system is not total degree, equal to it for the total-degree homotopy with
+generic ``gamma``). Two "nonsingular" paths ending at the same point means a path jumped: those
+paths are tracked again with tighter settings, and duplicates that survive are ``failed``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .numeric import NumericSystem, batched_solve
+
+STATUSES = ("nonsingular", "singular", "infinity", "failed")
+
+# endgame and classification constants (documented in the module docstring)
+_T_ENDGAME = 0.1
+_LEVELS = 10            # t_k = 10^{-1}, ..., 10^{-10}
+_CAUCHY_FROM = 1e-3
+_CAUCHY_VERTICES = 8
+_CAUCHY_MAX_LOOPS = 12
+_INF_TOL = 1e-8
+_COND_TOL = 1e10
+_CLUSTER_TOL = 1e-6
+_DECAY_MIN = 0.05     # log10 decrease of h_g per decade of t that counts as decaying
+
+
+# -- root counts ------------------------------------------------------------------------
+
+
+def _degrees(polys) -> list:
+    return [int(p.total_degree()) if not p.is_zero() else -1 for p in polys]
+
+
+def total_degree_count(polys) -> int:
+    """Bezout's total-degree number ``prod_i deg F_i`` (a bound on the isolated roots in C^n)."""
+    return math.prod(_degrees(polys))
+
+
+def _group_degrees(polys, groups) -> list:
+    out = []
+    for p in polys:
+        row = [0] * len(groups)
+        for mon in p.monoms():
+            for g, idx in enumerate(groups):
+                s = int(sum(mon[j] for j in idx))
+                row[g] = max(row[g], s)
+        out.append(row)
+    return out
+
+
+def multihomogeneous_count(polys, groups) -> int:
+    """The m-Bezout number for the variable partition ``groups``.
+
+    The coefficient of ``prod_g z_g^{n_g}`` in ``prod_i (sum_g D_ig z_g)``, ``D_ig`` the degree of
+    ``F_i`` in the variables of group ``g`` and ``n_g`` the group's size (computed by
+    :func:`verifier.algebra.bounds.multihomogeneous_bezout`).
+    """
+    from ..algebra.bounds import multihomogeneous_bezout
+
+    groups = _check_groups(groups, polys[0].context().nvars())
+    bound, _ = multihomogeneous_bezout(_group_degrees(polys, groups), [len(g) for g in groups])
+    if bound is None:
+        raise ValueError("multihomogeneous_count: too many groups for the exact count")
+    return int(bound)
+
+
+def _check_groups(groups, n: int) -> list:
+    if groups is None:
+        raise ValueError("the multihomogeneous start system needs a variable partition `groups`")
+    groups = [[int(j) for j in g] for g in groups if len(g)]
+    flat = sorted(j for g in groups for j in g)
+    if flat != list(range(n)):
+        raise ValueError(f"groups must partition the variables 0..{n - 1}")
+    return groups
+
+
+# -- result -----------------------------------------------------------------------------
+
+
+@dataclass
+class HomotopyResult:
+    """Endpoints of all paths and their classification.
+
+    Attributes
+    ----------
+    paths : int
+        Number of paths tracked (the start system's root count).
+    endpoints : (P, n) complex128
+        Affine endpoints; for ``infinity`` paths the direction ``x / |x|`` of the point at
+        infinity (from the homogeneous coordinates), NaN for ``failed``.
+    status : list of str
+        ``nonsingular``, ``singular``, ``infinity`` or ``failed`` per path.
+    multiplicity : (P,) int
+        1 for nonsingular endpoints; for singular ones the number of paths ending at the same
+        point; 0 for ``infinity`` and ``failed``.
+    condition : (P,) float
+        2-norm condition number of ``J_F`` at finite endpoints (NaN otherwise).
+    residual : (P,) float
+        ``max_i |F_i(x)|`` at finite endpoints (NaN otherwise).
+    winding : (P,) int
+        Winding number estimated by the endgame (1 when the Newton test ended the path, 0 unknown).
+    steps : (P,) int
+        Accepted plus rejected predictor-corrector steps.
+    seconds : float
+    start_system : str
+    start_count : int
+    gamma : complex
+    complete : bool
+        False when ``timeout`` ran out (unfinished paths are ``failed``).
+    """
+
+    paths: int
+    endpoints: np.ndarray
+    status: list
+    multiplicity: np.ndarray
+    condition: np.ndarray
+    residual: np.ndarray
+    seconds: float
+    start_system: str = "total-degree"
+    start_count: int = 0
+    gamma: complex = 1.0
+    complete: bool = True
+    winding: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def solutions(self, kind: str = "nonsingular", *, distinct: bool = True) -> np.ndarray:
+        """Endpoints of the given status, ``(k, n)``; singular points once each when ``distinct``."""
+        if kind not in STATUSES:
+            raise ValueError(f"kind must be one of {STATUSES}")
+        sel = np.array([s == kind for s in self.status], dtype=bool)
+        pts = self.endpoints[sel]
+        if distinct and kind == "singular" and len(pts):
+            labels = _cluster(pts, _CLUSTER_TOL)
+            _, first = np.unique(labels, return_index=True)
+            pts = pts[np.sort(first)]
+        return pts
+
+    def real_solutions(self, tol: float = 1e-8) -> np.ndarray:
+        """Nonsingular endpoints with ``max |Im x_j| < tol * max(1, |x|)``."""
+        pts = self.solutions("nonsingular")
+        if not len(pts):
+            return pts
+        scale = np.maximum(1.0, np.abs(pts).max(axis=1))
+        return pts[np.abs(pts.imag).max(axis=1) < tol * scale]
+
+    def summary(self) -> dict:
+        """Counts for reports: paths, finite nonsingular / singular (with multiplicities), at
+        infinity, failed, real, seconds, start system and its root count."""
+        st = np.array(self.status)
+        sing = self.solutions("singular")
+        sing_sel = st == "singular"
+        mults = []
+        if sing_sel.any():
+            labels = _cluster(self.endpoints[sing_sel], _CLUSTER_TOL)
+            mults = sorted((int(c) for c in np.bincount(labels)), reverse=True)
+        return {
+            "paths": int(self.paths),
+            "nonsingular": int((st == "nonsingular").sum()),
+            "singular_points": int(len(sing)),
+            "singular_paths": int(sing_sel.sum()),
+            "singular_multiplicities": mults,
+            "infinity": int((st == "infinity").sum()),
+            "failed": int((st == "failed").sum()),
+            "real": int(len(self.real_solutions())),
+            "seconds": round(float(self.seconds), 4),
+            "start_system": self.start_system,
+            "start_count": int(self.start_count),
+            "complete": bool(self.complete),
+        }
+
+
+def _close_pairs(Y: np.ndarray, tol: float) -> np.ndarray:
+    """All pairs ``(a, b)``, ``a < b``, of rows of the real array ``Y`` at distance ``<= tol``.
+
+    Sweep along a fixed random direction ``u``: ``|u . (Y_a - Y_b)| <= |Y_a - Y_b|``, so after
+    sorting the projections only rows whose projections differ by at most ``tol`` are compared
+    (exact; no scipy import, which costs half a second on the first call).
+    """
+    P = len(Y)
+    u = np.random.default_rng(12345).standard_normal(Y.shape[1])
+    u /= np.linalg.norm(u)
+    order = np.argsort(Y @ u, kind="stable")
+    proj = (Y @ u)[order]
+    Ys = Y[order]
+    out = []
+    k = 1
+    idx = np.arange(P)
+    while k < P:
+        cand = idx[:P - k][proj[k:] - proj[:P - k] <= tol]
+        if not len(cand):
+            break
+        d = np.linalg.norm(Ys[cand + k] - Ys[cand], axis=1)
+        hit = cand[d <= tol]
+        if len(hit):
+            out.append(np.stack([order[hit], order[hit + k]], axis=1))
+        k += 1
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(out)
+    return np.sort(pairs, axis=1)
+
+
+def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
+    """Cluster labels: points closer than ``tol`` in the compactified coordinates
+    ``x / max(1, |x|)`` (relative distance for large points) share a label (single linkage)."""
+    P = len(points)
+    if P == 0:
+        return np.zeros(0, dtype=np.int64)
+    y = points / np.maximum(1.0, np.linalg.norm(points, axis=1))[:, None]
+    Y = np.concatenate([y.real, y.imag], axis=1)
+    parent = np.arange(P)
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    pairs = _close_pairs(Y, tol)
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(a) for a in range(P)])
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels
+
+
+# -- the homotopy ---------------------------------------------------------------------------
+
+
+class _Homotopy:
+    """``H(Z, t)`` on the multi-projective patches; see the module docstring."""
+
+    def __init__(self, F: NumericSystem, groups: list, start: str, rng: np.random.Generator,
+                 gamma: complex):
+        n = F.n
+        self.F, self.n, self.groups, self.G = F, n, groups, len(groups)
+        self.N = N = n + self.G
+        self.gamma = complex(gamma)
+        self.kind = start
+        gid = np.zeros(n, dtype=np.int64)
+        for g, idx in enumerate(groups):
+            gid[idx] = g
+        self.gid = gid
+        # homogenise group by group
+        D = np.zeros((n, self.G), dtype=np.int64)
+        exps = []
+        for i, E in enumerate(F.exponents):
+            dg = np.stack([E[:, idx].sum(axis=1) for idx in groups], axis=1)  # (k, G)
+            D[i] = dg.max(axis=0) if len(E) else 0
+            exps.append(np.concatenate([E, D[i][None, :] - dg], axis=1))
+        self.D = D
+        self.Fh = NumericSystem.from_terms(exps, F.coefficients, N)
+        # random patches a_g . (x_g, h_g) = 1
+        A = np.zeros((self.G, N), dtype=np.complex128)
+        for g, idx in enumerate(groups):
+            cols = list(idx) + [n + g]
+            A[g, cols] = _crandn(rng, len(cols)) / math.sqrt(len(cols))
+        self.A = A
+        if start == "total-degree":
+            self.d = D[:, 0].copy()
+            # F^h and G^h = x_i^{d_i} - h^{d_i} share one monomial table: one evaluation gives both
+            gexps, gcoefs = [], []
+            for i in range(n):
+                E = np.zeros((2, N), dtype=np.int64)
+                E[0, i] = self.d[i]
+                E[1, n] = self.d[i]
+                gexps.append(E)
+                gcoefs.append(np.array([1.0, -1.0], dtype=np.complex128))
+            self.FGh = NumericSystem.from_terms(exps + gexps, list(F.coefficients) + gcoefs, N)
+        else:
+            self.FGh = None
+            self._build_linear_product(rng)
+            gexps = self._expand_linear_product()
+            if gexps is not None:
+                self.FGh = NumericSystem.from_terms(exps + [e for e, _ in gexps],
+                                                    list(F.coefficients) + [c for _, c in gexps], N)
+
+    # start systems -------------------------------------------------------------------
+
+    def _build_linear_product(self, rng):
+        n, N, G = self.n, self.N, self.G
+        K = int(self.D.sum(axis=1).max())
+        Lc = np.zeros((n, K, N), dtype=np.complex128)
+        mask = np.zeros((n, K), dtype=bool)
+        self.factor_index = {}
+        for i in range(n):
+            f = 0
+            for g, idx in enumerate(self.groups):
+                for k in range(int(self.D[i, g])):
+                    cols = list(idx) + [n + g]
+                    Lc[i, f, cols] = _crandn(rng, len(cols))
+                    mask[i, f] = True
+                    self.factor_index[(i, g, k)] = f
+                    f += 1
+        self.Lc, self.Lmask, self.K = Lc, mask, K
+
+    def _expand_linear_product(self, limit: int = 2_000):
+        """The start system's products of linear forms expanded into monomials (exponents,
+        coefficients per equation), so that ``F^h`` and ``G^h`` share one evaluation; ``None``
+        when the expansion has more than ``limit`` terms in all (then products are evaluated)."""
+        N = self.N
+        out, total = [], 0
+        for i in range(self.n):
+            poly = {(0,) * N: 1.0 + 0j}
+            for f in np.nonzero(self.Lmask[i])[0]:
+                c = self.Lc[i, f]
+                nz = np.nonzero(c)[0]
+                new: dict = {}
+                for e, v in poly.items():
+                    for j in nz:
+                        e2 = e[:j] + (e[j] + 1,) + e[j + 1:]
+                        new[e2] = new.get(e2, 0j) + v * c[j]
+                poly = new
+                if total + len(poly) > limit:
+                    return None
+            total += len(poly)
+            E = np.array(list(poly.keys()), dtype=np.int64).reshape(-1, N)
+            out.append((E, np.array(list(poly.values()), dtype=np.complex128)))
+        return out
+
+    def start_eval_jac(self, Z):
+        P = Z.shape[0]
+        n = self.n
+        if self.kind == "total-degree":
+            x, h = Z[:, :n], Z[:, n]
+            d = self.d
+            xd1 = _int_power(x, d - 1)
+            hd1 = _int_power(np.broadcast_to(h[:, None], x.shape), d - 1)
+            Gv = xd1 * x - hd1 * h[:, None]
+            J = np.zeros((P, n, self.N), dtype=np.complex128)
+            ar = np.arange(n)
+            J[:, ar, ar] = d * xd1
+            J[:, :, n] = -d * hd1
+            return Gv, J
+        L = (Z @ self.Lc.reshape(n * self.K, self.N).T).reshape(P, n, self.K)
+        L = np.where(self.Lmask, L, 1.0)
+        pre = np.ones_like(L)
+        suf = np.ones_like(L)
+        if self.K > 1:
+            pre[:, :, 1:] = np.cumprod(L[:, :, :-1], axis=2)
+            suf[:, :, :-1] = np.cumprod(L[:, :, :0:-1], axis=2)[:, :, ::-1]
+        Gv = pre[:, :, -1] * L[:, :, -1]
+        excl = pre * suf * self.Lmask
+        J = np.einsum("pik,ikv->piv", excl, self.Lc)
+        return Gv, J
+
+    def start_solutions(self) -> np.ndarray:
+        n = self.n
+        if self.kind == "total-degree":
+            roots = [np.exp(2j * np.pi * np.arange(d) / d) for d in self.d]
+            grid = np.array(list(itertools.product(*[range(int(d)) for d in self.d])), dtype=np.int64)
+            grid = grid.reshape(-1, n)
+            X = np.stack([roots[j][grid[:, j]] for j in range(n)], axis=1)
+            Z = np.concatenate([X, np.ones((len(X), 1), dtype=np.complex128)], axis=1)
+            return self._to_patch(Z)
+        return self._to_patch(self._linear_product_roots())
+
+    def _linear_product_roots(self) -> np.ndarray:
+        n, G = self.n, self.G
+        sizes = [len(g) for g in self.groups]
+        D = self.D
+        # group assignments: equation i -> group, each group g used sizes[g] times, D[i,g] > 0
+        assigns = []
+
+        def rec(i, left, cur):
+            if i == n:
+                assigns.append(list(cur))
+                return
+            for g in range(G):
+                if left[g] and D[i, g] > 0:
+                    left[g] -= 1
+                    cur.append(g)
+                    rec(i + 1, left, cur)
+                    cur.pop()
+                    left[g] += 1
+
+        rec(0, list(sizes), [])
+        blocks = []
+        for a in assigns:
+            grid = np.array(list(itertools.product(*[range(int(D[i, a[i]])) for i in range(n)])),
+                            dtype=np.int64).reshape(-1, n)
+            fac = np.array([[self.factor_index[(i, a[i], 0)] for i in range(n)]], dtype=np.int64) + grid
+            grp = np.broadcast_to(np.array(a, dtype=np.int64), fac.shape)
+            blocks.append((grp, fac))
+        if not blocks:
+            return np.zeros((0, self.N), dtype=np.complex128)
+        grp = np.concatenate([b[0] for b in blocks])
+        fac = np.concatenate([b[1] for b in blocks])
+        P = len(grp)
+        order = np.argsort(grp, axis=1, kind="stable")
+        Z = np.zeros((P, self.N), dtype=np.complex128)
+        off = 0
+        rows = np.arange(P)[:, None]
+        for g, idx in enumerate(self.groups):
+            ng = len(idx)
+            eq = order[:, off:off + ng]                    # (P, ng) equations assigned to g
+            k = fac[rows, eq]                              # their chosen factors
+            coef = self.Lc[eq, k]                          # (P, ng, N)
+            Ag = coef[:, :, idx]
+            bg = -coef[:, :, n + g]
+            Z[:, idx] = batched_solve(Ag, bg)
+            Z[:, n + g] = 1.0
+            off += ng
+        return Z
+
+    def _to_patch(self, Z: np.ndarray) -> np.ndarray:
+        Z = Z.copy()
+        for g, idx in enumerate(self.groups):
+            cols = list(idx) + [self.n + g]
+            lam = Z[:, cols] @ self.A[g, cols]
+            Z[:, cols] /= lam[:, None]
+        return Z
+
+    # homotopy -------------------------------------------------------------------------
+
+    def eval(self, Z, t):
+        """``H``, ``H_Z`` and ``H_t`` at points ``Z`` (P, N) and parameters ``t`` (P,)."""
+        n = self.n
+        if self.FGh is not None:
+            FG, JFG = self.FGh.eval_jac(Z)
+            Fv, Gv, JF, JG = FG[:, :n], FG[:, n:], JFG[:, :n], JFG[:, n:]
+        else:
+            Fv, JF = self.Fh.eval_jac(Z)
+            Gv, JG = self.start_eval_jac(Z)
+        a = (1.0 - t)[:, None]
+        b = (t * self.gamma)[:, None]
+        P = Z.shape[0]
+        H = np.empty((P, self.N), dtype=np.complex128)
+        H[:, :n] = a * Fv + b * Gv
+        H[:, n:] = Z @ self.A.T - 1.0
+        HZ = np.empty((P, self.N, self.N), dtype=np.complex128)
+        HZ[:, :n] = a[:, :, None] * JF + b[:, :, None] * JG
+        HZ[:, n:] = self.A
+        Ht = np.zeros((P, self.N), dtype=np.complex128)
+        Ht[:, :n] = self.gamma * Gv - Fv
+        return H, HZ, Ht
+
+    def target(self, Z):
+        """``H(Z, 0)`` and its Jacobian."""
+        n = self.n
+        Fv, JF = self.Fh.eval_jac(Z)
+        P = Z.shape[0]
+        H = np.empty((P, self.N), dtype=np.complex128)
+        H[:, :n] = Fv
+        H[:, n:] = Z @ self.A.T - 1.0
+        HZ = np.empty((P, self.N, self.N), dtype=np.complex128)
+        HZ[:, :n] = JF
+        HZ[:, n:] = self.A
+        return H, HZ
+
+
+def _int_power(x, e):
+    """``x ** e`` column by column for small integer exponents ``e`` (by repeated products;
+    numpy's complex power goes through exp and log and is ten times slower)."""
+    out = np.ones_like(x)
+    for k in range(int(e.max()) if len(e) else 0):
+        sel = e > k
+        if sel.all():
+            out *= x
+        else:
+            out[:, sel] *= x[:, sel]
+    return out
+
+
+def _crandn(rng, *shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
+
+
+# -- the tracker -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Opts:
+    kappa: float = 1e-3        # accepted predictor error, relative, for t in [0.1, 1]
+    kappa_endgame: float = 1e-6  # the same for t < 0.1: branches of a cycle are close there
+    kappa_loop: float = 1e-5   # the same on the Cauchy loops (radius <= 1e-3, branches >= r^{1/c} apart)
+    tol_track: float = 1e-9    # Newton corrector tolerance, relative
+    hmax: float = 0.2          # largest step in s
+    h0: float = 0.05
+    hmin: float = 1e-13
+    max_steps: int = 3000
+
+
+def _norm(V):
+    return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=1))
+
+
+def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=None, hmax=None, kappa=None,
+           h_io=None):
+    """Track every row of ``Z`` from ``t = ta`` to ``t = tb`` along straight segments.
+
+    Returns ``(Z, ok)``: the endpoints and a boolean mask of the paths that reached ``tb``.
+    ``steps`` (int array, one per row) is incremented in place. ``h_io`` (optional float array,
+    one per row) gives per-path initial steps and receives the last proposed steps (so that
+    consecutive segments of equal length, the Cauchy polygon's edges, need no step-size search).
+    """
+    P = Z.shape[0]
+    Z = Z.copy()
+    ta = np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)).copy()
+    tb = np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)).copy()
+    dt = tb - ta
+    s = np.zeros(P)
+    hmax = opts.hmax if hmax is None else hmax
+    kappa = opts.kappa if kappa is None else kappa
+    h = np.full(P, min(opts.h0 if h0 is None else h0, hmax))
+    if h_io is not None:
+        h = np.minimum(np.asarray(h_io, dtype=float).copy(), hmax)
+    state = np.zeros(P, dtype=np.int8)  # 0 running, 1 arrived, -1 failed
+    local = np.zeros(P, dtype=np.int64)
+    while True:
+        act = np.nonzero(state == 0)[0]
+        if not len(act):
+            break
+        if time.monotonic() > deadline:
+            state[act] = -1
+            break
+        z = Z[act]
+        si = s[act]
+        hi = np.minimum(h[act], 1.0 - si)
+        dti = dt[act]
+        tai = ta[act]
+
+        def f(zz, ss):
+            _, HZ, Ht = hom.eval(zz, tai + ss * dti)
+            return -batched_solve(HZ, Ht * dti[:, None])
+
+        hh = hi[:, None]
+        k1 = f(z, si)
+        k2 = f(z + 0.5 * hh * k1, si + 0.5 * hi)
+        k3 = f(z + 0.5 * hh * k2, si + 0.5 * hi)
+        k4 = f(z + hh * k3, si + hi)
+        zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        t1 = tai + (si + hi) * dti
+        # Newton corrector, at most 3 iterations
+        nz = np.maximum(1.0, _norm(zp))
+        d_first = np.full(len(act), np.inf)
+        d_prev = np.full(len(act), np.inf)
+        conv = np.zeros(len(act), dtype=bool)
+        bad = ~np.isfinite(zp).all(axis=1)
+        zc = np.where(bad[:, None], z, zp)
+        for it in range(3):
+            todo = ~(conv | bad)
+            if not todo.any():
+                break
+            ii = np.nonzero(todo)[0]
+            Hv, HZ, _ = hom.eval(zc[ii], t1[ii])
+            dz = batched_solve(HZ, Hv)
+            dn = _norm(dz)
+            fin = np.isfinite(dn)
+            zc[ii[fin]] -= dz[fin]
+            bad[ii[~fin]] = True
+            if it == 0:
+                d_first[ii] = dn
+            else:
+                bad[ii[fin & (dn > 0.5 * d_prev[ii])]] = True
+            d_prev[ii] = dn
+            conv[ii[fin & (dn <= opts.tol_track * nz[ii])]] = True
+        acc = conv & ~bad & (d_first <= kappa * nz)
+        local[act] += 1
+        steps[act] += 1
+        # accepted
+        ia = act[acc]
+        Z[ia] = zc[acc]
+        s[ia] = si[acc] + hi[acc]
+        ratio = np.clip(0.8 * (kappa * nz[acc] / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25, 2.5)
+        h[ia] = np.minimum(hi[acc] * ratio, hmax)
+        state[ia[s[ia] >= 1.0 - 1e-15]] = 1
+        # rejected
+        ir = act[~acc]
+        h[ir] = 0.5 * hi[~acc]
+        state[ir[h[ir] < opts.hmin]] = -1
+        state[act[(local[act] >= opts.max_steps) & (state[act] == 0)]] = -1
+    if h_io is not None:
+        h_io[:] = h
+    return Z, state == 1
+
+
+def _newton_target(hom: _Homotopy, Z, iterations: int = 6):
+    """Newton on ``H(., 0)``: returns ``(Z, converged, condition)`` where converged means the last
+    correction is below ``1e-11 |Z|`` after quadratic-looking decrease."""
+    Z = Z.copy()
+    P = len(Z)
+    conv = np.zeros(P, dtype=bool)
+    ok = np.ones(P, dtype=bool)
+    d_prev = np.full(P, np.inf)
+    for it in range(iterations):
+        ii = np.nonzero(ok & ~conv)[0]
+        if not len(ii):
+            break
+        Hv, HZ = hom.target(Z[ii])
+        dz = batched_solve(HZ, Hv)
+        dn = _norm(dz)
+        fin = np.isfinite(dn)
+        Z[ii[fin]] -= dz[fin]
+        ok[ii[~fin]] = False
+        nz = np.maximum(1.0, _norm(Z[ii]))
+        if it > 0:
+            ok[ii[fin & (dn > 0.25 * d_prev[ii]) & (dn > 1e-13 * nz)]] = False
+        d_prev[ii] = dn
+        conv[ii[fin & (dn <= 1e-11 * nz)]] = True
+    cond = np.full(P, np.inf)
+    good = np.nonzero(conv & ok)[0]
+    if len(good):
+        _, HZ = hom.target(Z[good])
+        cond[good] = np.linalg.cond(HZ)
+    return Z, conv & ok & (cond < _COND_TOL), cond
+
+
+def _cauchy_loops(hom, Z, r, opts, deadline, steps):
+    """Cauchy endgame at radius ``r`` for every row of ``Z`` (points at ``t = r``).
+
+    Returns ``(Z_back, estimate, winding, ok)``: the points after the loops (back at ``t = r``),
+    the mean of the vertex values (the Cauchy estimate of ``Z(0)``), the winding numbers and a mask
+    of the rows whose loops closed within ``_CAUCHY_MAX_LOOPS``.
+    """
+    P = len(Z)
+    m = _CAUCHY_VERTICES
+    verts = r * np.exp(2j * np.pi * np.arange(m + 1) / m)
+    Z0 = Z.copy()
+    cur = Z.copy()
+    acc = np.zeros_like(Z)
+    wind = np.zeros(P, dtype=np.int64)
+    live = np.ones(P, dtype=bool)
+    done = np.zeros(P, dtype=bool)
+    hstep = np.full(P, 1.0)
+    for loop in range(1, _CAUCHY_MAX_LOOPS + 1):
+        for j in range(m):
+            ii = np.nonzero(live)[0]
+            if not len(ii):
+                break
+            st = steps[ii]
+            hh = hstep[ii]
+            zn, ok = _track(hom, cur[ii], verts[j], verts[j + 1], opts, deadline, st, h0=1.0, hmax=1.0,
+                            kappa=opts.kappa_loop, h_io=hh)
+            hstep[ii] = np.where(hh * (1.0 + 1e-12) >= 1.0, 1.0, np.minimum(1.0, 1.25 * hh))
+            steps[ii] = st
+            cur[ii] = zn
+            acc[ii] += zn
+            live[ii[~ok]] = False
+        ii = np.nonzero(live)[0]
+        if not len(ii):
+            break
+        nz = np.maximum(1.0, _norm(Z0[ii]))
+        closed = _norm(cur[ii] - Z0[ii]) <= 1e-6 * nz
+        jj = ii[closed]
+        wind[jj] = loop
+        done[jj] = True
+        live[jj] = False
+        if not live.any():
+            break
+    est = acc / np.maximum(wind * m, 1)[:, None]
+    return cur, est, wind, done
+
+
+def _log_rho(hom: _Homotopy, Z) -> np.ndarray:
+    """``log10(|h_g| / |(x_g, h_g)|)`` per row and group, ``(P, G)``: how close to infinity."""
+    out = np.empty((len(Z), hom.G))
+    n = hom.n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for g, idx in enumerate(hom.groups):
+            cols = list(idx) + [n + g]
+            out[:, g] = np.log10(np.abs(Z[:, n + g]) / _norm(Z[:, cols]))
+    return out
+
+
+def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, base=0, total=0):
+    """Track the rows of ``Z0`` and run the endgame. Returns per path: the projective endpoint,
+    a route code (1 Newton test, 2 Cauchy, 3 last point, 4 infinity by decay, -1 failed), the
+    winding number, steps."""
+    P = len(Z0)
+    steps = np.zeros(P, dtype=np.int64)
+    end = np.full((P, hom.N), np.nan + 0j)
+    route = np.full(P, -1, dtype=np.int64)
+    wind = np.zeros(P, dtype=np.int64)
+    Z, ok = _track(hom, Z0, 1.0, _T_ENDGAME, opts, deadline, steps)
+    act = np.nonzero(ok)[0]
+    Z = Z[act]
+    k = len(act)
+    # per active path state, filtered together with `act`
+    S = {
+        "pn": np.full((k, hom.N), np.nan + 0j),       # Newton point of the previous level
+        "pc": np.full((k, hom.N), np.nan + 0j),       # Cauchy estimate of the previous level
+        "pp": np.full((k, hom.N), np.nan + 0j),       # path point at the previous level
+        "streak": np.zeros(k, dtype=np.int64),        # consecutive radii whose estimates agree
+        "pw": np.zeros(k, dtype=np.int64),            # previous winding number
+        "lr": np.full((k, _LEVELS, hom.G), np.nan),   # log10 rho per level and group
+    }
+
+    def keep_only(mask):
+        nonlocal act, Z
+        act, Z = act[mask], Z[mask]
+        for key in S:
+            S[key] = S[key][mask]
+
+    t = _T_ENDGAME
+    log_inf = math.log10(_INF_TOL)
+    hrad = np.full(P, 0.25)   # step (fraction of the segment) carried from decade to decade
+    for level in range(_LEVELS):
+        if level > 0:
+            S["pp"] = Z.copy()
+            st = steps[act]
+            hh = hrad[act]
+            Z, ok = _track(hom, Z, t, t / 10.0, opts, deadline, st, h0=1.0, hmax=1.0, kappa=opts.kappa_endgame,
+                           h_io=hh)
+            hrad[act] = np.clip(2.0 * hh, 0.05, 1.0)
+            steps[act] = st
+            t = t / 10.0
+            keep_only(ok)
+        if not len(act) or time.monotonic() > deadline:
+            break
+        S["lr"][:, level] = _log_rho(hom, Z)
+        # 1. Newton test with agreement across two levels
+        Zn, good, _ = _newton_target(hom, Z)
+        nz = np.maximum(1.0, _norm(Zn))
+        fin = good & (_norm(Zn - S["pn"]) <= 1e-8 * nz)
+        # and the path approaches that point like t (nonsingular endpoint: Z(t) - Z(0) ~ t Z'(0), the
+        # distance shrinks by ~10 per level; 0.15 allows the O(t^2) terms):
+        # Newton from a path heading elsewhere can land on a nearby regular root at two levels
+        with np.errstate(invalid="ignore"):
+            fin &= _norm(Z - Zn) <= 0.15 * _norm(S["pp"] - Zn) + 1e-10 * nz
+        end[act[fin]] = Zn[fin]
+        route[act[fin]] = 1
+        wind[act[fin]] = 1
+        S["pn"] = np.where(good[:, None], Zn, np.nan)
+        good = good[~fin]
+        keep_only(~fin)
+        if progress is not None:
+            progress(base + P - len(act), total)
+        if not len(act):
+            break
+        # 2. infinity: some h_g decreasing like a power of t over the last two decades and already
+        # below the classification threshold (no loops needed: the limit is smaller still)
+        lr = S["lr"]
+        dec1 = np.zeros((len(act), hom.G), dtype=bool)
+        if level >= 1:
+            with np.errstate(invalid="ignore"):
+                dec1 = lr[:, level - 1] - lr[:, level] >= _DECAY_MIN
+        if level >= 2:
+            with np.errstate(invalid="ignore"):
+                dec2 = dec1 & (lr[:, level - 2] - lr[:, level - 1] >= _DECAY_MIN)
+                deep = (dec2 & (lr[:, level] < log_inf)).any(axis=1)
+            end[act[deep]] = Z[deep]
+            route[act[deep]] = 4
+            good, dec1 = good[~deep], dec1[~deep]
+            keep_only(~deep)
+            if not len(act):
+                break
+        # 3. Cauchy endgame, only on paths whose Newton at t = 0 failed or is ill-conditioned
+        # (every remaining path at the last level)
+        if t <= _CAUCHY_FROM * (1 + 1e-12):
+            sel = ~good if level < _LEVELS - 1 else np.ones(len(act), dtype=bool)
+            S["streak"][~sel] = 0
+            S["pc"][~sel] = np.nan
+            ci = np.nonzero(sel)[0]
+            if len(ci):
+                Zc = Z[ci]
+                st = steps[act[ci]]
+                Zb, est, w, closed = _cauchy_loops(hom, Zc, t, opts, deadline, st)
+                steps[act[ci]] = st
+                nz = np.maximum(1.0, _norm(est))
+                agree = closed & (_norm(est - S["pc"][ci]) <= 1e-8 * nz)
+                # Puiseux decay: |Z(t_k) - Z(0)| ~ |a| t_k^{w/c}, w >= 1, so from t_{k-1} = 10 t_k the
+                # distance to the estimate must shrink by about 10^{-1/c}; a loop that encloses another
+                # branch point gives the same estimate at both radii but no decay
+                factor = np.minimum(1.5 * 10.0 ** (-1.0 / np.maximum(w, 1)), 0.9)
+                decay = _norm(Zc - est) <= factor * _norm(S["pp"][ci] - est) + 1e-12 * nz
+                agree &= decay & (w == S["pw"][ci])
+                # three radii in a row with the same winding number and agreeing estimates: a branch
+                # point inside the smaller loops would change the winding number or the estimate
+                streak = np.where(agree, S["streak"][ci] + 1, 0)
+                S["streak"][ci] = streak
+                S["pw"][ci] = np.where(closed, w, 0)
+                done = streak >= 2
+                # a path whose h_g decays and whose loops close on an estimate with h_g below the
+                # threshold goes to infinity: one radius suffices
+                with np.errstate(invalid="ignore"):
+                    est_inf = (dec1[ci] & (_log_rho(hom, est) < log_inf)).any(axis=1)
+                done |= closed & decay & est_inf
+                end[act[ci[done]]] = est[done]
+                route[act[ci[done]]] = 2
+                wind[act[ci[done]]] = w[done]
+                # continue from the loop's end point (the same branch, back at t)
+                Z[ci] = np.where(closed[:, None], Zb, Zc)
+                S["pc"][ci] = np.where(closed[:, None], est, np.nan)
+                # record the latest estimate for paths that never agree
+                lastest = closed & ~done
+                end[act[ci[lastest]]] = est[lastest]
+                wind[act[ci[lastest]]] = w[lastest]
+                route[act[ci[lastest]]] = 3
+                keep = np.ones(len(act), dtype=bool)
+                keep[ci[done]] = False
+                keep_only(keep)
+        if not len(act):
+            break
+    # paths still active without estimate: last point
+    noest = act[route[act] != 3]
+    if len(noest) and time.monotonic() <= deadline:
+        idx = np.searchsorted(act, noest)
+        end[noest] = Z[idx]
+        route[noest] = 3
+    return end, route, wind, steps
+
+
+# -- classification -----------------------------------------------------------------------
+
+
+def _classify(hom: _Homotopy, end, route, wind):
+    """Statuses, affine endpoints, condition numbers and residuals (before duplicate checks)."""
+    F = hom.F
+    n = hom.n
+    P = len(end)
+    status = np.array(["failed"] * P, dtype=object)
+    X = np.full((P, n), np.nan + 0j)
+    cond = np.full(P, np.nan)
+    res = np.full(P, np.nan)
+    have = (route > 0) & np.isfinite(end).all(axis=1)
+    inf = np.zeros(P, dtype=bool)
+    for g, idx in enumerate(hom.groups):
+        cols = list(idx) + [n + g]
+        nrm = np.linalg.norm(end[:, cols], axis=1)
+        with np.errstate(invalid="ignore"):
+            inf |= have & (np.abs(end[:, n + g]) < _INF_TOL * nrm)
+    inf |= route == 4
+    status[inf] = "infinity"
+    ii = np.nonzero(inf)[0]
+    if len(ii):
+        x = end[ii, :n]
+        X[ii] = x / np.maximum(np.linalg.norm(x, axis=1), 1e-300)[:, None]
+    fi = np.nonzero(have & ~inf)[0]
+    if len(fi):
+        x = end[fi, :n] / end[fi][:, n + hom.gid]
+        # Newton refinement on F in affine coordinates
+        for _ in range(3):
+            Fv, J = F.eval_jac(x)
+            dx = batched_solve(J, Fv)
+            okd = np.isfinite(dx).all(axis=1) & (route[fi] == 1)
+            x = np.where(okd[:, None], x - dx, x)
+        Fv, J = F.eval_jac(x)
+        c = np.linalg.cond(J)
+        c[~np.isfinite(c)] = np.inf
+        X[fi] = x
+        cond[fi] = c
+        res[fi] = np.abs(Fv).max(axis=1)
+        nonsing = (route[fi] == 1) | ((route[fi] == 2) & (wind[fi] == 1))
+        nonsing &= c < _COND_TOL
+        scale = np.maximum(1.0, np.abs(x).max(axis=1))
+        resok = res[fi] <= 1e-6 * scale ** max(F.degrees)
+        status[fi] = np.where(nonsing, "nonsingular", np.where(resok | (route[fi] == 2), "singular", "failed"))
+        bad = status[fi] == "failed"
+        X[fi[bad]] = np.nan
+    return status, X, cond, res
+
+
+def _duplicates(X, status):
+    """Indices of nonsingular endpoints that share their point with another path."""
+    ns = np.nonzero(status == "nonsingular")[0]
+    if len(ns) < 2:
+        return np.zeros(0, dtype=np.int64), None
+    labels = _cluster(X[ns], _CLUSTER_TOL)
+    counts = np.bincount(labels)
+    dup = ns[counts[labels] > 1]
+    return dup, (ns, labels)
+
+
+# -- entry point -------------------------------------------------------------------------------
+
+
+class _SingleThread:
+    """Run BLAS, LAPACK and torch on one thread: the batched operations are small, and
+    multithreaded BLAS on them is slower (much slower on a loaded machine)."""
+
+    def __enter__(self):
+        self._limits = None
+        self._torch = None
+        try:
+            from threadpoolctl import threadpool_limits
+
+            self._limits = threadpool_limits(1)
+        except ImportError:  # pragma: no cover
+            pass
+        torch = sys.modules.get("torch")   # only when already loaded (see numeric._loaded_torch)
+        if torch is not None:
+            self._torch = (torch, torch.get_num_threads())
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+        if self._torch is not None:
+            self._torch[0].set_num_threads(self._torch[1])
+        return False
+
+
+def track(polys, *, start: str = "total-degree", groups=None, gamma=None, seed: int = 0,
+          timeout: float = 600.0, max_paths: int = 200_000, tol: float = 1e-10,
+          progress=None, chunk: int | None = None) -> HomotopyResult:
+    """Solve the square system ``polys`` (``fmpq_mpoly`` in one context) by homotopy continuation.
+
+    Parameters
+    ----------
+    start : ``"total-degree"`` or ``"multihomogeneous"`` (needs ``groups``, a partition of the
+        variable indices, e.g. ``PolySystem.groups``).
+    gamma : the gamma-trick constant; default ``exp(2 pi i u)`` with ``u`` from ``seed``.
+    seed : seeds gamma, the patches and the start system's coefficients (deterministic).
+    timeout : seconds; on expiry the unfinished paths are ``failed`` and ``complete=False``.
+    max_paths : refuse (``ValueError``) a start system with more paths.
+    tol : Newton corrector tolerance along the paths is ``max(tol, 1e-12)*10`` relative.
+    progress : optional ``callable(done, total)``.
+    chunk : paths per batch (default from the size of the monomial table).
+    """
+    with _SingleThread():
+        return _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, progress, chunk)
+
+
+def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, progress, chunk):
+    t_start = time.monotonic()
+    deadline = t_start + float(timeout)
+    polys = list(polys)
+    if not polys:
+        raise ValueError("track: empty system")
+    n = polys[0].context().nvars()
+    if len(polys) != n:
+        raise ValueError(f"track: the system must be square ({len(polys)} equations, {n} unknowns)")
+    if any(p.is_zero() or p.total_degree() < 1 for p in polys):
+        raise ValueError("track: every equation must be a non-constant polynomial")
+    F = NumericSystem.from_flint(polys)
+    rng = np.random.default_rng(seed)
+    if gamma is None:
+        gamma = np.exp(2j * np.pi * rng.random())
+    if start == "total-degree":
+        grp = [list(range(n))]
+        count = total_degree_count(polys)
+    elif start == "multihomogeneous":
+        grp = _check_groups(groups, n)
+        count = multihomogeneous_count(polys, grp)
+    else:
+        raise ValueError("start must be 'total-degree' or 'multihomogeneous'")
+    if count > max_paths:
+        raise ValueError(f"track: {count} paths exceed max_paths={max_paths}")
+    hom = _Homotopy(F, grp, start, rng, gamma)
+    Z0 = hom.start_solutions()
+    assert len(Z0) == count, (len(Z0), count)
+    opts = _Opts(tol_track=max(float(tol), 1e-12) * 10)
+    P = len(Z0)
+    if chunk is None:
+        per = len(hom.Fh.monomials) + hom.N * hom.N * 8
+        chunk = int(min(50_000, max(2_000, 4e7 // per)))
+    end = np.full((P, hom.N), np.nan + 0j)
+    route = np.full(P, -1, dtype=np.int64)
+    wind = np.zeros(P, dtype=np.int64)
+    steps = np.zeros(P, dtype=np.int64)
+    for a in range(0, P, chunk):
+        b = min(P, a + chunk)
+        if time.monotonic() > deadline:
+            break
+        e, r, w, s = _run_paths(hom, Z0[a:b], opts, deadline, progress, a, P)
+        end[a:b], route[a:b], wind[a:b], steps[a:b] = e, r, w, s
+    status, X, cond, res = _classify(hom, end, route, wind)
+    # path jumping: track the duplicated nonsingular paths again with tighter settings
+    dup, _ = _duplicates(X, status)
+    if len(dup) and time.monotonic() < deadline:
+        tight = _Opts(kappa=opts.kappa / 100, kappa_endgame=opts.kappa_endgame / 100, kappa_loop=opts.kappa_loop / 100,
+                      tol_track=opts.tol_track, hmax=0.02, h0=0.005,
+                      max_steps=20 * opts.max_steps)
+        e, r, w, s = _run_paths(hom, Z0[dup], tight, deadline)
+        end[dup], route[dup], wind[dup], steps[dup] = e, r, w, steps[dup] + s
+        status, X, cond, res = _classify(hom, end, route, wind)
+        dup, info = _duplicates(X, status)
+        if len(dup):
+            ns, labels = info
+            seen = set()
+            for k, lab in zip(ns, labels):
+                if k in set(dup.tolist()):
+                    if lab in seen:
+                        status[k] = "failed"
+                    seen.add(lab)
+    mult = np.zeros(P, dtype=np.int64)
+    mult[status == "nonsingular"] = 1
+    sing = np.nonzero(status == "singular")[0]
+    if len(sing):
+        labels = _cluster(X[sing], _CLUSTER_TOL)
+        mult[sing] = np.bincount(labels)[labels]
+    complete = time.monotonic() <= deadline
+    if progress is not None:
+        progress(P, P)
+    return HomotopyResult(paths=P, endpoints=X, status=[str(s) for s in status], multiplicity=mult,
+                          condition=cond, residual=res, seconds=time.monotonic() - t_start,
+                          start_system=start, start_count=count, gamma=complex(gamma),
+                          complete=complete, winding=wind, steps=steps)

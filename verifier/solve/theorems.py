@@ -1,0 +1,354 @@
+"""Certificates for square polynomial systems: ``verifier solve``, ``verifier degree``, ``verifier critical-points``.
+
+Theorems (statements in :mod:`verifier.checker.format`; checker in :mod:`verifier.checker.solve_rules`):
+
+* ``polynomial-solutions``: all solutions of a square system (a text file, or the residuals of a square
+  polynomial network, n = l*d);
+* ``witness-degree``: V(H) of a network with n > l*d cut by n - l*d seeded random affine hyperplanes with
+  small rational coefficients (a witness set): its certified points bound the degree of the
+  (n - l*d)-dimensional part of V(H) from below;
+* ``liao-poggio-prop-1``: the real critical points of a polynomial loss (regularised deep linear network or
+  polynomial network), classified by certified Hessian inertia.
+
+Pipeline: homotopy continuation (:func:`verifier.solve.homotopy.track`) and/or msolve (count with
+multiplicity, real isolation), then Newton in Arb and the Krawczyk test
+(:mod:`verifier.solve.certify`); only the certified boxes are claims, every engine count goes to
+``extra``. Claim statuses are computed by the checker's own rules, so a certificate says ``verified`` only
+when ``verifier check`` will agree. Disagreements between routes are reported in ``summary`` and ``extra``.
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+import time
+
+import flint
+from flint import fmpq
+
+from .. import __version__
+from ..algebra import engines
+from ..checker import solve_rules
+from ..checker.format import (CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, REQUIRED_CLAIMS, SCHEMA_VERSION, STATEMENTS,
+                              digest, rational_str)
+from ..checker.krawczyk import boxes_disjoint, verify_solution_boxes
+from ..checker.polys import poly_to_json
+from ..errors import InputError
+
+PREC = 128
+MAX_FILE_BYTES = 1_000_000
+
+
+# ------------------------------------------------------------------------------------ inputs
+
+def read_system_file(path):
+    """(variable names, fmpq_mpoly list) from a text file: a header ``vars: x, y`` and one polynomial per
+    line (``#`` starts a comment). Read only with the safe parser :func:`engines.parse_poly`."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
+    lines = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    if not lines or not lines[0].lower().startswith("vars:"):
+        raise InputError(f"{path}: the first line must be 'vars: x, y, ...'")
+    names = [v.strip() for v in lines[0][5:].split(",")]
+    if not names or any(not v.isidentifier() for v in names) or len(set(names)) != len(names):
+        raise InputError(f"{path}: variable names must be distinct identifiers")
+    if len(names) > solve_rules.MAX_VARIABLES:
+        raise InputError(f"{path}: more than {solve_rules.MAX_VARIABLES} variables")
+    ctx = flint.fmpq_mpoly_ctx.get(tuple(names), "degrevlex")
+    polys = []
+    for k, ln in enumerate(lines[1:], start=1):
+        try:
+            p = engines.parse_poly(ln, ctx, names=names)
+        except engines.EngineError as exc:
+            raise InputError(f"{path}: equation {k}: {str(exc).replace('engine polynomial', 'polynomial')}") from None
+        polys.append(p)
+    if len(polys) != len(names):
+        raise InputError(f"{path}: {len(polys)} equations in {len(names)} unknowns; the system must be square")
+    if any(p.total_degree() < 1 for p in polys):
+        raise InputError(f"{path}: every equation must be a non-constant polynomial")
+    return names, polys
+
+
+def random_slices(n: int, k: int, seed: int) -> list:
+    """k affine hyperplanes a . w = b with small random rationals (nonzero integers |a| <= 9, b = p/q)."""
+    rng = random.Random(f"witness-slices:{seed}:{n}:{k}")
+    out = []
+    for _ in range(k):
+        a = [rng.choice([i for i in range(-9, 10) if i]) for _ in range(n)]
+        b = fmpq(rng.randint(-9, 9), rng.randint(1, 9))
+        out.append({"a": [str(x) for x in a], "b": rational_str(b)})
+    return out
+
+
+# ------------------------------------------------------------------------------------ the pipeline
+
+def _merge(boxes, new):
+    """Append the boxes of ``new`` that are disjoint from every box kept so far."""
+    from ..checker.krawczyk import _parse_box
+    n = len(boxes[0]["center"]) if boxes else (len(new[0]["center"]) if new else 0)
+    kept = [_parse_box(b, n)[:2] for b in boxes]
+    out = list(boxes)
+    for b in new:
+        c, r, _ = _parse_box(b, n)
+        if all(boxes_disjoint(c, r, c2, r2) for c2, r2 in kept):
+            out.append(b)
+            kept.append((c, r))
+    return out
+
+
+def _claim(cid, evidence):
+    return {"id": cid, "status": "inconclusive", "scope": CLAIM_SCOPES[cid], "statement": CLAIM_STATEMENTS[cid],
+            "evidence": evidence, "message": ""}
+
+
+def certify_system(theorem, names, polys, source, *, groups=None, method="both", start="total-degree", seed=0,
+                   timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None) -> dict:
+    """Solve, certify and write the certificate document (a dict) for a square system.
+
+    ``polys``: fmpq_mpoly (any context with ``len(names)`` variables, variable j = ``names[j]``);
+    ``groups``: variable index groups for the multihomogeneous bound and start system (default: one group).
+    """
+    say = progress or (lambda text: None)
+    timings = {}
+    n = len(names)
+    system = {"format": solve_rules.SYSTEM_FORMAT, "version": 1, "variables": list(names),
+              "equations": [poly_to_json(p) for p in polys]}
+    inst = {"system": system, "source": source}
+    inst["sha256"] = solve_rules.system_hash(inst)
+    t0 = time.monotonic()
+    _, eqs, info = solve_rules.read_system(inst)     # the checker's own reading (and re-derivation)
+    if "mismatch" in info:
+        raise RuntimeError(f"internal: {info['mismatch']}")
+    timings["system"] = time.monotonic() - t0
+    groups = groups or [list(range(n))]
+    ctx = eqs[0].context()
+    extra = dict(extra or {})
+    boxes, notes, disagreements = [], [], []
+    hom = None
+    if method in ("homotopy", "both"):
+        from .certify import refine_and_certify
+        from .homotopy import track
+        say(f"homotopy continuation ({start})")
+        t0 = time.monotonic()
+        try:
+            res = track(eqs, start=start, groups=groups if start == "multihomogeneous" else None, seed=seed,
+                        timeout=timeout)
+        except ValueError as exc:
+            raise InputError(f"homotopy: {exc}") from None
+        timings["homotopy"] = time.monotonic() - t0
+        hom = res.summary()
+        say("certifying homotopy endpoints (Newton in Arb, Krawczyk)")
+        t0 = time.monotonic()
+        cs = refine_and_certify(eqs, res.solutions("nonsingular"), prec=PREC)
+        timings["certify"] = time.monotonic() - t0
+        boxes = list(cs.boxes)
+        hom["uncertified_endpoints"] = len(cs.failures)
+        extra["homotopy"] = hom
+        if not res.complete:
+            notes.append("homotopy ran out of time: some paths were not tracked")
+    msolve = None
+    if method in ("msolve", "both"):
+        if engines.msolve_path() is None:
+            if method == "msolve":
+                raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
+            extra["msolve"] = {"status": "not installed"}
+        else:
+            from .certify import boxes_from_msolve
+            from .exact import exact_count, exact_real_solutions
+            say("msolve: count and real isolation")
+            t0 = time.monotonic()
+            try:
+                cnt = exact_count(eqs, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+                real = exact_real_solutions(eqs, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+                msolve = {"status": cnt["status"], "solutions": cnt["solutions"],
+                          "multiplicity": cnt["multiplicity"], "real": real["count"],
+                          "note": "msolve is multi-modular (correct with high probability), not a proof"}
+                if real["boxes"]:
+                    mb = boxes_from_msolve(eqs, ctx, real["boxes"], prec=PREC)
+                    msolve["real_certified"] = mb.real
+                    boxes = _merge(boxes, mb.boxes)
+            except Exception as exc:        # an engine failure is reported, never fatal
+                msolve = {"status": "failed", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+            timings["msolve"] = time.monotonic() - t0
+            extra["msolve"] = msolve
+    say("re-checking the boxes")
+    chk = verify_solution_boxes(eqs, boxes, prec=PREC, budget=None)
+    counts = {k: chk[k] for k in ("certified", "real", "non_real", "undecided")}
+    sol = _claim("solutions-certified", {"prec": PREC, "boxes": boxes, **counts})
+    tot = solve_rules.total_degree(eqs)
+    mh = solve_rules.multihomogeneous(eqs, groups)
+    bez = _claim("bezout-bounds-square", {"groups": [[names[j] for j in g] for g in groups], "total_degree": tot,
+                                          "multihomogeneous": mh})
+    exact_method = "bezout" if counts["certified"] in (tot, mh) else "singular"
+    cex = _claim("count-exact", {"method": exact_method, "count": counts["certified"],
+                                 "real_exact": counts["undecided"] == 0})
+    claims = [sol, bez, cex]
+    if theorem == "liao-poggio-prop-1":
+        claims.append(_claim("critical-classification", {"prec": PREC, "symmetries": symmetries or [],
+                                                         "points": []}))
+    say("checking the claims")
+    t0 = time.monotonic()
+    results, st = solve_rules.evaluate_claims(inst, claims)
+    if theorem == "liao-poggio-prop-1":
+        cl = claims[-1]
+        if st.get("certified") is not None:
+            cl["evidence"]["points"] = solve_rules.classify_boxes(st, PREC, symmetries or [])
+        status, msg = solve_rules.rule_classification(st, cl)
+        results[-1] = (cl, status, msg)
+    for claim, status, msg in results:
+        claim["status"], claim["message"] = status, msg
+    timings["check"] = time.monotonic() - t0
+    # disagreements, reported, never hidden
+    c = counts["certified"]
+    if msolve and msolve.get("solutions") is not None and msolve["solutions"] != c:
+        disagreements.append(f"msolve counts {msolve['solutions']} distinct complex solutions, {c} certified")
+    if msolve and msolve.get("real") is not None and msolve["real"] != counts["real"]:
+        disagreements.append(f"msolve isolates {msolve['real']} real solutions, {counts['real']} certified real")
+    if hom is not None and hom["nonsingular"] != c:
+        disagreements.append(f"homotopy ends {hom['nonsingular']} nonsingular paths, {c} certified")
+    if cex["status"] == "verified" and msolve and msolve.get("multiplicity") not in (None, c):
+        disagreements.append(f"msolve's count with multiplicity {msolve['multiplicity']} differs from the exact "
+                             f"certified count {c}")
+    extra["disagreements"] = disagreements
+    required = REQUIRED_CLAIMS[theorem]
+    ok = all(cl["status"] == "verified" for cl in claims if cl["id"] in required)
+    status = "verified" if ok else "inconclusive"
+    reason = "" if ok else next(f"{cl['id']}: {cl['message']}" for cl in claims
+                                if cl["id"] in required and cl["status"] != "verified")
+    summary = {"theorem": theorem, "unknowns": n, "source": source["kind"], "certified": c, "real": counts["real"],
+               "non_real": counts["non_real"], "undecided": counts["undecided"],
+               "exact": cex["status"] == "verified", "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
+               "msolve_solutions": (msolve or {}).get("solutions"), "msolve_real": (msolve or {}).get("real"),
+               "homotopy": hom, "disagreements": disagreements}
+    doc = {"format": FORMAT_TAG, "schema_version": SCHEMA_VERSION, "theorem": theorem,
+           "statement": STATEMENTS[theorem], "status": status, "reason": reason, "instance": inst,
+           "claims": claims, "notes": notes, "seed": seed,
+           "timings_s": {k: round(v, 4) for k, v in timings.items()}, "summary": summary, "extra": extra,
+           "software": {"verifier": __version__, "python-flint": flint.__version__,
+                        "python": platform.python_version()}}
+    doc["digest"] = digest(doc)
+    return doc
+
+
+# ------------------------------------------------------------------------------------ the three commands
+
+def solve_file(path, **kw) -> dict:
+    names, polys = read_system_file(path)
+    return certify_system("polynomial-solutions", names, polys, {"kind": "file"}, **kw)
+
+
+def _network_source(net, data):
+    from ..network import network_to_json
+    return {"network": network_to_json(net), "data": data.to_json()}
+
+
+def solve_network(net, data, *, max_terms=200_000, **kw) -> dict:
+    from ..algebra.polys import compile_polynomials, is_polynomial_network
+    if not is_polynomial_network(net):
+        raise InputError("solve --network needs polynomial activations (polynomial, power, relu-approx, identity)")
+    ps = compile_polynomials(net, data, max_terms=max_terms)
+    if ps.m != ps.n:
+        raise InputError(f"the residual system is not square: n = {ps.n} parameters, l*d = {ps.m} equations "
+                         f"(use `verifier degree` for n > l*d)")
+    src = {"kind": "network", **_network_source(net, data)}
+    return certify_system("polynomial-solutions", list(net.labels), ps.H, src, groups=ps.groups, **kw)
+
+
+def witness_degree(net, data, *, seed=0, max_terms=200_000, **kw) -> dict:
+    from ..algebra.bounds import bounds_report
+    from ..algebra.polys import compile_polynomials, is_polynomial_network
+    if not is_polynomial_network(net):
+        raise InputError("degree needs polynomial activations (polynomial, power, relu-approx, identity)")
+    ps = compile_polynomials(net, data, max_terms=max_terms)
+    if ps.n <= ps.m:
+        raise InputError(f"degree needs n > l*d (n = {ps.n}, l*d = {ps.m}); use `verifier solve` for n = l*d")
+    slices = random_slices(ps.n, ps.n - ps.m, seed)
+    gens = ps.ctx.gens()
+    polys = list(ps.H)
+    for s in slices:
+        p = ps.ctx.constant(-fmpq(*map(int, (s["b"].split("/") + ["1"])[:2])))
+        for g, a in zip(gens, s["a"]):
+            p += int(a) * g
+        polys.append(p)
+    rep = bounds_report(ps)
+    lp = {"liao_poggio": rep["liao_poggio"], "smale_shub_real_estimate": rep["smale_shub_real_estimate"],
+          "layered_degree": rep["degrees"]["liao_poggio"]}
+    src = {"kind": "witness", **_network_source(net, data), "slices": slices}
+    return certify_system("witness-degree", list(net.labels), polys, src, groups=ps.groups, seed=seed,
+                          extra={"network_counts": lp}, **kw)
+
+
+def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> dict:
+    from .critical import deep_linear_gradient
+    gs = deep_linear_gradient(H, d, dx, dy, m, seed=seed)
+    src = {"kind": "deep-linear", "H": H, "d": d, "dx": dx, "dy": dy, "X": gs.data["X"], "Y": gs.data["Y"],
+           "lambdas": list(gs.lambdas)}
+    shapes = [(d, dx)] + [(d, d)] * (H - 1) + [(dy, d)]
+    groups, pos = [], 0
+    for r, c in shapes:
+        groups.append(list(range(pos, pos + r * c)))
+        pos += r * c
+    return certify_system("liao-poggio-prop-1", list(gs.names), gs.equations, src, groups=groups, seed=seed,
+                          symmetries=[list(s) for s in gs.symmetries], **kw)
+
+
+def critical_points_network(net, data, *, lam="0", max_terms=200_000, **kw) -> dict:
+    from ..algebra.polys import is_polynomial_network, layer_groups
+    from .critical import network_loss_gradient
+    if not is_polynomial_network(net):
+        raise InputError("critical-points --network needs polynomial activations")
+    gs = network_loss_gradient(net, data, lam=lam, max_terms=max_terms)
+    src = {"kind": "network-loss", **_network_source(net, data), "lambdas": list(gs.lambdas)}
+    groups, _ = layer_groups(net)
+    return certify_system("liao-poggio-prop-1", list(net.labels), gs.equations, src, groups=groups, **kw)
+
+
+def summary_text(doc) -> str:
+    s = doc["summary"]
+    lines = [f"{doc['theorem']}  {doc['status']}",
+             f"  system      {s['unknowns']} equations in {s['unknowns']} unknowns (source: {s['source']})"]
+    h = s.get("homotopy")
+    if h:
+        mult = ", ".join(map(str, h["singular_multiplicities"])) or "-"
+        lines.append(f"  homotopy    {h['paths']} paths ({h['start_system']}): {h['nonsingular']} finite nonsingular, "
+                     f"{h['singular_points']} singular (multiplicities {mult}), {h['infinity']} at infinity, "
+                     f"{h['failed']} failed, {h['real']} real")
+    lines.append(f"  certified   {s['certified']} complex solutions ({s['real']} real, {s['non_real']} non-real, "
+                 f"{s['undecided']} undecided)  -- {'exact' if s['exact'] else 'lower bounds'}")
+    lines.append(f"  bezout      total degree {s['total_degree_bezout']}, multihomogeneous {s['multihomogeneous_bezout']}")
+    ms = doc["extra"].get("msolve")
+    if ms:
+        lines.append(f"  msolve      {ms.get('solutions', '-')} distinct complex, {ms.get('multiplicity', '-')} with "
+                     f"multiplicity, {ms.get('real', '-')} real ({ms.get('status')}; not a proof)"
+                     if ms.get("status") not in ("not installed", "failed") else f"  msolve      {ms.get('status')}")
+    nc = doc["extra"].get("network_counts")
+    if nc:
+        lines.append(f"  network     Liao-Poggio {nc['liao_poggio']['formula']} = {nc['liao_poggio']['value']}, "
+                     f"Smale-Shub {nc['smale_shub_real_estimate']['formula']} = "
+                     f"{nc['smale_shub_real_estimate']['value']} (reported, not bounds); degree found {s['certified']}")
+    for c in doc["claims"]:
+        lines.append(f"  [{c['status']:^12s}] {c['id']}: {c['message']}")
+        if c["id"] == "critical-classification":
+            for p in c["evidence"]["points"]:
+                idx = f" index {p['index']}" if p["label"] == "saddle" else ""
+                lines.append(f"      box {p['box']:3d}  {p['label']}{idx}  inertia +{p['inertia']['positive']} "
+                             f"-{p['inertia']['negative']} ?{p['inertia']['undecided']}  "
+                             f"L in [{float(fmpq(*_pq(p['loss'][0]))):.6g}, {float(fmpq(*_pq(p['loss'][1]))):.6g}]")
+    for dmsg in s["disagreements"]:
+        lines.append(f"  DISAGREEMENT {dmsg}")
+    if doc["status"] != "verified":
+        lines.append(f"  reason      {doc['reason']}")
+    return "\n".join(lines)
+
+
+def _pq(text):
+    p, _, q = text.partition("/")
+    return int(p), int(q or 1)
