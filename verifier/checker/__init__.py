@@ -17,7 +17,7 @@ import flint
 from .evaluate import Network
 from .format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
                      SOLVE_THEOREMS,
-                     SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, instance_hash, parse_rational)
+                     SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, instance_hash, parse_rational, verdict)
 from .rules import RULES, Context
 
 __all__ = ["check_certificate", "CheckReport", "FormatError"]
@@ -172,19 +172,6 @@ def _check(cert) -> CheckReport:
         lines.append(f"  {cid:22s} {claim.get('status', '?'):12s} -> {status:12s} {msg}")
         if not agree:
             problems.append(f"claim {cid} says {claim.get('status')!r} but re-checks as {status!r}")
-    required = REQUIRED_CLAIMS[theorem]
-    if stated == "verified":
-        missing = [c for c in required if checked.get(c) != "verified"]
-        if missing:
-            problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
-        status = "verified" if not problems else "inconclusive"
-    elif stated == "refuted":
-        # Only a hypothesis or claim the theorem needs can refute it.
-        hit = [c for c in required if checked.get(c) == "refuted"]
-        status = "refuted" if hit and not problems else "inconclusive"
-        if not hit:
-            problems.append(f"the certificate says refuted but no claim that {theorem} needs re-checks as refuted")
-    else:
-        status = "inconclusive"
+    status = verdict(theorem, stated, REQUIRED_CLAIMS[theorem], checked, problems)
     lines += [f"  problem: {p}" for p in problems]
     return CheckReport(ok=(status == "verified" and not problems), status=status, header=header, lines=lines)

@@ -39,6 +39,19 @@ def _limit():  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
+def _run(exe: str, script: str, timeout: float) -> str | None:
+    """Singular's stdout for a script, or None when it fails or runs out of time or memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "check.sing")
+        with open(path, "w") as fh:
+            fh.write(script)
+        try:
+            return subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
+                                  preexec_fn=_limit, start_new_session=True).stdout
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+
+
 def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | None:
     """(Krull dimension, degree) of V(H) over C (dimension -1 when empty), or None without Singular."""
     exe = _singular()
@@ -50,15 +63,9 @@ def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | N
     polys = ",\n".join(str(h) for h in H)
     script = f"{ring}\noption(redSB);\nideal i = {polys};\nideal g = std(i);\n" \
              f"print(\"DIM\"); print(dim(g)); print(\"DEG\"); print(mult(g)); quit;\n"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "check.sing")
-        with open(path, "w") as fh:
-            fh.write(script)
-        try:
-            out = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
-                                 preexec_fn=_limit, start_new_session=True).stdout
-        except (subprocess.TimeoutExpired, OSError):
-            return None
+    out = _run(exe, script, timeout)
+    if out is None:
+        return None
     m = re.search(r"DIM\s+(-?\d+)\s+DEG\s+(-?\d+)", out)
     if not m or n == 0:
         return None
@@ -81,15 +88,9 @@ def singular_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
     polys = ",\n".join(str(h) for h in H)
     script = f"{ring}\nideal i = {polys};\nideal g = std(i);\n" \
              f"print(\"DIM\"); print(dim(g)); print(\"VDIM\"); print(vdim(g)); quit;\n"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "vdim.sing")
-        with open(path, "w") as fh:
-            fh.write(script)
-        try:
-            out = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
-                                 preexec_fn=_limit, start_new_session=True).stdout
-        except (subprocess.TimeoutExpired, OSError):
-            return None
+    out = _run(exe, script, timeout)
+    if out is None:
+        return None
     m = re.search(r"DIM\s+(-?\d+)\s+VDIM\s+(-?\d+)", out)
     if not m:
         return None

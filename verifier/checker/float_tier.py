@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .format import (GLOBAL_SMOOTHNESS, STATEMENTS, FormatError, digest, parse_rational, sha256)
+from .format import GLOBAL_SMOOTHNESS, STATEMENTS, FormatError, digest, parse_rational, sha256, verdict
 
 TIER = "floating-point with error bounds"
 REQUIRED_FLOAT_CLAIMS = {
@@ -397,18 +397,5 @@ def check_float_certificate(cert, base_dir):
         lines.append(f"  {cid:24s} {claim.get('status', '?'):12s} -> {status:12s} {msg}")
         if status != claim.get("status"):
             problems.append(f"claim {cid} says {claim.get('status')!r} but re-checks as {status!r}")
-    required = REQUIRED_FLOAT_CLAIMS[theorem]
-    stated = cert.get("status")
-    if stated == "verified":
-        missing = [c for c in required if checked.get(c) != "verified"]
-        if missing:
-            problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
-        status = "verified" if not problems else "inconclusive"
-    elif stated == "refuted":
-        hit = [c for c in required if checked.get(c) == "refuted"]
-        status = "refuted" if hit and not problems else "inconclusive"
-        if not hit:
-            problems.append(f"the certificate says refuted but no claim that {theorem} needs re-checks as refuted")
-    else:
-        status = "inconclusive"
+    status = verdict(theorem, cert.get("status"), REQUIRED_FLOAT_CLAIMS[theorem], checked, problems)
     return status, header, lines, problems

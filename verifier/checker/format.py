@@ -207,6 +207,27 @@ def arb_to_fmpq(x: flint.arb) -> flint.fmpq:
     return flint.fmpq(man * 2 ** exp) if exp >= 0 else flint.fmpq(man, 2 ** (-exp))
 
 
+def verdict(theorem: str, stated, required, checked: dict, problems: list) -> str:
+    """The status a checker establishes from the stated status and each claim's re-checked status.
+
+    verified only when every required claim re-checks as verified and nothing else went wrong;
+    refuted only when a required claim re-checks as refuted. Appends to ``problems`` what blocks
+    the stated status.
+    """
+    if stated == "verified":
+        missing = [c for c in required if checked.get(c) != "verified"]
+        if missing:
+            problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
+        return "verified" if not problems else "inconclusive"
+    if stated == "refuted":
+        # Only a hypothesis or claim the theorem needs can refute it.
+        hit = [c for c in required if checked.get(c) == "refuted"]
+        if not hit:
+            problems.append(f"the certificate says refuted but no claim that {theorem} needs re-checks as refuted")
+        return "refuted" if hit and not problems else "inconclusive"
+    return "inconclusive"
+
+
 def canonical_json(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 

@@ -33,7 +33,7 @@ from flint import arb, fmpq
 from . import engine
 from .evaluate import Network
 from .format import (CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS, FormatError, arb_to_fmpq, digest,
-                     parse_rational, rational_str, sha256)
+                     parse_rational, rational_str, sha256, verdict)
 from .krawczyk import _parse_box, certified_inertia, verify_solution_boxes
 from .polys import _context, poly_from_json, polynomial_residuals
 
@@ -528,13 +528,9 @@ def check_solve_certificate(cert):
             problems.append(f"claim {cid} says {claim.get('status')!r} but re-checks as {status!r}")
     required = REQUIRED_CLAIMS[theorem]
     stated = cert.get("status")
-    if stated == "verified":
-        missing = [c for c in required if checked.get(c) != V]
-        if missing:
-            problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
-        status = V if not problems else I
-    else:
-        if stated == R:
-            problems.append(f"{theorem} certificates are never refuted: a failed check is inconclusive")
+    if stated == R:
+        problems.append(f"{theorem} certificates are never refuted: a failed check is inconclusive")
         status = I
+    else:
+        status = verdict(theorem, stated, required, checked, problems)
     return status, header, lines, problems
