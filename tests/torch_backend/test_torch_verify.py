@@ -125,22 +125,29 @@ def test_rank_deficient_is_never_verified():
     assert rank["status"] == "inconclusive"
 
 
-def test_deep_network_states_its_limit():
+def test_deep_network_is_verified(tmp_path):
+    # Two hidden layers (tanh, sigmoid): the Lipschitz bound on J covers any depth, and the checker agrees.
     torch.manual_seed(2)
     seq = torch.nn.Sequential(torch.nn.Linear(2, 10), torch.nn.Tanh(), torch.nn.Linear(10, 10), torch.nn.Sigmoid(),
                               torch.nn.Linear(10, 1))
     doc, w = models.from_module(seq)
     X, Y = _data(6, 2, 1)
-    c = verify_at_scale("cooper-2.3", doc, w, X, Y)
-    assert c.status == "inconclusive"
+    c = verify_at_scale("cooper-2.3", doc, w, X, Y, arrays_name="deep.arrays.npz")
+    assert c.status == "verified", c.summary()
     z = next(x for x in c.claims if x["id"] == "zero-float")
-    assert "one hidden layer" in z["message"]
-    assert next(x for x in c.claims if x["id"] == "rank-J-float")["status"] == "verified"
+    assert "2 hidden layers" in z["message"] and len(z["evidence"]["spectral_norm_upper"]) == 1
+    c.write(tmp_path / "deep.json")
+    rep = check_certificate(json.loads((tmp_path / "deep.json").read_text()), base_dir=str(tmp_path))
+    assert rep.ok and rep.status == "verified", rep.text()
 
 
 TAMPER = {
     "sigma too large": lambda d: d["claims"][3]["evidence"].update(lambda_min_lower="1e6"),
     "radius too small": lambda d: d["claims"][4]["evidence"].update(radius="1e-30"),
+    "gamma too small": lambda d: d["claims"][4]["evidence"].update(gamma_J="1e-3"),
+    "h too small": lambda d: d["claims"][4]["evidence"].update(h="1e-300"),
+    "h above 1/2": lambda d: d["claims"][4]["evidence"].update(h="0.75"),
+    "spectral bound added": lambda d: d["claims"][4]["evidence"]["spectral_norm_upper"].append("1e9"),
     "bound too large": lambda d: d["claims"][6]["evidence"].update(min_positive_lower="1e9"),
     "eigenvalue edited": lambda d: d["claims"][6]["evidence"]["top_eigenvalues_2K"].__setitem__(0, "1.5"),
     "signature": lambda d: d["claims"][6]["evidence"].update(zero=1),

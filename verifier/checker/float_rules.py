@@ -2,7 +2,8 @@
 
 A rule returns ``(status, message)``; stored numbers are read only as claims to be
 implied by the checker's own: a stored lower bound must be <= its own proven one,
-a stored radius >= its own.
+a stored radius, Lipschitz constant gamma_J (recomputed at the stored radius) and
+Kantorovich h >= its own, a stored spectral-norm bound proven by its own test.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import math
 
 import numpy as np
 
-from .float_tier import SAFETY, FormatError, _float, error_norm, forward, gram_structured, rump_pd, split_weights
+from .float_tier import (SAFETY, FormatError, _float, error_norm, forward, gram_structured, lipschitz_J, lipschitz_prep,
+                         rump_pd, spectral_cheap, spectral_proven, split_weights)
 
 V, R, I = "verified", "refuted", "inconclusive"
 
@@ -59,28 +61,28 @@ def rule_rank(ctx, claim):
               f"(own Gram, error bound {ctx['Mbound']:.1e}, own shift, float64 Cholesky)"
 
 
-def _lipschitz(ctx, rho):
-    (W, b), (Vout, _) = ctx["Wb"]
-    X = ctx["X"]
-    act = ctx["layers"][0][2]
-    xi = np.sqrt((X * X).sum(axis=1) + (1.0 if b is not None else 0.0))
-    Z = X @ W.T + (b if b is not None else 0.0)
-    zmax = float(np.abs(Z).max()) + rho * float(xi.max())
-    S1, S2 = act.sups(zmax)
-    vmax = np.abs(Vout).max(axis=1) + rho
-    g = vmax[None, :] * S2 * (xi ** 2)[:, None] + S1 * xi[:, None]
-    return float(np.sqrt((g * g).sum())) * SAFETY
-
-
 def rule_zero(ctx, claim):
     if claim.get("status") != V:
         return I, "not claimed"
     if "sigma" not in ctx:
         return I, "needs a verified rank-J-float claim first"
-    if len(ctx["layers"]) != 2:
-        return I, "the Lipschitz bound is implemented for one hidden layer only"
     ev = claim.get("evidence") or {}
     stored = _float(ev.get("radius"), "radius")
+    stated_gamma = _float(ev.get("gamma_J"), "gamma_J")
+    stated_h = _float(ev.get("h"), "h")
+    L = len(ctx["layers"]) - 1
+    spec = ev.get("spectral_norm_upper")
+    if not isinstance(spec, list) or len(spec) != max(L - 1, 0):
+        return I, f"spectral_norm_upper must list one bound per hidden-to-hidden weight matrix ({max(L - 1, 0)})"
+    spectral = [_float(t, "spectral_norm_upper") for t in spec]
+    for k, t in enumerate(spectral, start=2):
+        if not spectral_proven(ctx["Wb"][k - 1][0], t):
+            return I, f"the stated bound ||W_{k}||_2 <= {t:.6e} is not proven (own cheap bound " \
+                      f"{spectral_cheap(ctx['Wb'][k - 1][0]):.6e}, Rump test failed)"
+    try:
+        prep = lipschitz_prep(ctx["Wb"], ctx["layers"], ctx["X"])
+    except FormatError as exc:
+        return I, f"no Lipschitz bound on J: {exc}"
     K, sigma = ctx["K"], ctx["sigma"]
     _, out = forward(ctx["Wb"], ctx["layers"], ctx["X"])
     H = (out - ctx["Y"]).reshape(-1)
@@ -88,14 +90,21 @@ def rule_zero(ctx, claim):
     lam_max = float(np.abs(K).sum(axis=1).max()) * SAFETY + ctx["Mbound"]
     eta = hnorm / sigma
     rho = math.sqrt(lam_max) * 2.0 * eta * SAFETY
-    gamma = _lipschitz(ctx, rho)
+    gamma = lipschitz_J(prep, rho, spectral)
     h = gamma * lam_max * eta / sigma * SAFETY
     if not h <= 0.5:
         return I, f"Kantorovich h = {h:.3e} > 1/2 with the checker's own bounds"
+    if not h <= stated_h <= 0.5:
+        return I, f"the stated h = {stated_h:.3e} is not between the checker's own {h:.3e} and 1/2"
     if not stored >= rho:
         return I, f"the stated radius {stored:.3e} is below the checker's own {rho:.3e}"
+    gamma_at = lipschitz_J(prep, stored, spectral)
+    if not stated_gamma >= gamma_at:
+        return I, f"the stated gamma_J {stated_gamma:.6e} is below the checker's own {gamma_at:.6e} on the " \
+                  f"ball of the stated radius {stored:.3e}"
     ctx.update(rho=rho, gamma=gamma)
-    return V, f"zero within {rho:.2e}: h = {h:.1e} <= 1/2 (own ||H|| = {hnorm:.2e}, gamma_J <= {gamma:.2e})"
+    return V, f"zero within {rho:.2e}: h = {h:.1e} <= 1/2 (own ||H|| = {hnorm:.2e}, gamma_J <= {gamma:.2e}, " \
+              f"{L} hidden layer{'s' if L != 1 else ''}); stated gamma_J >= own {gamma_at:.2e} on the stated ball"
 
 
 def rule_manifold(ctx, claim):

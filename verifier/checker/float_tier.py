@@ -13,7 +13,11 @@ solver or torch:
   stored lower bound sigma: floating-point Cholesky of fl_down(K - sigma I - c I)
   with c its own shift, computed exactly in rationals;
 * ``zero-float``: the Newton-Kantorovich condition h <= 1/2 with its own
-  ||H||, lambda bounds and Lipschitz constant of J (one hidden layer);
+  ||H||, lambda bounds and Lipschitz constant of J (layered MLPs of any depth:
+  the bound of :mod:`verifier.torch_backend.verify`, recomputed here from the
+  arrays; the stated spectral-norm bounds of the hidden-to-hidden weight
+  matrices are accepted only above its own cheap bound or proven by its own
+  Rump test of t^2 I - W W^T);
 * ``manifold-float``, ``hessian-signature-float``: the consequences, with the
   stored bounds implied by its own.
 
@@ -135,12 +139,25 @@ class Act:
         raise FormatError(f"activation {self.name} has no derivative here")
 
     def sups(self, zmax):
+        """(S1, S2) >= (|s'|, |s''|) on [-zmax, zmax]; zmax a number or an array (then arrays).
+
+        Raises FormatError for an activation without bounds (relu)."""
         if self.name in SUP_D:
             return SUP_D[self.name]
+        if self.coeffs is None:
+            raise FormatError(f"no derivative bound for activation {self.name}")
         c = [abs(x) for x in self.coeffs]
-        s1 = sum(k * c[k] * zmax ** (k - 1) for k in range(1, len(c)))
-        s2 = sum(k * (k - 1) * c[k] * zmax ** (k - 2) for k in range(2, len(c)))
-        return s1 * SAFETY, s2 * SAFETY
+        z = np.asarray(zmax, dtype=np.float64)
+        s1, s2 = np.zeros_like(z), np.zeros_like(z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k in range(1, len(c)):
+                if c[k] != 0.0:
+                    s1 = s1 + k * c[k] * z ** (k - 1)
+                    if k >= 2:
+                        s2 = s2 + k * (k - 1) * c[k] * z ** (k - 2)
+        s1 = np.where(np.isnan(s1), np.inf, s1) * SAFETY
+        s2 = np.where(np.isnan(s2), np.inf, s2) * SAFETY
+        return (float(s1), float(s2)) if s1.ndim == 0 else (s1, s2)
 
 
 def read_model(doc):
@@ -336,6 +353,114 @@ def rump_pd(K, sigma, Mbound):
     except np.linalg.LinAlgError:
         return False
     return True
+
+
+# ---------------------------------------------------------------------------- Lipschitz bound on J
+
+BOUNDED = {"tanh": (1.0, 2.0), "sigmoid": (1.0, 1.0)}    # sup |s|, sup s - inf s
+SPECTRAL_MAX_SIDE = 8192
+
+
+def spectral_cheap(W):
+    """min(||W||_F, sqrt(||W||_1 ||W||_inf)) * SAFETY >= ||W||_2."""
+    if W.size == 0:
+        return 0.0
+    Wa = np.abs(W)
+    fro = float(np.sqrt((W * W).sum()))
+    return min(fro, math.sqrt(float(Wa.sum(axis=0).max()) * float(Wa.sum(axis=1).max()))) * SAFETY
+
+
+def spectral_proven(W, t):
+    """True iff ||W||_2 <= t follows from the cheap bound or from Rump's test of t^2 I - W W^T.
+
+    G = W W^T (or W^T W, the smaller side s, inner dimension k) errs by at most
+    gamma_k |W||W|^T entrywise; its row sums bound the 2-norm of that error (factor 2
+    for their own rounding, plus underflow). The diagonal of T I - G is rounded down
+    with T <= t^2; Rump's test then proves lambda_max(G_true) < T.
+    """
+    if not (math.isfinite(t) and t >= 0.0):
+        return False
+    if t >= spectral_cheap(W):
+        return True
+    out, inn = W.shape
+    s, k = min(out, inn), max(out, inn)
+    if s > SPECTRAL_MAX_SIDE or Fraction(k) * Fraction(U) >= Fraction(1, 8) or t == 0.0:
+        return False
+    Wa = np.abs(W)
+    if out <= inn:
+        G, rows = W @ W.T, Wa @ (Wa.T @ np.ones(out))
+    else:
+        G, rows = W.T @ W, Wa.T @ (Wa @ np.ones(inn))
+    G = np.tril(G) + np.tril(G, -1).T
+    M = _up(2 * _gamma(k) * Fraction(float(rows.max())) + 2 * s * k * Fraction(ETA))
+    T = t * t
+    if Fraction(T) > Fraction(t) ** 2:
+        T = math.nextafter(T, 0.0)
+    A = -G
+    A[np.diag_indices(s)] = [_down_sub(T, float(g)) for g in np.diag(G)]
+    return rump_pd(A, 0.0, M)
+
+
+def lipschitz_prep(Wb, layers, X):
+    """The radius-independent part of the bound on J's Lipschitz constant (own forward pass)."""
+    L = len(layers) - 1
+    acts = [act for _, _, act in layers[:-1]]
+    for act in acts:
+        if act.name not in SUP_D and act.coeffs is None:
+            raise FormatError(f"no derivative bound for activation {act.name}")
+    anorm, zabs, A = [], [], X
+    for k in range(L):
+        W, b = Wb[k]
+        Z = A @ W.T
+        if b is not None:
+            Z = Z + b
+        zabs.append(np.abs(Z).max(axis=1))
+        A = acts[k].f(Z)
+        anorm.append(np.sqrt((A * A).sum(axis=1)))
+    Wout = Wb[-1][0]
+    return {"L": L, "acts": acts, "xnorm": np.sqrt((X * X).sum(axis=1)), "anorm": anorm, "zabs": zabs,
+            "widths": [o for o, _, _ in layers], "bias": [bias for _, bias, _ in layers],
+            "colnorm": [float(np.sqrt((Wb[k][0] ** 2).sum(axis=0)).max()) * SAFETY for k in range(1, L)],
+            "rownorm": np.sqrt((Wout * Wout).sum(axis=1)) * SAFETY, "rowabs": np.abs(Wout).max(axis=1)}
+
+
+def lipschitz_J(prep, rho, spectral):
+    """A Lipschitz constant of J (spectral norm) on the ball of radius rho around the point.
+
+    Per sample and output, g >= ||Hess_w f_o(x_i)||_2 on the ball by the recursion of
+    the torch backend's module docstring (N_k: first directional derivatives of z_k,
+    r_k: second ones; ``spectral[k-2]`` >= ||W_k||_2 at the point for k = 2..L);
+    gamma = sqrt(sum g^2) * SAFETY; inf when it overflows.
+    """
+    L, d = prep["L"], prep["xnorm"].shape[0]
+    if L == 0:
+        return 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = prep["xnorm"]
+        Dl = np.zeros(d)
+        xi2 = a * a + (1.0 if prep["bias"][0] else 0.0)
+        for k in range(1, L + 1):
+            act = prep["acts"][k - 1]
+            zeta = rho * np.sqrt(xi2) + (spectral[k - 2] * Dl if k >= 2 else 0.0)
+            S1, S2 = act.sups(prep["zabs"][k - 1] + zeta)
+            if k == 1:
+                N2, r = xi2, np.zeros(d)
+            else:
+                om, ka = spectral[k - 2] + rho, prep["colnorm"][k - 2] + rho
+                r = P1 * np.sqrt(N2) + ka * P2 * N2 + om * P1 * r
+                N2 = xi2 + (om * P1) ** 2 * N2
+            Dl = S1 * zeta
+            a = prep["anorm"][k - 1] + Dl
+            if act.name in BOUNDED:
+                top, osc = BOUNDED[act.name]
+                w = prep["widths"][k - 1]
+                Dl, a = np.minimum(Dl, osc * math.sqrt(w)), np.minimum(a, top * math.sqrt(w))
+            xi2 = a * a + (1.0 if prep["bias"][k] else 0.0)
+            P1, P2 = S1, S2
+        g = (P1 * np.sqrt(N2))[:, None] + np.outer(P2 * N2, prep["rowabs"] + rho) \
+            + np.outer(P1 * r, prep["rownorm"] + rho)
+        gamma = float(np.sqrt((g * g).sum())) * SAFETY
+    return gamma if math.isfinite(gamma) else math.inf
 
 
 # ---------------------------------------------------------------------------- the check

@@ -25,7 +25,9 @@ flops and O(m (w_k + w_{k-1})) memory per layer chunk; J (m x n) is never formed
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from fractions import Fraction
 
 import networkx as nx
@@ -35,6 +37,53 @@ from ..errors import InputError
 
 U = 2.0 ** -53          # unit roundoff of IEEE binary64 (round to nearest)
 ETA = 2.0 ** -1074      # smallest positive subnormal
+
+
+# ---------------------------------------------------------------------------- thread pools
+
+
+_THREADPOOL_CONTROLLER = None
+
+
+def _threadpool_controller():
+    """A cached ``threadpoolctl.ThreadpoolController`` (None when threadpoolctl is missing)."""
+    global _THREADPOOL_CONTROLLER
+    if _THREADPOOL_CONTROLLER is None:
+        try:
+            import numpy  # noqa: F401  (its BLAS must be loaded before the controller looks)
+            from threadpoolctl import ThreadpoolController
+        except ImportError:         # optional at run time: then pinning does nothing
+            _THREADPOOL_CONTROLLER = False
+        else:
+            _THREADPOOL_CONTROLLER = ThreadpoolController()
+    return _THREADPOOL_CONTROLLER or None
+
+
+@contextlib.contextmanager
+def pinned_threads(*, blas: int | None = 1, torch_threads: int | None = None):
+    """Pin the thread pools of one phase, restoring them afterwards.
+
+    torch (OpenMP + statically linked MKL) and numpy (its own OpenBLAS) each start
+    one thread per core and spin-wait after a call; on a small machine the two pools
+    oversubscribe the cores when their calls alternate (``benchmarks/bench_threads.py``).
+    ``blas`` limits numpy's BLAS (``threadpoolctl``, ``user_api="blas"``; torch's MKL
+    is invisible to it, so torch keeps its threads) around torch-heavy phases;
+    ``torch_threads`` limits torch's intra-op pool (around numpy-heavy phases).
+    ``None`` leaves a pool alone. Without threadpoolctl the BLAS limit is skipped;
+    ``VERIFIER_PIN_THREADS=0`` in the environment disables both.
+    """
+    if os.environ.get("VERIFIER_PIN_THREADS", "1").strip() in ("0", "no", "false", "off"):
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        ctl = _threadpool_controller() if blas is not None else None
+        if ctl is not None:
+            stack.enter_context(ctl.limit(limits=int(blas), user_api="blas"))
+        if torch_threads is not None:
+            before = torch.get_num_threads()
+            torch.set_num_threads(int(torch_threads))
+            stack.callback(torch.set_num_threads, before)
+        yield
 
 
 # ---------------------------------------------------------------------------- activations
@@ -300,6 +349,7 @@ class TorchMLP(_ModelBase):
         return Zs
 
     @torch.no_grad()
+    @pinned_threads(blas=1)
     def gram_structured(self, w, X, *, chunk=4096, with_abs=False):
         """K = J J^T by the layer formula (module docstring); J is never formed.
 
@@ -402,6 +452,7 @@ def model_from_network(net, dtype=torch.float64, device="cpu"):
 # ---------------------------------------------------------------------------- Gauss-Newton
 
 
+@pinned_threads(blas=1)
 def gauss_newton_to_M(model, w, X, Y, steps=20, tol=1e-12):
     """Least-norm Gauss-Newton towards M = {H = 0}: ``w <- w - J^T K^{-1} H(w)``.
 
@@ -597,3 +648,82 @@ def certify_gram_pd(K, *, Kabs=None, m=None, underflow=0.0, entry_error=None, la
             return result
     result["reason"] = "the shifted floating-point Cholesky failed"
     return result
+
+
+# ---------------------------------------------------------------------------- spectral norms
+
+SPECTRAL_MAX_SIDE = 8192    # beyond this min(out, in) only the cheap norm bound is used
+_NORM_SAFETY = 1.0 + 1e-9   # relative margin on float64 norms (as the Kantorovich SAFETY)
+
+
+def spectral_norm_cheap(W) -> float:
+    """min(||W||_F, sqrt(||W||_1 ||W||_inf)) with a relative margin: an upper bound on ||W||_2."""
+    W = torch.as_tensor(W, dtype=torch.float64)
+    Wa = W.abs()
+    fro = float(torch.linalg.vector_norm(W))
+    n1 = float(Wa.sum(dim=0).max()) if W.numel() else 0.0
+    ninf = float(Wa.sum(dim=1).max()) if W.numel() else 0.0
+    return min(fro, math.sqrt(n1 * ninf)) * _NORM_SAFETY * _NORM_SAFETY
+
+
+def _spectral_estimate(G, iters=200):
+    """lambda_max of the PSD matrix G: eigvalsh up to 2048 rows, else power iteration (an estimate)."""
+    s = G.shape[0]
+    if s <= 2048:
+        return float(torch.linalg.eigvalsh(G)[-1])
+    gen = torch.Generator().manual_seed(0)
+    v = torch.randn(s, dtype=G.dtype, generator=gen)
+    lam = 0.0
+    for _ in range(iters):
+        u = G @ v
+        nu = float(torch.linalg.vector_norm(u))
+        if not nu > 0:
+            return 0.0
+        lam, v = float(v @ u), u / nu
+    return lam
+
+
+@pinned_threads(blas=1)
+def spectral_norm_upper(W, *, margins=(1e-6, 1e-3, 3e-2, 0.3)) -> float:
+    """An upper bound t >= ||W||_2 (floating-point tier): the cheap norm bound or a Rump-style proof.
+
+    With G = W W^T (or W^T W, the smaller side s; forming error <= gamma_k |W||W|^T
+    entrywise, k the inner dimension, so ||G - G_true||_2 <= M = 2 gamma_k max row sum
+    of |W||W|^T + 2 s k eta), a trial T = t^2 above the estimated lambda_max(G) is
+    proven by Rump's positive-definiteness test of T I - G (diagonal rounded down, shift
+    c for the Cholesky's rounding, as in :func:`certify_gram_pd`): then
+    lambda_max(G_true) < T and ||W||_2 < t. Returns the smaller of t and the cheap bound
+    min(||W||_F, sqrt(||W||_1 ||W||_inf)); O(s^2 k + s^3) flops, s^2 <= out * in.
+    """
+    W = torch.as_tensor(W, dtype=torch.float64).cpu()
+    cheap = spectral_norm_cheap(W)
+    out, inn = W.shape
+    s, k = min(out, inn), max(out, inn)
+    if s == 0 or cheap == 0.0 or s > SPECTRAL_MAX_SIDE or k * U >= 0.125:
+        return cheap
+    Wa = W.abs()
+    if out <= inn:
+        G, rows = W @ W.T, Wa @ (Wa.T @ torch.ones(out, dtype=W.dtype))
+    else:
+        G, rows = W.T @ W, Wa.T @ (Wa @ torch.ones(inn, dtype=W.dtype))
+    G = torch.tril(G) + torch.tril(G, -1).T     # exactly symmetric: the lower triangle, mirrored
+    M = _round_up(2 * _gamma(k) * Fraction(float(rows.max())) + 2 * s * k * Fraction(ETA))
+    lam = _spectral_estimate(G)
+    if not math.isfinite(lam) or not math.isfinite(M):
+        return cheap
+    gdiag = G.diagonal().tolist()
+    for mg in margins:
+        t = math.nextafter(math.sqrt(max(lam, 0.0) * (1.0 + mg) + 4.0 * M), math.inf)
+        if t >= cheap:
+            break
+        T = t * t
+        if Fraction(T) > Fraction(t) ** 2:
+            T = math.nextafter(T, 0.0)
+        d1 = [_sub_down(T, g) for g in gdiag]
+        if min(d1) <= 0:
+            continue
+        c = _rump_shift(d1, s, M)
+        d2 = [_sub_down(a, c) for a in d1]
+        if min(d2) > 0 and _chol_ok(-G, d2):
+            return t
+    return cheap
