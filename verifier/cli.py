@@ -111,9 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _solve_common(q):
-    q.add_argument("--method", choices=("homotopy", "msolve", "both"), default=None,
-                   help="homotopy continuation, msolve, or both (default: both where msolve is installed)")
+def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
+    q.add_argument("--method", choices=methods, default=None,
+                   help="homotopy continuation, msolve, or both (default: both where msolve is installed)"
+                   + method_help)
     q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",
                    help="homotopy start system (default total-degree)")
     q.add_argument("--out", help="write the certificate here (JSON)")
@@ -134,7 +135,15 @@ def _add_solve_parsers(sub):
     g.add_argument("--network", required=True)
     g.add_argument("--data", required=True)
     g.add_argument("--outputs", type=int, default=1)
-    _solve_common(g)
+    _solve_common(g, ("homotopy", "msolve", "both", "monodromy"),
+                  "; monodromy: a witness set on complex slices from one point by monodromy loops, complete when "
+                  "the trace test passes (numerical evidence, not a proof), moved to the rational slices and "
+                  "certified like the homotopy's endpoints")
+    g.add_argument("--loops", type=int, default=500,
+                   help="--method monodromy: at most this many monodromy loops (default 500)")
+    g.add_argument("--stall", type=int, default=5,
+                   help="--method monodromy: run the trace test after this many consecutive loops without a "
+                   "new point (default 5)")
     c = sub.add_parser("critical-points", help="real critical points of a polynomial loss, classified "
                        "(liao-poggio-prop-1)")
     c.add_argument("--deep-linear", metavar="H,d,dx,dy,m", help="regularised deep linear network (seeded data)")
@@ -203,6 +212,10 @@ def cmd_solve(args) -> int:
 def cmd_degree(args) -> int:
     from .solve import theorems as st
     opts = _solve_opts(args, args.network, args.data)
+    if args.loops < 1 or args.stall < 1:
+        raise InputError("--loops and --stall must be >= 1")
+    if opts["method"] == "monodromy":
+        opts.update(loops=args.loops, stall=args.stall)
     net, data = _load_net_data(args)
     return _finish_solve(args, lambda pr: st.witness_degree(net, data, seed=args.seed, progress=pr, **opts))
 

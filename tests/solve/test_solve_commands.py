@@ -133,8 +133,8 @@ def test_bad_input_exit_2_no_files(tmp_path, capsys, argv, monkeypatch):
     assert set(p.name for p in d.iterdir()) == before
 
 
-@pytest.mark.parametrize("text", ["vars: x\n__import__('os')\n", "vars: x, y\nx**2\ny\n", "x^2\n",
-                                  "vars: x, y\nx^2 - 1\n", "vars: x\n3\n"])
+@pytest.mark.parametrize("text", ["vars: x\n__import__('os')\n", "vars: x, y\nx^(1/2)\ny\n",
+                                  "vars: x, y\n(x + y\ny\n", "x^2\n", "vars: x, y\nx^2 - 1\n", "vars: x\n3\n"])
 def test_bad_system_files(tmp_path, capsys, text):
     p = tmp_path / "bad.txt"
     p.write_text(text)
@@ -147,3 +147,31 @@ def test_network_not_square_is_bad_input(tmp_path, capsys):
     d = _files(tmp_path)
     assert main(["solve", "--network", str(d / "surf.json"), "--data", str(d / "one.csv")]) == 2
     assert "degree" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular (passagemath-singular) is not installed")
+def test_empty_system_count_zero_is_exact(tmp_path, capsys):
+    """x*y = 1 and x*y = 2 have no common solution: Singular's basis {1} makes the count 0 exact."""
+    (tmp_path / "empty.txt").write_text("vars: x, y\nx*y - 1\n(x*y) - 2\n")
+    rc, doc = _run(capsys, "solve", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "e.json"),
+                   "--method", "homotopy")
+    assert rc == 0 and doc["summary"]["certified"] == 0 and doc["summary"]["exact"] is True
+    assert _recheck(tmp_path / "e.json", capsys)[0] == 0
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular (passagemath-singular) is not installed")
+def test_count_zero_on_a_solvable_system_is_not_exact(tmp_path, capsys):
+    """Dropping every box of a solvable system leaves count 0, which Singular (dim 0, vdim 4) does not confirm."""
+    d = _files(tmp_path)
+    rc, doc = _run(capsys, "solve", str(d / "circle.txt"), "--out", str(d / "c.json"), "--method", "homotopy")
+    cert = json.loads((d / "c.json").read_text())
+    for cl in cert["claims"]:
+        if cl["id"] == "solutions-certified":
+            cl["evidence"].update(boxes=[], certified=0, real=0, non_real=0, undecided=0)
+        if cl["id"] == "count-exact":
+            cl["evidence"].update(count=0, method="singular")
+    from verifier.checker.format import digest
+    cert["digest"] = digest(cert)
+    rep = check_certificate(cert)
+    line = next(ln for ln in rep.lines if "count-exact" in ln)
+    assert "verified     -> inconclusive" in line or "-> inconclusive" in line, rep.text()

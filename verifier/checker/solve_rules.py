@@ -315,6 +315,9 @@ def rule_count_exact(st, claim):
         if res is None:
             return I, "Singular is not available to the checker (or failed): the count cannot be re-checked exactly"
         dim, vdim = res
+        if dim == -1 and c == 0:
+            st["complete"] = True
+            return V, "Singular: the Groebner basis is {1}, the system has no complex solutions: the count 0 is exact"
         if dim != 0:
             return I, f"Singular: the system has dimension {dim}, not 0"
         if vdim != c:

@@ -11,7 +11,8 @@ Theorems (statements in :mod:`verifier.checker.format`; checker in :mod:`verifie
   polynomial network), classified by certified Hessian inertia.
 
 Pipeline: homotopy continuation (:func:`verifier.solve.homotopy.track`) and/or msolve (count with
-multiplicity, real isolation), then Newton in Arb and the Krawczyk test
+multiplicity, real isolation) -- or, for ``witness-degree``, a monodromy witness set completed by the trace
+test and moved to the rational slices (:mod:`verifier.solve.monodromy`) -- then Newton in Arb and the Krawczyk test
 (:mod:`verifier.solve.certify`); only the certified boxes are claims, every engine count goes to
 ``extra``. Claim statuses are computed by the checker's own rules, so a certificate says ``verified`` only
 when ``verifier check`` will agree. Disagreements between routes are reported in ``summary`` and ``extra``.
@@ -34,6 +35,7 @@ from ..checker.format import (CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, REQUIR
 from ..checker.krawczyk import boxes_disjoint, verify_solution_boxes
 from ..checker.polys import poly_to_json
 from ..errors import InputError
+from .parse import ParseError, parse_polynomial
 
 PREC = 128
 MAX_FILE_BYTES = 1_000_000
@@ -43,7 +45,8 @@ MAX_FILE_BYTES = 1_000_000
 
 def read_system_file(path):
     """(variable names, fmpq_mpoly list) from a text file: a header ``vars: x, y`` and one polynomial per
-    line (``#`` starts a comment). Read only with the safe parser :func:`engines.parse_poly`."""
+    line (``#`` starts a comment), with parentheses, powers, rationals and exact decimals. Read only by the
+    safe parser :func:`verifier.solve.parse.parse_polynomial` (nothing is evaluated)."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read(MAX_FILE_BYTES + 1)
@@ -66,9 +69,9 @@ def read_system_file(path):
     polys = []
     for k, ln in enumerate(lines[1:], start=1):
         try:
-            p = engines.parse_poly(ln, ctx, names=names)
-        except engines.EngineError as exc:
-            raise InputError(f"{path}: equation {k}: {str(exc).replace('engine polynomial', 'polynomial')}") from None
+            p = parse_polynomial(ln, ctx, names=names)
+        except ParseError as exc:
+            raise InputError(f"{path}: equation {k}: {exc}") from None
         polys.append(p)
     if len(polys) != len(names):
         raise InputError(f"{path}: {len(polys)} equations in {len(names)} unknowns; the system must be square")
@@ -110,14 +113,18 @@ def _claim(cid, evidence):
 
 
 def certify_system(theorem, names, polys, source, *, groups=None, method="both", start="total-degree", seed=0,
-                   timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None) -> dict:
+                   timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None,
+                   candidates=None, timings=None) -> dict:
     """Solve, certify and write the certificate document (a dict) for a square system.
 
     ``polys``: fmpq_mpoly (any context with ``len(names)`` variables, variable j = ``names[j]``);
     ``groups``: variable index groups for the multihomogeneous bound and start system (default: one group).
+    ``method="monodromy"``: no solver runs here; ``candidates`` (a ``(k, n)`` complex array, e.g. the
+    monodromy witness set moved to these slices by :func:`witness_degree`) are certified instead, and the
+    report ``extra["monodromy"]`` is completed. ``timings``: seconds already spent (merged).
     """
     say = progress or (lambda text: None)
-    timings = {}
+    timings = dict(timings or {})
     n = len(names)
     system = {"format": solve_rules.SYSTEM_FORMAT, "version": 1, "variables": list(names),
               "equations": [poly_to_json(p) for p in polys]}
@@ -154,6 +161,21 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         extra["homotopy"] = hom
         if not res.complete:
             notes.append("homotopy ran out of time: some paths were not tracked")
+    mono = None
+    if method == "monodromy":
+        if candidates is None:
+            raise InputError("--method monodromy is for `verifier degree` (witness sets)")
+        from .certify import refine_and_certify
+        say("certifying the monodromy endpoints (Newton in Arb, Krawczyk)")
+        t0 = time.monotonic()
+        cs = refine_and_certify(eqs, candidates, prec=PREC)
+        timings["certify"] = time.monotonic() - t0
+        boxes = list(cs.boxes)
+        mono = extra.setdefault("monodromy", {})
+        mono["uncertified_endpoints"] = len(cs.failures)
+        mono["duplicate_endpoints"] = len(cs.duplicates)
+        if mono.get("stop_reason") == "timeout":
+            notes.append("monodromy ran out of time: the witness set may be incomplete")
     msolve = None
     if method in ("msolve", "both"):
         if engines.msolve_path() is None:
@@ -214,6 +236,16 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         disagreements.append(f"msolve isolates {msolve['real']} real solutions, {counts['real']} certified real")
     if hom is not None and hom["nonsingular"] != c:
         disagreements.append(f"homotopy ends {hom['nonsingular']} nonsingular paths, {c} certified")
+    if mono is not None:
+        mv = mono.get("final_move", {})
+        if mv.get("distinct") is not None and mv["distinct"] != mono.get("points"):
+            disagreements.append(f"monodromy found {mono.get('points')} witness points on the complex base slice, "
+                                 f"{mv['distinct']} distinct regular endpoints on the rational slices")
+        if mv.get("distinct") is not None and mv["distinct"] != c:
+            disagreements.append(f"monodromy ends {mv['distinct']} distinct endpoints on the rational slices, "
+                                 f"{c} certified")
+        if "trace_passed" in mono and not mono["trace_passed"]:
+            disagreements.append("the trace test did not pass: the monodromy witness set may be incomplete")
     if cex["status"] == "verified" and msolve and msolve.get("multiplicity") not in (None, c):
         disagreements.append(f"msolve's count with multiplicity {msolve['multiplicity']} differs from the exact "
                              f"certified count {c}")
@@ -228,6 +260,9 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                "exact": cex["status"] == "verified", "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
                "msolve_solutions": (msolve or {}).get("solutions"), "msolve_real": (msolve or {}).get("real"),
                "homotopy": hom, "disagreements": disagreements}
+    if mono is not None:
+        summary["monodromy"] = {k: mono.get(k) for k in ("points", "loops", "paths_tracked", "trace_residual",
+                                                         "trace_passed", "stop_reason")}
     doc = {"format": FORMAT_TAG, "schema_version": SCHEMA_VERSION, "theorem": theorem,
            "statement": STATEMENTS[theorem], "status": status, "reason": reason, "instance": inst,
            "claims": claims, "notes": notes, "seed": seed,
@@ -262,7 +297,17 @@ def solve_network(net, data, *, max_terms=200_000, **kw) -> dict:
     return certify_system("polynomial-solutions", list(net.labels), ps.H, src, groups=ps.groups, **kw)
 
 
-def witness_degree(net, data, *, seed=0, max_terms=200_000, **kw) -> dict:
+MONODROMY_NOTE = ("The trace test is floating-point numerical evidence that the witness set is complete, not a "
+                  "proof. The claims rest only on the Krawczyk boxes of the rational witness system: the certified "
+                  "count is a lower bound on the degree, exact only when it meets a Bezout bound or the checker's "
+                  "Singular vdim.")
+
+
+def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, **kw) -> dict:
+    """The ``witness-degree`` certificate of V(H) (n > l*d). ``method``: ``homotopy``, ``msolve``,
+    ``both`` (passed to :func:`certify_system`) or ``monodromy``: a witness set on complex slices from
+    one point by monodromy loops (at most ``loops``; the trace test runs after ``stall`` loops that find
+    nothing new), moved to the rational slices and certified (:mod:`verifier.solve.monodromy`)."""
     from ..algebra.bounds import bounds_report
     from ..algebra.polys import compile_polynomials, is_polynomial_network
     if not is_polynomial_network(net):
@@ -282,8 +327,19 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, **kw) -> dict:
     lp = {"liao_poggio": rep["liao_poggio"], "smale_shub_real_estimate": rep["smale_shub_real_estimate"],
           "layered_degree": rep["degrees"]["liao_poggio"]}
     src = {"kind": "witness", **_network_source(net, data), "slices": slices}
+    extra = {"network_counts": lp}
+    if kw.get("method") == "monodromy":
+        from .monodromy import monodromy_witness
+        t0 = time.monotonic()
+        cand, info = monodromy_witness(ps.H, slices, seed=seed, progress=kw.get("progress"),
+                                       timeout=kw.get("timeout", 600.0), max_loops=loops, stall=stall)
+        info["bezout_paths_total_degree"] = solve_rules.total_degree(polys)
+        info["note"] = MONODROMY_NOTE
+        extra["monodromy"] = info
+        kw["candidates"] = cand
+        kw["timings"] = {"monodromy": time.monotonic() - t0}
     return certify_system("witness-degree", list(net.labels), polys, src, groups=ps.groups, seed=seed,
-                          extra={"network_counts": lp}, **kw)
+                          extra=extra, **kw)
 
 
 def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> dict:
@@ -321,6 +377,16 @@ def summary_text(doc) -> str:
         lines.append(f"  homotopy    {h['paths']} paths ({h['start_system']}): {h['nonsingular']} finite nonsingular, "
                      f"{h['singular_points']} singular (multiplicities {mult}), {h['infinity']} at infinity, "
                      f"{h['failed']} failed, {h['real']} real")
+    mo = doc["extra"].get("monodromy")
+    if mo:
+        tr = mo.get("trace_residual")
+        mv = mo.get("final_move", {})
+        lines.append(f"  monodromy   {mo.get('points')} witness points, {mo.get('loops')} loops, "
+                     f"{mo.get('paths_tracked')} paths tracked (total-degree Bezout "
+                     f"{mo.get('bezout_paths_total_degree')}); trace test "
+                     f"{'passed' if mo.get('trace_passed') else 'NOT passed'} (residual "
+                     f"{'-' if tr is None else f'{tr:.1e}'}; numerical evidence, not a proof); "
+                     f"{mv.get('distinct')} endpoints on the rational slices")
     lines.append(f"  certified   {s['certified']} complex solutions ({s['real']} real, {s['non_real']} non-real, "
                  f"{s['undecided']} undecided)  -- {'exact' if s['exact'] else 'lower bounds'}")
     lines.append(f"  bezout      total degree {s['total_degree_bezout']}, multihomogeneous {s['multihomogeneous_bezout']}")
