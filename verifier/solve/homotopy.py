@@ -37,11 +37,19 @@ Path tracking
 Along a segment ``t = t_a + s (t_b - t_a)``, ``s`` in ``[0, 1]``, the path satisfies the Davidenko
 equation ``dZ/ds = -H_Z^{-1} H_t (t_b - t_a)``, ``H_t = gamma G^h - F^h``. Every step is a classical
 RK4 predictor followed by at most three Newton corrections on ``H(., t(s + h)) = 0``. A step is
-accepted when Newton converges (correction below ``tol_track * max(1, |Z|)`` within three
-iterations, with contraction ratio at most ``1/2``) and the first correction ``d_1`` (the predictor's
-error) is below ``kappa * max(1, |Z|)``; then ``h <- h * clip(0.8 (kappa |Z| / d_1)^{1/5}, 1/4, 2.5)``
-(RK4's local error is ``O(h^5)``). Rejected steps halve ``h``. Step sizes, positions and counters
-are per path; all paths of a batch advance together with batched evaluation and batched
+accepted when Newton converges (correction below ``tol_track * max(1, |Z|)``, or below
+``1e-7 max(1, |Z|)`` with ``|d_k|^2 / |d_{k-1}|``, the error left after it under quadratic
+convergence, below ``tol_track * max(1, |Z|)``; within three iterations, with contraction ratio at
+most ``1/2``) and the first correction ``d_1`` (the predictor's error) is below
+``kappa * max(1, |Z|)``; then ``h <- h * clip(0.8 (kappa |Z| / d_1)^{1/5}, 1/4, 2.5)`` (RK4's local
+error is ``O(h^5)``). Rejected steps halve ``h`` (a first correction above the bound stops the
+Newton iterations at once). Each Newton iteration also solves for the tangent with the same LU;
+the tangent of an accepted step's last iteration is the next step's first RK4 stage, so a step
+costs three predictor and usually two corrector evaluations. ``kappa`` is ``1e-3`` for ``t`` in
+``[0.1, 1]``, ``1e-4 min(1, sqrt(t / 1e-2))`` on the endgame's decade from ``t`` and
+``1e-3 min(1, sqrt(r / 1e-3))`` on the Cauchy loops at radius ``r`` (at least ``1e-6``): the
+branches of a cycle of winding number ``c`` are about ``t^{1/c}`` apart. Step sizes, positions and
+counters are per path; all paths of a batch advance together with batched evaluation and batched
 ``solve`` on ``(P, N, N)`` arrays. A path fails when ``h`` falls below ``1e-13`` or it exceeds
 ``max_steps``.
 
@@ -52,12 +60,28 @@ From ``t = 0.1`` the paths visit ``t_k = 10^{-k-1}``. At each ``t_k``:
 1. *Newton test.* Newton on ``H(., 0)`` from ``Z(t_k)``; if it converges quadratically to a point
    with Jacobian condition number below ``1e10`` and the point agrees with the one found from the
    previous ``t_{k-1}``, the path ends there (a regular root of the homogenised system).
-2. *Cauchy endgame* (for ``t_k <= 10^{-2}``). Near ``t = 0`` the path is a Puiseux series
+2. *Infinity by decay.* ``rho_g = |h_g| / |(x_g, h_g)|`` decreasing over the last two decades
+   and below ``1e-8``, or decreasing like a steady power of ``t`` over the last three decades
+   (every decade's ``log10`` decrease at least 0.1, all within 10%) and below ``1e-4`` (Bertini's
+   default ``SecurityMaxNorm`` of ``1e4``): the path goes to infinity. A path heading for a finite
+   point has ``rho_g`` levelling off instead; a finite endpoint with ``|x| >~ 1e4`` and a winding
+   number above 12 could be taken for one at infinity.
+3. *Cauchy endgame* (for ``t_k <= 10^{-3}``, on the paths whose Newton test failed, on all at the
+   last level). Near ``t = 0`` the path is a Puiseux series
    ``Z(t) = sum_j a_j t^{j/c}`` with winding number ``c``. Track it around the polygon with vertices
    ``t_k exp(2 pi i j / 8)`` until it closes up after ``c`` loops; by Cauchy's integral formula in
    ``s = t^{1/c}``, the mean of the ``8c`` vertex values is ``Z(0)`` up to ``O(t_k^8)``
-   (the trapezoidal rule is exact on the terms ``s^j`` with ``8c`` not dividing ``j``). Two
-   successive radii agreeing to ``1e-8`` (relative) end the path with winding number ``c``.
+   (the trapezoidal rule is exact on the terms ``s^j`` with ``8c`` not dividing ``j``). Three
+   successive radii agreeing to ``1e-8`` (relative) with the same winding number end the path; one
+   radius suffices for an estimate at infinity with ``rho_g`` decaying, and two radii whose
+   estimates both have ``rho_g < 1e-4`` (loops closed, path approaching them) mean infinity too
+   (Bertini's security rule: the estimates of a finite endpoint converge to it). A path whose
+   loops did not close within 12 loops and whose ``rho_g`` follows a steady power law that reaches
+   ``1e-4`` within the remaining levels skips the loops (thousands of steps at high winding
+   numbers: cyclic(6)'s paths to infinity) until the trend breaks or the last level. A cycle (``c > 1``) whose estimate
+   has a residual ``|H(., 0)| > 1e-8 max(1, |Z|)^deg`` is not a root: loops above the branch point
+   of two close regular roots close after two turns around their midpoint. Such paths keep the
+   estimate but continue to the smaller radii, where they separate.
 
 Classification
 --------------
@@ -68,7 +92,10 @@ else ``singular``. Endpoints are clustered (relative distance ``1e-6``); the mul
 singular point is the number of paths ending at it (a lower bound on the algebraic multiplicity
 when the start system is not total degree, equal to it for the total-degree homotopy with
 generic ``gamma``). Two "nonsingular" paths ending at the same point means a path jumped: those
-paths are tracked again with tighter settings, and duplicates that survive are ``failed``.
+paths are tracked again with tighter settings. Duplicates that survive are ``singular`` when the
+condition number there is at least ``1e6`` (a double root where two branches of winding number 1
+meet: at a point known to ~1e-11 the computed condition number is ~1e9-1e11, not always above
+``1e10``), otherwise all but one are ``failed``.
 """
 
 from __future__ import annotations
@@ -93,8 +120,11 @@ _CAUCHY_VERTICES = 8
 _CAUCHY_MAX_LOOPS = 12
 _INF_TOL = 1e-8
 _COND_TOL = 1e10
+_SUSPECT_RES = 1e-8    # a cycle's estimate with a larger residual may be the midpoint of two roots
+_DUP_SINGULAR_COND = 1e6   # a shared endpoint this ill-conditioned is a singular root
 _CLUSTER_TOL = 1e-6
 _DECAY_MIN = 0.05     # log10 decrease of h_g per decade of t that counts as decaying
+_TREND_LOG = -4.0     # log10 rho below which a steady power-law decay counts as infinity
 
 
 # -- root counts ------------------------------------------------------------------------
@@ -242,28 +272,36 @@ class HomotopyResult:
         }
 
 
-def _close_pairs(Y: np.ndarray, tol: float) -> np.ndarray:
-    """All pairs ``(a, b)``, ``a < b``, of rows of the real array ``Y`` at distance ``<= tol``.
+def _close_pairs(Y: np.ndarray, tol: float, scale: np.ndarray | None = None) -> np.ndarray:
+    """All pairs ``(a, b)``, ``a < b``, of rows of the real array ``Y`` with
+    ``|Y_a - Y_b| <= tol * max(scale_a, scale_b)`` (``scale`` defaults to ones).
 
     Sweep along a fixed random direction ``u``: ``|u . (Y_a - Y_b)| <= |Y_a - Y_b|``, so after
-    sorting the projections only rows whose projections differ by at most ``tol`` are compared
-    (exact; no scipy import, which costs half a second on the first call).
+    sorting the projections only rows whose projections differ by at most the threshold are
+    compared (exact; no scipy import, which costs half a second on the first call). With
+    ``scale_a = max(1, |Y_a|)`` a close pair has ``max(scale_a, scale_b) <= scale_a / (1 - tol)``,
+    a bound that depends on the lower row only, so the sweep can stop at the first offset ``k``
+    where no row has a candidate.
     """
     P = len(Y)
+    if scale is None:
+        scale = np.ones(P)
     u = np.random.default_rng(12345).standard_normal(Y.shape[1])
     u /= np.linalg.norm(u)
     order = np.argsort(Y @ u, kind="stable")
     proj = (Y @ u)[order]
     Ys = Y[order]
+    sc = scale[order]
+    thr = tol * sc / max(1.0 - tol, 0.5)
     out = []
     k = 1
     idx = np.arange(P)
     while k < P:
-        cand = idx[:P - k][proj[k:] - proj[:P - k] <= tol]
+        cand = idx[:P - k][proj[k:] - proj[:P - k] <= thr[:P - k]]
         if not len(cand):
             break
         d = np.linalg.norm(Ys[cand + k] - Ys[cand], axis=1)
-        hit = cand[d <= tol]
+        hit = cand[d <= tol * np.maximum(sc[cand], sc[cand + k])]
         if len(hit):
             out.append(np.stack([order[hit], order[hit + k]], axis=1))
         k += 1
@@ -274,13 +312,18 @@ def _close_pairs(Y: np.ndarray, tol: float) -> np.ndarray:
 
 
 def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
-    """Cluster labels: points closer than ``tol`` in the compactified coordinates
-    ``x / max(1, |x|)`` (relative distance for large points) share a label (single linkage)."""
+    """Cluster labels: points ``a, b`` with ``|a - b| <= tol * max(1, |a|, |b|)`` (relative distance
+    for large points) share a label (single linkage).
+
+    (Not the distance of the compactified points ``x / max(1, |x|)``: that map sends every point
+    of a ray outside the unit ball to one point, and distinct roots such as ``(4/3, -4/3)`` and
+    ``(17/2, -17/2)`` were reported as one path jumping onto another's root.)
+    """
     P = len(points)
     if P == 0:
         return np.zeros(0, dtype=np.int64)
-    y = points / np.maximum(1.0, np.linalg.norm(points, axis=1))[:, None]
-    Y = np.concatenate([y.real, y.imag], axis=1)
+    Y = np.concatenate([points.real, points.imag], axis=1)
+    scale = np.maximum(1.0, np.linalg.norm(Y, axis=1))
     parent = np.arange(P)
 
     def find(a):
@@ -289,7 +332,7 @@ def _cluster(points: np.ndarray, tol: float) -> np.ndarray:
             a = parent[a]
         return a
 
-    pairs = _close_pairs(Y, tol)
+    pairs = _close_pairs(Y, tol, scale)
     for a, b in pairs:
         ra, rb = find(a), find(b)
         if ra != rb:
@@ -349,6 +392,26 @@ class _Homotopy:
             if gexps is not None:
                 self.FGh = NumericSystem.from_terms(exps + [e for e, _ in gexps],
                                                     list(F.coefficients) + [c for _, c in gexps], N)
+        self._fuse()
+
+    def _fuse(self):
+        """Coefficient rows of ``[F^h; vec J_F^h]`` and ``[G^h; vec J_G^h]`` stacked, so that one
+        product with the shared monomial table and one weighted sum give ``H`` and ``H_Z`` for all
+        points (the per-call array work dominates for the small batches of the endgame)."""
+        self._C2 = self._C2sp = None
+        if self.FGh is None:
+            return
+        n, N = self.n, self.N
+        C = self.FGh._C
+        m = 2 * n
+        CF = np.concatenate([C[:n], C[m:m + n * N]])
+        CG = np.concatenate([C[n:m], C[m + n * N:m + 2 * n * N]])
+        self._K = n + n * N
+        self._C2 = np.ascontiguousarray(np.concatenate([CF, CG]))
+        if self.FGh._Csp is not None:
+            import scipy.sparse as sp
+
+            self._C2sp = sp.csr_matrix(self._C2)
 
     # start systems -------------------------------------------------------------------
 
@@ -488,9 +551,31 @@ class _Homotopy:
 
     # homotopy -------------------------------------------------------------------------
 
-    def eval(self, Z, t):
-        """``H``, ``H_Z`` and ``H_t`` at points ``Z`` (P, N) and parameters ``t`` (P,)."""
+    def eval(self, Z, t, need_h=True):
+        """``H``, ``H_Z`` and ``H_t`` at points ``Z`` (P, N) and parameters ``t`` (P,) (``H`` is
+        None when not ``need_h``)."""
         n = self.n
+        P = Z.shape[0]
+        N = self.N
+        if self._C2 is not None:
+            V = self.FGh.monomial_values(Z)
+            R = np.asarray(self._C2sp @ V) if self._C2sp is not None else self._C2 @ V
+            K = self._K
+            RF, RG = R[:K], R[K:]
+            HH = (1.0 - t) * RF
+            HH += (t * self.gamma) * RG
+            H = None
+            if need_h:
+                H = np.empty((P, N), dtype=np.complex128)
+                H[:, :n] = HH[:n].T
+                H[:, n:] = Z @ self.A.T
+                H[:, n:] -= 1.0
+            HZ = np.empty((P, N, N), dtype=np.complex128)
+            HZ[:, :n] = HH[n:].reshape(n, N, P).transpose(2, 0, 1)
+            HZ[:, n:] = self.A
+            Ht = np.zeros((P, N), dtype=np.complex128)
+            Ht[:, :n] = (self.gamma * RG[:n] - RF[:n]).T
+            return H, HZ, Ht
         if self.FGh is not None:
             FG, JFG = self.FGh.eval_jac(Z)
             Fv, Gv, JF, JG = FG[:, :n], FG[:, n:], JFG[:, :n], JFG[:, n:]
@@ -547,8 +632,11 @@ def _crandn(rng, *shape):
 @dataclass
 class _Opts:
     kappa: float = 1e-3        # accepted predictor error, relative, for t in [0.1, 1]
-    kappa_endgame: float = 1e-6  # the same for t < 0.1: branches of a cycle are close there
-    kappa_loop: float = 1e-5   # the same on the Cauchy loops (radius <= 1e-3, branches >= r^{1/c} apart)
+    # the same for t < 0.1, times min(1, sqrt(t / 1e-2)) for the decade starting at t, at least 1e-6:
+    # the branches of a cycle of winding number c are ~ t^{1/c} apart (c >= 2 for two paths meeting)
+    kappa_endgame: float = 1e-4
+    # the same on the Cauchy loops at radius r, times min(1, sqrt(r / 1e-3)), at least 1e-6
+    kappa_loop: float = 1e-3
     tol_track: float = 1e-9    # Newton corrector tolerance, relative
     hmax: float = 0.2          # largest step in s
     h0: float = 0.05
@@ -556,8 +644,52 @@ class _Opts:
     max_steps: int = 3000
 
 
+def _kappa_at(kappa, t, ref):
+    """``kappa * min(1, sqrt(|t| / ref))``, at least ``min(kappa, 1e-6)`` (see :class:`_Opts`)."""
+    return max(min(kappa, 1e-6), kappa * min(1.0, math.sqrt(abs(t) / ref)))
+
+
 def _norm(V):
     return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=1))
+
+
+try:  # the LAPACK gufunc behind np.linalg.solve, without the wrapper's checks (half the cost on
+    # the small batches of the endgame); singular matrices give NaN under np.errstate(invalid=...)
+    from numpy.linalg import _umath_linalg as _ul
+
+    _GUFUNC = _ul.solve if callable(getattr(_ul, "solve", None)) else None
+except ImportError:  # pragma: no cover
+    _GUFUNC = None
+
+
+def _solve2(A, B):
+    """``A[p] X[p] = B[p]`` for ``(P, N, N)`` matrices and ``(P, N, k)`` right-hand sides (one LU
+    per matrix for all ``k`` columns); singular matrices give non-finite rows, never an exception."""
+    P = A.shape[0]
+    if P == 0:
+        return np.zeros_like(B)
+    if P >= 64 and sys.modules.get("torch") is not None:
+        k = B.shape[2]
+        return batched_solve(np.repeat(A, k, axis=0), B.transpose(0, 2, 1).reshape(P * k, -1)) \
+            .reshape(P, k, -1).transpose(0, 2, 1) if k > 1 else batched_solve(A, B[:, :, 0])[:, :, None]
+    if _GUFUNC is not None:
+        with np.errstate(all="ignore"):
+            return _GUFUNC(A, B, signature="DD->D")
+    try:
+        return np.linalg.solve(A, B)
+    except np.linalg.LinAlgError:
+        out = np.full_like(B, np.nan)
+        for p in range(P):
+            try:
+                out[p] = np.linalg.solve(A[p], B[p])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+def _solve(A, b):
+    """``A[p] x[p] = b[p]`` for ``(P, N)`` right-hand sides (see :func:`_solve2`)."""
+    return _solve2(A, b[:, :, None])[:, :, 0]
 
 
 def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=None, hmax=None, kappa=None,
@@ -568,20 +700,35 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
     ``steps`` (int array, one per row) is incremented in place. ``h_io`` (optional float array,
     one per row) gives per-path initial steps and receives the last proposed steps (so that
     consecutive segments of equal length, the Cauchy polygon's edges, need no step-size search).
+
+    Each Newton iteration solves for the correction and the tangent ``-H_Z^{-1} H_t dt`` with one
+    LU; the tangent from the last iteration of an accepted step (taken at a point within
+    ``1e-7 |Z|`` of the new one) is the next step's first RK4 stage, so a step costs three
+    predictor evaluations and (usually) two Newton evaluations. Newton stops when the correction
+    is below ``tol_track |Z|``, or when the estimated remaining error ``|d_k|^2 / |d_{k-1}|``
+    (quadratic convergence) is below it with ``|d_k| <= 1e-7 |Z|``.
     """
     P = Z.shape[0]
+    N = Z.shape[1]
     Z = Z.copy()
     ta = np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)).copy()
     tb = np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)).copy()
     dt = tb - ta
+
+    def tfun(idx, ss):
+        return ta[idx] + ss * dt[idx], dt[idx]
+
     s = np.zeros(P)
     hmax = opts.hmax if hmax is None else hmax
     kappa = opts.kappa if kappa is None else kappa
+    tol = opts.tol_track
     h = np.full(P, min(opts.h0 if h0 is None else h0, hmax))
     if h_io is not None:
         h = np.minimum(np.asarray(h_io, dtype=float).copy(), hmax)
     state = np.zeros(P, dtype=np.int8)  # 0 running, 1 arrived, -1 failed
     local = np.zeros(P, dtype=np.int64)
+    k1c = np.zeros((P, N), dtype=np.complex128)   # tangent at the current point, when known
+    k1ok = np.zeros(P, dtype=bool)
     while True:
         act = np.nonzero(state == 0)[0]
         if not len(act):
@@ -592,44 +739,60 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
         z = Z[act]
         si = s[act]
         hi = np.minimum(h[act], 1.0 - si)
-        dti = dt[act]
-        tai = ta[act]
 
         def f(zz, ss):
-            _, HZ, Ht = hom.eval(zz, tai + ss * dti)
-            return -batched_solve(HZ, Ht * dti[:, None])
+            tt, dd = tfun(act, ss)
+            _, HZ, Ht = hom.eval(zz, tt, need_h=False)
+            return -_solve(HZ, Ht * dd[:, None])
 
         hh = hi[:, None]
-        k1 = f(z, si)
+        known = k1ok[act]
+        if known.all():
+            k1 = k1c[act]
+        else:
+            k1 = k1c[act]
+            ii = np.nonzero(~known)[0]
+            tt, dd = tfun(act[ii], si[ii])
+            _, HZ, Ht = hom.eval(z[ii], tt, need_h=False)
+            k1[ii] = -_solve(HZ, Ht * dd[:, None])
         k2 = f(z + 0.5 * hh * k1, si + 0.5 * hi)
         k3 = f(z + 0.5 * hh * k2, si + 0.5 * hi)
         k4 = f(z + hh * k3, si + hi)
         zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        t1 = tai + (si + hi) * dti
+        t1, d1 = tfun(act, si + hi)
         # Newton corrector, at most 3 iterations
         nz = np.maximum(1.0, _norm(zp))
         d_first = np.full(len(act), np.inf)
         d_prev = np.full(len(act), np.inf)
+        d_last = np.full(len(act), np.inf)
         conv = np.zeros(len(act), dtype=bool)
         bad = ~np.isfinite(zp).all(axis=1)
         zc = np.where(bad[:, None], z, zp)
+        tan = np.zeros_like(zc)
         for it in range(3):
             todo = ~(conv | bad)
             if not todo.any():
                 break
             ii = np.nonzero(todo)[0]
-            Hv, HZ, _ = hom.eval(zc[ii], t1[ii])
-            dz = batched_solve(HZ, Hv)
+            Hv, HZ, Ht = hom.eval(zc[ii], t1[ii])
+            X = _solve2(HZ, np.stack([Hv, Ht * d1[ii, None]], axis=2))
+            dz = X[:, :, 0]
             dn = _norm(dz)
-            fin = np.isfinite(dn)
+            fin = np.isfinite(dn) & np.isfinite(X[:, :, 1]).all(axis=1)
             zc[ii[fin]] -= dz[fin]
+            tan[ii] = -X[:, :, 1]
             bad[ii[~fin]] = True
             if it == 0:
                 d_first[ii] = dn
+                # the step is rejected anyway: no further Newton iterations for it
+                bad[ii[dn > kappa * nz[ii]]] = True
             else:
                 bad[ii[fin & (dn > 0.5 * d_prev[ii])]] = True
+            d_last[ii] = dn
+            with np.errstate(invalid="ignore", divide="ignore"):
+                done = (dn <= tol * nz[ii]) | ((dn <= 1e-7 * nz[ii]) & (dn * dn <= tol * nz[ii] * d_prev[ii]))
             d_prev[ii] = dn
-            conv[ii[fin & (dn <= opts.tol_track * nz[ii])]] = True
+            conv[ii[fin & done]] = True
         acc = conv & ~bad & (d_first <= kappa * nz)
         local[act] += 1
         steps[act] += 1
@@ -637,6 +800,8 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
         ia = act[acc]
         Z[ia] = zc[acc]
         s[ia] = si[acc] + hi[acc]
+        k1c[ia] = tan[acc]
+        k1ok[ia] = d_last[acc] <= 1e-7 * nz[acc]
         ratio = np.clip(0.8 * (kappa * nz[acc] / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25, 2.5)
         h[ia] = np.minimum(hi[acc] * ratio, hmax)
         state[ia[s[ia] >= 1.0 - 1e-15]] = 1
@@ -663,7 +828,7 @@ def _newton_target(hom: _Homotopy, Z, iterations: int = 6):
         if not len(ii):
             break
         Hv, HZ = hom.target(Z[ii])
-        dz = batched_solve(HZ, Hv)
+        dz = _solve(HZ, Hv)
         dn = _norm(dz)
         fin = np.isfinite(dn)
         Z[ii[fin]] -= dz[fin]
@@ -706,7 +871,7 @@ def _cauchy_loops(hom, Z, r, opts, deadline, steps):
             st = steps[ii]
             hh = hstep[ii]
             zn, ok = _track(hom, cur[ii], verts[j], verts[j + 1], opts, deadline, st, h0=1.0, hmax=1.0,
-                            kappa=opts.kappa_loop, h_io=hh)
+                            kappa=_kappa_at(opts.kappa_loop, r, 1e-3), h_io=hh)
             hstep[ii] = np.where(hh * (1.0 + 1e-12) >= 1.0, 1.0, np.minimum(1.0, 1.25 * hh))
             steps[ii] = st
             cur[ii] = zn
@@ -725,6 +890,16 @@ def _cauchy_loops(hom, Z, r, opts, deadline, steps):
             break
     est = acc / np.maximum(wind * m, 1)[:, None]
     return cur, est, wind, done
+
+
+def _steady_decay(lr) -> np.ndarray:
+    """``(P, k+1, G)`` values of ``log10 rho`` at consecutive levels -> ``(P, G)``: every one of the
+    ``k`` decades decreases by at least 0.1 and the decreases agree to 10% (+ 0.02), i.e.
+    ``h_g ~ t^a`` with a steady ``a``; a path heading for a finite point levels off instead."""
+    d = lr[:, :-1] - lr[:, 1:]
+    with np.errstate(invalid="ignore"):
+        lo, hi = d.min(axis=1), d.max(axis=1)
+        return (lo >= 0.1) & (hi - lo <= 0.1 * hi + 0.02)
 
 
 def _log_rho(hom: _Homotopy, Z) -> np.ndarray:
@@ -758,6 +933,9 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
         "pp": np.full((k, hom.N), np.nan + 0j),       # path point at the previous level
         "streak": np.zeros(k, dtype=np.int64),        # consecutive radii whose estimates agree
         "pw": np.zeros(k, dtype=np.int64),            # previous winding number
+        "open": np.zeros(k, dtype=bool),              # the last loops did not close
+        "held": np.zeros(k, dtype=bool),              # a suspect cycle estimate is recorded (route 2)
+        "far": np.zeros(k, dtype=bool),               # the last estimate had rho_g < 1e-4
         "lr": np.full((k, _LEVELS, hom.G), np.nan),   # log10 rho per level and group
     }
 
@@ -775,7 +953,8 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
             S["pp"] = Z.copy()
             st = steps[act]
             hh = hrad[act]
-            Z, ok = _track(hom, Z, t, t / 10.0, opts, deadline, st, h0=1.0, hmax=1.0, kappa=opts.kappa_endgame,
+            Z, ok = _track(hom, Z, t, t / 10.0, opts, deadline, st, h0=1.0, hmax=1.0,
+                           kappa=_kappa_at(opts.kappa_endgame, t, 1e-2),
                            h_io=hh)
             hrad[act] = np.clip(2.0 * hh, 0.05, 1.0)
             steps[act] = st
@@ -814,6 +993,12 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
             with np.errstate(invalid="ignore"):
                 dec2 = dec1 & (lr[:, level - 2] - lr[:, level - 1] >= _DECAY_MIN)
                 deep = (dec2 & (lr[:, level] < log_inf)).any(axis=1)
+                # or a steady power law h_g ~ t^a over the last three decades with the path already
+                # far out (|h_g| < 1e-4 |(x_g, h_g)|, Bertini's default SecurityMaxNorm 1e4): high
+                # winding numbers at infinity (cyclic(6): a ~ 0.43, loops not closing within
+                # _CAUCHY_MAX_LOOPS) never reach 1e-8 by t = 1e-10
+                if level >= 3:
+                    deep |= (_steady_decay(lr[:, level - 3:level + 1]) & (lr[:, level] < _TREND_LOG)).any(axis=1)
             end[act[deep]] = Z[deep]
             route[act[deep]] = 4
             good, dec1 = good[~deep], dec1[~deep]
@@ -824,6 +1009,19 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
         # (every remaining path at the last level)
         if t <= _CAUCHY_FROM * (1 + 1e-12):
             sel = ~good if level < _LEVELS - 1 else np.ones(len(act), dtype=bool)
+            lr = S["lr"]
+            if 3 <= level < _LEVELS - 1:
+                # defer the loops of a path whose last loops did not close (winding number above
+                # _CAUCHY_MAX_LOOPS or a failure) and whose h_g follows a steady power law over three
+                # decades that reaches the threshold above within the remaining levels: it is
+                # probably diverging, and the decades cost a few steps where the loops cost
+                # thousands. If the trend breaks, the loops run at that level; at the last level
+                # they always run.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    last = lr[:, level - 1] - lr[:, level]
+                    need = (lr[:, level] - _TREND_LOG) / last
+                    defer = (_steady_decay(lr[:, level - 3:level + 1]) & (need <= _LEVELS - 2 - level)).any(axis=1)
+                sel &= ~(defer & S["open"])
             S["streak"][~sel] = 0
             S["pc"][~sel] = np.nan
             ci = np.nonzero(sel)[0]
@@ -845,6 +1043,7 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
                 streak = np.where(agree, S["streak"][ci] + 1, 0)
                 S["streak"][ci] = streak
                 S["pw"][ci] = np.where(closed, w, 0)
+                S["open"][ci] = ~closed
                 done = streak >= 2
                 # a path whose h_g decays and whose loops close on an estimate with h_g below the
                 # threshold goes to infinity: one radius suffices
@@ -854,21 +1053,49 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
                 end[act[ci[done]]] = est[done]
                 route[act[ci[done]]] = 2
                 wind[act[ci[done]]] = w[done]
+                # Bertini's security rule: estimates beyond |x| ~ 1e4 (rho_g < 1e-4) at two
+                # successive radii, loops closed and the path approaching them, mean infinity (the
+                # estimates of a finite endpoint converge to it; paths to a positive-dimensional set
+                # at infinity reach rho_g < 1e-8 only after many radii)
+                with np.errstate(invalid="ignore"):
+                    far = closed & decay & (_log_rho(hom, est).min(axis=1) < _TREND_LOG)
+                far2 = far & S["far"][ci] & ~done
+                S["far"][ci] = far
+                end[act[ci[far2]]] = est[far2]
+                route[act[ci[far2]]] = 4
+                wind[act[ci[far2]]] = w[far2]
+                done |= far2
+                # a cycle (w > 1) whose estimate is not a root is suspect: loops above the branch
+                # point of two close regular roots close after two turns, and their mean is the
+                # midpoint, where H(., 0) is ~ delta^2, not ~ the estimate's error (katsura(11): a
+                # conjugate pair 1e-3 apart, cond 2e3, residual 4e-5 at the midpoint, was reported as
+                # one double root). Such paths keep the estimate but go on to the smaller radii,
+                # where they separate and the Newton test or one-turn loops end them.
+                pend = done & (w > 1) & ~est_inf & ~far2
+                if level < _LEVELS - 1 and pend.any():
+                    pi = np.nonzero(pend)[0]
+                    He, _ = hom.target(est[pi])
+                    scale = np.maximum(1.0, np.abs(est[pi]).max(axis=1)) ** max(hom.F.degrees)
+                    with np.errstate(invalid="ignore"):
+                        pend[pi[~(np.abs(He).max(axis=1) > _SUSPECT_RES * scale)]] = False
+                else:
+                    pend[:] = False
+                S["held"][ci] |= pend
                 # continue from the loop's end point (the same branch, back at t)
                 Z[ci] = np.where(closed[:, None], Zb, Zc)
                 S["pc"][ci] = np.where(closed[:, None], est, np.nan)
                 # record the latest estimate for paths that never agree
-                lastest = closed & ~done
+                lastest = closed & ~done & ~S["held"][ci]
                 end[act[ci[lastest]]] = est[lastest]
                 wind[act[ci[lastest]]] = w[lastest]
                 route[act[ci[lastest]]] = 3
                 keep = np.ones(len(act), dtype=bool)
-                keep[ci[done]] = False
+                keep[ci[done & ~pend]] = False
                 keep_only(keep)
         if not len(act):
             break
     # paths still active without estimate: last point
-    noest = act[route[act] != 3]
+    noest = act[(route[act] != 3) & (route[act] != 2)]
     if len(noest) and time.monotonic() <= deadline:
         idx = np.searchsorted(act, noest)
         end[noest] = Z[idx]
@@ -1043,11 +1270,23 @@ def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, prog
         status, X, cond, res = _classify(hom, end, route, wind)
         dup, info = _duplicates(X, status)
         if len(dup):
+            # the duplication survived the tighter tracking. At an ill-conditioned point it is a
+            # singular root reached by several cycles of winding number 1 (a double root where two
+            # branches meet transversally): the condition number of J_F computed at a point known
+            # to ~1e-11 is then ~1e9-1e11, not above the 1e10 threshold. At a well-conditioned
+            # point only one path can end (generic gamma): the others jumped and are failed.
             ns, labels = info
+            dset = set(dup.tolist())
+            lab_cond: dict = {}
+            for k, lab in zip(ns, labels):
+                if k in dset:
+                    lab_cond[lab] = max(lab_cond.get(lab, 0.0), float(cond[k]))
             seen = set()
             for k, lab in zip(ns, labels):
-                if k in set(dup.tolist()):
-                    if lab in seen:
+                if k in dset:
+                    if lab_cond[lab] >= _DUP_SINGULAR_COND:
+                        status[k] = "singular"
+                    elif lab in seen:
                         status[k] = "failed"
                     seen.add(lab)
     mult = np.zeros(P, dtype=np.int64)
