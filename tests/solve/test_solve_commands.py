@@ -175,3 +175,22 @@ def test_count_zero_on_a_solvable_system_is_not_exact(tmp_path, capsys):
     rep = check_certificate(cert)
     line = next(ln for ln in rep.lines if "count-exact" in ln)
     assert "verified     -> inconclusive" in line or "-> inconclusive" in line, rep.text()
+
+
+def test_singular_endpoints_that_are_simple_roots_get_certified():
+    """Regression: on this square network the total-degree tracker ends 12 paths each at two simple roots
+    of large modulus and labels them singular; certifying the tracker's singular endpoints too proves
+    them, so all 8 solutions (msolve: 8, all simple) are boxed."""
+    from flint import fmpq
+
+    from verifier.activations import polynomial
+    from verifier.data import Dataset
+    from verifier.network import mlp
+    from verifier.solve.theorems import solve_network
+
+    rows = [(1, 2), (3, -1), (0, 5), (2, 2), (-1, -3)]
+    data = Dataset([[fmpq(a), fmpq(b)] for a, b in rows], [[fmpq(y)] for y in (1, 2, 0, 4, 1)])
+    doc = solve_network(mlp(2, [1], activation=polynomial(["0", "1", "0", "1"])), data, method="homotopy",
+                        timeout=120)
+    assert doc["summary"]["certified"] == 8 and doc["status"] == "verified"
+    assert check_certificate(doc).ok

@@ -25,6 +25,7 @@ import random
 import time
 
 import flint
+import numpy as np
 from flint import fmpq
 
 from .. import __version__
@@ -154,10 +155,15 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         hom = res.summary()
         say("certifying homotopy endpoints (Newton in Arb, Krawczyk)")
         t0 = time.monotonic()
-        cs = refine_and_certify(eqs, res.solutions("nonsingular"), prec=PREC)
+        # The tracker's "singular" endpoints are tried too: an ill-conditioned simple root (e.g. one of
+        # large modulus, reached by several paths that the endgame could not separate) is then still
+        # proven; a truly singular one fails the Krawczyk test and counts for nothing.
+        ns, sg = res.solutions("nonsingular"), res.solutions("singular")
+        cs = refine_and_certify(eqs, np.vstack([ns, sg]) if len(sg) else ns, prec=PREC)
         timings["certify"] = time.monotonic() - t0
         boxes = list(cs.boxes)
         hom["uncertified_endpoints"] = len(cs.failures)
+        hom["singular_endpoints_certified_simple"] = sum(1 for src in cs.sources if src >= len(ns))
         extra["homotopy"] = hom
         if not res.complete:
             notes.append("homotopy ran out of time: some paths were not tracked")
