@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-from flint import fmpq
 
 from verifier.algebra import engines
 from verifier.algebra.polys import compile_polynomials
@@ -23,7 +22,7 @@ from verifier.errors import InputError
 from verifier.network import mlp, network_to_json
 from verifier.solve import monodromy as mo
 from verifier.solve.numeric import NumericSystem
-from verifier.solve.theorems import certify_system, random_slices, witness_degree
+from verifier.solve.theorems import certify_system, random_slices, sliced_system, witness_degree
 
 SQUARE = {"name": "power", "r": 2}
 
@@ -31,17 +30,6 @@ SQUARE = {"name": "power", "r": 2}
 def _shallow():
     net = mlp(1, [1], activation=SQUARE)
     return net, dataset_from_arrays([[1], [2]], [[2], [-3]])
-
-
-def _sliced(ps, slices):
-    gens = ps.ctx.gens()
-    polys = list(ps.H)
-    for s in slices:
-        p = ps.ctx.constant(-fmpq(*map(int, (s["b"].split("/") + ["1"])[:2])))
-        for g, a in zip(gens, s["a"]):
-            p += int(a) * g
-        polys.append(p)
-    return polys
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +78,7 @@ def test_degree_agrees_with_homotopy_and_msolve(shallow, rational):
     from verifier.solve.homotopy import track
     ps, _ = shallow
     slices, cand, info = rational
-    polys = _sliced(ps, slices)
+    polys = sliced_system(ps, slices)
     assert info["points"] == info["final_move"]["distinct"] == len(cand) == 7
     assert refine_and_certify(polys, cand).certified == 7
     hom = track(polys, seed=0, timeout=60)
@@ -129,14 +117,14 @@ def test_incomplete_witness_set_is_a_reported_disagreement(shallow, rational):
     slices, cand, info = rational
     info = dict(info, trace_passed=False, final_move=dict(info["final_move"], distinct=6))
     src = {"kind": "witness", "network": network_to_json(net), "data": data.to_json(), "slices": slices}
-    doc = certify_system("witness-degree", list(net.labels), _sliced(ps, slices), src, method="monodromy",
+    doc = certify_system("witness-degree", list(net.labels), sliced_system(ps, slices), src, method="monodromy",
                          candidates=cand[:-1], extra={"monodromy": info})
     assert doc["summary"]["certified"] == 6
     dis = " ".join(doc["summary"]["disagreements"])
     assert "trace test did not pass" in dis and "7 witness points" in dis
     assert check_certificate(doc).status == doc["status"]
     with pytest.raises(InputError):
-        certify_system("witness-degree", list(net.labels), _sliced(ps, slices), src, method="monodromy")
+        certify_system("witness-degree", list(net.labels), sliced_system(ps, slices), src, method="monodromy")
 
 
 def test_square_system_is_refused():

@@ -650,7 +650,7 @@ def _kappa_at(kappa, t, ref):
 
 
 def _norm(V):
-    return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=1))
+    return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=-1))
 
 
 try:  # the LAPACK gufunc behind np.linalg.solve, without the wrapper's checks (half the cost on

@@ -83,6 +83,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .homotopy import _crandn, _norm, _SingleThread
 from .numeric import NumericSystem, batched_solve
 
 __all__ = ["MonodromyResult", "TraceTest", "TrackOptions", "monodromy_solve", "trace_test", "track_segment",
@@ -184,14 +185,6 @@ class MonodromyResult:
 # -- small helpers -----------------------------------------------------------------------------
 
 
-def _crandn(rng, *shape):
-    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
-
-
-def _norm(V):
-    return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=-1))
-
-
 class _Stats:
     def __init__(self):
         self.paths = 0
@@ -200,24 +193,6 @@ class _Stats:
         self.jumps = 0
         self.infinity = 0
         self.why = {"step size": 0, "steps": 0, "newton": 0}
-
-
-class _SingleThread:
-    """BLAS on one thread: the batched matrices are small."""
-
-    def __enter__(self):
-        self._limits = None
-        try:
-            from threadpoolctl import threadpool_limits
-            self._limits = threadpool_limits(1)
-        except ImportError:  # pragma: no cover
-            pass
-        return self
-
-    def __exit__(self, *exc):
-        if self._limits is not None:
-            self._limits.unregister()
-        return False
 
 
 def _compact(X):

@@ -92,6 +92,18 @@ def random_slices(n: int, k: int, seed: int) -> list:
     return out
 
 
+def sliced_system(ps, slices) -> list:
+    """The residual polynomials of ``ps`` (a PolySystem) followed by one ``a . w - b`` per slice."""
+    gens = ps.ctx.gens()
+    polys = list(ps.H)
+    for s in slices:
+        p = ps.ctx.constant(-fmpq(*map(int, (s["b"].split("/") + ["1"])[:2])))
+        for g, a in zip(gens, s["a"]):
+            p += int(a) * g
+        polys.append(p)
+    return polys
+
+
 # ------------------------------------------------------------------------------------ the pipeline
 
 def _merge(boxes, new):
@@ -322,13 +334,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
     if ps.n <= ps.m:
         raise InputError(f"degree needs n > l*d (n = {ps.n}, l*d = {ps.m}); use `verifier solve` for n = l*d")
     slices = random_slices(ps.n, ps.n - ps.m, seed)
-    gens = ps.ctx.gens()
-    polys = list(ps.H)
-    for s in slices:
-        p = ps.ctx.constant(-fmpq(*map(int, (s["b"].split("/") + ["1"])[:2])))
-        for g, a in zip(gens, s["a"]):
-            p += int(a) * g
-        polys.append(p)
+    polys = sliced_system(ps, slices)
     rep = bounds_report(ps)
     lp = {"liao_poggio": rep["liao_poggio"], "smale_shub_real_estimate": rep["smale_shub_real_estimate"],
           "layered_degree": rep["degrees"]["liao_poggio"]}
