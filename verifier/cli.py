@@ -80,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--torch-model", metavar="FILE.py:FUNCTION",
                     help="import FILE.py (your own code: it is executed as Python) and call FUNCTION(); it returns "
                     "an nn.Sequential of nn.Linear and activations (Tanh, Sigmoid, Softplus, Identity, "
-                    "verifier.torch_backend.models.SmooLU/Polynomial) or a layered verifier Network. --data then "
-                    "reads .npz (arrays X, Y), .npy or .pt (torch.load with weights_only=True); pickles are never "
-                    "loaded")
+                    "verifier.torch_backend.models.SmooLU/Polynomial), or of nn.Conv1d layers with activations, "
+                    "nn.Flatten and nn.Linear layers, or a layered verifier Network. --data then "
+                    "reads .npz (arrays X, Y; X may be d x channels x length), .npy or .pt (torch.load with "
+                    "weights_only=True); pickles are never loaded")
     tb.add_argument("--torch", action="store_true",
                     help="use the torch backend for --network NET.json (a layered MLP); --point optional "
                     "(default: a seeded random start)")
@@ -409,7 +410,7 @@ def _verify_torch(args) -> int:
         if isinstance(built, Network):
             doc, w0 = models.from_network(built, _random_start(built, args.seed))
         else:
-            doc, w0 = models.from_module(built)
+            doc, w0 = models.from_module(built, p=X.shape[1])
     else:
         net = load_network(args.network)
         if args.point:

@@ -15,8 +15,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="the torch backend needs torch (optional dependency)")
 
 from verifier.checker import check_certificate
-from verifier.checker.float_tier import (Act, lipschitz_J, lipschitz_prep, read_model, spectral_cheap,
-                                         spectral_proven, split_weights)
+from verifier.checker.float_tier import Act, DenseNet, lipschitz_J, read_model, spectral_cheap, spectral_proven
 from verifier.checker.format import FormatError, digest, sha256
 from verifier.errors import InputError
 from verifier.torch_backend import models
@@ -90,8 +89,8 @@ def test_checker_recomputes_the_same_bound(acts):
     model = models.model_from_doc(doc)
     X = np.random.default_rng(3).normal(size=(5, 3))
     lip = lipschitz_data(_layers(model, w0), model.act_specs, X)
-    p, _, layers = read_model(doc)
-    prep = lipschitz_prep(split_weights(w0, p, layers), layers, X)
+    p, l, layers = read_model(doc)
+    prep = DenseNet(p, l, layers, w0, X).lipschitz_prep()
     for rho in (0.0, 1e-12, 0.3):
         mine, theirs = lipschitz_mlp(lip, rho), lipschitz_J(prep, rho, lip.spectral)
         assert abs(mine - theirs) <= 1e-9 * mine, (rho, mine, theirs)
@@ -138,10 +137,10 @@ def test_unknown_activation_has_no_bound():
     model = models.model_from_doc(doc)
     with pytest.raises(InputError, match="no derivative bound"):
         lipschitz_data(_layers(model, w0), [fake], np.ones((2, 2)))
-    p, _, layers = read_model(doc)
+    p, l, layers = read_model(doc)
     layers = [(o, bias, Act("relu") if act is not None else None) for o, bias, act in layers]
     with pytest.raises(FormatError, match="no derivative bound"):
-        lipschitz_prep(split_weights(w0, p, layers), layers, np.ones((2, 2)))
+        DenseNet(p, l, layers, w0, np.ones((2, 2))).lipschitz_prep()
     assert "relu" not in SUP_D
 
 
@@ -194,8 +193,8 @@ def test_deep_instance_end_to_end(deep):
 def _own_gamma(folder, doc, radius):
     with np.load(folder / "d.arrays.npz") as z:
         X, w = z["X"], z["w"]
-    p, _, layers = read_model(doc["instance"]["model"])
-    prep = lipschitz_prep(split_weights(w, p, layers), layers, X)
+    p, l, layers = read_model(doc["instance"]["model"])
+    prep = DenseNet(p, l, layers, w, X).lipschitz_prep()
     return lipschitz_J(prep, radius, [float(t) for t in _zero(doc)["spectral_norm_upper"]])
 
 

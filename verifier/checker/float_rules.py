@@ -12,17 +12,14 @@ import math
 
 import numpy as np
 
-from .float_tier import (SAFETY, FormatError, _float, error_norm, forward, gram_structured, lipschitz_J, lipschitz_prep,
-                         rump_pd, spectral_cheap, spectral_proven, split_weights)
+from .float_tier import SAFETY, FormatError, _float, error_norm, lipschitz_J, rump_pd, spectral_cheap, spectral_proven
 
 V, R, I = "verified", "refuted", "inconclusive"
 
 
 def _gram(ctx):
     if "K" not in ctx:
-        Wb = split_weights(ctx["w"], ctx["p"], ctx["layers"])
-        ctx["Wb"] = Wb
-        K, Ka, mr, ufl = gram_structured(Wb, ctx["layers"], ctx["X"])
+        K, Ka, mr, ufl = ctx["net"].gram()
         ctx.update(K=K, Mbound=error_norm(Ka, mr, ufl))
     return ctx["K"]
 
@@ -36,7 +33,7 @@ def rule_distinct(ctx, claim):
 
 
 def rule_smooth(ctx, claim):
-    names = [act.name for _, _, act in ctx["layers"] if act is not None]
+    names = [act.name for act in ctx["net"].acts]
     bad = [a for a in names if a == "relu"]
     if bad:
         return R, "relu is not smooth"
@@ -70,22 +67,22 @@ def rule_zero(ctx, claim):
     stored = _float(ev.get("radius"), "radius")
     stated_gamma = _float(ev.get("gamma_J"), "gamma_J")
     stated_h = _float(ev.get("h"), "h")
-    L = len(ctx["layers"]) - 1
+    net = ctx["net"]
+    L = net.L
     spec = ev.get("spectral_norm_upper")
     if not isinstance(spec, list) or len(spec) != max(L - 1, 0):
         return I, f"spectral_norm_upper must list one bound per hidden-to-hidden weight matrix ({max(L - 1, 0)})"
     spectral = [_float(t, "spectral_norm_upper") for t in spec]
-    for k, t in enumerate(spectral, start=2):
-        if not spectral_proven(ctx["Wb"][k - 1][0], t):
+    for k, (t, Wk) in enumerate(zip(spectral, net.spectral_matrices()), start=2):
+        if not spectral_proven(Wk, t):
             return I, f"the stated bound ||W_{k}||_2 <= {t:.6e} is not proven (own cheap bound " \
-                      f"{spectral_cheap(ctx['Wb'][k - 1][0]):.6e}, Rump test failed)"
+                      f"{spectral_cheap(Wk):.6e}, Rump test failed)"
     try:
-        prep = lipschitz_prep(ctx["Wb"], ctx["layers"], ctx["X"])
+        prep = net.lipschitz_prep()
     except FormatError as exc:
         return I, f"no Lipschitz bound on J: {exc}"
     K, sigma = ctx["K"], ctx["sigma"]
-    _, out = forward(ctx["Wb"], ctx["layers"], ctx["X"])
-    H = (out - ctx["Y"]).reshape(-1)
+    H = (net.output() - ctx["Y"]).reshape(-1)
     hnorm = float(np.linalg.norm(H)) * SAFETY
     lam_max = float(np.abs(K).sum(axis=1).max()) * SAFETY + ctx["Mbound"]
     eta = hnorm / sigma

@@ -401,27 +401,68 @@ def spectral_proven(W, t):
     return rump_pd(A, 0.0, M)
 
 
-def lipschitz_prep(Wb, layers, X):
-    """The radius-independent part of the bound on J's Lipschitz constant (own forward pass)."""
-    L = len(layers) - 1
-    acts = [act for _, _, act in layers[:-1]]
+def lipschitz_prep_layers(acts, X, anorm, zabs, widths, bias, colnorm, Wout, *, mult=None, npos=None):
+    """The radius-independent part of the bound on J's Lipschitz constant, from per-layer norms."""
     for act in acts:
         if act.name not in SUP_D and act.coeffs is None:
             raise FormatError(f"no derivative bound for activation {act.name}")
-    anorm, zabs, A = [], [], X
-    for k in range(L):
-        W, b = Wb[k]
-        Z = A @ W.T
-        if b is not None:
-            Z = Z + b
-        zabs.append(np.abs(Z).max(axis=1))
-        A = acts[k].f(Z)
-        anorm.append(np.sqrt((A * A).sum(axis=1)))
-    Wout = Wb[-1][0]
-    return {"L": L, "acts": acts, "xnorm": np.sqrt((X * X).sum(axis=1)), "anorm": anorm, "zabs": zabs,
-            "widths": [o for o, _, _ in layers], "bias": [bias for _, bias, _ in layers],
-            "colnorm": [float(np.sqrt((Wb[k][0] ** 2).sum(axis=0)).max()) * SAFETY for k in range(1, L)],
+    L = len(acts)
+    return {"L": L, "acts": list(acts), "xnorm": np.sqrt((X * X).sum(axis=1)), "anorm": anorm, "zabs": zabs,
+            "widths": widths, "bias": bias, "colnorm": colnorm,
+            "mult": mult or [1] * (L + 1), "npos": npos or [1] * (L + 1),
             "rownorm": np.sqrt((Wout * Wout).sum(axis=1)) * SAFETY, "rowabs": np.abs(Wout).max(axis=1)}
+
+
+class DenseNet:
+    """A layered MLP at the stored weights, for the rules (float_rules.py).
+
+    Interface shared with :class:`float_conv.ConvNet`: ``acts`` (hidden activations),
+    ``L`` (hidden layers), :meth:`output`, :meth:`gram`, :meth:`spectral_matrices`
+    (the matrices whose 2-norms the certificate bounds, layers 2..L) and
+    :meth:`lipschitz_prep`.
+    """
+
+    def __init__(self, p, l, layers, w, X):
+        self.p, self.l, self.layers, self.X = p, l, layers, X
+        self.Wb = split_weights(w, p, layers)
+        self.acts = [act for _, _, act in layers[:-1]]
+        self.L = len(layers) - 1
+        self._fwd = None
+
+    @property
+    def Zs(self):
+        """Pre-activations of the hidden layers (computed on first use: relu has no values here)."""
+        if self._fwd is None:
+            self._fwd = forward(self.Wb, self.layers, self.X)
+        return self._fwd[0]
+
+    def output(self):
+        self.Zs
+        return self._fwd[1]
+
+    def gram(self):
+        return gram_structured(self.Wb, self.layers, self.X)
+
+    def spectral_matrices(self):
+        return [self.Wb[k][0] for k in range(1, self.L)]
+
+    def hidden_norms(self):
+        """(zabs, anorm) per hidden layer: max |z_kj| and |a_k| per sample."""
+        zabs, anorm = [], []
+        for Z, act in zip(self.Zs, self.acts):
+            A = act.f(Z)
+            zabs.append(np.abs(Z).max(axis=1))
+            anorm.append(np.sqrt((A * A).sum(axis=1)))
+        return zabs, anorm
+
+    def lipschitz_prep(self):
+        for act in self.acts:
+            if act.name not in SUP_D and act.coeffs is None:
+                raise FormatError(f"no derivative bound for activation {act.name}")
+        zabs, anorm = self.hidden_norms()
+        cols = [float(np.sqrt((self.Wb[k][0] ** 2).sum(axis=0)).max()) * SAFETY for k in range(1, self.L)]
+        return lipschitz_prep_layers(self.acts, self.X, anorm, zabs, [o for o, _, _ in self.layers],
+                                     [bias for _, bias, _ in self.layers], cols, self.Wb[-1][0])
 
 
 def lipschitz_J(prep, rho, spectral):
@@ -429,25 +470,29 @@ def lipschitz_J(prep, rho, spectral):
 
     Per sample and output, g >= ||Hess_w f_o(x_i)||_2 on the ball by the recursion of
     the torch backend's module docstring (N_k: first directional derivatives of z_k,
-    r_k: second ones; ``spectral[k-2]`` >= ||W_k||_2 at the point for k = 2..L);
+    r_k: second ones; ``spectral[k-2]`` >= ||W_k||_2 at the point for k = 2..L; a
+    convolution layer enters through ``mult``: its map's norm is at most sqrt(mult)
+    times its kernel matrix's, and its input factor is mult |a|^2 + npos [bias]);
     gamma = sqrt(sum g^2) * SAFETY; inf when it overflows.
     """
     L, d = prep["L"], prep["xnorm"].shape[0]
     if L == 0:
         return 0.0
+    mult, npos = prep["mult"], prep["npos"]
     with np.errstate(over="ignore", invalid="ignore"):
         a = prep["xnorm"]
         Dl = np.zeros(d)
-        xi2 = a * a + (1.0 if prep["bias"][0] else 0.0)
+        xi2 = mult[0] * a * a + (npos[0] if prep["bias"][0] else 0.0)
         for k in range(1, L + 1):
             act = prep["acts"][k - 1]
-            zeta = rho * np.sqrt(xi2) + (spectral[k - 2] * Dl if k >= 2 else 0.0)
+            sm = math.sqrt(mult[k - 1])
+            zeta = rho * np.sqrt(xi2) + (sm * spectral[k - 2] * Dl if k >= 2 else 0.0)
             S1, S2 = act.sups(prep["zabs"][k - 1] + zeta)
             if k == 1:
                 N2, r = xi2, np.zeros(d)
             else:
-                om, ka = spectral[k - 2] + rho, prep["colnorm"][k - 2] + rho
-                r = P1 * np.sqrt(N2) + ka * P2 * N2 + om * P1 * r
+                om, ka = sm * (spectral[k - 2] + rho), prep["colnorm"][k - 2] + rho
+                r = sm * P1 * np.sqrt(N2) + ka * P2 * N2 + om * P1 * r
                 N2 = xi2 + (om * P1) ** 2 * N2
             Dl = S1 * zeta
             a = prep["anorm"][k - 1] + Dl
@@ -455,7 +500,7 @@ def lipschitz_J(prep, rho, spectral):
                 top, osc = BOUNDED[act.name]
                 w = prep["widths"][k - 1]
                 Dl, a = np.minimum(Dl, osc * math.sqrt(w)), np.minimum(a, top * math.sqrt(w))
-            xi2 = a * a + (1.0 if prep["bias"][k] else 0.0)
+            xi2 = mult[k] * a * a + (npos[k] if prep["bias"][k] else 0.0)
             P1, P2 = S1, S2
         g = (P1 * np.sqrt(N2))[:, None] + np.outer(P2 * N2, prep["rowabs"] + rho) \
             + np.outer(P1 * r, prep["rownorm"] + rho)
@@ -474,11 +519,18 @@ def check_float_certificate(cert, base_dir):
     inst = cert.get("instance")
     if not isinstance(inst, dict) or set(inst) != {"model", "arrays", "sha256"}:
         raise FormatError("instance must hold model, arrays and sha256")
-    p, l, layers = read_model(inst["model"])
-    n, prev = 0, p
-    for o, bias, _ in layers:
-        n += o * prev + (o if bias else 0)
-        prev = o
+    model = inst["model"]
+    if isinstance(model, dict) and model.get("format") == "verifier-conv1d":
+        from .float_conv import read_conv_model
+        p, l, geom = read_conv_model(model, Act)
+        n = sum(g["n"] for g in geom)
+        layers = None
+    else:
+        p, l, layers = read_model(model)
+        n, prev = 0, p
+        for o, bias, _ in layers:
+            n += o * prev + (o if bias else 0)
+            prev = o
     if n > MAX_ENTRIES:
         raise FormatError("the model is too large for this checker")
     X, Y, w = load_arrays(inst["arrays"], base_dir, p, l, n)
@@ -486,6 +538,14 @@ def check_float_certificate(cert, base_dir):
     m = l * d
     if m * m > MAX_ENTRIES or d * p > MAX_ENTRIES:
         raise FormatError("the data are too large for this checker")
+    if layers is None:
+        from .float_conv import ConvNet
+        n_conv = sum(g["n"] for g in geom if g["kind"] == "conv1d")
+        if m * n_conv > MAX_ENTRIES or m * max(g["units"] for g in geom) > MAX_ENTRIES:
+            raise FormatError("the conv layers are too large for this checker")
+        net = ConvNet(geom, p, l, w, X)
+    else:
+        net = DenseNet(p, l, layers, w, X)
     problems = []
     if inst["sha256"] != sha256({"model": inst["model"], "arrays": inst["arrays"]}):
         problems.append("instance hash does not match the instance")
@@ -501,7 +561,7 @@ def check_float_certificate(cert, base_dir):
         problems.append("digest does not match the certificate's content (it was altered)")
     header = (f"checking {theorem}: n = {n}, d = {d}, l = {l}, instance sha256 {inst['sha256'][:16]}, "
               f"float64 with a-priori error bounds ({TIER})")
-    ctx = {"X": X, "Y": Y, "w": w, "p": p, "l": l, "d": d, "n": n, "m": m, "layers": layers}
+    ctx = {"X": X, "Y": Y, "w": w, "p": p, "l": l, "d": d, "n": n, "m": m, "net": net}
     claims = cert.get("claims")
     if not isinstance(claims, list):
         raise FormatError("claims must be a list")

@@ -12,10 +12,16 @@ layer, ``W_k`` row-major (``out x in``) and then ``b_k``: the *canonical order*.
 Certificates of the floating-point tier store that vector, the inputs and the
 targets in a sidecar ``.npz`` (no pickles) beside the JSON.
 
+Conv1d networks (``nn.Conv1d`` layers, ``nn.Flatten``, an MLP head) have a model
+document of their own, format ``verifier-conv1d`` (:mod:`conv`); the functions here
+(:func:`check_model_doc`, :func:`n_params`, :func:`describe`, :func:`model_from_doc`)
+accept both.
+
 User input: ``--torch-model FILE.py:build`` imports the user's own file (it is
 code, run as such) and calls ``build()``, which returns a ``torch.nn.Module``
 (``nn.Sequential`` of ``nn.Linear`` and supported activations, nested Sequentials
-allowed) or a verifier ``Network``. Data files are data: ``.npz``/``.npy`` are
+allowed, or of ``nn.Conv1d``, activations, ``nn.Flatten`` and ``nn.Linear``) or a
+verifier ``Network``. Data files are data: ``.npz``/``.npy`` are
 read with ``allow_pickle=False``, ``.pt`` only with ``torch.load(weights_only=True)``.
 """
 
@@ -30,6 +36,7 @@ import torch
 
 from ..activations import activation_from_json
 from ..errors import InputError
+from .conv import CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_describe, conv_from_modules, conv_n_params
 from .core import TorchMLP
 
 MODEL_FORMAT = "verifier-mlp"
@@ -78,7 +85,9 @@ def _act_spec(a):
 
 
 def check_model_doc(doc) -> dict:
-    """Validate a model document strictly; returns it unchanged (raises InputError)."""
+    """Validate a model document (an MLP, or a Conv1d network) strictly; returns it unchanged (raises InputError)."""
+    if isinstance(doc, dict) and doc.get("format") == CONV_FORMAT:
+        return check_conv_doc(doc)
     if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != 1:
         raise InputError(f"not a {MODEL_FORMAT} version 1 document")
     if set(doc) != {"format", "version", "p", "l", "layers"}:
@@ -103,7 +112,16 @@ def check_model_doc(doc) -> dict:
     return doc
 
 
+def n_inputs(doc) -> int:
+    """p, the number of inputs per sample (a Conv1d model: channels * length)."""
+    if doc["format"] == CONV_FORMAT:
+        return doc["input"][0] * doc["input"][1]
+    return doc["p"]
+
+
 def n_params(doc) -> int:
+    if doc["format"] == CONV_FORMAT:
+        return conv_n_params(doc)
     n, prev = 0, doc["p"]
     for layer in doc["layers"]:
         n += layer["out"] * prev + (layer["out"] if layer["bias"] else 0)
@@ -112,6 +130,8 @@ def n_params(doc) -> int:
 
 
 def describe(doc) -> str:
+    if doc["format"] == CONV_FORMAT:
+        return conv_describe(doc)
     widths = [doc["p"]] + [layer["out"] for layer in doc["layers"]]
     acts = sorted({a if isinstance(a, str) else a.get("name", "?")
                    for a in (layer["activation"] for layer in doc["layers"][:-1])})
@@ -127,9 +147,17 @@ def smooth(doc) -> list:
     return out
 
 
-def model_from_doc(doc, dtype=torch.float64, device="cpu") -> TorchMLP:
-    """A :class:`TorchMLP` over the canonical flat order of ``doc`` (hidden activations smooth)."""
+def model_from_doc(doc, dtype=torch.float64, device="cpu"):
+    """A :class:`TorchMLP` (or :class:`conv.TorchConv1dNet`) over the canonical flat order of ``doc``.
+
+    Raises InputError when a hidden activation is not smooth.
+    """
     check_model_doc(doc)
+    if doc["format"] == CONV_FORMAT:
+        for js, ok in smooth(doc):
+            if not ok:
+                raise InputError(f"activation {js!r} is not smooth: the torch backend needs C^2 activations")
+        return TorchConv1dNet(doc, dtype=dtype, device=device)
     widths, widx, bidx, acts = [doc["p"]], [], [], []
     off = 0
     for k, layer in enumerate(doc["layers"]):
@@ -183,8 +211,8 @@ def _flatten_modules(module):
     return [module]
 
 
-def from_module(module) -> tuple[dict, np.ndarray]:
-    """(model document, canonical float64 weights) of an ``nn.Sequential`` MLP.
+def from_module(module, p=None) -> tuple[dict, np.ndarray]:
+    """(model document, canonical float64 weights) of an ``nn.Sequential`` MLP or Conv1d network.
 
     Supported: ``nn.Linear`` layers with one activation module between consecutive
     ones (``nn.Tanh``, ``nn.Sigmoid``, ``nn.Softplus(beta=1)``, ``nn.Identity``,
@@ -192,10 +220,17 @@ def from_module(module) -> tuple[dict, np.ndarray]:
     smooth), ending in ``nn.Linear``. Two Linears in a row get an identity
     activation between them. nn.Softplus is read as the exact log(1 + e^t) (torch's
     module switches to t above its threshold, a difference below 2e-9 there).
+
+    A model that starts with ``nn.Conv1d`` is a Conv1d network (:mod:`conv`):
+    Conv1d layers each followed by an activation, one ``nn.Flatten()``, then Linear
+    layers as above. A convolution does not fix its input length: ``p``, the number of
+    input columns of the data, gives it (length = p / in_channels).
     """
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"build() returned {type(module).__name__}, not a torch.nn.Module or verifier Network")
     mods = _flatten_modules(module)
+    if mods and isinstance(mods[0], torch.nn.Conv1d):
+        return conv_from_modules(mods, p, _module_activation)
     if len(mods) == 1 and not isinstance(mods[0], torch.nn.Linear):
         raise InputError(f"{type(module).__name__} is not an nn.Sequential of nn.Linear and activations; "
                          "the floating-point tier supports layered MLPs")
@@ -221,8 +256,8 @@ def from_module(module) -> tuple[dict, np.ndarray]:
             act = _module_activation(m)
             if act is None:
                 name = type(m).__name__
-                hint = (" (convolutions share weights: export the network as a verifier network JSON and use the "
-                        "rigorous path)") if "Conv" in name else ""
+                hint = (" (nn.Conv1d layers must come first, each followed by an activation, then nn.Flatten "
+                        "and nn.Linear layers)") if "Conv" in name or "Flatten" in name else ""
                 raise InputError(f"unsupported module {name} in the model{hint}")
             if not layers or pending is not None:
                 raise InputError("each activation must follow an nn.Linear (one activation per layer)")
@@ -286,11 +321,13 @@ def load_builder(spec: str):
             from None
 
 
-def _finite_2d(a, what):
+def _finite_2d(a, what, flatten=False):
     a = np.asarray(a)
     if a.dtype.kind not in "iuf":
         raise InputError(f"{what} must be a numeric array, got dtype {a.dtype}")
     a = a.astype(np.float64)
+    if flatten and a.ndim == 3:          # (d, channels, length) for a Conv1d model: rows channel-major
+        a = a.reshape(a.shape[0], -1)
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
@@ -310,6 +347,8 @@ def _split(arr, outputs, what):
 def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Inputs X (d, p) and targets Y (d, l) from ``.npz`` (keys X/x and Y/y), ``.npy`` or ``.pt``.
 
+    X may also be (d, channels, length) for a Conv1d model; it is flattened row by row.
+
     ``.npy`` and a single ``.pt`` tensor hold rows ``[x, y]`` with ``outputs`` target
     columns last. Pickles are never loaded.
     """
@@ -324,7 +363,7 @@ def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]
                 ky = "Y" if "Y" in keys else "y" if "y" in keys else None
                 if kx is None or ky is None:
                     raise InputError(f"{path}: an .npz needs arrays X and Y (found {', '.join(sorted(keys)) or 'none'})")
-                X, Y = _finite_2d(z[kx], f"{path}:{kx}"), _finite_2d(z[ky], f"{path}:{ky}")
+                X, Y = _finite_2d(z[kx], f"{path}:{kx}", flatten=True), _finite_2d(z[ky], f"{path}:{ky}")
         elif suffix == ".npy":
             X, Y = _split(np.load(path, allow_pickle=False), outputs, path)
         elif suffix == ".pt":
@@ -334,7 +373,7 @@ def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]
                 ky = "Y" if "Y" in obj else "y" if "y" in obj else None
                 if kx is None or ky is None or not all(isinstance(obj[k], torch.Tensor) for k in (kx, ky)):
                     raise InputError(f"{path}: a .pt dict needs tensors X and Y")
-                X = _finite_2d(obj[kx].detach().cpu().numpy(), f"{path}:{kx}")
+                X = _finite_2d(obj[kx].detach().cpu().numpy(), f"{path}:{kx}", flatten=True)
                 Y = _finite_2d(obj[ky].detach().cpu().numpy(), f"{path}:{ky}")
             elif isinstance(obj, torch.Tensor):
                 X, Y = _split(obj.detach().cpu().numpy(), outputs, path)

@@ -91,6 +91,10 @@ ASSUMPTIONS_COMMON = [
     "own rounding errors (and those of exp, log, tanh) are NOT covered: the tier is floating-point with error bounds, "
     "not rigorous",
 ]
+CONV_ASSUMPTION = (
+    "Conv1d layers share their weights: K_true adds J_conv J_conv^T, with J_conv the computed per-sample Jacobian "
+    "of the outputs with respect to the conv parameters (a factor like D_k and A_(k-1): its own rounding is NOT "
+    "covered); forming the product errs entrywise by <= gamma_m |J_conv||J_conv|^T")
 # sup |s'|, sup |s''| over R (smoolu: s' increases to 1; s'' = e^(-1/t)/t^3 peaks at t = 1/3)
 SUP_D = {"tanh": (1.0, 0.7699), "sigmoid": (0.25, 0.0963), "softplus": (1.0, 0.25),
          "smoolu": (1.0, 1.3444), "identity": (1.0, 0.0)}
@@ -137,24 +141,29 @@ class LipschitzData:
     """What gamma_J needs from the point, independent of the radius (numpy float64).
 
     Attributes: ``xnorm`` (d,) the |x_i|; per hidden layer k = 1..L ``anorm[k-1]``
-    (d,) = |a_k(x_i)| and ``zabs[k-1]`` (d,) = max_j |z_kj(x_i)| at the point, ``widths``,
-    ``acts``, ``bias`` (per layer 1..L+1); ``spectral[k-2]`` (upper bound on ||W_k||_2) and
-    ``colnorm[k-2]`` (max column norm, with margin) for k = 2..L; ``out_rownorm``,
-    ``out_rowabs`` (l,) the norms and max |entries| of the output rows.
+    (d,) = |a_k(x_i)| and ``zabs[k-1]`` (d,) = max_j |z_kj(x_i)| at the point, ``widths``
+    (units per layer), ``acts``, ``bias`` (per layer 1..L+1); ``spectral[k-2]`` (upper
+    bound on ||W_k||_2, for a convolution on its kernel matrix) and ``colnorm[k-2]`` (max
+    column norm of the layer's linear map, with margin) for k = 2..L; ``out_rownorm``,
+    ``out_rowabs`` (l,) the norms and max |entries| of the output rows; ``mult``, ``npos``
+    per layer (1 for dense layers; a convolution's input multiplicity and output length,
+    :mod:`conv`).
     """
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
 
-def lipschitz_data(layers, acts, X, *, norms=None, spectral=None) -> LipschitzData:
+def lipschitz_data(layers, acts, X, *, norms=None, spectral=None, geometry=None) -> LipschitzData:
     """Prepare :func:`lipschitz_mlp` for the layers ``[(W_k, b_k)]`` (numpy) and hidden ``acts``.
 
     ``norms`` = ``(anorm, zabs)`` from a forward pass done elsewhere (:func:`forward_norms`
-    in torch); by default a numpy forward pass with the activations' float64 values.
-    ``spectral``: proven upper bounds on ||W_k||_2 for k = 2..L (default:
-    :func:`core.spectral_norm_upper`). Raises InputError for an activation without
-    derivative bounds.
+    in torch); by default a numpy forward pass with the activations' float64 values
+    (dense layers only). ``spectral``: proven upper bounds on ||W_k||_2 for k = 2..L
+    (default: :func:`core.spectral_norm_upper`; a conv kernel W (out, in, kernel) is
+    bounded as the matrix W.reshape(out, -1)). ``geometry``: per layer ``(mult, npos,
+    units)`` (:meth:`conv.TorchConv1dNet.lipschitz_geometry`); default dense. Raises
+    InputError for an activation without derivative bounds.
     """
     from .core import spectral_norm_upper
     L = len(layers) - 1
@@ -162,7 +171,11 @@ def lipschitz_data(layers, acts, X, *, norms=None, spectral=None) -> LipschitzDa
         if act.name not in SUP_D and act.coefficients() is None:
             raise InputError(f"no derivative bound for activation {act.name!r}")
     X = np.asarray(X, dtype=np.float64)
+    if geometry is None:
+        geometry = [(1, 1, W.shape[0]) for W, _ in layers]
     if norms is None:
+        if any(np.ndim(W) != 2 for W, _ in layers):
+            raise InputError("lipschitz_data: convolution layers need norms from the model's forward pass")
         anorm, zabs, A = [], [], X
         for k in range(L):
             W, b = layers[k]
@@ -174,16 +187,25 @@ def lipschitz_data(layers, acts, X, *, norms=None, spectral=None) -> LipschitzDa
             anorm.append(np.sqrt((A * A).sum(axis=1)))
     else:
         anorm, zabs = norms
+    mats = [np.asarray(layers[k][0]).reshape(layers[k][0].shape[0], -1) for k in range(1, L)]
     if spectral is None:
-        spectral = [spectral_norm_upper(layers[k][0]) for k in range(1, L)]
-    if len(spectral) != max(L - 1, 0) or len(anorm) != L or len(zabs) != L:
+        spectral = [spectral_norm_upper(Wm) for Wm in mats]
+    if len(spectral) != max(L - 1, 0) or len(anorm) != L or len(zabs) != L or len(geometry) != L + 1:
         raise InputError("lipschitz_data: one norm per hidden layer and one spectral bound per W_2..W_L")
-    colnorm = [float(np.sqrt((layers[k][0] ** 2).sum(axis=0)).max()) * SAFETY for k in range(1, L)]
+    # column norms of the layer's map: a kernel weight occurs at most once per column (conv.py)
+    colnorm = []
+    for k in range(1, L):
+        W = np.asarray(layers[k][0])
+        W3 = W if W.ndim == 3 else W[:, :, None]
+        colnorm.append(float(np.sqrt((W3 * W3).sum(axis=(0, 2))).max()) * SAFETY)
     Wout = layers[-1][0]
+    if np.ndim(Wout) != 2 or geometry[-1][0] != 1:
+        raise InputError("lipschitz_data: the output layer must be dense")
     return LipschitzData(L=L, xnorm=np.sqrt((X * X).sum(axis=1)), anorm=[np.asarray(a) for a in anorm],
-                         zabs=[np.asarray(z) for z in zabs], widths=[W.shape[0] for W, _ in layers],
+                         zabs=[np.asarray(z) for z in zabs], widths=[int(g[2]) for g in geometry],
                          acts=list(acts), bias=[b is not None for _, b in layers],
                          spectral=[float(t) for t in spectral], colnorm=colnorm,
+                         mult=[int(g[0]) for g in geometry], npos=[int(g[1]) for g in geometry],
                          out_rownorm=np.sqrt((Wout * Wout).sum(axis=1)) * SAFETY,
                          out_rowabs=np.abs(Wout).max(axis=1))
 
@@ -222,26 +244,33 @@ def forward_norms(model, w, X, chunk=4096):
 
 
 def hessian_bounds(data: LipschitzData, rho: float):
-    """g (d, l): ||Hess_w f_o(x_i)||_2 <= g[i, o] for every w with ||w - w0|| <= rho (module docstring)."""
+    """g (d, l): ||Hess_w f_o(x_i)||_2 <= g[i, o] for every w with ||w - w0|| <= rho (module docstring).
+
+    A convolution layer k enters through mult_k (xi^2 = mult ||a||^2 + npos [bias], the
+    spectral bound sqrt(mult) ||W2||_2 and the factor sqrt(mult) on 2 dW a'; :mod:`conv`).
+    """
     L, rho = data.L, float(rho)
     d = data.xnorm.shape[0]
     if L == 0:
         return np.zeros((d, data.out_rowabs.shape[0]))
+    mult = getattr(data, "mult", [1] * (L + 1))
+    npos = getattr(data, "npos", [1] * (L + 1))
     with np.errstate(over="ignore", invalid="ignore"):
         alpha, Delta = data.xnorm, np.zeros(d)
-        xi2 = alpha * alpha + (1.0 if data.bias[0] else 0.0)
+        xi2 = mult[0] * alpha * alpha + (npos[0] if data.bias[0] else 0.0)
         N2 = r = S1p = S2p = None
         for k in range(1, L + 1):                       # hidden layer k reads a_{k-1}
             act, width = data.acts[k - 1], data.widths[k - 1]
+            sm = math.sqrt(mult[k - 1])
             zeta = rho * np.sqrt(xi2)
             if k >= 2:
-                zeta = zeta + data.spectral[k - 2] * Delta
+                zeta = zeta + sm * data.spectral[k - 2] * Delta
             S1, S2 = derivative_sups(act, data.zabs[k - 1] + zeta)
             if k == 1:
                 N2, r = xi2, np.zeros(d)
             else:
-                om, ka = data.spectral[k - 2] + rho, data.colnorm[k - 2] + rho
-                r = S1p * np.sqrt(N2) + ka * S2p * N2 + om * S1p * r
+                om, ka = sm * (data.spectral[k - 2] + rho), data.colnorm[k - 2] + rho
+                r = sm * S1p * np.sqrt(N2) + ka * S2p * N2 + om * S1p * r
                 N2 = xi2 + (om * S1p) ** 2 * N2
             Delta = S1 * zeta
             alpha = data.anorm[k - 1] + Delta
@@ -249,7 +278,7 @@ def hessian_bounds(data: LipschitzData, rho: float):
                 sup, osc = BOUNDED[act.name]
                 Delta = np.minimum(Delta, osc * math.sqrt(width))
                 alpha = np.minimum(alpha, sup * math.sqrt(width))
-            xi2 = alpha * alpha + (1.0 if data.bias[k] else 0.0)
+            xi2 = mult[k] * alpha * alpha + (npos[k] if data.bias[k] else 0.0)
             S1p, S2p = S1, S2
         N = np.sqrt(N2)
         g = (S1p * N)[:, None] + (data.out_rowabs + rho)[None, :] * (S2p * N2)[:, None] \
@@ -456,9 +485,10 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
     n, d, l = models.n_params(doc), X.shape[0], doc["l"]
-    if X.shape[1] != doc["p"] or Y.shape[1] != l:
+    p = models.n_inputs(doc)
+    if X.shape[1] != p or Y.shape[1] != l:
         raise InputError(f"the data have {X.shape[1]} inputs and {Y.shape[1]} outputs; the model expects "
-                         f"{doc['p']} and {l}")
+                         f"{p} and {l}")
     w0 = np.asarray(w0, dtype=np.float64).reshape(-1)
     if w0.shape[0] != n or not np.isfinite(w0).all():
         raise InputError(f"the weights must be {n} finite numbers")
@@ -538,9 +568,11 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
     timings["total"] = time.perf_counter() - t0
     arrays, arrays_sha = _arrays_blob(X, Y, w_final)
     instance = {"model": doc, "arrays": {"file": arrays_name, "sha256": arrays_sha, "n": n, "d": d,
-                                         "p": doc["p"], "l": l}}
+                                         "p": p, "l": l}}
     instance["sha256"] = sha256({"model": instance["model"], "arrays": instance["arrays"]})
     assumptions = list(ASSUMPTIONS_COMMON)
+    if doc["format"] != models.MODEL_FORMAT:
+        assumptions.append(CONV_ASSUMPTION)
     pd_claim = next((c for c in claims if c["id"] == "rank-J-float"), None)
     if pd_claim is not None:
         assumptions += [a for a in pd_claim["evidence"].get("assumptions", []) if a not in assumptions]
@@ -554,7 +586,7 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
         "notes": ["Remark 2.2: the losses L_a = sum_i |f_i|^a (a >= 1) vanish exactly where L does, so every "
                   "statement about M = L^{-1}(0) holds for them as well."],
         "prec_bits": 53, "seed": seed, "timings_s": {k: round(v, 4) for k, v in timings.items()},
-        "summary": {"network": models.describe(doc), "n": n, "d": d, "l": l, "p": doc["p"], "device": str(device),
+        "summary": {"network": models.describe(doc), "n": n, "d": d, "l": l, "p": p, "device": str(device),
                     "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
         "extra": extra,
         "software": {"verifier": __version__, "torch": torch.__version__, "numpy": np.__version__},
@@ -599,7 +631,11 @@ def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, tim
     try:
         if progress:
             progress(f"Lipschitz bound on J ({L} hidden layer{'s' if L != 1 else ''})")
-        lip = lipschitz_data(layers, model.act_specs, X, norms=forward_norms(model, wc, torch.as_tensor(X)))
+        if hasattr(model, "lipschitz_geometry"):      # Conv1d network
+            lip = lipschitz_data(layers, model.act_specs, X, norms=model.forward_norms(wc, torch.as_tensor(X)),
+                                 geometry=model.lipschitz_geometry())
+        else:
+            lip = lipschitz_data(layers, model.act_specs, X, norms=forward_norms(model, wc, torch.as_tensor(X)))
     except InputError as exc:
         out.append(_claim("zero-float", "inconclusive", "local", st["zero-float"],
                           {"residual_norm": _num(hnorm)}, f"||H|| = {hnorm:.3e}; no Lipschitz bound on J: {exc}"))

@@ -1,0 +1,405 @@
+r"""Conv1d networks in the floating-point tier: model document, torch model, Gram matrix.
+
+A *Conv1d network* is one or more ``nn.Conv1d`` layers (each followed by a smooth
+activation), the channel-major flattening of the last one (``nn.Flatten``), and a
+layered MLP head ending in a linear layer. Its model document::
+
+    {"format": "verifier-conv1d", "version": 1, "input": [C, Lx], "l": 1,
+     "layers": [{"type": "conv1d", "channels": 8, "kernel": 5, "stride": 1, "padding": 2,
+                 "dilation": 1, "bias": true, "activation": "tanh"},
+                {"type": "linear", "out": 16, "bias": true, "activation": "tanh"},
+                {"type": "linear", "out": 1, "bias": true, "activation": null}]}
+
+A sample x (p = C * Lx numbers) is read as a (C, Lx) array, row-major (channel by
+channel). Convolutions use zero padding on both sides, groups = 1. The canonical flat
+parameter order is torch's: per layer the weight row-major (conv: channels_out x
+channels_in x kernel) and then the bias.
+
+Gram matrix (shared weights)
+----------------------------
+A convolution applies each kernel weight at every output position, so the structured
+layer formula of :mod:`core` does not cover it. K = J J^T splits by parameter blocks:
+K = J_conv J_conv^T + K_head, where K_head is the structured Gram of the MLP head at its
+input (the flattened conv features, :meth:`TorchMLP.gram_structured`) and J_conv
+(m x n_conv) holds the per-sample Jacobians of the outputs with respect to the conv
+parameters. J_conv comes from ``torch.func``: ``vmap`` over samples (chunked) of
+``jacrev`` with respect to the conv parameters only, so only m * n_conv numbers are held;
+convolution layers share their weights and have few of them. The head's weights may be
+millions: they never enter a per-sample Jacobian.
+
+Lipschitz geometry of a convolution
+-----------------------------------
+Write T(W) for the linear map a -> conv(a, W) on the flattened activations and W2 for
+the kernel as a (channels_out) x (channels_in * kernel) matrix. With U(a) the unfolded
+input (one column per output position), T(W) a = W2 U(a) and ||U(a)||_F^2 = sum_j
+c_j a_j^2 <= mult ||a||^2, where c_j counts the (position, tap) pairs that read input
+entry j and ``mult`` = max c_j <= kernel. Hence
+
+* ||T(dW) a + expand(db)|| <= ||(dW, db)||_F sqrt(mult ||a||^2 + L_out) (the bias is added
+  at each of the L_out positions);
+* ||T(W)||_2 <= sqrt(mult) ||W2||_2 (``spectral_norm_upper`` proves ||W2||_2 <= t);
+* every column of T(W) holds each kernel weight at most once, so its norm is at most
+  max over input channels c of sqrt(sum_{o,t} W[o, c, t]^2).
+
+:func:`verify.hessian_bounds` takes these per-layer factors (``mult``, ``npos`` = L_out)
+and is otherwise the MLP recursion; a dense layer has mult = npos = 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from .core import ETA, TorchMLP, _ModelBase, pinned_threads
+
+CONV_FORMAT = "verifier-conv1d"
+CONV_KEYS = {"type", "channels", "kernel", "stride", "padding", "dilation", "bias", "activation"}
+LINEAR_KEYS = {"type", "out", "bias", "activation"}
+MAX_SIDE = 10**6
+
+
+def out_length(L_in, kernel, stride, padding, dilation) -> int:
+    """Output length of a Conv1d (torch's formula); < 1 when the kernel does not fit."""
+    return (L_in + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def multiplicity(L_in, L_out, kernel, stride, padding, dilation) -> int:
+    """max over input positions j of #{(pos, t): pos*stride + t*dilation - padding = j} (<= kernel)."""
+    counts = np.zeros(L_in, dtype=np.int64)
+    pos = np.arange(L_out)
+    for t in range(kernel):
+        j = pos * stride + t * dilation - padding
+        j = j[(j >= 0) & (j < L_in)]
+        counts[j] += 1
+    return int(counts.max()) if L_in else 0
+
+
+def geometry(doc) -> list[dict]:
+    """Per layer: kind, in/out shapes, units, mult, npos, number of weights (doc already checked)."""
+    C, L = doc["input"]
+    out, flat = [], None
+    for layer in doc["layers"]:
+        if layer["type"] == "conv1d":
+            k, s, pad, dil = layer["kernel"], layer["stride"], layer["padding"], layer["dilation"]
+            Lo = out_length(L, k, s, pad, dil)
+            g = {"kind": "conv1d", "c_in": C, "l_in": L, "c_out": layer["channels"], "l_out": Lo, "kernel": k,
+                 "stride": s, "padding": pad, "dilation": dil, "units": layer["channels"] * Lo,
+                 "mult": multiplicity(L, Lo, k, s, pad, dil), "npos": Lo,
+                 "n_w": layer["channels"] * C * k, "bias": layer["bias"]}
+            C, L = layer["channels"], Lo
+        else:
+            if flat is None:
+                flat = C * L
+            fan_in = out[-1]["units"] if out else C * L
+            g = {"kind": "linear", "in": fan_in, "out": layer["out"], "units": layer["out"], "mult": 1, "npos": 1,
+                 "n_w": layer["out"] * fan_in, "bias": layer["bias"]}
+        g["n"] = g["n_w"] + (g["c_out"] if g["kind"] == "conv1d" and g["bias"] else
+                             g["out"] if g["kind"] == "linear" and g["bias"] else 0)
+        out.append(g)
+    return out
+
+
+def check_conv_doc(doc) -> dict:
+    """Validate a Conv1d model document strictly; returns it unchanged (raises InputError)."""
+    from .models import _act_spec
+    if not isinstance(doc, dict) or doc.get("format") != CONV_FORMAT or doc.get("version") != 1:
+        raise InputError(f"not a {CONV_FORMAT} version 1 document")
+    if set(doc) != {"format", "version", "input", "l", "layers"}:
+        raise InputError("a Conv1d model document has exactly the keys format, version, input, l, layers")
+    inp, l, layers = doc["input"], doc["l"], doc["layers"]
+    if not isinstance(inp, list) or len(inp) != 2 or any(type(v) is not int or not 1 <= v <= MAX_SIDE for v in inp):
+        raise InputError("model input must be [channels, length], positive integers")
+    if type(l) is not int or not 1 <= l <= 10**4:
+        raise InputError("model l must be a positive integer")
+    if not isinstance(layers, list) or not 2 <= len(layers) <= 64:
+        raise InputError("a Conv1d model has 2 to 64 layers (at least one conv1d and the linear output)")
+    C, L = inp
+    seen_linear = False
+    for k, layer in enumerate(layers):
+        last = k == len(layers) - 1
+        if not isinstance(layer, dict) or layer.get("type") not in ("conv1d", "linear"):
+            raise InputError(f"layer {k + 1}: type must be \"conv1d\" or \"linear\"")
+        if layer["type"] == "conv1d":
+            if set(layer) != CONV_KEYS:
+                raise InputError(f"conv1d layer {k + 1} must have exactly {', '.join(sorted(CONV_KEYS))}")
+            if seen_linear:
+                raise InputError(f"layer {k + 1}: conv1d layers come before the linear layers")
+            vals = [layer[key] for key in ("channels", "kernel", "stride", "dilation")]
+            if any(type(v) is not int or not 1 <= v <= 4096 for v in vals) or type(layer["padding"]) is not int \
+                    or not 0 <= layer["padding"] <= 4096 or type(layer["bias"]) is not bool:
+                raise InputError(f"conv1d layer {k + 1}: channels, kernel, stride, dilation must be integers in "
+                                 "1..4096, padding in 0..4096, bias a boolean")
+            Lo = out_length(L, layer["kernel"], layer["stride"], layer["padding"], layer["dilation"])
+            if Lo < 1:
+                raise InputError(f"conv1d layer {k + 1}: the kernel does not fit the input of length {L}")
+            if last or layer["activation"] is None:
+                raise InputError(f"conv1d layer {k + 1} needs an activation and a linear layer after it")
+            _act_spec(layer["activation"])
+            C, L = layer["channels"], Lo
+            if C * L > 10**7:
+                raise InputError(f"conv1d layer {k + 1} has more than 10^7 units")
+        else:
+            if set(layer) != LINEAR_KEYS:
+                raise InputError(f"linear layer {k + 1} must have exactly {', '.join(sorted(LINEAR_KEYS))}")
+            if k == 0:
+                raise InputError("a Conv1d model starts with a conv1d layer (use the verifier-mlp format otherwise)")
+            if type(layer["out"]) is not int or not 1 <= layer["out"] <= 10**7 or type(layer["bias"]) is not bool:
+                raise InputError(f"layer {k + 1}: out must be a positive integer and bias a boolean")
+            seen_linear = True
+            if last and (layer["activation"] is not None or layer["out"] != l):
+                raise InputError(f"the last layer must be linear (activation null) with out = l = {l}")
+            if not last:
+                if layer["activation"] is None:
+                    raise InputError(f"hidden layer {k + 1} needs an activation (use \"identity\" for a linear one)")
+                _act_spec(layer["activation"])
+    return doc
+
+
+def conv_n_params(doc) -> int:
+    return sum(g["n"] for g in geometry(doc))
+
+
+def conv_describe(doc) -> str:
+    parts = [f"{doc['input'][0]}x{doc['input'][1]}"]
+    for g in geometry(doc):
+        if g["kind"] == "conv1d":
+            parts.append(f"conv{g['kernel']}({g['c_out']}x{g['l_out']})")
+        else:
+            parts.append(str(g["out"]))
+    acts = sorted({a if isinstance(a, str) else a.get("name", "?")
+                   for a in (layer["activation"] for layer in doc["layers"][:-1])})
+    return "conv1d " + "-".join(parts) + (", " + "/".join(acts) if acts else "")
+
+
+class TorchConv1dNet(_ModelBase):
+    """A Conv1d network (module docstring) as a torch function of the flat parameter vector.
+
+    Attributes: ``geom`` (per layer, :func:`geometry`), ``n_conv`` (number of conv
+    parameters, the first ones in the flat order), ``head`` (a :class:`TorchMLP` over
+    the flat vector for the linear layers, reading the flattened conv features).
+    """
+
+    def __init__(self, doc, dtype=torch.float64, device="cpu"):
+        from .models import _act_spec
+        check_conv_doc(doc)
+        self.doc, self.dtype, self.device = doc, dtype, device
+        self.geom = geometry(doc)
+        self.l = doc["l"]
+        self.p = doc["input"][0] * doc["input"][1]
+        self.n = sum(g["n"] for g in self.geom)
+        self.conv, off, acts = [], 0, []
+        for g, layer in zip(self.geom, doc["layers"]):
+            if g["kind"] != "conv1d":
+                break
+            wsl = slice(off, off + g["n_w"])
+            off += g["n_w"]
+            bsl = None
+            if g["bias"]:
+                bsl = slice(off, off + g["c_out"])
+                off += g["c_out"]
+            self.conv.append((g, wsl, bsl))
+            acts.append(_act_spec(layer["activation"])[1])
+        self.n_conv = off
+        self.conv_act_specs = acts
+        from .core import torch_activation
+        self.conv_acts = [torch_activation(a) for a in acts]
+        head_geom = self.geom[len(self.conv):]
+        widths = [self.conv[-1][0]["units"]] + [g["out"] for g in head_geom]
+        widx, bidx, hacts = [], [], []
+        for k, (g, layer) in enumerate(zip(head_geom, doc["layers"][len(self.conv):])):
+            widx.append(torch.arange(off, off + g["n_w"]).reshape(g["out"], g["in"]))
+            off += g["n_w"]
+            if g["bias"]:
+                bidx.append(torch.arange(off, off + g["out"]))
+                off += g["out"]
+            else:
+                bidx.append(None)
+            if k < len(head_geom) - 1:
+                hacts.append(_act_spec(layer["activation"])[1])
+        self.head = TorchMLP(None, widths, widx, bidx, hacts, dtype, device, n=self.n, p=widths[0], l=self.l)
+        self.act_specs = acts + hacts              # every hidden layer, conv ones first
+        self.n_layers = len(self.geom)
+
+    # -- parameters
+    def weights(self, w):
+        """``[(W_k, b_k or None)]`` for every layer: conv kernels (c_out, c_in, kernel), dense (out, in)."""
+        out = []
+        for g, wsl, bsl in self.conv:
+            out.append((w[wsl].reshape(g["c_out"], g["c_in"], g["kernel"]), None if bsl is None else w[bsl]))
+        return out + self.head.weights(w)
+
+    def _conv_pass(self, wc, X, keep=False):
+        """Flattened conv features (d, units); with ``keep`` also the pre-activations per conv layer."""
+        g0 = self.conv[0][0]
+        A = X.reshape(X.shape[0], g0["c_in"], g0["l_in"])
+        Zs = []
+        for (g, wsl, bsl), (f, _) in zip(self.conv, self.conv_acts):
+            W = wc[wsl].reshape(g["c_out"], g["c_in"], g["kernel"])
+            b = None if bsl is None else wc[bsl]
+            Z = torch.nn.functional.conv1d(A, W, b, stride=g["stride"], padding=g["padding"],
+                                           dilation=g["dilation"])
+            if keep:
+                Zs.append(Z.reshape(Z.shape[0], -1))
+            A = f(Z)
+        A = A.reshape(A.shape[0], -1)
+        return (A, Zs) if keep else A
+
+    def features(self, w, X):
+        """The head's input: the flattened output of the last conv layer, (d, units)."""
+        return self._conv_pass(self._t(w), self._t(X))
+
+    def predict(self, w, X):
+        """Network outputs, shape (d, l)."""
+        return self.head.predict(w, self._conv_pass(w, X))
+
+    # -- per-sample Jacobian of the conv parameters
+    @torch.no_grad()
+    def conv_jacobian(self, w, X, *, max_entries=2**24):
+        """J_conv (l*d x n_conv), point-major rows: torch.func vmap(jacrev), chunked over samples.
+
+        The chunk holds at most about ``max_entries`` numbers of per-sample Jacobians.
+        """
+        w, X = self._t(w), self._t(X)
+        wc = w[:self.n_conv]
+        head = self.head
+
+        def one(wc_, x):
+            return head.predict(w, self._conv_pass(wc_, x[None]))[0]     # (l,)
+        units = max(g["units"] for g in self.geom)
+        chunk = max(1, min(X.shape[0], max_entries // max(1, self.l * (self.n_conv + units))))
+        jac = torch.func.vmap(torch.func.jacrev(one), in_dims=(None, 0), chunk_size=chunk)
+        return jac(wc, X).reshape(-1, self.n_conv)
+
+    @pinned_threads(blas=1)
+    def gram_structured(self, w, X, *, chunk=4096, with_abs=False):
+        """K = J J^T = J_conv J_conv^T + K_head (module docstring); never forms the head's Jacobian.
+
+        With ``with_abs`` also ``Kabs`` (|J_conv||J_conv|^T plus the head's), ``m`` (roundings
+        per term) and ``underflow``, as :meth:`TorchMLP.gram_structured`: the computed
+        J_conv is a factor, like D_k and A_(k-1) there (its own rounding is not covered).
+        """
+        w, X = self._t(w), self._t(X)
+        with torch.no_grad():
+            feats = self._conv_pass(w, X)
+        head = self.head.gram_structured(w, feats, chunk=chunk, with_abs=with_abs)
+        J = self.conv_jacobian(w, X)
+        Kc = J @ J.T
+        if not with_abs:
+            return head + Kc
+        K, Ka, m_head, ufl = head
+        Ja = J.abs()
+        # one more rounding for the sum of the two parts; J_conv J_conv^T: n_conv products, summed
+        m_round = max(m_head, self.n_conv) + 2
+        return K + Kc, Ka + Ja @ Ja.T, m_round, ufl + ETA * (self.n_conv + 1)
+
+    def gram(self, w, X):
+        return self.gram_structured(w, X)
+
+    # -- what the Lipschitz bound needs
+    @torch.no_grad()
+    def forward_norms(self, w, X):
+        """``(anorm, zabs)`` per hidden layer (conv layers first), as :func:`verify.forward_norms`."""
+        from .verify import forward_norms
+        w, X = self._t(w), self._t(X)
+        feats, Zs = self._conv_pass(w[:self.n_conv], X, keep=True)
+        anorm, zabs = [], []
+        for Z, (f, _) in zip(Zs, self.conv_acts):
+            zabs.append(Z.abs().amax(dim=1).cpu().numpy())
+            A = f(Z)
+            anorm.append(torch.sqrt((A * A).sum(dim=1)).cpu().numpy())
+        ha, hz = forward_norms(self.head, w, feats)
+        return anorm + ha, zabs + hz
+
+    def lipschitz_geometry(self):
+        """Per layer ``(mult, npos, units)`` for :func:`verify.lipschitz_data`."""
+        return [(g["mult"], g["npos"], g["units"]) for g in self.geom]
+
+
+# ---------------------------------------------------------------------------- from torch modules
+
+
+def _padding(m):
+    if isinstance(m.padding, str):
+        if m.padding == "valid":
+            return 0
+        total = m.dilation[0] * (m.kernel_size[0] - 1)
+        if total % 2:
+            raise InputError("nn.Conv1d(padding='same') with an odd total padding pads asymmetrically; "
+                             "give an integer padding")
+        return total // 2
+    return int(m.padding[0])
+
+
+def conv_from_modules(mods, p, act_of):
+    """(model document, canonical float64 weights) for a flattened list of modules starting with Conv1d.
+
+    ``p`` is the number of inputs per sample (the data's columns; the length is p / channels);
+    ``act_of`` maps an activation module to its document entry (None if unsupported).
+    """
+    nn = torch.nn
+    first = mods[0]
+    if p is None or p % first.in_channels:
+        raise InputError(f"the data's {p} input columns are not a multiple of the first Conv1d's "
+                         f"{first.in_channels} input channels")
+    C, L = first.in_channels, p // first.in_channels
+    doc_layers, chunks, pending, flat, fan = [], [], None, False, None
+    for m in mods:
+        if isinstance(m, nn.Conv1d):
+            if flat:
+                raise InputError("nn.Conv1d after nn.Flatten/nn.Linear is not supported")
+            if doc_layers:
+                if pending is None:
+                    raise InputError("each nn.Conv1d must be followed by an activation module")
+                doc_layers[-1]["activation"] = pending
+            if m.groups != 1 or m.padding_mode != "zeros":
+                raise InputError("nn.Conv1d with groups != 1 or padding_mode other than 'zeros' is not supported")
+            if m.in_channels != C:
+                raise InputError(f"nn.Conv1d({m.in_channels}, ...) does not match the {C} channels before it")
+            layer = {"type": "conv1d", "channels": m.out_channels, "kernel": m.kernel_size[0],
+                     "stride": m.stride[0], "padding": _padding(m), "dilation": m.dilation[0],
+                     "bias": m.bias is not None, "activation": None}
+            L = out_length(L, layer["kernel"], layer["stride"], layer["padding"], layer["dilation"])
+            if L < 1:
+                raise InputError(f"nn.Conv1d (kernel {layer['kernel']}) does not fit the input length")
+            C = m.out_channels
+            doc_layers.append(layer)
+            pending = None
+        elif isinstance(m, nn.Flatten):
+            if flat or not doc_layers or m.start_dim != 1 or m.end_dim != -1:
+                raise InputError("nn.Flatten() (start_dim=1) goes once, after the last nn.Conv1d and its activation")
+            flat, fan = True, C * L
+            continue
+        elif isinstance(m, nn.Linear):
+            if not flat:
+                raise InputError("an nn.Flatten() must come between the last nn.Conv1d and the first nn.Linear")
+            if pending is None and doc_layers[-1]["type"] == "conv1d":
+                raise InputError("each nn.Conv1d must be followed by an activation module")
+            doc_layers[-1]["activation"] = pending if pending is not None else "identity"
+            if m.in_features != fan:
+                raise InputError(f"nn.Linear({m.in_features}, ...) does not match the {fan} features before it")
+            doc_layers.append({"type": "linear", "out": m.out_features, "bias": m.bias is not None,
+                               "activation": None})
+            fan, pending = m.out_features, None
+        else:
+            act = act_of(m)
+            if act is None:
+                raise InputError(f"unsupported module {type(m).__name__} in a Conv1d model (Conv1d, activations, "
+                                 "Flatten, Linear)")
+            if pending is not None:
+                raise InputError("one activation per layer")
+            pending = act
+            continue
+        chunks.append(m.weight.detach().to(torch.float64).cpu().reshape(-1).numpy())
+        if m.bias is not None:
+            chunks.append(m.bias.detach().to(torch.float64).cpu().numpy())
+    if pending is not None or doc_layers[-1]["type"] != "linear":
+        raise InputError("the model must end with an nn.Linear (a linear output layer)")
+    doc = {"format": CONV_FORMAT, "version": 1, "input": [first.in_channels, p // first.in_channels],
+           "l": doc_layers[-1]["out"], "layers": doc_layers}
+    check_conv_doc(doc)
+    return doc, np.concatenate(chunks)
+
+
+__all__ = ["CONV_FORMAT", "TorchConv1dNet", "check_conv_doc", "conv_from_modules", "geometry", "multiplicity",
+           "out_length", "conv_n_params", "conv_describe"]
