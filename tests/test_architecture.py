@@ -4,7 +4,7 @@
     python-flint and itself: no other ``verifier`` module. The one exception is numpy inside
     ``rules._preconditioner``, which computes a hint the Krawczyk test does not trust (any
     preconditioner is valid; a bad one makes the test fail, never pass), and numpy in the
-    floating-point tier's checker (``float_tier.py``, ``float_rules.py``), whose certificates
+    floating-point tier's checker (``float_tier.py``, ``float_rules.py``, ``float_conv.py``), whose certificates
     state float64 arithmetic and LAPACK's error model as assumptions.
 (b) Nothing under ``verifier/`` imports torch at module level, except the
     ``verifier/torch_backend/`` package.
@@ -99,7 +99,8 @@ CHECKER_BUGS = {}
 ALLOWED = {("verifier/checker/rules.py", "numpy"),
            # The floating-point tier is float64 arithmetic by definition (its certificates say so and
            # list numpy/LAPACK's error model among their assumptions).
-           ("verifier/checker/float_tier.py", "numpy"), ("verifier/checker/float_rules.py", "numpy")}
+           ("verifier/checker/float_tier.py", "numpy"), ("verifier/checker/float_rules.py", "numpy"),
+           ("verifier/checker/float_conv.py", "numpy")}
 
 
 def _checker_param(path):
