@@ -109,6 +109,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="md with --out: draw the figures as SVG files in OUT-figures/ and link them (the default)")
     r.add_argument("--no-figures", action="store_true", help="md with --out: no figure files")
     r.add_argument("--json", action="store_true", help="print {theorem, status, report, ...} as JSON")
+    sp = sub.add_parser("spectrum", help="Hessian spectrum at a trained point near M (torch backend): all l*d "
+                        "eigenvalues of 2 J J^T, a bound on the rest by Lanczos, Weyl's counts")
+    sp.add_argument("--torch-model", metavar="FILE.py:FUNCTION",
+                    help="import FILE.py (your own code: it is executed as Python) and call FUNCTION(), as for "
+                    "verify; the module's weights are the point")
+    sp.add_argument("--network", help="network JSON (a layered MLP) instead of --torch-model")
+    sp.add_argument("--point", help="with --network: parameter point JSON {label: value} (default: seeded random)")
+    sp.add_argument("--data", required=True, help="dataset: .npz (X, Y), .npy, .pt (weights_only), .csv or .json")
+    sp.add_argument("--outputs", type=int, default=1, help="number l of target columns (.npy, .csv)")
+    sp.add_argument("--optimizer", choices=("adam", "sgd", "lbfgs"), help="train with this optimiser first")
+    sp.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
+    sp.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
+    sp.add_argument("--lanczos-steps", type=int, default=60,
+                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default 60; memory: steps * n)")
+    sp.add_argument("--delta", type=float, default=1e-3,
+                    help="failure probability of the probabilistic upper bound on ||S||_2 (default 1e-3)")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vector and of a random --network "
+                    "point")
+    sp.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    sp.add_argument("--out", help="write all numbers here (JSON, every eigenvalue of 2K)")
+    sp.add_argument("--figure", help="draw the spectrum (SVG) into this file")
+    sp.add_argument("--json", action="store_true", help="print all numbers as JSON")
     return p
 
 
@@ -385,6 +407,35 @@ def _verify_torch(args) -> int:
     if args.optimizer_steps and not args.optimizer:
         raise InputError("--optimizer-steps needs --optimizer adam|sgd|lbfgs")
     _check_out(args.out, args.data, args.network, args.point)
+    doc, w0, X, Y = _torch_instance(args)
+    from .torch_backend.verify import verify_at_scale
+    arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
+    progress = _Progress(enabled=not args.json)
+    try:
+        cert = verify_at_scale(args.theorem, doc, w0, X, Y, arrays_name=arrays_name, steps=args.steps, tol=args.tol,
+                               optimizer=args.optimizer, optimizer_steps=args.optimizer_steps, lr=args.lr,
+                               device=args.device, progress=progress, seed=args.seed)
+    finally:
+        progress.close()
+    arrays_path = cert.write(args.out) if args.out else None
+    if args.json:
+        doc = cert.to_json()
+        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "tier": doc["tier"],
+                          "reason": doc["reason"], "certificate": args.out, "arrays": arrays_path,
+                          "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]],
+                          "gauss_newton_max_abs_H": doc["extra"].get("gauss_newton_max_abs_H"),
+                          "timings_s": doc["timings_s"]}, indent=1))
+    else:
+        print(cert.summary())
+        if args.out:
+            print(f"  certificate {args.out}   arrays {arrays_path}")
+    return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+
+
+def _torch_instance(args):
+    """(model document, start weights, X, Y) from --torch-model or --network [--point], and --data."""
+    if bool(args.torch_model) == bool(args.network):
+        raise InputError("give either --torch-model FILE.py:FUNCTION or --network NET.json")
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -394,7 +445,6 @@ def _verify_torch(args) -> int:
 
     from .network import Network, load_network, read_json
     from .torch_backend import models
-    from .torch_backend.verify import verify_at_scale
     suffix = os.path.splitext(args.data)[1].lower()
     if suffix in (".npz", ".npy", ".pt"):
         X, Y = models.load_arrays(args.data, outputs=args.outputs)
@@ -422,27 +472,85 @@ def _verify_torch(args) -> int:
         else:
             w = _random_start(net, args.seed)
         doc, w0 = models.from_network(net, w)
-    arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
+    p, l = models.n_inputs(doc), doc["l"]
+    if X.shape[1] != p or Y.shape[1] != l:
+        raise InputError(f"the data have {X.shape[1]} inputs and {Y.shape[1]} outputs; the model expects {p} and {l}")
+    return doc, w0, X, Y
+
+
+def cmd_spectrum(args) -> int:
+    """The Hessian spectrum at a point near M: 2K in full, ||S|| by Lanczos, Weyl's counts."""
+    if args.lanczos_steps < 1 or args.optimizer_steps < 0 or not 0 < args.delta < 1 or not args.lr > 0:
+        raise InputError("--lanczos-steps must be >= 1, --optimizer-steps >= 0, 0 < --delta < 1 and --lr > 0")
+    if args.optimizer_steps and not args.optimizer:
+        raise InputError("--optimizer-steps needs --optimizer adam|sgd|lbfgs")
+    if args.point and not args.network:
+        raise InputError("--point goes with --network")
+    _check_out(args.out, args.data, args.network, args.point)
+    _check_out(args.figure, args.data, args.network, args.point)
+    if args.figure:
+        from .figures import figures_available
+        if not figures_available():
+            raise InputError("--figure needs matplotlib: pip install 'verifier[plots]'")
+    doc, w0, X, Y = _torch_instance(args)
+    import torch
+
+    from .torch_backend import models
+    from .torch_backend.spectrum import hessian_off_M
+    from .torch_backend.verify import pretrain
+    if str(args.device).startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    model = models.model_from_doc(doc, device=args.device)
+    if args.lanczos_steps > model.n:
+        raise InputError(f"--lanczos-steps {args.lanczos_steps} exceeds n = {model.n}")
+    w = torch.as_tensor(w0, device=args.device)
+    Xt, Yt = torch.as_tensor(X, device=args.device), torch.as_tensor(Y, device=args.device)
     progress = _Progress(enabled=not args.json)
+    losses = []
     try:
-        cert = verify_at_scale(args.theorem, doc, w0, X, Y, arrays_name=arrays_name, steps=args.steps, tol=args.tol,
-                               optimizer=args.optimizer, optimizer_steps=args.optimizer_steps, lr=args.lr,
-                               device=args.device, progress=progress, seed=args.seed)
+        if args.optimizer and args.optimizer_steps:
+            w, losses = pretrain(model, w, Xt, Yt, optimizer=args.optimizer, steps=args.optimizer_steps, lr=args.lr,
+                                 progress=progress)
+        progress("Gram matrix and Lanczos on S")
+        res = hessian_off_M(model, w, Xt, Yt, lanczos_steps=args.lanczos_steps, seed=args.seed, delta=args.delta,
+                            progress=lambda stage, i, t: progress(f"{stage} {i}/{t}"))
     finally:
         progress.close()
-    arrays_path = cert.write(args.out) if args.out else None
+    out = {"network": models.describe(doc), "n": res["n"], "m": res["m"], "device": str(args.device),
+           "optimizer_losses": losses, "tier": res["tier"], "statement": res["statement"],
+           "assumptions": res["assumptions"]}
+    for key, val in res.items():
+        if key in out:
+            continue
+        if isinstance(val, torch.Tensor):
+            val = val.detach().cpu().tolist()
+        elif isinstance(val, tuple):
+            val = list(val)
+        out[key] = val
+    if args.out:
+        from .certificate import write_json_atomic
+        write_json_atomic(args.out, out)
+    if args.figure:
+        from .certificate import write_text_atomic
+        from .figures import spectrum_off_M_figure
+        write_text_atomic(args.figure, spectrum_off_M_figure(out).svg)
     if args.json:
-        doc = cert.to_json()
-        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "tier": doc["tier"],
-                          "reason": doc["reason"], "certificate": args.out, "arrays": arrays_path,
-                          "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]],
-                          "gauss_newton_max_abs_H": doc["extra"].get("gauss_newton_max_abs_H"),
-                          "timings_s": doc["timings_s"]}, indent=1))
-    else:
-        print(cert.summary())
-        if args.out:
-            print(f"  certificate {args.out}   arrays {arrays_path}")
-    return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+        print(json.dumps(out, indent=1))
+        return EXIT_OK
+    mu = out["gram_eigenvalues"]
+    print(f"Hessian spectrum  {out['network']}, n = {out['n']}, l*d = {out['m']}   [{out['tier']}]")
+    print(f"  loss        L = {out['loss']:.4g}, ||H|| = {out['residual_norm']:.4g}")
+    print(f"  2 J J^T     {len(mu)} eigenvalues in [{mu[0]:.4g}, {mu[-1]:.4g}] (all listed with --json/--out)")
+    print(f"  ||S||_2     >= {out['second_part_norm_lower']:.4g} (Lanczos, {out['lanczos_steps']} steps), "
+          f"<= {out['second_part_norm_bound']:.4g} with probability >= {out['second_part_bound_confidence']:g}")
+    lo, hi = out["near_zero_interval"]
+    print(f"  Weyl        {out['n_positive']} eigenvalues certainly positive; {out['n_near_zero']} in "
+          f"[{lo:.3g}, {hi:.3g}] (may be zero or negative); none proven negative")
+    if args.out:
+        print(f"  numbers     {args.out}")
+    if args.figure:
+        print(f"  figure      {args.figure}")
+    return EXIT_OK
 
 
 def _random_start(net, seed):
@@ -517,4 +625,5 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
-             "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points}
+             "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points,
+             "spectrum": cmd_spectrum}

@@ -703,6 +703,41 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
     return figs
 
 
+def spectrum_off_M_figure(res: dict) -> Figure:
+    """The Hessian spectrum near M (``verifier spectrum``): eigenvalues of 2 J J^T against ||S||'s bound.
+
+    ``res``: the JSON numbers of :func:`verifier.torch_backend.spectrum.hessian_off_M`
+    (``gram_eigenvalues``, ``second_part_norm_bound``, ``radius``, ``n``, ``m``, ...).
+    """
+    mu = np.sort(np.asarray(res["gram_eigenvalues"], dtype=np.float64))[::-1]
+    r, s_low = float(res["radius"]), float(res["second_part_norm_lower"])
+    n, m = int(res["n"]), int(res["m"])
+    pos = mu > r
+
+    def draw(fig):
+        ax = fig.add_subplot()
+        k = np.arange(1, len(mu) + 1)
+        shown = np.where(mu > 0, mu, np.nan)
+        ax.scatter(k[pos], shown[pos], s=6, color="#1f77b4", label=f"certainly positive ({int(pos.sum())})")
+        if (~pos).any():
+            ax.scatter(k[~pos], shown[~pos], s=6, color="#999999", label=f"within the Weyl band ({int((~pos).sum())})")
+        if r > 0:
+            ax.axhline(r, color="#d62728", lw=1.0, label=f"||S||_2 bound + eig. error = {_fmt(r)}")
+        if s_low > 0:
+            ax.axhline(s_low, color="#d62728", lw=0.8, ls=":", label=f"Lanczos lower bound on ||S||_2 = {_fmt(s_low)}")
+        ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
+        ax.set_xlabel("index j of the eigenvalues of 2 J J^T (descending)")
+        ax.set_ylabel("eigenvalue")
+        ax.set_title(f"Hessian near M: {m} Gram eigenvalues; the other {n - m} lie in [-{_fmt(r)}, {_fmt(r)}]")
+        ax.legend(loc="lower left", fontsize=8)
+    caption = (f"Hess L = 2 J^T J + S at a point with loss {_fmt(float(res['loss']))}. Each eigenvalue of 2 J J^T "
+               f"above the red line ({int(pos.sum())} of {m}) gives a certainly positive eigenvalue of Hess L "
+               f"(Weyl); the {n - int(pos.sum())} others, including the {n - m} zeros of 2 J^T J, may be zero or "
+               "negative. The bound on ||S||_2 is probabilistic (Lanczos, Kuczynski-Wozniakowski).")
+    return Figure("hessian-spectrum-off-M", "Hessian spectrum near M", caption, _render("hessian-spectrum-off-M", draw))
+
+
 def write_figures(figs, folder) -> list:
     """Write each figure as ``folder/<key>.svg`` (atomically); return the paths."""
     import os

@@ -202,3 +202,49 @@ def test_progress_callback():
     seen = []
     hessian_off_M(model, w, X, Y, lanczos_steps=5, progress=lambda *a: seen.append(a))
     assert seen and seen[0][0] == "lanczos" and seen[-1][2] == 5
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def _cli(*args, cwd):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "verifier", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli_spectrum_conv_model(tmp_path):
+    import json
+    import os
+
+    import numpy as np
+    pytest.importorskip("matplotlib")
+    (tmp_path / "model.py").write_text(
+        "import torch\n"
+        "def build():\n"
+        "    torch.manual_seed(0)\n"
+        "    return torch.nn.Sequential(torch.nn.Conv1d(1, 3, 3, padding=1), torch.nn.Tanh(), torch.nn.Flatten(),\n"
+        "                               torch.nn.Linear(3 * 6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))\n")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "data.npz", X=rng.normal(size=(10, 1, 6)), Y=rng.normal(size=(10, 1)))
+    r = _cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--optimizer", "adam",
+             "--optimizer-steps", "30", "--lr", "0.01", "--lanczos-steps", "30", "--out", "s.json",
+             "--figure", "s.svg", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["n"] == 3 * 1 * 3 + 3 + 18 * 8 + 8 + 8 + 1 and out["m"] == 10
+    assert len(out["gram_eigenvalues"]) == 10 and len(out["optimizer_losses"]) == 30
+    assert out["second_part_norm_lower"] <= out["second_part_norm_bound"]
+    assert out["n_positive"] + out["n_near_zero"] == out["n"]
+    assert json.loads((tmp_path / "s.json").read_text())["n"] == out["n"]
+    assert (tmp_path / "s.svg").read_text().lstrip().startswith("<svg")
+    # text output, and bad input: one line on stderr, exit 2, nothing written
+    r = _cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--lanczos-steps", "5",
+             cwd=tmp_path)
+    assert r.returncode == 0 and "certainly positive" in r.stdout, r.stderr
+    for bad in (["--lanczos-steps", "0"], ["--delta", "2"], ["--point", "p.json"], ["--lanczos-steps", "100000"]):
+        r = _cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--out", "bad.json", *bad,
+                 cwd=tmp_path)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, bad
+        assert not os.path.exists(tmp_path / "bad.json")
