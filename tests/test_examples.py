@@ -126,3 +126,15 @@ def test_polynomial_network_example(tmp_path):
     assert {p.name for p in out.iterdir()} == {"liao-poggio-bezout.json", "liao-poggio-dimension.json",
                                               "liao-poggio-nullstellensatz.json", "cooper-2.1-global.json",
                                               "report.html"}
+
+
+def test_conv1d_example_verifies_and_rechecks(tmp_path):
+    pytest.importorskip("torch", reason="the Conv1d example needs torch (optional dependency)")
+    out = tmp_path / "out"
+    res = _run_script("conv1d_at_scale.py", ["--out-dir", str(out), "--steps", "60"], cwd=tmp_path,
+                      env=_env(tmp_path))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    lines = [ln.strip() for ln in res.stdout.splitlines()]
+    assert CHECKED in lines and "checker: verified" in res.stdout
+    assert any(ln.startswith("near M: ||S||_2 <=") for ln in lines)
+    assert {p.name for p in out.iterdir()} == {"cert.json", "cert.arrays.npz"}

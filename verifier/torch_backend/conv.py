@@ -78,7 +78,7 @@ def multiplicity(L_in, L_out, kernel, stride, padding, dilation) -> int:
 def geometry(doc) -> list[dict]:
     """Per layer: kind, in/out shapes, units, mult, npos, number of weights (doc already checked)."""
     C, L = doc["input"]
-    out, flat = [], None
+    out = []
     for layer in doc["layers"]:
         if layer["type"] == "conv1d":
             k, s, pad, dil = layer["kernel"], layer["stride"], layer["padding"], layer["dilation"]
@@ -89,8 +89,6 @@ def geometry(doc) -> list[dict]:
                  "n_w": layer["channels"] * C * k, "bias": layer["bias"]}
             C, L = layer["channels"], Lo
         else:
-            if flat is None:
-                flat = C * L
             fan_in = out[-1]["units"] if out else C * L
             g = {"kind": "linear", "in": fan_in, "out": layer["out"], "units": layer["out"], "mult": 1, "npos": 1,
                  "n_w": layer["out"] * fan_in, "bias": layer["bias"]}
