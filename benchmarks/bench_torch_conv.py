@@ -21,7 +21,10 @@ can be stopped at a timeout):
               function, vmapped over the rows of the identity, here in chunks of rows (``jacrev``'s
               ``chunk_size``) so that the intermediates fit ``--baseline-max-gb``; then J J^T.
               Skipped (with a note) when J alone, m n 8 bytes, exceeds ``--baseline-max-gb``.
-              Compared with K: max|K - K_explicit| / max|K|.
+              Compared with K: max|K - K_explicit| / max|K|. A second, stronger baseline in the same
+              process: the per-sample Jacobians over all n parameters (vmap over samples of jacrev,
+              ``--per-sample-chunk`` samples at a time; the backend's method applied to every
+              parameter), then J J^T; its time and ratio are printed beside the first.
 ``verify``    ``verify_at_scale("cooper-2.3", ...)`` from a start near M (torch's default init for
               the convolutions and the hidden layer, the output layer fitted by least squares on the
               hidden activations and perturbed by 1e-3), certificate written to a temp folder.
@@ -127,7 +130,8 @@ def phase_gram(args, doc, w, X, Y, tmp):
         Jc = model.conv_jacobian(wt, Xt)
         best_j = min(best_j, time.perf_counter() - t0)
     np.save(os.path.join(tmp, "K.npy"), K.numpy())
-    return {"gram_s": cold, "gram_warm_s": best, "conv_jac_s": best_j, "n_conv": model.n_conv, "Jconv_shape": list(Jc.shape),
+    return {"gram_s": cold, "gram_warm_s": best, "conv_jac_s": best_j, "n_conv": model.n_conv,
+            "Jconv_shape": list(Jc.shape),
             "gram_rss_GiB": peak_rss_gib()}
 
 
@@ -156,10 +160,24 @@ def phase_baseline(args, doc, w, X, Y, tmp):
     Ke = J @ J.T
     t_jj = time.perf_counter() - t0
     K = np.load(os.path.join(tmp, "K.npy"))
-    Ke = Ke.numpy()
-    err = float(np.abs(K - Ke).max() / np.abs(K).max())
-    return {"base_J_s": t_j, "base_JJt_s": t_jj, "base_s": t_j + t_jj, "base_chunk": chunk, "rel_err": err,
-            "base_rss_GiB": peak_rss_gib()}
+    err = float(np.abs(K - Ke.numpy()).max() / np.abs(K).max())
+    del J, Ke, eye_rows
+    out = {"base_J_s": t_j, "base_JJt_s": t_jj, "base_s": t_j + t_jj, "base_chunk": chunk, "rel_err": err}
+    # second baseline: per-sample Jacobians over all n parameters (vmap over samples of jacrev, as the
+    # backend does for the conv parameters only), then J J^T
+    def one(v, x):
+        return model.predict(v, x[None])[0]
+    t0 = time.perf_counter()
+    J = torch.func.vmap(torch.func.jacrev(one), in_dims=(None, 0), chunk_size=args.per_sample_chunk)(wt, Xt)
+    J = J.reshape(m, n)
+    t_j2 = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    Ke = J @ J.T
+    t_jj2 = time.perf_counter() - t0
+    err2 = float(np.abs(K - Ke.numpy()).max() / np.abs(K).max())
+    out.update({"ps_J_s": t_j2, "ps_JJt_s": t_jj2, "ps_s": t_j2 + t_jj2, "ps_rel_err": err2,
+                "base_rss_GiB": peak_rss_gib()})
+    return out
 
 
 def phase_verify(args, doc, w, X, Y, tmp):
@@ -198,6 +216,8 @@ def child(args):
     doc, w, X, Y, _ = build(args.length, width, args.child_d, args.seed)
     fn = {"gram": phase_gram, "baseline": phase_baseline, "verify": phase_verify, "check": phase_check}
     res = fn[args.phase](args, doc, w, X, Y, args.tmp)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    res[f"{args.phase}_cpu_s"] = ru.ru_utime + ru.ru_stime      # the whole child, imports included
     print(json.dumps(res, default=float))
     return 0
 
@@ -209,7 +229,7 @@ def run_phase(args, phase, d, tmp, timeout):
     argv = [sys.executable, os.path.abspath(__file__), "--_phase", phase, "--_d", str(d), "--_tmp", tmp,
             "--length", str(args.length), "--params", str(args.params), "--seed", str(args.seed),
             "--repeat", str(args.repeat), "--baseline-max-gb", str(args.baseline_max_gb),
-            "--gn-steps", str(args.gn_steps)]
+            "--gn-steps", str(args.gn_steps), "--per-sample-chunk", str(args.per_sample_chunk)]
     if args.width:
         argv += ["--width", str(args.width)]
     t0 = time.perf_counter()
@@ -252,6 +272,8 @@ def main(argv=None):
     ap.add_argument("--baseline-max-gb", type=float, default=4.0,
                     help="skip the explicit-J baseline when J (m*n*8 bytes) exceeds this; also its chunk budget")
     ap.add_argument("--baseline-timeout-s", type=float, default=1200.0)
+    ap.add_argument("--per-sample-chunk", type=int, default=16,
+                    help="second baseline (per-sample vmap(jacrev) over all parameters): samples per chunk")
     ap.add_argument("--verify-timeout-s", type=float, default=900.0)
     ap.add_argument("--gn-steps", type=int, default=20, help="Gauss-Newton steps of verify_at_scale")
     ap.add_argument("--skip", default="", help="comma-separated phases to skip: " + ",".join(PHASES))
@@ -281,7 +303,8 @@ def main(argv=None):
     print(f"machine: {cpu}, {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}")
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; "
           f"load average before: {os.getloadavg()[0]:.2f}")
-    print("times are wall seconds of single runs; each phase in its own process (peak RSS per phase)")
+    print("times are wall seconds of single runs; each phase in its own process (peak RSS per phase); "
+          "'proc cpu s': user + system CPU seconds of the verify child (imports and set-up included)")
     rows = []
     for d in ds:
         m = d * doc["l"]
@@ -295,7 +318,7 @@ def main(argv=None):
                         row["base_note"] = "needs the gram phase"
                         continue
                     if m * n * 8 > args.baseline_max_gb * 2**30:
-                        row["base_note"] = (f"skipped: J needs {m * n * 8 / 2**30:.1f} GiB "
+                        row["base_note"] = (f"skipped: J needs {m * n * 8 / 2**30:.3g} GiB "
                                             f"> --baseline-max-gb {args.baseline_max_gb}")
                         continue
                 if phase == "check" and "verify" in skip:
@@ -316,12 +339,17 @@ def main(argv=None):
         if "base_s" in row and "gram_s" in row:
             row["ratio"] = row["base_s"] / row["gram_s"]
             row["ratio_warm"] = row["base_s"] / row["gram_warm_s"]
+        if "ps_s" in row and "gram_s" in row:
+            row["ps_ratio"] = row["ps_s"] / row["gram_s"]
+            row["ps_ratio_warm"] = row["ps_s"] / row["gram_warm_s"]
         rows.append(row)
 
     cols = [("n", "n"), ("d", "d"), ("gram_s", "K structured s"), ("gram_warm_s", "(warm s)"),
             ("conv_jac_s", "(J_conv warm s)"),
             ("base_s", "explicit J + JJ^T s"), ("base_J_s", "(J s)"), ("ratio", "ratio (cold, warm)"),
-            ("rel_err", "max|dK|/max|K|"), ("status", "verify status"), ("verify_s", "verify s"),
+            ("rel_err", "max|dK|/max|K|"), ("ps_s", "per-sample J + JJ^T s"), ("ps_J_s", "(J s)"),
+            ("ps_ratio", "ratio (cold, warm)"), ("status", "verify status"), ("verify_s", "verify s"),
+            ("verify_cpu_s", "(verify proc cpu s)"),
             ("gn_s", "(GN s)"), ("cert_gram_s", "(Gram+abs s)"), ("spectrum_s", "(eigvalsh s)"),
             ("pd_s", "(PD s)"), ("lip_s", "(Lip s)"), ("checker", "checker"), ("check_s", "check s"),
             ("gram_rss_GiB", "RSS K"), ("base_rss_GiB", "RSS base"), ("verify_rss_GiB", "RSS verify"),
@@ -333,8 +361,8 @@ def main(argv=None):
         cells = []
         for k, _ in cols:
             v = r.get(k)
-            if k == "ratio" and v is not None:
-                cells.append(f"{v:.1f}x, {r['ratio_warm']:.0f}x")
+            if k in ("ratio", "ps_ratio") and v is not None:
+                cells.append(f"{v:.1f}x, {r[k + '_warm']:.0f}x")
             elif k == "rel_err" and v is not None:
                 cells.append(f"{v:.1e}")
             elif k == "load_before":
@@ -352,7 +380,9 @@ def main(argv=None):
         if "gn_hist" in r:
             notes.append(f"d = {r['d']}: Gauss-Newton max|H|: " + ", ".join(f"{h:.1e}" for h in r["gn_hist"]))
         if "base_chunk" in r:
-            notes.append(f"d = {r['d']}: explicit J in chunks of {r['base_chunk']} rows")
+            notes.append(f"d = {r['d']}: explicit J in chunks of {r['base_chunk']} rows; per-sample J: "
+                         f"max|K - K_explicit|/max|K| = {r['ps_rel_err']:.1e} (runs after the first baseline, "
+                         "so torch.func is already set up: compare it with the warm K)")
         if r.get("not_verified"):
             notes.append(f"d = {r['d']}: claims not verified: {r['not_verified']} ({r.get('reason', '')})")
         if r.get("checker_lines"):
