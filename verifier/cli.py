@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "reads .npz (arrays X, Y; X may be d x channels x length), .npy or .pt (torch.load with "
                     "weights_only=True); pickles are never loaded")
     tb.add_argument("--torch", action="store_true",
-                    help="use the torch backend for --network NET.json (a layered MLP); --point optional "
+                    help="use the torch backend for --network NET.json (a layered MLP, or a one-layer convolution "
+                    "as verifier.network.conv1d builds); --point optional "
                     "(default: a seeded random start)")
     tb.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     tb.add_argument("--steps", type=int, default=20, help="Gauss-Newton steps towards M (default 20)")
@@ -114,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--torch-model", metavar="FILE.py:FUNCTION",
                     help="import FILE.py (your own code: it is executed as Python) and call FUNCTION(), as for "
                     "verify; the module's weights are the point")
-    sp.add_argument("--network", help="network JSON (a layered MLP) instead of --torch-model")
+    sp.add_argument("--network", help="network JSON (a layered MLP or a one-layer convolution) instead of "
+                    "--torch-model")
     sp.add_argument("--point", help="with --network: parameter point JSON {label: value} (default: seeded random)")
     sp.add_argument("--data", required=True, help="dataset: .npz (X, Y), .npy, .pt (weights_only), .csv or .json")
     sp.add_argument("--outputs", type=int, default=1, help="number l of target columns (.npy, .csv)")

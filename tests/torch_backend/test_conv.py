@@ -373,3 +373,53 @@ def test_cli_conv_model_with_three_dimensional_data(tmp_path):
              cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert not os.path.exists(tmp_path / "b.json") and not os.path.exists(tmp_path / "b.arrays.npz")
+
+
+# ---------------------------------------------------------------------------- against the rigorous core
+
+
+def test_conv_network_agrees_with_the_rigorous_core():
+    # verifier.network.conv1d (shared kernels) through the float tier, then cooper-2.3 in Arb balls at its point.
+    from flint import arb
+
+    from verifier.data import dataset_from_arrays
+    from verifier.network import conv1d
+    from verifier.theorems import verify
+    from verifier.torch_backend.conv import canonical_labels
+    net = conv1d(6, 3, channels=2, stride=1, l=1, activation="tanh")
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(5, 6)), rng.normal(size=(5, 1))
+    doc, w0 = models.from_network(net, rng.normal(size=net.n) / 2)
+    assert doc["format"] == "verifier-conv1d"
+    cert = verify_at_scale("cooper-2.3", doc, w0, X, Y)
+    assert cert.status == "verified", cert.summary()
+    _, labels = canonical_labels(net)
+    point = {lab: float(v) for lab, v in zip(labels, cert.arrays["w"])}
+    rig = verify("cooper-2.3", dataset_from_arrays(X.tolist(), Y.tolist()), network=net, point=point)
+    assert rig.status == "verified", rig.summary()
+    hs = next(c for c in rig.claims if c.id == "hessian-signature")
+    mids = sorted(float(arb(s.strip("[]").split("+/-")[0])) for s in hs.evidence["spectrum"])
+    floats = sorted(float(v) for v in cert.doc["extra"]["eigenvalues_2K_float"])
+    assert len(mids) == len(floats) == 5
+    assert np.allclose(mids, floats, rtol=1e-6, atol=1e-9)
+    sig = next(c for c in cert.claims if c["id"] == "hessian-signature-float")
+    assert float(sig["evidence"]["min_positive_lower"]) <= mids[0]
+
+
+def test_other_shared_weights_are_refused():
+    from verifier.network import liao_poggio_tree
+    with pytest.raises(InputError, match="one-layer convolution"):
+        models.from_network(liao_poggio_tree(activation="tanh"))
+
+
+def test_cli_network_json_conv(tmp_path):
+    from verifier.network import conv1d, network_to_json
+    net = conv1d(8, 3, channels=2, stride=1, activation="tanh")
+    (tmp_path / "net.json").write_text(json.dumps(network_to_json(net)))
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "data.npz", X=rng.normal(size=(6, 8)), Y=rng.normal(size=(6, 1)))
+    r = _cli("verify", "cooper-2.1", "--torch", "--network", "net.json", "--data", "data.npz", "--out", "c.json",
+             cwd=tmp_path)
+    assert r.returncode == 0 and "conv1d 1x8-conv3(2x6)-1" in r.stdout, r.stdout + r.stderr
+    r = _cli("check", "c.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -399,5 +399,99 @@ def conv_from_modules(mods, p, act_of):
     return doc, np.concatenate(chunks)
 
 
-__all__ = ["CONV_FORMAT", "TorchConv1dNet", "check_conv_doc", "conv_from_modules", "geometry", "multiplicity",
-           "out_length", "conv_n_params", "conv_describe"]
+# ---------------------------------------------------------------------------- from verifier Networks
+
+
+def from_conv_network(net, w=None):
+    """(Conv1d model document, canonical weights or None) of a one-convolution verifier Network.
+
+    Recognises, by structure alone (label names do not matter), what
+    :func:`verifier.network.conv1d` builds: inputs, one hidden generation in which every
+    node reads a window of k consecutive inputs (stride s, no padding) with a kernel's
+    labels, nodes with the same kernel forming a channel that shares one bias label (or
+    none), and linear outputs that read every hidden node with labels of their own. ``w``
+    is in the network's label order. Raises InputError for any other network.
+    """
+    import networkx as nx
+    gens = list(nx.topological_generations(net.graph))
+    bad = InputError("not a one-layer convolution network (as verifier.network.conv1d builds)")
+    if len(gens) != 3 or set(gens[0]) != set(net.inputs) or set(gens[2]) != set(net.outputs):
+        raise bad
+    pos = {u: j for j, u in enumerate(net.inputs)}
+    index = net.node_index()
+    hidden = sorted(gens[1], key=index.__getitem__)
+    channels, k, acts = {}, None, set()
+    for v in hidden:
+        edges = sorted(net.in_edges(v), key=lambda e: pos[e[0]])
+        srcs = [pos[u] for u, _ in edges]
+        if not srcs or srcs != list(range(srcs[0], srcs[0] + len(srcs))) or (k is not None and len(srcs) != k):
+            raise bad
+        k = len(srcs)
+        kern = tuple(lab for _, lab in edges)
+        channels.setdefault(kern, []).append((srcs[0], v))
+        acts.add(net.node_activation(v))
+    if len(acts) != 1:
+        raise bad
+    starts = None
+    for kern, nodes in channels.items():
+        st = sorted(t for t, _ in nodes)
+        if starts is None:
+            starts = st
+        if st != starts or len(set(kern)) != k:
+            raise bad
+    stride = starts[1] - starts[0] if len(starts) > 1 else 1
+    if starts[0] != 0 or starts != list(range(0, stride * len(starts), stride)) \
+            or out_length(net.p, k, stride, 0, 1) != len(starts):
+        raise bad
+    kerns = list(channels)
+    biases = []
+    for kern in kerns:
+        labs = {net.bias(v) for _, v in channels[kern]}
+        if len(labs) != 1:
+            raise bad
+        biases.append(labs.pop())
+    has_b = biases[0] is not None
+    if any((b is not None) != has_b for b in biases):
+        raise bad
+    order = [v for kern in kerns for _, v in sorted(channels[kern])]      # channel-major, then position
+    col = {v: j for j, v in enumerate(order)}
+    out_labels, out_bias = [], []
+    for o in net.outputs:
+        edges = net.in_edges(o)
+        if len(edges) != len(order) or {u for u, _ in edges} != set(order):
+            raise bad
+        row = [None] * len(order)
+        for u, lab in edges:
+            row[col[u]] = lab
+        out_labels.append(row)
+        out_bias.append(net.bias(o))
+    if len({b is None for b in out_bias}) != 1:
+        raise bad
+    used = [lab for kern in kerns for lab in kern] + ([b for b in biases] if has_b else []) \
+        + [lab for row in out_labels for lab in row] + ([b for b in out_bias] if out_bias[0] is not None else [])
+    if len(used) != len(set(used)) or set(used) != set(net.labels):
+        raise InputError("not a one-layer convolution network: some label is shared across kernels, channels or "
+                         "outputs")
+    doc = {"format": CONV_FORMAT, "version": 1, "input": [1, net.p], "l": net.l,
+           "layers": [{"type": "conv1d", "channels": len(kerns), "kernel": k, "stride": stride, "padding": 0,
+                       "dilation": 1, "bias": has_b, "activation": acts.pop().to_json()},
+                      {"type": "linear", "out": net.l, "bias": out_bias[0] is not None, "activation": None}]}
+    check_conv_doc(doc)
+    if w is None:
+        return doc, None
+    w = np.asarray(w, dtype=np.float64)
+    at = {lab: j for j, lab in enumerate(net.labels)}
+    canon = [lab for kern in kerns for lab in kern] + (biases if has_b else []) \
+        + [lab for row in out_labels for lab in row] + (out_bias if out_bias[0] is not None else [])
+    return doc, w[[at[lab] for lab in canon]]
+
+
+def canonical_labels(net):
+    """The labels of a one-convolution Network in the canonical flat order of its Conv1d document."""
+    doc, _ = from_conv_network(net)
+    order = from_conv_network(net, np.arange(net.n, dtype=np.float64))[1]
+    return doc, [net.labels[int(j)] for j in order]
+
+
+__all__ = ["CONV_FORMAT", "TorchConv1dNet", "canonical_labels", "check_conv_doc", "conv_from_modules",
+           "from_conv_network", "geometry", "multiplicity", "out_length", "conv_n_params", "conv_describe"]

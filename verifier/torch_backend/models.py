@@ -270,8 +270,22 @@ def from_module(module, p=None) -> tuple[dict, np.ndarray]:
 
 
 def from_network(net, w=None) -> tuple[dict, np.ndarray | None]:
-    """(model document, canonical weights) of a layered verifier Network (``w`` in label order)."""
-    mlp = TorchMLP.from_network(net)
+    """(model document, canonical weights) of a layered verifier Network (``w`` in label order).
+
+    A network with shared weights is accepted when it is a one-layer convolution as
+    :func:`verifier.network.conv1d` builds (:func:`conv.from_conv_network`).
+    """
+    try:
+        mlp = TorchMLP.from_network(net)
+    except InputError as exc:
+        if "weight sharing" not in str(exc):
+            raise
+        from .conv import from_conv_network
+        try:
+            return from_conv_network(net, w)
+        except InputError:
+            raise InputError(f"{exc}; nor is it a one-layer convolution (verifier.network.conv1d): the torch "
+                             "backend has no Gram path for other shared weights") from None
     layers = []
     for k, (Wi, bi) in enumerate(zip(mlp.widx, mlp.bidx)):
         act = None if k == len(mlp.widx) - 1 else mlp.act_specs[k].to_json()
