@@ -70,7 +70,7 @@ def read_conv_model(doc, Act):
                     or type(pad) is not int or not 0 <= pad <= 4096 or type(layer["bias"]) is not bool:
                 raise FormatError(f"conv1d layer {k + 1} malformed")
             Lo = _out_length(L, ks, s, pad, dil)
-            if Lo < 1 or c_out * Lo > 10**7:
+            if Lo < 1 or c_out * Lo > 10**7 or ks * Lo > 10**8:
                 raise FormatError(f"conv1d layer {k + 1}: output length {Lo} out of range")
             g = {"kind": "conv1d", "c_in": C, "l_in": L, "c_out": c_out, "l_out": Lo, "kernel": ks, "stride": s,
                  "padding": pad, "dilation": dil, "bias": layer["bias"], "act": Act(layer["activation"]),

@@ -135,8 +135,8 @@ def check_conv_doc(doc) -> dict:
                 raise InputError(f"conv1d layer {k + 1} needs an activation and a linear layer after it")
             _act_spec(layer["activation"])
             C, L = layer["channels"], Lo
-            if C * L > 10**7:
-                raise InputError(f"conv1d layer {k + 1} has more than 10^7 units")
+            if C * L > 10**7 or layer["kernel"] * L > 10**8:
+                raise InputError(f"conv1d layer {k + 1} has more than 10^7 units (or kernel * length > 10^8)")
         else:
             if set(layer) != LINEAR_KEYS:
                 raise InputError(f"linear layer {k + 1} must have exactly {', '.join(sorted(LINEAR_KEYS))}")
