@@ -423,3 +423,26 @@ def test_cli_network_json_conv(tmp_path):
     assert r.returncode == 0 and "conv1d 1x8-conv3(2x6)-1" in r.stdout, r.stdout + r.stderr
     r = _cli("check", "c.json", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+MALFORMED = {
+    "kernel 0": lambda L: L[0].update(kernel=0),
+    "negative padding": lambda L: L[0].update(padding=-1),
+    "stride a float": lambda L: L[0].update(stride=1.0),
+    "conv after linear": lambda L: L.insert(3, dict(L[0])),
+    "no activation on conv": lambda L: L[0].update(activation=None),
+    "unknown activation": lambda L: L[1].update(activation="gelu"),
+    "extra key": lambda L: L[0].update(groups=1),
+    "linear first": lambda L: L.insert(0, {"type": "linear", "out": 3, "bias": True, "activation": "tanh"}),
+    "only convolutions": lambda L: L.__delitem__(slice(2, None)),
+    "huge kernel times length": lambda L: L[0].update(kernel=4096, padding=4096, channels=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_conv_documents_are_reported(conv_cert, name):
+    folder, _ = conv_cert
+    doc = _load(folder)
+    MALFORMED[name](doc["instance"]["model"]["layers"])
+    rep = _check(folder, doc, reseal_instance=True)
+    assert not rep.ok and rep.status != "verified", rep.text()
