@@ -703,6 +703,72 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
     return figs
 
 
+def _float_claim(cert, cid):
+    return next((c for c in cert.get("claims", []) if isinstance(c, dict) and c.get("id") == cid), None)
+
+
+def float_figures(cert: dict) -> list:
+    """Figures of a floating-point-tier certificate (torch backend), drawn from the certificate alone.
+
+    The Hessian spectrum at the point (every eigenvalue of 2 J J^T stored in ``extra``, against the
+    certified lower bound, and the n - l*d zeros as a count) and the Gauss-Newton residual per step.
+    Either is left out when the certificate has no such numbers (a refuted one, say).
+    """
+    _matplotlib()
+    extra = cert.get("extra") or {}
+    summ = cert.get("summary") or {}
+    n, m = int(summ.get("n", 0)), int(summ.get("l", 0)) * int(summ.get("d", 0))
+    figs = []
+    ev = extra.get("eigenvalues_2K_float")
+    if isinstance(ev, list) and ev and n >= m > 0:
+        mu = np.sort(np.array([float(v) for v in ev]))[::-1]
+        sig = _float_claim(cert, "hessian-signature-float")
+        lower = None
+        if sig and sig.get("status") == "verified":
+            lower = float((sig.get("evidence") or {}).get("min_positive_lower", "nan"))
+
+        def draw(fig):
+            ax, bx = fig.subplots(1, 2, width_ratios=[3, 1])
+            k = np.arange(1, len(mu) + 1)
+            ax.semilogy(k, np.maximum(mu, 1e-300), "o", ms=3, color="C0", label=f"{len(mu)} eigenvalues of 2 J J^T")
+            if lower is not None and lower > 0:
+                ax.axhline(lower, color="C3", lw=1.5, label=f"proven at w*: positive ones >= {_fmt(lower)}")
+            ax.set_xlabel("eigenvalue index (descending)")
+            ax.set_ylabel("eigenvalue")
+            _plain_log_ticks(ax.yaxis)
+            ax.set_title(f"Hessian near the point (n = {n}, zeros not drawn)")
+            ax.legend(fontsize=7, loc="upper right")
+            ax.grid(True, which="both", alpha=0.3)
+            bx.bar(["positive", "zero"], [m, n - m], color=["C0", "0.5"])
+            bx.set_title("counts" + (" (verified)" if lower is not None else ""))
+            for i, v in enumerate([m, n - m]):
+                bx.annotate(str(v), (i, v), ha="center", va="bottom")
+            bx.set_ylim(0, max(m, n - m) * 1.15 + 1)
+        cap = (f"The {len(mu)} eigenvalues of 2 J J^T at the computed point (float64): the nonzero eigenvalues of "
+               f"Hess L = 2 J^T J on M; the other n - l*d = {n - m} are 0 there and appear only as a count. ")
+        if lower is not None:
+            cap += (f"The red line is the certificate's lower bound at the true zero w* (floating-point tier): "
+                    f"every positive eigenvalue there is >= {_fmt(lower)}.")
+        figs.append(Figure("hessian-spectrum-float", "Hessian spectrum", cap.strip(),
+                           _render("hessian-spectrum-float", draw)))
+    hist = extra.get("gauss_newton_max_abs_H")
+    if isinstance(hist, list) and len(hist) >= 2:
+        h = np.array([float(v) for v in hist])
+
+        def draw_gn(fig):
+            ax = fig.add_subplot()
+            ax.semilogy(np.arange(len(h)), np.maximum(h, 1e-300), "o-", ms=4, color="C0")
+            ax.set_xlabel("Gauss-Newton step")
+            ax.set_ylabel("max |H_r| (residual)")
+            _plain_log_ticks(ax.yaxis)
+            ax.set_title("Reaching M: least-norm Gauss-Newton")
+            ax.grid(True, which="both", alpha=0.3)
+        cap = ("The largest residual |f(x_i) - y_i| after each least-norm Gauss-Newton step w <- w - t J^T (J J^T)^-1 H; "
+               "near M, where J has full rank, t = 1 and the residual is squared each step until float64 rounding.")
+        figs.append(Figure("gauss-newton", "Gauss-Newton", cap, _render("gauss-newton", draw_gn, size=(6.0, 3.2))))
+    return figs
+
+
 def spectrum_off_M_figure(res: dict) -> Figure:
     """The Hessian spectrum near M (``verifier spectrum``): eigenvalues of 2 J J^T against ||S||'s bound.
 

@@ -129,6 +129,14 @@ def _figures(cert: dict):
     def why_not(exc, what):
         return f"{what} not drawn: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     figs = []
+    if cert.get("tier"):                   # floating-point tier: the model document has no graph to draw
+        from .figures import float_figures
+        try:
+            return float_figures(cert), None
+        except FiguresUnavailable as exc:
+            return [], str(exc)
+        except errors as exc:
+            return [], why_not(exc, "figures")
     try:
         figs.append(architecture_figure(cert))
     except FiguresUnavailable as exc:

@@ -446,3 +446,17 @@ def test_malformed_conv_documents_are_reported(conv_cert, name):
     MALFORMED[name](doc["instance"]["model"]["layers"])
     rep = _check(folder, doc, reseal_instance=True)
     assert not rep.ok and rep.status != "verified", rep.text()
+
+
+def test_report_draws_the_float_figures(conv_cert, tmp_path):
+    pytest.importorskip("matplotlib")
+    from verifier.figures import float_figures
+    from verifier.report import html_report
+    folder, cert = conv_cert
+    figs = float_figures(cert.doc)
+    assert [f.key for f in figs] == ["hessian-spectrum-float", "gauss-newton"]
+    assert all(f.svg.startswith("<svg") for f in figs)
+    page = html_report(cert.doc)
+    assert page.count("<svg") == 2 and "figures not drawn" not in page
+    refuted = dict(cert.doc, extra={}, claims=[])
+    assert float_figures(refuted) == []
