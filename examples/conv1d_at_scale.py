@@ -78,8 +78,8 @@ def main(argv=None) -> int:
         opt.step()
     print(f"trained {args.steps} Adam steps: L = {loss.item():.3e}")
 
-    doc, w = models.from_module(module, p=X.shape[1] * X.shape[2])
     Xf = X.reshape(X.shape[0], -1)
+    doc, w = models.from_module(module, X=Xf)       # X: also checks that the document reproduces the module
     model = models.model_from_doc(doc)
     print(f"network: {models.describe(doc)}, n = {model.n}, d = {Xf.shape[0]}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -410,6 +411,7 @@ def _verify_torch(args) -> int:
         raise InputError("--optimizer-steps needs --optimizer adam|sgd|lbfgs")
     _check_out(args.out, args.data, args.network, args.point)
     doc, w0, X, Y = _torch_instance(args)
+    _torch_device(args.device)
     from .torch_backend.verify import verify_at_scale
     arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
     progress = _Progress(enabled=not args.json)
@@ -432,6 +434,31 @@ def _verify_torch(args) -> int:
         if args.out:
             print(f"  certificate {args.out}   arrays {arrays_path}")
     return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+
+
+def _json_finite(obj):
+    """``obj`` with every non-finite float replaced by None (JSON has no Infinity or NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_finite(v) for v in obj]
+    return obj
+
+
+def _torch_device(name):
+    """Check a --device value: cpu, cuda or cuda:N, with CUDA present for the latter."""
+    import torch
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise InputError(f"--device {name!r:.40}: use cpu, cuda or cuda:N") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise InputError(f"--device {name!r:.40}: use cpu, cuda or cuda:N")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    return dev
 
 
 def _torch_instance(args):
@@ -462,7 +489,7 @@ def _torch_instance(args):
         if isinstance(built, Network):
             doc, w0 = models.from_network(built, _random_start(built, args.seed))
         else:
-            doc, w0 = models.from_module(built, p=X.shape[1])
+            doc, w0 = models.from_module(built, X=X)
     else:
         net = load_network(args.network)
         if args.point:
@@ -490,6 +517,8 @@ def cmd_spectrum(args) -> int:
         raise InputError("--point goes with --network")
     _check_out(args.out, args.data, args.network, args.point)
     _check_out(args.figure, args.data, args.network, args.point)
+    if args.out and args.figure and os.path.abspath(args.out) == os.path.abspath(args.figure):
+        raise InputError("--out and --figure name the same file")
     if args.figure:
         from .figures import figures_available
         if not figures_available():
@@ -500,8 +529,7 @@ def cmd_spectrum(args) -> int:
     from .torch_backend import models
     from .torch_backend.spectrum import hessian_off_M
     from .torch_backend.verify import pretrain
-    if str(args.device).startswith("cuda") and not torch.cuda.is_available():
-        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    _torch_device(args.device)
     model = models.model_from_doc(doc, device=args.device)
     if args.lanczos_steps > model.n:
         raise InputError(f"--lanczos-steps {args.lanczos_steps} exceeds n = {model.n}")
@@ -513,9 +541,15 @@ def cmd_spectrum(args) -> int:
         if args.optimizer and args.optimizer_steps:
             w, losses = pretrain(model, w, Xt, Yt, optimizer=args.optimizer, steps=args.optimizer_steps, lr=args.lr,
                                  progress=progress)
+            if not bool(torch.isfinite(w).all()):
+                raise InputError(f"{args.optimizer} diverged (the weights are no longer finite): lower --lr")
         progress("Gram matrix and Lanczos on S")
-        res = hessian_off_M(model, w, Xt, Yt, lanczos_steps=args.lanczos_steps, seed=args.seed, delta=args.delta,
-                            progress=lambda stage, i, t: progress(f"{stage} {i}/{t}"))
+        try:
+            res = hessian_off_M(model, w, Xt, Yt, lanczos_steps=args.lanczos_steps, seed=args.seed, delta=args.delta,
+                                progress=lambda stage, i, t: progress(f"{stage} {i}/{t}"))
+        except torch.linalg.LinAlgError as exc:
+            raise InputError(f"the spectrum failed at this point (overflow?): {str(exc).splitlines()[0][:100]}") \
+                from None
     finally:
         progress.close()
     out = {"network": models.describe(doc), "n": res["n"], "m": res["m"], "device": str(args.device),
@@ -529,13 +563,17 @@ def cmd_spectrum(args) -> int:
         elif isinstance(val, tuple):
             val = list(val)
         out[key] = val
+    out = _json_finite(out)              # an infinite bound is written as null (JSON has no Infinity)
+    svg = None
+    if args.figure:                      # drawn before anything is written: a failure leaves no file
+        from .figures import spectrum_off_M_figure
+        svg = spectrum_off_M_figure(out).svg
     if args.out:
         from .certificate import write_json_atomic
         write_json_atomic(args.out, out)
-    if args.figure:
+    if svg is not None:
         from .certificate import write_text_atomic
-        from .figures import spectrum_off_M_figure
-        write_text_atomic(args.figure, spectrum_off_M_figure(out).svg)
+        write_text_atomic(args.figure, svg)
     if args.json:
         print(json.dumps(out, indent=1))
         return EXIT_OK
@@ -543,9 +581,12 @@ def cmd_spectrum(args) -> int:
     print(f"Hessian spectrum  {out['network']}, n = {out['n']}, l*d = {out['m']}   [{out['tier']}]")
     print(f"  loss        L = {out['loss']:.4g}, ||H|| = {out['residual_norm']:.4g}")
     print(f"  2 J J^T     {len(mu)} eigenvalues in [{mu[0]:.4g}, {mu[-1]:.4g}] (all listed with --json/--out)")
+    bound = out["second_part_norm_bound"]
     print(f"  ||S||_2     >= {out['second_part_norm_lower']:.4g} (Lanczos, {out['lanczos_steps']} steps), "
-          f"<= {out['second_part_norm_bound']:.4g} with probability >= {out['second_part_bound_confidence']:g}")
-    lo, hi = out["near_zero_interval"]
+          + (f"<= {bound:.4g} with probability >= {out['second_part_bound_confidence']:g}" if bound is not None
+             else "no upper bound from this many steps (take more --lanczos-steps)"))
+    lo, hi = (v if v is not None else (-math.inf if i == 0 else math.inf)
+              for i, v in enumerate(out["near_zero_interval"]))
     print(f"  Weyl        {out['n_positive']} eigenvalues certainly positive; {out['n_near_zero']} in "
           f"[{lo:.3g}, {hi:.3g}] (may be zero or negative); none proven negative")
     if args.out:

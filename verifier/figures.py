@@ -19,6 +19,7 @@ is drawn on screen and a user's own matplotlib state is left alone.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -776,7 +777,8 @@ def spectrum_off_M_figure(res: dict) -> Figure:
     (``gram_eigenvalues``, ``second_part_norm_bound``, ``radius``, ``n``, ``m``, ...).
     """
     mu = np.sort(np.asarray(res["gram_eigenvalues"], dtype=np.float64))[::-1]
-    r, s_low = float(res["radius"]), float(res["second_part_norm_lower"])
+    r = float(res["radius"]) if res.get("radius") is not None else math.inf       # None: no upper bound
+    s_low = float(res["second_part_norm_lower"])
     n, m = int(res["n"]), int(res["m"])
     pos = mu > r
 
@@ -787,7 +789,7 @@ def spectrum_off_M_figure(res: dict) -> Figure:
         ax.scatter(k[pos], shown[pos], s=6, color="#1f77b4", label=f"certainly positive ({int(pos.sum())})")
         if (~pos).any():
             ax.scatter(k[~pos], shown[~pos], s=6, color="#999999", label=f"within the Weyl band ({int((~pos).sum())})")
-        if r > 0:
+        if 0 < r < math.inf:
             ax.axhline(r, color="#d62728", lw=1.0, label=f"||S||_2 bound + eig. error = {_fmt(r)}")
         if s_low > 0:
             ax.axhline(s_low, color="#d62728", lw=0.8, ls=":", label=f"Lanczos lower bound on ||S||_2 = {_fmt(s_low)}")

@@ -206,6 +206,9 @@ TAMPER = {
     "signature bound raised": lambda d: _ev(d, "hessian-signature-float").update(
         min_positive_lower=repr(float(_ev(d, "hessian-signature-float")["min_positive_lower"]) * 100)),
     "dimension changed": lambda d: _ev(d, "manifold-float").update(dimension=_ev(d, "manifold-float")["dimension"] + 1),
+    "conv assumption dropped": lambda d: d.update(assumptions=[a for a in d["assumptions"]
+                                                               if not a.startswith("Conv1d layers share")]),
+    "assumptions replaced": lambda d: d.update(assumptions=["none"]),
 }
 
 
@@ -460,3 +463,88 @@ def test_report_draws_the_float_figures(conv_cert, tmp_path):
     assert page.count("<svg") == 2 and "figures not drawn" not in page
     refuted = dict(cert.doc, extra={}, claims=[])
     assert float_figures(refuted) == []
+
+
+class _FlippedConv(nn.Conv1d):
+    def forward(self, x):
+        return super().forward(x.flip(-1))
+
+
+class _SquaredLinear(nn.Linear):
+    def forward(self, x):
+        return super().forward(x) ** 2
+
+
+class _OwnSequential(nn.Sequential):
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+def _hooked():
+    m = nn.Sequential(nn.Conv1d(1, 2, 3), nn.Tanh(), nn.Flatten(), nn.Linear(8, 1))
+    m[1].register_forward_hook(lambda mod, inp, out: out * 3)
+    return m
+
+
+MISREAD = {
+    "softplus threshold 0": (lambda: nn.Sequential(nn.Linear(10, 4), nn.Softplus(threshold=0.0), nn.Linear(4, 1)),
+                             "threshold"),
+    "conv subclass with its own forward": (lambda: nn.Sequential(_FlippedConv(1, 2, 3), nn.Tanh(), nn.Flatten(),
+                                                                 nn.Linear(16, 1)), "unsupported module"),
+    "linear subclass with its own forward": (lambda: nn.Sequential(nn.Linear(10, 4), nn.Tanh(), _SquaredLinear(4, 1)),
+                                             "unsupported module"),
+    "sequential subclass with its own forward": (lambda: _OwnSequential(nn.Linear(10, 4), nn.Tanh(), nn.Linear(4, 1)),
+                                                 "not an nn.Sequential"),
+    "forward hook": (_hooked, "unsupported module"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISREAD))
+def test_modules_that_compute_something_else_are_refused(name):
+    build, msg = MISREAD[name]
+    torch.manual_seed(0)
+    module = build().double()
+    X = np.random.default_rng(0).normal(size=(5, 10))
+    with pytest.raises(InputError, match=msg):
+        models.from_module(module, X=X)
+
+
+def test_global_hook_is_caught_on_the_data():
+    torch.manual_seed(0)
+    module = _conv_model().double()
+    X = np.random.default_rng(0).normal(size=(4, 16))
+    doc, w = models.from_module(module, X=X)             # reproduces: accepted
+    handle = torch.nn.modules.module.register_module_forward_hook(
+        lambda mod, inp, out: out + 0.5 if isinstance(mod, nn.Tanh) else None)
+    try:
+        with pytest.raises(InputError, match="does not reproduce"):
+            models.from_module(module, X=X)
+    finally:
+        handle.remove()
+    # float32 modules are compared at float32 accuracy
+    doc32, _ = models.from_module(_conv_model(), X=X)
+    assert doc32 == doc
+
+
+def test_padded_inputs_are_bounded_before_any_allocation(conv_cert, tmp_path):
+    # A tiny arrays file whose model pads one input to length 8193 in 4096 channels: the checker
+    # must refuse it by its size limits, not try to allocate d * 4096 * 8193 numbers.
+    import hashlib
+    import io
+    folder, _ = conv_cert
+    doc = _load(folder)
+    model = {"format": "verifier-conv1d", "version": 1, "input": [1, 1], "l": 1, "layers": [
+        {"type": "conv1d", "channels": 4096, "kernel": 1, "stride": 1, "padding": 0, "dilation": 1, "bias": True,
+         "activation": "tanh"},
+        {"type": "conv1d", "channels": 1, "kernel": 1, "stride": 1, "padding": 4096, "dilation": 1, "bias": True,
+         "activation": "tanh"},
+        {"type": "linear", "out": 1, "bias": True, "activation": None}]}
+    n = 4096 + 4096 + 4096 + 1 + 8193 + 1
+    d = 20
+    buf = io.BytesIO()
+    np.savez(buf, X=np.zeros((d, 1)), Y=np.zeros((d, 1)), w=np.zeros(n))
+    (tmp_path / "c.arrays.npz").write_bytes(buf.getvalue())
+    doc["instance"]["model"] = model
+    doc["instance"]["arrays"].update(sha256=hashlib.sha256(buf.getvalue()).hexdigest(), n=n, d=d, p=1)
+    rep = _check(tmp_path, doc, reseal_instance=True)
+    assert not rep.ok and "too large" in rep.text(), rep.text()

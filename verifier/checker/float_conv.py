@@ -59,7 +59,7 @@ def read_conv_model(doc, Act):
             or type(l) is not int or l < 1 or not isinstance(layers, list) or not 2 <= len(layers) <= 64:
         raise FormatError("model input, l, layers malformed")
     C, L = inp
-    out, linear = [], False
+    out, linear, work = [], False, 0
     for k, layer in enumerate(layers):
         last = k == len(layers) - 1
         if not isinstance(layer, dict):
@@ -70,8 +70,9 @@ def read_conv_model(doc, Act):
                     or type(pad) is not int or not 0 <= pad <= 4096 or type(layer["bias"]) is not bool:
                 raise FormatError(f"conv1d layer {k + 1} malformed")
             Lo = _out_length(L, ks, s, pad, dil)
-            if Lo < 1 or c_out * Lo > 10**7 or ks * Lo > 10**8:
-                raise FormatError(f"conv1d layer {k + 1}: output length {Lo} out of range")
+            work += ks * Lo
+            if Lo < 1 or c_out * Lo > 10**7 or work > 10**8 or C * (L + 2 * pad) > 10**8:
+                raise FormatError(f"conv1d layer {k + 1}: output length {Lo} or padded input out of range")
             g = {"kind": "conv1d", "c_in": C, "l_in": L, "c_out": c_out, "l_out": Lo, "kernel": ks, "stride": s,
                  "padding": pad, "dilation": dil, "bias": layer["bias"], "act": Act(layer["activation"]),
                  "units": c_out * Lo, "mult": _mult(L, Lo, ks, s, pad, dil), "npos": Lo}

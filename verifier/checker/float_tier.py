@@ -47,6 +47,17 @@ REQUIRED_FLOAT_CLAIMS = {
 FLOAT_SCOPES = {"distinct-inputs": "instance", "activation-smooth": "instance", "overparameterized": "instance",
                 "rank-J-float": "local", "zero-float": "local", "manifold-float": "local",
                 "hessian-signature-float": "local"}
+# Sentences every certificate of the tier must state verbatim (the solver imports them from here).
+ASSUMPTIONS_COMMON = [
+    "every number of the instance is the float64 value stored in the arrays file (inputs, targets, weights)",
+    "the forward pass and the layer derivatives D_k, A_(k-1) are the float64 values computed by the checker; their "
+    "own rounding errors (and those of exp, log, tanh) are NOT covered: the tier is floating-point with error bounds, "
+    "not rigorous",
+]
+CONV_ASSUMPTION = (
+    "Conv1d layers share their weights: K_true adds J_conv J_conv^T, with J_conv the computed per-sample Jacobian "
+    "of the outputs with respect to the conv parameters (a factor like D_k and A_(k-1): its own rounding is NOT "
+    "covered); forming the product errs entrywise by <= gamma_m |J_conv||J_conv|^T")
 U = 2.0 ** -53
 ETA = 2.0 ** -1074
 SAFETY = 1.0 + 1e-9
@@ -541,7 +552,8 @@ def check_float_certificate(cert, base_dir):
     if layers is None:
         from .float_conv import ConvNet
         n_conv = sum(g["n"] for g in geom if g["kind"] == "conv1d")
-        if m * n_conv > MAX_ENTRIES or m * max(g["units"] for g in geom) > MAX_ENTRIES:
+        padded = max(g["c_in"] * (g["l_in"] + 2 * g["padding"]) for g in geom if g["kind"] == "conv1d")
+        if m * n_conv > MAX_ENTRIES or m * max(g["units"] for g in geom) > MAX_ENTRIES or m * padded > MAX_ENTRIES:
             raise FormatError("the conv layers are too large for this checker")
         net = ConvNet(geom, p, l, w, X)
     else:
@@ -557,6 +569,11 @@ def check_float_certificate(cert, base_dir):
         problems.append("point must be {\"array\": \"w\"}")
     if not isinstance(cert.get("assumptions"), list) or not cert["assumptions"]:
         problems.append("a floating-point certificate must list its assumptions")
+    else:
+        needed = ASSUMPTIONS_COMMON + ([CONV_ASSUMPTION] if layers is None else [])
+        missing = [a for a in needed if a not in cert["assumptions"]]
+        if missing:
+            problems.append(f"the assumptions must state: {missing[0][:80]}...")
     if cert.get("digest") != digest(cert):
         problems.append("digest does not match the certificate's content (it was altered)")
     header = (f"checking {theorem}: n = {n}, d = {d}, l = {l}, instance sha256 {inst['sha256'][:16]}, "

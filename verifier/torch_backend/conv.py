@@ -113,7 +113,7 @@ def check_conv_doc(doc) -> dict:
     if not isinstance(layers, list) or not 2 <= len(layers) <= 64:
         raise InputError("a Conv1d model has 2 to 64 layers (at least one conv1d and the linear output)")
     C, L = inp
-    seen_linear = False
+    seen_linear, work = False, 0
     for k, layer in enumerate(layers):
         last = k == len(layers) - 1
         if not isinstance(layer, dict) or layer.get("type") not in ("conv1d", "linear"):
@@ -134,9 +134,12 @@ def check_conv_doc(doc) -> dict:
             if last or layer["activation"] is None:
                 raise InputError(f"conv1d layer {k + 1} needs an activation and a linear layer after it")
             _act_spec(layer["activation"])
+            work += layer["kernel"] * Lo
+            if C * (L + 2 * layer["padding"]) > 10**8:
+                raise InputError(f"conv1d layer {k + 1}: the padded input is too large")
             C, L = layer["channels"], Lo
-            if C * L > 10**7 or layer["kernel"] * L > 10**8:
-                raise InputError(f"conv1d layer {k + 1} has more than 10^7 units (or kernel * length > 10^8)")
+            if C * L > 10**7 or work > 10**8:
+                raise InputError(f"conv1d layer {k + 1} has more than 10^7 units (or sum of kernel * length > 10^8)")
         else:
             if set(layer) != LINEAR_KEYS:
                 raise InputError(f"linear layer {k + 1} must have exactly {', '.join(sorted(LINEAR_KEYS))}")
@@ -317,6 +320,16 @@ class TorchConv1dNet(_ModelBase):
 # ---------------------------------------------------------------------------- from torch modules
 
 
+def plain_module(m, cls) -> bool:
+    """``m`` is a ``cls`` whose forward is ``cls.forward`` and that has no forward hooks.
+
+    A subclass that overrides ``forward`` (or a hook) computes something else than the
+    layer the model document would describe, so it is not accepted as ``cls``.
+    """
+    return isinstance(m, cls) and type(m).forward is cls.forward and not m._forward_hooks \
+        and not m._forward_pre_hooks
+
+
 def _padding(m):
     if isinstance(m.padding, str):
         if m.padding == "valid":
@@ -343,7 +356,7 @@ def conv_from_modules(mods, p, act_of):
     C, L = first.in_channels, p // first.in_channels
     doc_layers, chunks, pending, flat, fan = [], [], None, False, None
     for m in mods:
-        if isinstance(m, nn.Conv1d):
+        if plain_module(m, nn.Conv1d):
             if flat:
                 raise InputError("nn.Conv1d after nn.Flatten/nn.Linear is not supported")
             if doc_layers:
@@ -363,12 +376,12 @@ def conv_from_modules(mods, p, act_of):
             C = m.out_channels
             doc_layers.append(layer)
             pending = None
-        elif isinstance(m, nn.Flatten):
+        elif plain_module(m, nn.Flatten):
             if flat or not doc_layers or m.start_dim != 1 or m.end_dim != -1:
                 raise InputError("nn.Flatten() (start_dim=1) goes once, after the last nn.Conv1d and its activation")
             flat, fan = True, C * L
             continue
-        elif isinstance(m, nn.Linear):
+        elif plain_module(m, nn.Linear):
             if not flat:
                 raise InputError("an nn.Flatten() must come between the last nn.Conv1d and the first nn.Linear")
             if pending is None and doc_layers[-1]["type"] == "conv1d":

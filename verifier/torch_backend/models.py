@@ -28,6 +28,7 @@ read with ``allow_pickle=False``, ``.pt`` only with ``torch.load(weights_only=Tr
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import sys
 
@@ -36,7 +37,8 @@ import torch
 
 from ..activations import activation_from_json
 from ..errors import InputError
-from .conv import CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_describe, conv_from_modules, conv_n_params
+from .conv import (CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_describe, conv_from_modules, conv_n_params,
+                   plain_module)
 from .core import TorchMLP
 
 MODEL_FORMAT = "verifier-mlp"
@@ -183,27 +185,30 @@ def model_from_doc(doc, dtype=torch.float64, device="cpu"):
 
 def _module_activation(m):
     nn = torch.nn
-    if isinstance(m, nn.Tanh):
+    if plain_module(m, nn.Tanh):
         return "tanh"
-    if isinstance(m, nn.Sigmoid):
+    if plain_module(m, nn.Sigmoid):
         return "sigmoid"
-    if isinstance(m, nn.Softplus):
+    if plain_module(m, nn.Softplus):
         if m.beta != 1:
             raise InputError("nn.Softplus with beta != 1 is not supported (use beta=1)")
+        if m.threshold < 20:
+            raise InputError("nn.Softplus with threshold < 20 is not supported: it is the identity above the "
+                             "threshold, far from log(1 + e^t)")
         return "softplus"
-    if isinstance(m, SmooLU):
+    if plain_module(m, SmooLU):
         return "smoolu"
-    if isinstance(m, Polynomial):
+    if plain_module(m, Polynomial):
         return m.spec
-    if isinstance(m, nn.Identity):
+    if plain_module(m, nn.Identity):
         return "identity"
-    if isinstance(m, nn.ReLU):
+    if plain_module(m, nn.ReLU):
         return "relu"
     return None
 
 
 def _flatten_modules(module):
-    if isinstance(module, torch.nn.Sequential):
+    if plain_module(module, torch.nn.Sequential):
         out = []
         for m in module:
             out.extend(_flatten_modules(m))
@@ -211,7 +216,65 @@ def _flatten_modules(module):
     return [module]
 
 
-def from_module(module, p=None) -> tuple[dict, np.ndarray]:
+# outputs of build()'s module and of the model document may differ by this much (relative) before the
+# translation is refused: above float rounding and torch's Softplus threshold (e^-20), far below any
+# misread layer
+REPRODUCE_TOL = 1e-7
+
+
+def check_reproduces(module, doc, w, X) -> float:
+    """Run ``module`` on the data and compare with the model document's forward pass.
+
+    Returns the largest difference; raises InputError when it exceeds ``REPRODUCE_TOL``
+    (relative to 1 + max |output|; at least 1e4 ulps of the module's dtype), or when the
+    module fails on the data. This catches what a translation by module types cannot see
+    (global hooks, a module that does something else than its type says).
+    """
+    params = list(module.parameters())
+    dt = params[0].dtype if params else torch.float64
+    dev = params[0].device if params else torch.device("cpu")
+    X = np.asarray(X, dtype=np.float64)
+    Xt = torch.as_tensor(X, dtype=dt, device=dev)
+    if doc["format"] == CONV_FORMAT:
+        Xt = Xt.reshape(X.shape[0], *doc["input"])
+    try:
+        with torch.no_grad():
+            out = module(Xt)
+    except Exception as exc:   # the user's code: report its failure on one line
+        raise InputError(f"the model fails on the data: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0][:120] if str(exc) else ''}") from None
+    if not isinstance(out, torch.Tensor):
+        raise InputError(f"the model returns {type(out).__name__}, not a tensor")
+    out = out.detach().to(torch.float64).cpu().reshape(X.shape[0], -1).numpy()
+    with torch.no_grad():
+        ref = model_from_doc(doc).predict(torch.as_tensor(w), torch.as_tensor(X)).numpy()
+    if out.shape != ref.shape:
+        raise InputError(f"the model's output has shape {out.shape}, its translation {ref.shape}")
+    eps = float(torch.finfo(dt).eps) if dt.is_floating_point else 0.0
+    tol = max(REPRODUCE_TOL, 1e4 * eps) * (1.0 + float(np.abs(ref).max(initial=0.0)))
+    diff = float(np.abs(out - ref).max(initial=0.0)) if np.isfinite(out).all() else math.inf
+    if not diff <= tol:
+        raise InputError(f"the model document does not reproduce the module's outputs on the data (max difference "
+                         f"{diff:.2e} > {tol:.1e}): a layer computes something its type does not say")
+    return diff
+
+
+def from_module(module, p=None, X=None) -> tuple[dict, np.ndarray]:
+    """(model document, canonical float64 weights); with ``X`` also checked on the data.
+
+    ``X`` (d, p): when given, ``p = X.shape[1]`` and :func:`check_reproduces` runs the
+    module on X and refuses a translation that does not reproduce it.
+    """
+    if X is not None:
+        X = np.asarray(X, dtype=np.float64)
+        p = X.shape[1]
+    doc, w = _from_module(module, p)
+    if X is not None:
+        check_reproduces(module, doc, w, X)
+    return doc, w
+
+
+def _from_module(module, p=None) -> tuple[dict, np.ndarray]:
     """(model document, canonical float64 weights) of an ``nn.Sequential`` MLP or Conv1d network.
 
     Supported: ``nn.Linear`` layers with one activation module between consecutive
@@ -229,15 +292,15 @@ def from_module(module, p=None) -> tuple[dict, np.ndarray]:
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"build() returned {type(module).__name__}, not a torch.nn.Module or verifier Network")
     mods = _flatten_modules(module)
-    if mods and isinstance(mods[0], torch.nn.Conv1d):
+    if mods and plain_module(mods[0], torch.nn.Conv1d):
         return conv_from_modules(mods, p, _module_activation)
-    if len(mods) == 1 and not isinstance(mods[0], torch.nn.Linear):
+    if len(mods) == 1 and not plain_module(mods[0], torch.nn.Linear):
         raise InputError(f"{type(module).__name__} is not an nn.Sequential of nn.Linear and activations; "
                          "the floating-point tier supports layered MLPs")
     layers, chunks, pending = [], [], None
     p = None
     for m in mods:
-        if isinstance(m, torch.nn.Linear):
+        if plain_module(m, torch.nn.Linear):
             if layers:
                 layers[-1]["activation"] = pending if pending is not None else "identity"
             elif pending is not None:

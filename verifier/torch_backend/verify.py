@@ -69,6 +69,7 @@ import numpy as np
 import torch
 
 from .. import __version__
+from ..checker.float_tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION
 from ..checker.format import (FORMAT_TAG, GLOBAL_SMOOTHNESS, SCHEMA_VERSION, STATEMENTS, digest, sha256)
 from ..errors import InputError
 from . import models
@@ -85,16 +86,6 @@ FLOAT_CLAIM_STATEMENTS = {
     "hessian-signature-float": "Hess L(w*) = 2 J(w*)^T J(w*) has l*d positive eigenvalues, each >= the stated "
                                "bound, and n - l*d zero eigenvalues",
 }
-ASSUMPTIONS_COMMON = [
-    "every number of the instance is the float64 value stored in the arrays file (inputs, targets, weights)",
-    "the forward pass and the layer derivatives D_k, A_(k-1) are the float64 values computed by the checker; their "
-    "own rounding errors (and those of exp, log, tanh) are NOT covered: the tier is floating-point with error bounds, "
-    "not rigorous",
-]
-CONV_ASSUMPTION = (
-    "Conv1d layers share their weights: K_true adds J_conv J_conv^T, with J_conv the computed per-sample Jacobian "
-    "of the outputs with respect to the conv parameters (a factor like D_k and A_(k-1): its own rounding is NOT "
-    "covered); forming the product errs entrywise by <= gamma_m |J_conv||J_conv|^T")
 # sup |s'|, sup |s''| over R (smoolu: s' increases to 1; s'' = e^(-1/t)/t^3 peaks at t = 1/3)
 SUP_D = {"tanh": (1.0, 0.7699), "sigmoid": (0.25, 0.0963), "softplus": (1.0, 0.25),
          "smoolu": (1.0, 1.3444), "identity": (1.0, 0.0)}
@@ -528,6 +519,8 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
                 w, pre_losses = pretrain(model, w, Xt, Yt, optimizer=optimizer, steps=optimizer_steps, lr=lr,
                                          progress=progress)
                 timings["optimizer"] = time.perf_counter() - t0
+                if not bool(torch.isfinite(w).all()):
+                    raise InputError(f"{optimizer} diverged (the weights are no longer finite): lower --lr")
             t1 = time.perf_counter()
             w, history = gauss_newton(model, w, Xt, Yt, steps=steps, tol=tol, progress=progress)
             timings["gauss_newton"] = time.perf_counter() - t1
@@ -542,6 +535,9 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
                 Hres = cpu.residual(wc, Xc, Yc).numpy()
             K, Kabs, mround, ufl = cpu.gram_structured(wc, Xc, with_abs=True)
             timings["gram"] = time.perf_counter() - t1
+            if not (bool(torch.isfinite(K).all()) and bool(torch.isfinite(Kabs).all()) and np.isfinite(Hres).all()):
+                raise InputError("K = J J^T or the residual overflows float64 at this point: rescale the data or "
+                                 "the weights")
             t1 = time.perf_counter()
             if progress:
                 progress("eigenvalues of 2K")
