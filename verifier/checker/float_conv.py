@@ -27,6 +27,8 @@ import numpy as np
 
 from .format import FormatError
 
+ETA = 2.0 ** -1074      # smallest positive subnormal
+
 CONV_KEYS = {"type", "channels", "kernel", "stride", "padding", "dilation", "bias", "activation"}
 LINEAR_KEYS = {"type", "out", "bias", "activation"}
 
@@ -205,7 +207,9 @@ class ConvNet:
         K, Ka, m_head, ufl = self.head.gram()
         J = self.conv_jacobian()
         Ja = np.abs(J)
-        return K + J @ J.T, Ka + Ja @ Ja.T, max(m_head, self.n_conv) + 2, ufl + 2.0 ** -1074 * (self.n_conv + 1)
+        # one more rounding for the sum of the two parts; J_conv J_conv^T: n_conv products per entry, each
+        # with an underflow error of at most eta/2
+        return K + J @ J.T, Ka + Ja @ Ja.T, max(m_head, self.n_conv) + 2, ufl + ETA * (self.n_conv + 1)
 
     def spectral_matrices(self):
         """The matrices whose 2-norms bound layers 2..L: kernel matrices W.reshape(out, -1), then dense W."""
