@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -348,12 +346,9 @@ def test_bad_documents_are_refused():
 # ---------------------------------------------------------------------------- CLI
 
 
-def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "verifier", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
-def test_cli_conv_model_with_three_dimensional_data(tmp_path):
+def test_cli_conv_model_with_three_dimensional_data(tmp_path, cli):
     (tmp_path / "model.py").write_text(
         "import torch\n"
         "def build():\n"
@@ -363,16 +358,16 @@ def test_cli_conv_model_with_three_dimensional_data(tmp_path):
         "                               torch.nn.Linear(10, 1))\n")
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "data.npz", X=rng.normal(size=(12, 2, 8)), Y=rng.normal(size=(12, 1)))
-    r = _cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", "data.npz", "--out", "c.json",
+    r = cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", "data.npz", "--out", "c.json",
              "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     out = json.loads(r.stdout)
     assert out["status"] == "verified" and os.path.exists(tmp_path / "c.arrays.npz")
-    r = _cli("check", "c.json", cwd=tmp_path)
+    r = cli("check", "c.json", cwd=tmp_path)
     assert r.returncode == 0 and "checker: verified" in r.stdout, r.stdout + r.stderr
     # the data's length must fit the model: one line, exit 2, no files
     np.savez(tmp_path / "bad.npz", X=rng.normal(size=(12, 3, 5)), Y=rng.normal(size=(12, 1)))
-    r = _cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", "bad.npz", "--out", "b.json",
+    r = cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", "bad.npz", "--out", "b.json",
              cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert not os.path.exists(tmp_path / "b.json") and not os.path.exists(tmp_path / "b.arrays.npz")
@@ -415,16 +410,16 @@ def test_other_shared_weights_are_refused():
         models.from_network(liao_poggio_tree(activation="tanh"))
 
 
-def test_cli_network_json_conv(tmp_path):
+def test_cli_network_json_conv(tmp_path, cli):
     from verifier.network import conv1d, network_to_json
     net = conv1d(8, 3, channels=2, stride=1, activation="tanh")
     (tmp_path / "net.json").write_text(json.dumps(network_to_json(net)))
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "data.npz", X=rng.normal(size=(6, 8)), Y=rng.normal(size=(6, 1)))
-    r = _cli("verify", "cooper-2.1", "--torch", "--network", "net.json", "--data", "data.npz", "--out", "c.json",
+    r = cli("verify", "cooper-2.1", "--torch", "--network", "net.json", "--data", "data.npz", "--out", "c.json",
              cwd=tmp_path)
     assert r.returncode == 0 and "conv1d 1x8-conv3(2x6)-1" in r.stdout, r.stdout + r.stderr
-    r = _cli("check", "c.json", cwd=tmp_path)
+    r = cli("check", "c.json", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
 
 

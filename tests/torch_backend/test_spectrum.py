@@ -207,14 +207,7 @@ def test_progress_callback():
 # ---------------------------------------------------------------------------- CLI
 
 
-def _cli(*args, cwd):
-    import subprocess
-    import sys
-    return subprocess.run([sys.executable, "-m", "verifier", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
-def test_cli_spectrum_conv_model(tmp_path):
+def test_cli_spectrum_conv_model(tmp_path, cli):
     import json
     import os
 
@@ -228,7 +221,7 @@ def test_cli_spectrum_conv_model(tmp_path):
         "                               torch.nn.Linear(3 * 6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))\n")
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "data.npz", X=rng.normal(size=(10, 1, 6)), Y=rng.normal(size=(10, 1)))
-    r = _cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--optimizer", "adam",
+    r = cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--optimizer", "adam",
              "--optimizer-steps", "30", "--lr", "0.01", "--lanczos-steps", "30", "--out", "s.json",
              "--figure", "s.svg", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -240,13 +233,13 @@ def test_cli_spectrum_conv_model(tmp_path):
     assert json.loads((tmp_path / "s.json").read_text())["n"] == out["n"]
     assert (tmp_path / "s.svg").read_text().lstrip().startswith("<svg")
     # text output, and bad input: one line on stderr, exit 2, nothing written
-    r = _cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--lanczos-steps", "5",
+    r = cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--lanczos-steps", "5",
              cwd=tmp_path)
     assert r.returncode == 0 and "certainly positive" in r.stdout, r.stderr
     for bad in (["--lanczos-steps", "0"], ["--delta", "2"], ["--point", "p.json"], ["--lanczos-steps", "100000"],
                 ["--device", "foo"], ["--figure", "bad.json"],
                 ["--optimizer", "sgd", "--optimizer-steps", "20", "--lr", "1e300"]):
-        r = _cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--out", "bad.json", *bad,
+        r = cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--out", "bad.json", *bad,
                  cwd=tmp_path)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, bad
         assert not os.path.exists(tmp_path / "bad.json")

@@ -1,10 +1,7 @@
 """The floating-point tier end to end: verify_at_scale, its checker, the CLI, tampering, bad input."""
 
-import copy
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -210,9 +207,6 @@ def test_module_conversion_errors():
 # ---------------------------------------------------------------------------- CLI
 
 
-def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "verifier", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -229,27 +223,27 @@ def cli_dir(tmp_path_factory):
 
 
 @pytest.mark.parametrize("data", ["data.npz", "rows.npy", "data.pt"])
-def test_cli_verify_check_report(cli_dir, data):
-    r = _cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", data, "--out", "c.json",
+def test_cli_verify_check_report(cli_dir, data, cli):
+    r = cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", data, "--out", "c.json",
              "--json", cwd=cli_dir)
     assert r.returncode == 0, r.stderr + r.stdout
     out = json.loads(r.stdout)
     assert out["status"] == "verified" and out["tier"] == "floating-point with error bounds"
     assert (cli_dir / "c.arrays.npz").is_file()
-    r = _cli("check", "c.json", cwd=cli_dir)
+    r = cli("check", "c.json", cwd=cli_dir)
     assert r.returncode == 0 and "checker: verified" in r.stdout
-    r = _cli("report", "c.json", cwd=cli_dir)
+    r = cli("report", "c.json", cwd=cli_dir)
     assert r.returncode == 0 and "floating-point with error bounds" in r.stdout
 
 
-def test_cli_network_json_path(cli_dir):
+def test_cli_network_json_path(cli_dir, cli):
     from verifier.network import network_to_json
     net = mlp(3, [30], l=1, activation="softplus")
     (cli_dir / "net.json").write_text(json.dumps(network_to_json(net)))
-    r = _cli("verify", "cooper-2.1", "--torch", "--network", "net.json", "--data", "data.npz", "--out", "n.json",
+    r = cli("verify", "cooper-2.1", "--torch", "--network", "net.json", "--data", "data.npz", "--out", "n.json",
              cwd=cli_dir)
     assert r.returncode == 0, r.stderr + r.stdout
-    assert _cli("check", "n.json", cwd=cli_dir).returncode == 0
+    assert cli("check", "n.json", cwd=cli_dir).returncode == 0
 
 
 BAD = [
@@ -264,11 +258,11 @@ BAD = [
 
 
 @pytest.mark.parametrize("extra,msg", BAD)
-def test_cli_bad_input(cli_dir, extra, msg):
+def test_cli_bad_input(cli_dir, extra, msg, cli):
     if extra[-1] == "cuda:7" and torch.cuda.is_available():
         pytest.skip("a CUDA device exists here")
     before = set(os.listdir(cli_dir))
-    r = _cli("verify", "cooper-2.3", "--data", "data.npz", "--out", "bad.json", *extra, cwd=cli_dir)
+    r = cli("verify", "cooper-2.3", "--data", "data.npz", "--out", "bad.json", *extra, cwd=cli_dir)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     if msg:
@@ -276,11 +270,11 @@ def test_cli_bad_input(cli_dir, extra, msg):
     assert set(os.listdir(cli_dir)) == before
 
 
-def test_cli_refuses_pickles(cli_dir):
+def test_cli_refuses_pickles(cli_dir, cli):
     np.save(cli_dir / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     torch.save({"X": "not a tensor"}, cli_dir / "bad.pt")
     for name in ("obj.npy", "bad.pt"):
-        r = _cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", name, cwd=cli_dir)
+        r = cli("verify", "cooper-2.3", "--torch-model", "model.py:build", "--data", name, cwd=cli_dir)
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
 
 

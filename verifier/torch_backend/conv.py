@@ -100,7 +100,7 @@ def geometry(doc) -> list[dict]:
 
 def check_conv_doc(doc) -> dict:
     """Validate a Conv1d model document strictly; returns it unchanged (raises InputError)."""
-    from .models import _act_spec
+    from .models import _act_spec, check_linear_layer
     if not isinstance(doc, dict) or doc.get("format") != CONV_FORMAT or doc.get("version") != 1:
         raise InputError(f"not a {CONV_FORMAT} version 1 document")
     if set(doc) != {"format", "version", "input", "l", "layers"}:
@@ -145,15 +145,8 @@ def check_conv_doc(doc) -> dict:
                 raise InputError(f"linear layer {k + 1} must have exactly {', '.join(sorted(LINEAR_KEYS))}")
             if k == 0:
                 raise InputError("a Conv1d model starts with a conv1d layer (use the verifier-mlp format otherwise)")
-            if type(layer["out"]) is not int or not 1 <= layer["out"] <= 10**7 or type(layer["bias"]) is not bool:
-                raise InputError(f"layer {k + 1}: out must be a positive integer and bias a boolean")
+            check_linear_layer(layer, k, last, l)
             seen_linear = True
-            if last and (layer["activation"] is not None or layer["out"] != l):
-                raise InputError(f"the last layer must be linear (activation null) with out = l = {l}")
-            if not last:
-                if layer["activation"] is None:
-                    raise InputError(f"hidden layer {k + 1} needs an activation (use \"identity\" for a linear one)")
-                _act_spec(layer["activation"])
     return doc
 
 

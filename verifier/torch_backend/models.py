@@ -102,16 +102,20 @@ def check_model_doc(doc) -> dict:
     for k, layer in enumerate(layers):
         if not isinstance(layer, dict) or set(layer) != {"out", "bias", "activation"}:
             raise InputError(f"layer {k + 1} must have exactly out, bias, activation")
-        if type(layer["out"]) is not int or not 1 <= layer["out"] <= 10**7 or type(layer["bias"]) is not bool:
-            raise InputError(f"layer {k + 1}: out must be a positive integer and bias a boolean")
-        last = k == len(layers) - 1
-        if last and (layer["activation"] is not None or layer["out"] != l):
-            raise InputError(f"the last layer must be linear (activation null) with out = l = {l}")
-        if not last:
-            if layer["activation"] is None:
-                raise InputError(f"hidden layer {k + 1} needs an activation (use \"identity\" for a linear one)")
-            _act_spec(layer["activation"])
+        check_linear_layer(layer, k, k == len(layers) - 1, l)
     return doc
+
+
+def check_linear_layer(layer, k, last, l) -> None:  # noqa: E741
+    """Check a dense layer's out, bias and activation (layer ``k`` from 0; ``last``: the linear output)."""
+    if type(layer["out"]) is not int or not 1 <= layer["out"] <= 10**7 or type(layer["bias"]) is not bool:
+        raise InputError(f"layer {k + 1}: out must be a positive integer and bias a boolean")
+    if last and (layer["activation"] is not None or layer["out"] != l):
+        raise InputError(f"the last layer must be linear (activation null) with out = l = {l}")
+    if not last:
+        if layer["activation"] is None:
+            raise InputError(f"hidden layer {k + 1} needs an activation (use \"identity\" for a linear one)")
+        _act_spec(layer["activation"])
 
 
 def n_inputs(doc) -> int:
