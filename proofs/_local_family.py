@@ -46,10 +46,10 @@ def family():
                        note="no zero reached: Gauss-Newton stalls at a local minimum (expected inconclusive)"),
         # hypothesis failures
         local_instance("underparam-softplus-d12-p2-h2", random_dataset(12, 2), p=2, widths=[2],
-                       activation="softplus", seed=9, expected="refuted",
+                       activation="softplus", seed=9, expected="not-applicable",
                        note="hypothesis fails: n = 9 <= l*d = 12"),
         local_instance("dup-softplus-d8-p2-h6", with_duplicate(random_dataset(8, 2)), p=2, widths=[6],
-                       activation="softplus", seed=2, expected="refuted", note="hypothesis fails: x_8 = x_1"),
+                       activation="softplus", seed=2, expected="not-applicable", note="hypothesis fails: x_8 = x_1"),
     ]
     return out
 

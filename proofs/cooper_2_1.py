@@ -21,7 +21,7 @@ expected inconclusive:
 * ``stalled-tanh-d8-p2-h3x3``: from this start Gauss-Newton stalls at a non-zero local
   minimum, so no point of M is certified (the verifier must not say verified);
 
-hypothesis failures (refuted):
+hypothesis failures (not-applicable):
 
 * ``underparam-softplus-d12-p2-h2``: n = 9 <= l*d = 12 (not overparameterized);
 * ``dup-softplus-d8-p2-h6``: two equal inputs.

@@ -17,7 +17,7 @@ expected inconclusive:
 
 * ``stalled-tanh-d8-p2-h3x3``: Gauss-Newton stalls at a non-zero local minimum;
 
-hypothesis failures (refuted):
+hypothesis failures (not-applicable):
 
 * ``underparam-softplus-d12-p2-h2``: n = 9 <= l*d = 12;
 * ``dup-softplus-d8-p2-h6``: two equal inputs.

@@ -36,9 +36,9 @@ def instances():
                         note="h = d + 4"))
     out.append(Instance("random-d10-p3-seed7", random_dataset(10, 3), {"seed": 7, "prec_bits": 128},
                         note="projection seed 7"))
-    out.append(Instance("dup-d8-p2", with_duplicate(random_dataset(8, 2)), {"prec_bits": 128}, "refuted",
+    out.append(Instance("dup-d8-p2", with_duplicate(random_dataset(8, 2)), {"prec_bits": 128}, "not-applicable",
                         "hypothesis fails: x_8 = x_1"))
-    out.append(Instance("tanh-d8-p2", random_dataset(8, 2), {"activation": "tanh", "prec_bits": 128}, "refuted",
+    out.append(Instance("tanh-d8-p2", random_dataset(8, 2), {"activation": "tanh", "prec_bits": 128}, "not-applicable",
                         "hypothesis fails: tanh is not rectified"))
     return out
 

@@ -12,7 +12,7 @@ Instance family (smooLU, 128-bit balls):
   [1]*(T-1) + [d], for (d, p, T) = (4, 1, 2), (8, 2, 2), (12, 3, 3), (16, 2, 4), (20, 4, 2);
 * ``random-d10-p3-widths-3-5-12``: wider earlier layers, widths [3, 5, 12] (last width > d);
 
-hypothesis failures (refuted):
+hypothesis failures (not-applicable):
 
 * ``dup-d8-p2-T2``: two equal inputs;
 * ``tanh-d8-p2-T2``: tanh is not rectified.
@@ -35,9 +35,9 @@ def instances():
     out.append(Instance("random-d10-p3-widths-3-5-12", random_dataset(10, 3), {"widths": [3, 5, 12], "prec_bits": 128},
                         note="widths [3, 5, 12]"))
     out.append(Instance("dup-d8-p2-T2", with_duplicate(random_dataset(8, 2)), {"depth": 2, "prec_bits": 128},
-                        "refuted", "hypothesis fails: x_8 = x_1"))
+                        "not-applicable", "hypothesis fails: x_8 = x_1"))
     out.append(Instance("tanh-d8-p2-T2", random_dataset(8, 2), {"depth": 2, "activation": "tanh", "prec_bits": 128},
-                        "refuted", "hypothesis fails: tanh is not rectified"))
+                        "not-applicable", "hypothesis fails: tanh is not rectified"))
     return out
 
 

@@ -15,7 +15,7 @@ Instance family (smooLU, 128-bit balls, scalar targets):
   (d, p) = (3, 1), (6, 2), (10, 3), (15, 4), (20, 2);
 * ``random-d8-p2-T2``: two hidden layers, widths [1, 8];
 
-hypothesis failures (refuted):
+hypothesis failures (not-applicable):
 
 * ``dup-d8-p2``: two equal inputs;
 * ``tanh-d8-p2``: tanh is smooth but not rectified;
@@ -37,12 +37,12 @@ def instances():
         out.append(Instance(f"random-d{d}-p{p}", random_dataset(d, p), {"prec_bits": 128}, note="h = d"))
     out.append(Instance("random-d8-p2-T2", random_dataset(8, 2), {"depth": 2, "prec_bits": 128},
                         note="widths [1, 8]"))
-    out.append(Instance("dup-d8-p2", with_duplicate(random_dataset(8, 2)), {"prec_bits": 128}, "refuted",
+    out.append(Instance("dup-d8-p2", with_duplicate(random_dataset(8, 2)), {"prec_bits": 128}, "not-applicable",
                         "hypothesis fails: x_8 = x_1"))
-    out.append(Instance("tanh-d8-p2", random_dataset(8, 2), {"activation": "tanh", "prec_bits": 128}, "refuted",
+    out.append(Instance("tanh-d8-p2", random_dataset(8, 2), {"activation": "tanh", "prec_bits": 128}, "not-applicable",
                         "hypothesis fails: tanh is not rectified"))
     out.append(Instance("softplus-d8-p2", random_dataset(8, 2), {"activation": "softplus", "prec_bits": 128},
-                        "refuted", "hypothesis fails: softplus is not rectified"))
+                        "not-applicable", "hypothesis fails: softplus is not rectified"))
     return out
 
 

@@ -12,7 +12,7 @@ Instance family (smooLU, one hidden layer of width d unless stated, 128-bit ball
   (d, p, l) = (4, 1, 2), (6, 2, 2), (8, 3, 3), (12, 2, 3), (16, 4, 2), (10, 2, 4);
 * ``random-d8-p2-l2-T2``: two hidden layers, widths [1, 8];
 
-hypothesis failures (refuted):
+hypothesis failures (not-applicable):
 
 * ``dup-d8-p2-l2``: two equal inputs;
 * ``tanh-d8-p2-l2``: tanh is not rectified.
@@ -34,10 +34,10 @@ def instances():
                             note=f"h = d, l = {l}"))
     out.append(Instance("random-d8-p2-l2-T2", random_dataset(8, 2, 2), {"depth": 2, "prec_bits": 128},
                         note="widths [1, 8], l = 2"))
-    out.append(Instance("dup-d8-p2-l2", with_duplicate(random_dataset(8, 2, 2)), {"prec_bits": 128}, "refuted",
+    out.append(Instance("dup-d8-p2-l2", with_duplicate(random_dataset(8, 2, 2)), {"prec_bits": 128}, "not-applicable",
                         "hypothesis fails: x_8 = x_1"))
     out.append(Instance("tanh-d8-p2-l2", random_dataset(8, 2, 2), {"activation": "tanh", "prec_bits": 128},
-                        "refuted", "hypothesis fails: tanh is not rectified"))
+                        "not-applicable", "hypothesis fails: tanh is not rectified"))
     return out
 
 

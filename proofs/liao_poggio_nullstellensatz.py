@@ -16,7 +16,7 @@ from verifier.activations import identity, power
 from verifier.network import mlp
 
 THEOREM = "liao-poggio-nullstellensatz"
-FAMILY = "t^2 unit vs cubic data, repeated input, linear net vs non-collinear points; consistent data (refuted)"
+FAMILY = "t^2 unit vs cubic data, repeated input, linear net vs non-collinear points; consistent data (refuted); failing: tanh"
 
 
 def instances():
@@ -29,6 +29,8 @@ def instances():
                  note="not collinear"),
         Instance("consistent-d3", data1([0, 1, 2], [1, 2, 7]), {"network": mlp(1, [3], activation=power(2))},
                  "refuted", "V(H) nonempty: an exact point fits"),
+        Instance("tanh-d3", data1([1, 2, 3], [1, 0, 1]), {"network": mlp(1, [2], activation="tanh")},
+                 "not-applicable", "hypothesis fails: tanh is not a polynomial"),
     ]
 
 

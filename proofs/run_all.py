@@ -26,7 +26,7 @@ SCRIPTS = {"cooper_2_1.py": "cooper-2.1", "cooper_2_3.py": "cooper-2.3", "cooper
            "liao_poggio_bezout.py": "liao-poggio-bezout", "liao_poggio_dimension.py": "liao-poggio-dimension",
            "liao_poggio_nullstellensatz.py": "liao-poggio-nullstellensatz",
            "cooper_2_1_global.py": "cooper-2.1-global"}
-ORDER = ("verified", "refuted", "inconclusive")
+ORDER = ("verified", "refuted", "not-applicable", "inconclusive")
 
 
 def _statuses(rows) -> str:
@@ -54,7 +54,7 @@ def write_readme(timings: dict) -> str:
         "# Proof corpus",
         "",
         "Certificates for every theorem the verifier knows, on deterministic families of small instances,",
-        "including instances where a hypothesis fails (the verifier must refute them) and one where no proof",
+        "including instances where a hypothesis fails (the verifier must call them not-applicable) and one where no proof",
         "is expected (the verifier must stay inconclusive). Each script states its theorem and its",
         "family in its docstring; the certificates are in `certificates/<theorem>/<instance>.json`, with an",
         "`index.json` per theorem (instance, status, expected status, sizes).",
@@ -95,7 +95,8 @@ def write_readme(timings: dict) -> str:
         "```",
         "",
         "The test re-checks each certificate with the independent checker: `verified` ones must check ok,",
-        "`refuted` ones must re-check as refuted, and `inconclusive` ones occur only where the script expected it.",
+        "`refuted` and `not-applicable` ones must re-check so, and `inconclusive` ones occur only where the script "
+        "expected it.",
         "",
     ]
     text = "\n".join(lines)

@@ -86,7 +86,7 @@ def test_csv_example_rejects_duplicate_inputs(tmp_path):
     res = _run_script("verify_theorem_4_1_from_csv.py", ["--csv", str(csv), "--out-dir", str(tmp_path / "o")],
                       cwd=tmp_path, env=_env(tmp_path))
     assert res.returncode == 1
-    assert "cooper-4.1  refuted" in res.stdout
+    assert "cooper-4.1  not-applicable" in res.stdout
 
 
 def test_example_scripts_leave_no_files_in_the_repository(tmp_path):

@@ -1,10 +1,11 @@
 """The committed proof corpus (proofs/certificates) re-checks with the independent checker.
 
 * a certificate stored as ``verified`` checks ok;
-* one stored as ``refuted`` re-checks as refuted (a hypothesis the theorem needs fails);
+* one stored as ``refuted`` re-checks as refuted (the conclusion is false, with the evidence);
+* one stored as ``not-applicable`` re-checks so (a hypothesis the theorem needs fails);
 * one stored as ``inconclusive`` exists only where its script expected it (``index.json``),
   and the checker does not upgrade it;
-* every theorem has at least one verified and one hypothesis-failing (refuted) certificate;
+* every theorem has at least one verified and one hypothesis-failing (not-applicable) certificate;
 * one certificate goes through the CLI (``python -m verifier check``) in a subprocess.
 
 Regenerate the corpus with ``PYTHONPATH=. python proofs/run_all.py``.
@@ -61,8 +62,8 @@ def test_certificate_rechecks(path):
     report = check_certificate(cert)
     if stored == "verified":
         assert report.ok and report.status == "verified", report.text()
-    elif stored == "refuted":
-        assert report.status == "refuted" and not report.ok, report.text()
+    elif stored in ("refuted", "not-applicable"):
+        assert report.status == stored and not report.ok, report.text()
     else:
         assert stored == "inconclusive"
         assert report.status == "inconclusive" and not report.ok, report.text()
@@ -74,7 +75,7 @@ def test_every_theorem_has_verified_and_failing_certificates():
         by_thm.setdefault(path.parent.name, set()).add(EXPECTED[(path.parent.name, path.name)])
     for thm in THEOREMS:
         assert "verified" in by_thm.get(thm, set()), f"{thm}: no verified certificate in the corpus"
-        assert "refuted" in by_thm.get(thm, set()), f"{thm}: no hypothesis-failing certificate in the corpus"
+        assert "not-applicable" in by_thm.get(thm, set()), f"{thm}: no hypothesis-failing certificate in the corpus"
 
 
 def test_cli_check_one_certificate():

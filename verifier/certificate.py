@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 import flint
 
 from . import __version__
-from .checker.format import FORMAT_TAG, SCHEMA_VERSION, SCOPES, STATUSES, digest, instance_hash
+from .checker.format import (CLAIM_STATUSES, FORMAT_TAG, HYPOTHESIS_CLAIMS, SCHEMA_VERSION, SCOPES, STATUSES,
+                             claims_status, digest, instance_hash)
 from .errors import InputError
 
-VERIFIED, REFUTED, INCONCLUSIVE = STATUSES
+VERIFIED, REFUTED, INCONCLUSIVE, NOT_APPLICABLE = STATUSES
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Claim:
     message: str = ""
 
     def __post_init__(self):
-        if self.status not in STATUSES:
+        if self.status not in CLAIM_STATUSES:
             raise ValueError(f"claim status {self.status!r}")
         if self.scope not in SCOPES:
             raise ValueError(f"claim scope {self.scope!r}")
@@ -43,13 +44,23 @@ class Claim:
 
 
 def overall_status(claims) -> str:
-    """refuted if any claim is refuted, verified if all are, else inconclusive."""
-    statuses = [c.status for c in claims]
-    if REFUTED in statuses:
-        return REFUTED
-    if statuses and all(s == VERIFIED for s in statuses):
-        return VERIFIED
-    return INCONCLUSIVE
+    """not-applicable if a hypothesis claim is refuted, refuted if another claim is, verified if all
+    are verified, else inconclusive (the rule of ``checker.format.claims_status``)."""
+    return claims_status((c.id, c.status) for c in claims)
+
+
+def status_reason(claims) -> str:
+    """Why a certificate is not verified: the failed hypothesis, the refuted claim, or the first open one."""
+    for c in claims:
+        if c.id in HYPOTHESIS_CLAIMS and c.status == REFUTED:
+            return f"{c.id}: {c.message} (a hypothesis fails, so the theorem does not apply)"
+    for c in claims:
+        if c.status == REFUTED:
+            return f"{c.id}: {c.message}"
+    for c in claims:
+        if c.status != VERIFIED:
+            return f"{c.id}: {c.message}"
+    return ""
 
 
 @dataclass
@@ -76,14 +87,8 @@ class Certificate:
 
     @property
     def reason(self) -> str:
-        """The first non-verified claim's message, or '' when verified."""
-        for c in self.claims:
-            if c.status == REFUTED:
-                return f"{c.id}: {c.message}"
-        for c in self.claims:
-            if c.status != VERIFIED:
-                return f"{c.id}: {c.message}"
-        return ""
+        """Why the certificate is not verified ('' when it is)."""
+        return status_reason(self.claims)
 
     def to_json(self) -> dict:
         inst = {"network": self.network, "data": self.data}
@@ -108,7 +113,7 @@ class Certificate:
     def summary(self) -> str:
         """A short human summary in the style of ``verifier`` output."""
         s = self.summary_info
-        counts = {st: sum(c.status == st for c in self.claims) for st in STATUSES}
+        counts = {st: sum(c.status == st for c in self.claims) for st in CLAIM_STATUSES}
         lines = [f"{self.theorem}  {self.status}",
                  f"  instance    {s.get('network', '?')}, n = {s.get('n')}, d = {s.get('d')}, l = {s.get('l')}"
                  f"   (sha256 {instance_hash({'network': self.network, 'data': self.data})[:12]})",

@@ -1,6 +1,6 @@
 """Command line: argv -> the same verbs as the Python API. No mathematics here.
 
-Exit codes: 0 verified; 1 refuted or inconclusive (with the reason);
+Exit codes: 0 verified; 1 refuted, not-applicable or inconclusive (with the reason);
 2 bad input or usage (one line on stderr, no traceback, no files written).
 """
 

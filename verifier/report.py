@@ -9,6 +9,7 @@ _WHY = {
     "activation-rectified": "Lemma 3.3 needs sigma = 0 on t <= 0 and increasing on t > 0, which makes A triangular.",
     "activation-smooth": "Theorem 2.1 needs H to be smooth, which holds when every activation is.",
     "overparameterized": "With n > l*d the solution set of l*d equations can have dimension n - l*d > 0.",
+    "hidden-width": "Lemma 3.3 places one hidden unit per data point, so the last hidden layer needs width >= d.",
     "construction": "A triangular matrix with a positive diagonal is invertible, so the output weights "
                     "m = A^{-1} y exist and fit the data exactly.",
     "zero": "A Krawczyk inclusion K(Z) in int(Z) proves a unique zero of the square subsystem in the box: "
@@ -226,7 +227,7 @@ code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.92em;
        padding: 0 3px; border-radius: 3px; word-break: break-all; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85em; font-weight: 600;
          color: #fff; } .verified { background: #1f8a4c; } .refuted { background: #c0392b; }
-.inconclusive { background: #b7791f; } .unknown { background: #6b7280; }
+.inconclusive { background: #b7791f; } .not-applicable { background: #4b5563; } .unknown { background: #6b7280; }
 .glance { display: flex; gap: 24px; flex-wrap: wrap; } .glance > div { flex: 1 1 320px; }
 .claim { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 14px; margin: 10px 0; }
 .claim h3 { margin: 0.2em 0; font-size: 1.05em; } .why { color: #3d4658; font-style: italic; }
@@ -248,7 +249,7 @@ def _code_spans(text) -> str:
 
 
 def _badge(status) -> str:
-    cls = status if status in ("verified", "refuted", "inconclusive") else "unknown"
+    cls = status if status in ("verified", "refuted", "inconclusive", "not-applicable") else "unknown"
     return f'<span class="badge {cls}">{_esc(status)}</span>'
 
 

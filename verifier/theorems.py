@@ -96,6 +96,14 @@ def _overparam_claim(n: int, m: int) -> Claim:
                  "positive dimension")
 
 
+def _width_claim(width: int, d: int) -> Claim:
+    ok = width >= d
+    return Claim("hidden-width", VERIFIED if ok else REFUTED, "instance",
+                 "the last hidden layer has width >= d", {"width": width, "d": d},
+                 f"last hidden width {width} >= d = {d}" if ok else
+                 f"the last hidden layer has width {width} < d = {d}; Lemma 3.3 needs width >= d")
+
+
 def _zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=None):
     """zero, rank-J, manifold (and hessian-signature) from one Krawczyk run; returns (claims, point)."""
     net = system.network
@@ -310,6 +318,7 @@ def _verify_construction(thm: Theorem, data: Dataset, *, width=None, widths=None
     claims = [_distinct_claim(data)] + _activation_claims(net, rectified=True, smooth=smooth_claims)
     if smooth_claims:
         claims.append(_overparam_claim(net.n, data.l * data.d))
+    claims.append(_width_claim(widths[-1], data.d))
     timings = {}
     cert = Certificate(thm.id, thm.statement, network_to_json(net), data.to_json(), None, claims, prec_bits, seed,
                        summary_info=_summary(net, data), timings_s=timings)
@@ -318,11 +327,6 @@ def _verify_construction(thm: Theorem, data: Dataset, *, width=None, widths=None
         cert.notes.append(REMARK_2_2)
     if any(c.status == REFUTED for c in claims):
         timings["verify"] = time.perf_counter() - t0
-        return cert
-    if widths[-1] < data.d:
-        cert.claims.append(Claim("construction", REFUTED, "instance",
-                                 "Lemma 3.3 construction: last hidden width >= d", {"width": widths[-1]},
-                                 f"last hidden layer has width {widths[-1]} < d = {data.d}"))
         return cert
     try:
         net, params, unknowns, columns, rows, info = _construction(data, widths, act, seed, prec_bits)

@@ -456,7 +456,7 @@ def test_refuted_certificate_without_a_refuted_claim():
     cert["status"] = "refuted"
     rep = check(reseal(cert))
     assert not rep.ok and rep.status == "inconclusive"
-    assert "problem: the certificate says refuted but no claim that cooper" in rep.text()
+    assert "problem: the certificate says refuted but no claim of the conclusion of cooper" in rep.text()
 
 
 # ---------------------------------------------------------------------------- degenerate and out-of-format instances

@@ -52,35 +52,35 @@ TANH3 = mlp(1, [3], activation="tanh")
     ([[1], [1], [2]], [[1], [1], [0]], "distinct-inputs: duplicate inputs x_i at rows 1 and 2"),
     ([[0], [2], [F(1, 3)], [2]], [[0], [5], [1], [5]], "distinct-inputs: duplicate inputs x_i at rows 2 and 4"),
 ], ids=["same-x-different-y", "same-x-same-y", "same-x-later-rows"])
-def test_duplicate_inputs_are_refuted(theorem, X, Y, expected):
+def test_duplicate_inputs_make_the_theorem_not_apply(theorem, X, Y, expected):
     status, reason, rep = run(theorem, X, Y, network=TANH3, point=simple_point(TANH3))
-    assert status == "refuted"
+    assert status == "not-applicable"
     assert reason.startswith(expected), reason
-    assert rep.status == "refuted", rep.text()
+    assert rep.status == "not-applicable", rep.text()
 
 
 @pytest.mark.parametrize("theorem", ["cooper-2.1", "cooper-2.3"])
 @pytest.mark.parametrize("width, d", [(1, 4), (1, 5), (2, 7)])
-def test_not_overparameterized_is_refuted(theorem, width, d):
+def test_not_overparameterized_is_not_applicable(theorem, width, d):
     net = mlp(1, [width], activation="tanh")
     X = [[i] for i in range(d)]
     Y = [[i % 2] for i in range(d)]
     status, reason, rep = run(theorem, X, Y, network=net, point=simple_point(net))
-    assert status == "refuted"
+    assert status == "not-applicable"
     assert reason.startswith(f"overparameterized: n = {net.n} <= l*d = {d}"), reason
-    assert rep.status == "refuted"
+    assert rep.status == "not-applicable"
 
 
 @pytest.mark.parametrize("theorem", ["cooper-4.1", "cooper-3.3", "cooper-3.4"])
-def test_construction_with_duplicate_inputs_is_refuted(theorem):
+def test_construction_with_duplicate_inputs_is_not_applicable(theorem):
     status, reason, _ = run(theorem, [[0], [1], [1]], [[0], [1], [2]])
-    assert status == "refuted"
+    assert status == "not-applicable"
     assert reason.startswith("distinct-inputs: duplicate inputs x_i at rows 2 and 3"), reason
 
 
 # ---------------------------------------------------------------------------- (b) structurally rank-deficient J
 
-NOT_VERIFIED = ("inconclusive", "refuted")
+NOT_VERIFIED = ("inconclusive", "refuted", "not-applicable")
 
 
 @pytest.mark.parametrize("theorem", ["cooper-2.1", "cooper-2.3"])

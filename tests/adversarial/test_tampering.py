@@ -396,7 +396,7 @@ def test_informed_attack(cert_name, attack):
         assert detail in text, f"expected {detail!r} in:\n{text}"
     else:
         # harmless: either verdict is fine; if accepted, it was re-proved for the edited instance
-        assert rep.status in ("verified", "inconclusive", "refuted")
+        assert rep.status in ("verified", "inconclusive", "refuted", "not-applicable")
         if rep.ok:
             assert rep.status == "verified"
 
@@ -424,7 +424,7 @@ def _inconclusive_cert():
 
 
 def _refuted_cert():
-    """cooper-2.1 with x_1 = x_2 and different targets: refuted (distinct-inputs), point null."""
+    """cooper-2.1 with x_1 = x_2 and different targets: not-applicable (distinct-inputs), point null."""
     from verifier.data import dataset_from_arrays
     from verifier.network import mlp
     from verifier.theorems import verify
@@ -432,11 +432,11 @@ def _refuted_cert():
     pt = {lab: Fraction((-1) ** i, 2 + i) for i, lab in enumerate(net3.labels)}
     cert = verify("cooper-2.1", dataset_from_arrays([[1], [1], [2]], [[1], [2], [0]]), network=net3,
                   point=pt).to_json()
-    assert cert["status"] == "refuted", cert["reason"]
+    assert cert["status"] == "not-applicable", cert["reason"]
     return cert
 
 
-@pytest.mark.parametrize("which", ["inconclusive", "refuted"])
+@pytest.mark.parametrize("which", ["inconclusive", "not-applicable"])
 @pytest.mark.parametrize("flip", ["top-level", "all-claims", "both"])
 def test_flip_status_to_verified(which, flip):
     cert = _inconclusive_cert() if which == "inconclusive" else _refuted_cert()
@@ -613,7 +613,7 @@ def test_extra_refuted_claim_in_a_verified_certificate():
 
     Harmless: cooper-2.3 does not need a rectified activation (softplus is not one), the
     claim re-checks as refuted and agrees with its stored status, and every required
-    claim is re-proved. (The writer would have called such a document refuted, so a
+    claim is re-proved. (The writer would not have stated such a claim, so a
     stricter checker may reject it; both verdicts are acceptable here.)
     """
     cert = honest("2.3-softplus")

@@ -66,7 +66,7 @@ def test_nullstellensatz_and_global_regular_value(files, capsys):
     assert main(["report", out]) == 0
 
 
-def test_non_polynomial_network_is_refuted_not_an_error(files, capsys):
+def test_non_polynomial_network_is_not_applicable_not_an_error(files, capsys):
     tmp, _, tanh, zero, _ = files
     assert main(["verify", "liao-poggio-bezout", "--network", tanh, "--data", zero]) == 1
     assert "not a polynomial" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 """Happy paths through the real command line (``python -m verifier ...`` in a subprocess).
 
-Exit codes: 0 verified, 1 refuted or inconclusive (with the reason), 2 bad input
+Exit codes: 0 verified, 1 refuted, inconclusive or not-applicable (with the reason), 2 bad input
 (tests/cli/test_bad_input.py). Runs share module-scoped folders to stay fast.
 """
 
@@ -17,7 +17,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 THEOREM_IDS = ("cooper-2.1", "cooper-2.3", "cooper-3.3", "cooper-3.4", "cooper-4.1", "cooper-4.2")
-CLAIMS_41 = ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized", "construction",
+CLAIMS_41 = ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized", "hidden-width",
+             "construction",
              "zero", "rank-J", "manifold", "hessian-signature")
 PTS = "x1,x2,y\n0,0,1\n1,0,-1\n0,1,1/2\n1,1,0.25\n"
 
@@ -229,14 +230,14 @@ def test_verify_42_two_outputs(tmp_path):
     assert "6 eigenvalues" in msgs["hessian-signature"]
 
 
-def test_activation_that_is_not_rectified_is_refuted(tmp_path):
+def test_activation_that_is_not_rectified_is_not_applicable(tmp_path):
     (tmp_path / "pts.csv").write_text(PTS, encoding="utf-8")
     res = ok(run_cli(["verify", "cooper-4.1", "--data", "pts.csv", "--activation", "tanh", "--out", "c.json"],
                      tmp_path), code=1)
-    assert res.stdout.startswith("cooper-4.1  refuted")
+    assert res.stdout.startswith("cooper-4.1  not-applicable")
     assert "reason      activation-rectified: tanh is not rectified" in res.stdout
     doc = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
-    assert doc["status"] == "refuted" and "tanh" in doc["reason"]
+    assert doc["status"] == "not-applicable" and "tanh" in doc["reason"]
 
 
 # ----------------------------------------------------------------------------- demo

@@ -98,15 +98,16 @@ def _verify_with_alarm(seconds, *args, **kwargs):
         signal.signal(signal.SIGALRM, old)
 
 
-def assert_refuted_and_rechecked(cert, cid):
-    """Refuted because of claim ``cid``, and the checker re-derives that from the JSON (point null)."""
-    assert cert.status == "refuted", cert.summary()
+def assert_not_applicable_and_rechecked(cert, cid):
+    """Hypothesis ``cid`` fails (its claim is refuted), so the theorem does not apply; the checker
+    re-derives that from the JSON (point null)."""
+    assert cert.status == "not-applicable", cert.summary()
     assert claim(cert, cid).status == "refuted"
     doc = roundtrip(cert)
-    assert doc["status"] == "refuted" and doc["point"] is None
+    assert doc["status"] == "not-applicable" and doc["point"] is None
     report = check_certificate(doc)
     assert not report.ok, report.text()
-    assert report.status == "refuted", report.text()
+    assert report.status == "not-applicable", report.text()
     assert rechecked(report, cid) == "refuted", report.text()
 
 
@@ -187,18 +188,18 @@ def test_remark_4_2_two_outputs(instance):
 
 @given(datasets(d=st.integers(2, 6), p=SMALL_P, l=st.integers(1, 2), distinct=False, duplicates=True),
        st.sampled_from(["cooper-3.3", "cooper-3.4", "cooper-4.1", "cooper-4.2"]))
-def test_duplicate_inputs_are_refuted(data, theorem):
+def test_duplicate_inputs_make_the_theorem_not_apply(data, theorem):
     assert data.duplicate_rows()
     cert = verify(theorem, data)
-    assert_refuted_and_rechecked(cert, "distinct-inputs")
+    assert_not_applicable_and_rechecked(cert, "distinct-inputs")
 
 
 @given(datasets(d=SMALL_D, p=SMALL_P, l=st.integers(1, 2)), st.sampled_from(["tanh", "softplus", "sigmoid"]),
        st.sampled_from(["cooper-3.3", "cooper-4.1"]))
-def test_non_rectified_activation_is_refuted(data, activation, theorem):
+def test_non_rectified_activation_is_not_applicable(data, activation, theorem):
     cert = verify(theorem, data, activation=activation)
     assert claim(cert, "distinct-inputs").status == "verified"
-    assert_refuted_and_rechecked(cert, "activation-rectified")
+    assert_not_applicable_and_rechecked(cert, "activation-rectified")
 
 
 # ---------------------------------------------------------------------------
@@ -235,11 +236,11 @@ def underparameterized(draw):
 
 
 @given(underparameterized(), st.sampled_from(["cooper-2.1", "cooper-2.3"]))
-def test_local_theorems_refute_n_at_most_ld(instance, theorem):
+def test_local_theorems_do_not_apply_for_n_at_most_ld(instance, theorem):
     net, data = instance
     assert net.n <= net.l * data.d
     cert = verify(theorem, data, network=net, point=[0] * net.n)
-    assert_refuted_and_rechecked(cert, "overparameterized")
+    assert_not_applicable_and_rechecked(cert, "overparameterized")
 
 
 # ---------------------------------------------------------------------------
@@ -311,12 +312,12 @@ def test_tampered_certificate_is_rejected(instance, where, draw):
 # regressions and known bugs (see the report)
 
 
-def test_checker_rederives_refuted_for_duplicate_inputs():
-    # Was a bug until 131caa6: a refuted certificate has point null, which the checker called malformed.
+def test_checker_rederives_not_applicable_for_duplicate_inputs():
+    # Was a bug until 131caa6: such a certificate has point null, which the checker called malformed.
     cert = verify("cooper-4.1", dataset_from_arrays([[0], [0]], [0, 1]))
-    assert cert.status == "refuted"
+    assert cert.status == "not-applicable"
     report = check_certificate(roundtrip(cert))
-    assert report.status == "refuted", report.text()
+    assert report.status == "not-applicable", report.text()
 
 
 needs_alarm = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM")

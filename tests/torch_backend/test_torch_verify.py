@@ -93,19 +93,19 @@ def test_agrees_with_the_rigorous_core():
     assert float(sig["evidence"]["min_positive_lower"]) <= mids[0]
 
 
-def test_hypotheses_refute():
+def test_failed_hypotheses_make_the_theorem_not_apply():
     X, Y = _data(10, 3, 1)
     doc, w = models.from_module(_seq(3, 4, 1))            # n = 21 > 10
     doc2, w2 = models.from_module(_seq(3, 1, 1))          # n = 6 <= 10
     c = verify_at_scale("cooper-2.3", doc2, w2, X, Y)
-    assert c.status == "refuted" and c.reason.startswith("overparameterized")
+    assert c.status == "not-applicable" and c.reason.startswith("overparameterized")
     doc3, w3 = models.from_module(_seq(3, 20, 1, torch.nn.ReLU))
     c = verify_at_scale("cooper-2.3", doc3, w3, X, Y)
-    assert c.status == "refuted" and "relu is not smooth" in c.reason
+    assert c.status == "not-applicable" and "relu is not smooth" in c.reason
     Xd = X.copy()
     Xd[4] = Xd[1]
     c = verify_at_scale("cooper-2.1", doc, w, Xd, Y)
-    assert c.status == "refuted" and c.reason.startswith("distinct-inputs")
+    assert c.status == "not-applicable" and c.reason.startswith("distinct-inputs")
     assert check_certificate(c.to_json(), base_dir=None).status == "inconclusive"   # arrays not written
 
 

@@ -15,7 +15,18 @@ import flint
 
 FORMAT_TAG = "verifier-certificate"
 SCHEMA_VERSION = 1
-STATUSES = ("verified", "refuted", "inconclusive")
+# A certificate's status, defined once (docs/certificate-format.md):
+#   verified        the theorem's conclusion is proven for the instance;
+#   refuted         the conclusion is proven false, with the evidence;
+#   inconclusive    neither (the reason says why: budget, undecided ball, missing engine);
+#   not-applicable  a hypothesis of the theorem fails, so the theorem says nothing here (the reason names it).
+# A claim is verified, refuted or inconclusive; a hypothesis claim that is refuted makes the
+# certificate not-applicable, never refuted.
+STATUSES = ("verified", "refuted", "inconclusive", "not-applicable")
+CLAIM_STATUSES = ("verified", "refuted", "inconclusive")
+# Claims that state a hypothesis of a theorem, not part of its conclusion.
+HYPOTHESIS_CLAIMS = ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized",
+                     "hidden-width", "polynomial-system")
 SCOPES = ("global", "local", "after-perturbation", "instance")
 
 # Claims each theorem needs before its certificate may say `verified`.
@@ -39,6 +50,12 @@ REQUIRED_CLAIMS.update({
     "witness-degree": ("solutions-certified", "bezout-bounds-square"),
     "liao-poggio-prop-1": ("solutions-certified", "critical-classification"),
 })
+
+# The hypotheses of each theorem, as claim ids: a refuted one makes a certificate not-applicable. The
+# construction theorems' width hypothesis is implied by a verified construction claim, so it is not required.
+HYPOTHESES = {thm: tuple(c for c in req if c in HYPOTHESIS_CLAIMS) for thm, req in REQUIRED_CLAIMS.items()}
+for _thm in ("cooper-3.3", "cooper-3.4", "cooper-4.1", "cooper-4.2"):
+    HYPOTHESES[_thm] += ("hidden-width",)
 
 # Theorems whose instance is a polynomial system with its source, not a network and data.
 SOLVE_THEOREMS = ("polynomial-solutions", "witness-degree", "liao-poggio-prop-1")
@@ -139,7 +156,7 @@ NEEDS_OUT_OF_SCOPE = ("cooper-2.1", "cooper-2.3", "cooper-4.1", "cooper-4.2")
 # The scope each claim id must state: what the proof covers.
 CLAIM_SCOPES = {
     "distinct-inputs": "instance", "activation-rectified": "instance", "activation-smooth": "instance",
-    "overparameterized": "instance", "construction": "instance", "zero": "global", "rank-J": "local",
+    "overparameterized": "instance", "hidden-width": "instance", "construction": "instance", "zero": "global", "rank-J": "local",
     "manifold": "local", "hessian-signature": "local",
     "polynomial-system": "instance", "bezout-bounds": "global", "generic-rank": "global",
     "variety-dimension": "global", "infeasible": "global", "regular-value": "global",
@@ -207,24 +224,50 @@ def arb_to_fmpq(x: flint.arb) -> flint.fmpq:
     return flint.fmpq(man * 2 ** exp) if exp >= 0 else flint.fmpq(man, 2 ** (-exp))
 
 
+def claims_status(statuses) -> str:
+    """A certificate's status from its claims' statuses (in order), by the rule above."""
+    statuses = list(statuses)
+    if any(cid in HYPOTHESIS_CLAIMS and st == "refuted" for cid, st in statuses):
+        return "not-applicable"
+    if any(st == "refuted" for _, st in statuses):
+        return "refuted"
+    if statuses and all(st == "verified" for _, st in statuses):
+        return "verified"
+    return "inconclusive"
+
+
 def verdict(theorem: str, stated, required, checked: dict, problems: list) -> str:
     """The status a checker establishes from the stated status and each claim's re-checked status.
 
     verified only when every required claim re-checks as verified and nothing else went wrong;
-    refuted only when a required claim re-checks as refuted. Appends to ``problems`` what blocks
-    the stated status.
+    not-applicable only when a hypothesis claim re-checks as refuted; refuted only when a required
+    claim of the conclusion re-checks as refuted and no hypothesis fails. Appends to ``problems``
+    what blocks the stated status.
     """
+    failed_hyp = [c for c in HYPOTHESES.get(theorem, ()) if checked.get(c) == "refuted"]
     if stated == "verified":
         missing = [c for c in required if checked.get(c) != "verified"]
         if missing:
             problems.append(f"a verified {theorem} needs these claims verified: {', '.join(missing)}")
         return "verified" if not problems else "inconclusive"
+    if stated == "not-applicable":
+        if not failed_hyp:
+            problems.append(f"the certificate says not-applicable but no hypothesis of {theorem} re-checks as "
+                            "refuted")
+        return "not-applicable" if failed_hyp and not problems else "inconclusive"
     if stated == "refuted":
-        # Only a hypothesis or claim the theorem needs can refute it.
-        hit = [c for c in required if checked.get(c) == "refuted"]
-        if not hit:
-            problems.append(f"the certificate says refuted but no claim that {theorem} needs re-checks as refuted")
+        # Only a claim of the conclusion that the theorem needs can refute it; a failed hypothesis
+        # makes the theorem not apply instead.
+        hit = [c for c in required if checked.get(c) == "refuted" and c not in HYPOTHESIS_CLAIMS]
+        if failed_hyp:
+            problems.append(f"hypothesis {failed_hyp[0]} fails, so {theorem} does not apply: the status is "
+                            "not-applicable, not refuted")
+        elif not hit:
+            problems.append(f"the certificate says refuted but no claim of the conclusion of {theorem} re-checks "
+                            "as refuted")
         return "refuted" if hit and not problems else "inconclusive"
+    if failed_hyp:
+        problems.append(f"hypothesis {failed_hyp[0]} fails: the status is not-applicable, not {stated}")
     return "inconclusive"
 
 

@@ -74,6 +74,22 @@ def _activation_rule(names, what):
     return rule
 
 
+def _last_hidden(ctx):
+    """Hidden nodes that feed every output directly (the last hidden layer of an MLP)."""
+    return [v for v in ctx.net.kind if ctx.net.kind[v] == "hidden"
+            and all(any(u == v for u, _ in ctx.net.preds[o]) for o in ctx.net.outputs)]
+
+
+def rule_hidden_width(ctx, claim):
+    """Lemma 3.3's hypothesis: the last hidden layer has width >= d."""
+    width = len(_last_hidden(ctx))
+    ev = claim.get("evidence", {})
+    if ev.get("width") != width or ev.get("d") != ctx.d:
+        return I, f"evidence says width {ev.get('width')}, d = {ev.get('d')}; recomputed {width}, d = {ctx.d}"
+    return (V, f"last hidden width {width} >= d = {ctx.d}") if width >= ctx.d else \
+        (R, f"last hidden width {width} < d = {ctx.d}")
+
+
 def rule_construction(ctx, claim):
     """Lemma 3.3 / Cor. 3.4: the last hidden layer's matrix A is lower triangular with positive diagonal.
 
@@ -81,8 +97,7 @@ def rule_construction(ctx, claim):
     in order). A_ij = sigma(z_j(x_i)); for a rectified sigma, z <= 0 gives 0 and
     z > 0 gives a positive value, so the signs of the pre-activations decide it.
     """
-    last = [v for v in ctx.net.kind if ctx.net.kind[v] == "hidden"
-            and all(any(u == v for u, _ in ctx.net.preds[o]) for o in ctx.net.outputs)]
+    last = _last_hidden(ctx)
     if len(last) < ctx.d:
         return R, f"only {len(last)} hidden nodes feed the outputs directly; the construction needs d = {ctx.d}"
     if ctx.point is None:
@@ -364,6 +379,7 @@ RULES = {
     "overparameterized": rule_overparameterized,
     "activation-rectified": _activation_rule(RECTIFIED, "rectified"),
     "activation-smooth": _activation_rule(SMOOTH, "smooth"),
+    "hidden-width": rule_hidden_width,
     "construction": rule_construction,
     "zero": rule_zero,
     "rank-J": rule_rank,

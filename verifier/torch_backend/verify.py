@@ -553,14 +553,14 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
             claims += _tail_claims(theorem, doc, cpu, wc, X, Hres, K, Kabs, pd, ev, n, m, timings=timings,
                                    progress=progress)
     from ..checker.float_tier import REQUIRED_FLOAT_CLAIMS
+    from ..certificate import Claim, status_reason
+    from ..checker.format import claims_status
     statuses = {c["id"]: c["status"] for c in claims}
-    if "refuted" in statuses.values():
-        status = "refuted"
-        reason = next(f"{c['id']}: {c['message']}" for c in claims if c["status"] == "refuted")
-    else:
-        missing = [cid for cid in REQUIRED_FLOAT_CLAIMS[theorem] if statuses.get(cid) != "verified"]
-        status = "inconclusive" if missing else "verified"
-        reason = next((f"{c['id']}: {c['message']}" for c in claims if c["status"] != "verified"), "")
+    status = claims_status((c["id"], c["status"]) for c in claims)
+    if status == "verified" and any(statuses.get(cid) != "verified" for cid in REQUIRED_FLOAT_CLAIMS[theorem]):
+        status = "inconclusive"
+    reason = status_reason([Claim(c["id"], c["status"], c["scope"], c["statement"], message=c["message"])
+                            for c in claims])
     timings["total"] = time.perf_counter() - t0
     arrays, arrays_sha = _arrays_blob(X, Y, w_final)
     instance = {"model": doc, "arrays": {"file": arrays_name, "sha256": arrays_sha, "n": n, "d": d,
