@@ -2,9 +2,10 @@
 
 Every figure rebuilds the network, the data and the certified point (the midpoints of its
 balls) from the certificate's JSON and evaluates the residual system in float64. The
-pictures illustrate what the claims say; the claims themselves rest on the Arb computations
-that ``verifier check`` repeats. Each figure is returned as SVG text with a caption that says
-what to look for.
+pictures illustrate what the claims say; the claims themselves rest on the computations that
+``verifier check`` repeats (Arb balls; exact and modular arithmetic for the algebraic theorems;
+float64 with a-priori error bounds for the floating-point tier). Each figure is returned as SVG
+text with a caption that says what to look for.
 
 matplotlib is optional (the ``plots`` extra) and is imported only inside the functions here,
 never by ``import verifier``. No pyplot and no global backend switch: figures are
@@ -690,6 +691,8 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
         The certificate has no point, or its instance cannot be rebuilt.
     """
     _matplotlib()
+    if cert.get("theorem") in SOLVE:
+        return [f for f in solve_figures(cert) if architecture or f.key != "architecture"]
     arch = [architecture_figure(cert)] if architecture else []
     if cert.get("theorem") in ALGEBRAIC:
         bz = bezout_figure(cert)
@@ -701,6 +704,96 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
     man = manifold_figure(ctx)
     if man is not None:
         figs.append(man)
+    return figs
+
+
+# --------------------------------------------------------------------------- square polynomial systems
+
+SOLVE = ("polynomial-solutions", "witness-degree", "liao-poggio-prop-1")
+_SOLUTIONS_MAX_UNKNOWNS = 2
+_LABEL_COLOURS = {"global-minimum": "#1f8a4c", "global-minimum-zero-loss": "#1f8a4c", "local-minimum": "#55a868",
+                  "saddle": "#c44e52", "local-maximum": "#8172b2", "degenerate": "#6b7280"}
+
+
+def _real_box_midpoints(cert: dict):
+    """(variable names, [(box index, float64 midpoint of the real parts, radius)] for the real boxes)."""
+    inst = cert.get("instance") if isinstance(cert.get("instance"), dict) else {}
+    system = inst.get("system") if isinstance(inst.get("system"), dict) else {}
+    names = [str(v) for v in system.get("variables") or []]
+    claim = _float_claim(cert, "solutions-certified") or {}
+    boxes = (claim.get("evidence") or {}).get("boxes") or []
+    out = []
+    for i, b in enumerate(boxes):
+        if not isinstance(b, dict) or b.get("real") is not True:
+            continue
+        centre = b.get("center") or []
+        if len(centre) != len(names):
+            raise InputError(f"box {i} has {len(centre)} coordinates for {len(names)} unknowns")
+        out.append((i, np.array([_to_float(c[0] if isinstance(c, list) else c) for c in centre], dtype=float),
+                    _to_float(b.get("radius", "0"))))
+    return names, out
+
+
+def solutions_figure(cert: dict):
+    """The certified real solutions of a square system of 1 or 2 unknowns (midpoints of the real Krawczyk
+    boxes), coloured by their classification for ``liao-poggio-prop-1``. None otherwise (more unknowns, or
+    no real box)."""
+    names, pts = _real_box_midpoints(cert)
+    if not pts or not 1 <= len(names) <= _SOLUTIONS_MAX_UNKNOWNS:
+        return None
+    crit = _float_claim(cert, "critical-classification") or {}
+    label = {p.get("box"): str(p.get("label")) for p in (crit.get("evidence") or {}).get("points") or []
+             if isinstance(p, dict)}
+    groups = {}
+    for i, x, _ in pts:
+        groups.setdefault(label.get(i, "certified real solution"), []).append(x)
+    radius = max(r for _, _, r in pts)
+
+    def draw(fig):
+        ax = fig.add_subplot(1, 1, 1)
+        for j, (lab, xs) in enumerate(groups.items()):
+            xs = np.array(xs)
+            ys = xs[:, 1] if len(names) == 2 else np.zeros(len(xs))
+            ax.scatter(xs[:, 0], ys, s=36, zorder=3, color=_LABEL_COLOURS.get(lab, f"C{j}"),
+                       label=f"{lab} ({len(xs)})")
+        ax.set_xlabel(names[0])
+        if len(names) == 2:
+            ax.set_ylabel(names[1])
+        else:
+            ax.set_yticks([])
+            ax.axhline(0, color="0.7", lw=0.8, zorder=1)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+        ax.set_title(f"Certified real {'critical points' if label else 'solutions'}: {len(pts)}")
+    s = cert.get("summary") if isinstance(cert.get("summary"), dict) else {}
+    cap = (f"The midpoints (float64) of the {len(pts)} certified real boxes; each box holds exactly one real "
+           f"solution (Krawczyk test). The largest box radius is {radius:.1e}. ")
+    if s.get("non_real"):
+        cap += f"The {s['non_real']} certified non-real solutions are not drawn. "
+    if label:
+        cap += "Colours: the label each critical point gets from the certified inertia of the Hessian of L."
+    return Figure("solutions", "Certified real solutions", cap.strip(), _render("solutions", draw, size=(6.0, 4.0)))
+
+
+def solve_figures(cert: dict) -> list:
+    """Figures of a square-system certificate (``verifier solve``, ``degree``, ``critical-points``): the source
+    network's architecture where the source is a network, and the certified real solutions for 1 or 2
+    unknowns. Empty when neither applies (a system read from a file with 3 unknowns, say).
+
+    Raises
+    ------
+    FiguresUnavailable
+        matplotlib is not installed.
+    """
+    _matplotlib()
+    figs = []
+    inst = cert.get("instance") if isinstance(cert.get("instance"), dict) else {}
+    src = inst.get("source") if isinstance(inst.get("source"), dict) else {}
+    if isinstance(src.get("network"), dict):
+        figs.append(architecture_figure({"instance": {"network": src["network"]}}))
+    sol = solutions_figure(cert)
+    if sol is not None:
+        figs.append(sol)
     return figs
 
 

@@ -1,8 +1,31 @@
-"""Readable reports of a certificate (Markdown, or one self-contained HTML page), from the certificate alone."""
+"""Readable reports of a certificate (Markdown, or one self-contained HTML page), from the certificate alone.
+
+Every certificate the tool writes gets a report: the rigorous network theorems (Arb balls), the algebraic
+ones (exact and modular arithmetic, Singular evidence), the square polynomial systems of ``verifier solve``,
+``verifier degree`` and ``verifier critical-points`` (Krawczyk boxes), and the floating-point tier of the
+torch backend; with any of the four statuses. The headline names the tier: a certificate without a
+``tier`` key is rigorous. A certificate that lacks an optional key still renders ("?" where a value is
+missing).
+"""
 
 from __future__ import annotations
 
-from .checker.format import instance_hash
+from fractions import Fraction
+
+from .checker.format import ALGEBRAIC_THEOREMS, SOLVE_THEOREMS, instance_hash
+
+# The two tiers (verifier.checker.float_tier.TIER names the second). A certificate without "tier" is rigorous.
+RIGOROUS_TIER = "rigorous"
+FLOAT_TIER = "floating-point with error bounds"
+
+_STATUS_MEANING = {
+    "verified": "the theorem's conclusion is proven for this instance.",
+    "refuted": "the theorem's conclusion is proven false for this instance; the evidence is below.",
+    "inconclusive": "neither proven nor refuted; the reason says why (a budget, an undecided ball, a missing "
+                    "engine).",
+    "not-applicable": "a hypothesis of the theorem fails for this instance, so the theorem says nothing here; "
+                      "the reason names the hypothesis.",
+}
 
 _WHY = {
     "distinct-inputs": "Cooper's theorems assume distinct inputs; a repeated x_i with different targets makes M empty.",
@@ -29,6 +52,14 @@ _WHY = {
                       "against sigma_min(J); the implicit function theorem gives the manifold.",
     "hessian-signature-float": "At the true zero Hess L = 2 J^T J: l*d positive eigenvalues (those of 2 J J^T, "
                                "listed at the computed point) and n - l*d exact zeros, the flat directions of M.",
+    "solutions-certified": "A Krawczyk box holds exactly one solution, a regular one, and the boxes are disjoint, so "
+                           "they count distinct solutions from below; a box proven real holds a real solution.",
+    "bezout-bounds-square": "Bezout numbers bound the isolated solutions from above; with the certified count from "
+                            "below they bracket the true number.",
+    "count-exact": "A certified count that meets an upper bound (a Bezout number, or Singular's vdim) leaves no "
+                   "solution out: the count is exact and every solution is simple.",
+    "critical-classification": "The inertia of the Hessian on a box (how many positive and negative eigenvalues) "
+                               "tells a minimum from a saddle of a given index or a maximum.",
 }
 
 
@@ -38,22 +69,104 @@ def _cell(text) -> str:
 
 
 _EVIDENCE_HIDDEN = ("unknowns", "columns", "rows", "order", "spectrum", "spectrum_zeros", "a", "assumptions")
+_TABLE_ROWS = 20          # rows of a long table (critical points) shown before "... and N more"
+
+
+def _dict(x) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _list(x) -> list:
+    return x if isinstance(x, list) else []
+
+
+def tier(cert: dict) -> str:
+    """The certificate's tier: its ``tier`` key, or ``"rigorous"`` where it has none (older rigorous ones)."""
+    t = cert.get("tier")
+    return t if isinstance(t, str) and t else RIGOROUS_TIER
+
+
+def is_float_tier(cert: dict) -> bool:
+    """Whether the certificate is of the floating-point tier (never by the mere presence of a ``tier`` key)."""
+    return cert.get("tier") == FLOAT_TIER
+
+
+def _kind(cert: dict) -> str:
+    """``float`` (torch backend), ``solve`` (a square polynomial system), ``algebraic`` (exact, modular and
+    Singular evidence) or ``network`` (Arb balls on a network and data)."""
+    if is_float_tier(cert):
+        return "float"
+    inst = _dict(cert.get("instance"))
+    if cert.get("theorem") in SOLVE_THEOREMS or ("system" in inst and "network" not in inst):
+        return "solve"
+    if cert.get("theorem") in ALGEBRAIC_THEOREMS:
+        return "algebraic"
+    return "network"
+
+
+# What the figures show, and what the claims rest on instead, per kind of certificate.
+_FIGURES_SHOW = {
+    "network": "float64 pictures drawn from the certificate alone (network, data and the midpoints of the "
+               "certified point)",
+    "algebraic": "pictures drawn from the certificate alone (the network, and the bounds and counts it records)",
+    "float": "float64 pictures drawn from the numbers stored in the certificate",
+    "solve": "float64 pictures drawn from the certificate alone",
+}
+_SOLVE_FIGURES_SHOW = {"architecture": "the source network", "solutions": "the midpoints of the certified real boxes"}
+_CLAIMS_REST_ON = {
+    "network": "the claims rest on the Arb ball-arithmetic computations above, which `verifier check` repeats",
+    "algebraic": "the claims rest on exact arithmetic over Q and modulo primes, and on the Singular evidence "
+                 "above (cofactors, charts) expanded exactly, which `verifier check` repeats",
+    "float": "the claims rest on the float64 computations with a-priori rounding-error bounds above (tier: "
+             "floating-point with error bounds), which `verifier check` repeats",
+    "solve": "the claims rest on the Krawczyk tests in Arb ball arithmetic and the exact Bezout numbers above "
+             "(and on Singular's exact count where count-exact says so), which `verifier check` repeats",
+}
+
+
+def _figures_sentence(cert: dict, figs=()) -> str:
+    """What the figures are and what the claims rest on instead, right for the certificate's kind."""
+    k = _kind(cert)
+    show = _FIGURES_SHOW[k]
+    if k == "solve":
+        what = [_SOLVE_FIGURES_SHOW[f.key] for f in figs if f.key in _SOLVE_FIGURES_SHOW]
+        show += f" ({' and '.join(what)})" if what else ""
+    return f"Figures are {show}; {_CLAIMS_REST_ON[k]}."
 
 
 def _instance_sha(cert) -> str:
-    inst = cert["instance"]
-    return inst["sha256"] if cert.get("tier") else instance_hash(inst)
+    inst = _dict(cert.get("instance"))
+    if not is_float_tier(cert) and "network" in inst and "data" in inst:
+        try:
+            return instance_hash(inst)
+        except (TypeError, ValueError):
+            pass
+    sha = inst.get("sha256")
+    return sha if isinstance(sha, str) and sha else "?"
 
 
 def _short(key, value):
-    """Evidence values for reading: polynomial lists (cofactors, charts, fields) become counts, long text is cut."""
+    """Evidence values for reading: polynomial lists (cofactors, charts, fields) and solution boxes become counts,
+    long text is cut."""
     if key in ("cofactors", "charts", "fields"):
         polys = _polys(value)
         terms = sum(len(p.get("terms", [])) for p in polys)
-        what = {"cofactors": "cofactors", "charts": f"{len(value)} charts", "fields": f"{len(value)} fields"}[key]
+        what = {"cofactors": "cofactors", "charts": f"{_len(value)} charts", "fields": f"{_len(value)} fields"}[key]
         return f"{what}: {len(polys)} polynomials, {terms} terms (in the certificate)"
+    if key == "boxes" and isinstance(value, list):
+        real = sum(1 for b in value if isinstance(b, dict) and b.get("real") is True)
+        return f"{len(value)} boxes, {real} of them real (centres and radii in the certificate)"
+    if key == "points" and isinstance(value, list) and all(isinstance(p, dict) for p in value):
+        return f"{len(value)} classified points (see the table of critical points)"
     text = str(value)
     return text if len(text) <= 300 else text[:300] + f"... ({len(text)} characters)"
+
+
+def _len(x) -> int:
+    try:
+        return len(x)
+    except TypeError:
+        return 0
 
 
 def _polys(value) -> list:
@@ -70,51 +183,277 @@ def _polys(value) -> list:
     return out
 
 
-def _parts(cert: dict) -> dict:
-    """The report's content, independent of the output format (Markdown and HTML render the same parts)."""
-    s = cert.get("summary", {})
-    instance = [("network", s.get("network", "?"), False),
-                ("parameters n", s.get("n", "?"), False),
-                ("data points d", s.get("d", "?"), False),
-                ("outputs l", s.get("l", "?"), False),
-                ("input dimension p", s.get("p", "?"), False),
-                ("equations l*d", s.get("l", 0) * s.get("d", 0) if s else "?", False),
-                ("instance sha256", _instance_sha(cert)[:16], True),
-                ("arithmetic", s.get("arithmetic") or f"Arb balls, {cert.get('prec_bits')} bits", False),
-                ("seed", cert.get("seed"), False)]
-    if cert.get("tier"):
-        instance += [("tier", cert["tier"], False), ("device", s.get("device", "cpu"), False),
-                     ("arrays file", cert["instance"]["arrays"].get("file"), True)]
-        gn = (cert.get("extra") or {}).get("gauss_newton_max_abs_H")
-        if gn:
-            instance.append(("Gauss-Newton max abs H per step", ", ".join(f"{float(v):.1e}" for v in gn), False))
+def _product(a, b):
+    return a * b if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) else "?"
+
+
+def _listing(items, keep: int = 12) -> str:
+    items = [str(x) for x in items]
+    if len(items) <= keep:
+        return ", ".join(items)
+    return ", ".join(items[:keep]) + f", ... ({len(items)} in all)"
+
+
+def _float_text(q) -> str:
+    try:
+        return f"{float(Fraction(str(q))):.6g}"
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return str(q)
+
+
+# ----------------------------------------------------------------------------- square polynomial systems
+
+_SOURCES = {
+    "file": "a text file: the system as written, one equation per line",
+    "network": "the residuals f(x_i) - y_i of a square polynomial network (n = l*d)",
+    "witness": "the residuals f(x_i) - y_i of a polynomial network with n > l*d, cut by seeded random affine "
+               "hyperplanes (a witness system)",
+    "deep-linear": "the gradient of the regularised loss of a deep linear network (grad L = 0)",
+    "network-loss": "the gradient of the loss of a polynomial network (grad L = 0)",
+}
+
+
+def _degree(poly) -> object:
+    terms = _list(_dict(poly).get("terms"))
+    try:
+        return max(sum(int(e) for e in t[1]) for t in terms) if terms else "?"
+    except (TypeError, ValueError, IndexError, KeyError):
+        return "?"
+
+
+def _network_text(raw) -> str:
+    """A network JSON as one line (name, activations, n, p, l), or its name where it cannot be rebuilt."""
+    try:
+        from .network import network_from_json
+        return network_from_json(raw).summary()
+    except Exception:       # a malformed network: the report still renders (verifier check says what is wrong)
+        return str(_dict(raw).get("name", "?"))
+
+
+def _solve_instance(cert) -> list:
+    inst = _dict(cert.get("instance"))
+    system, src = _dict(inst.get("system")), _dict(inst.get("source"))
+    s = _dict(cert.get("summary"))
+    names, eqs = _list(system.get("variables")), _list(system.get("equations"))
+    n = len(names) if names else s.get("unknowns", "?")
+    kind = src.get("kind", s.get("source", "?"))
+    rows = [("system", f"{len(eqs) if eqs else '?'} polynomial equations over Q in {n} unknowns", False),
+            ("unknowns", _listing(names) if names else "?", True),
+            ("equation degrees", _listing([_degree(p) for p in eqs]) if eqs else "?", False),
+            ("source", f"{kind}: {_SOURCES[kind]}" if isinstance(kind, str) and kind in _SOURCES else str(kind),
+             False)]
+    if isinstance(src.get("network"), dict):
+        rows.append(("network", _network_text(src["network"]), False))
+    data = _dict(src.get("data"))
+    if data:
+        rows.append(("data", f"d = {_len(data.get('x'))} points, input dimension p = {data.get('p', '?')}, "
+                             f"outputs l = {data.get('l', '?')}", False))
+    if kind == "deep-linear":
+        rows.append(("deep linear network", f"H = {src.get('H', '?')} hidden layers of width d = {src.get('d', '?')}, "
+                                            f"input dx = {src.get('dx', '?')}, output dy = {src.get('dy', '?')}, "
+                                            f"{_len(src.get('X'))} data points", False))
+    if src.get("lambdas"):
+        rows.append(("regularisation lambdas", _listing(_list(src.get("lambdas"))), False))
+    if src.get("slices"):
+        rows.append(("slices", f"{_len(src['slices'])} affine hyperplanes a . w = b with small seeded random "
+                               "rationals", False))
+    sol = _claim_by_id(cert, "solutions-certified")
+    prec = _dict((sol or {}).get("evidence")).get("prec", "?")
+    rows += [("instance sha256", _instance_sha(cert)[:16], True),
+             ("arithmetic", f"Arb balls, {prec} bits (Newton, Krawczyk); exact rationals for the system and the "
+                            "Bezout numbers", False),
+             ("seed", cert.get("seed"), False)]
+    return rows
+
+
+def _claim_by_id(cert, cid):
+    return next((c for c in _list(cert.get("claims")) if isinstance(c, dict) and c.get("id") == cid), None)
+
+
+def _solve_sections(cert) -> list:
+    """The counts (certified, Bezout, the engines' numbers), the disagreements and the critical points."""
+    s = _dict(cert.get("summary"))
+    extra = _dict(cert.get("extra"))
+    thm = cert.get("theorem")
+    c = s.get("certified", "?")
+    exact = s.get("exact") is True
+    undecided = s.get("undecided")
+    real_exact = exact and undecided == 0
+    what = "witness points on the slices" if thm == "witness-degree" else (
+        "critical points (complex)" if thm == "liao-poggio-prop-1" else "complex solutions")
+    rows = [(f"certified {what}", f"{c} ({'exact' if exact else 'a lower bound'})"),
+            ("certified real", f"{s.get('real', '?')} ({'exact' if real_exact else 'a lower bound'})"),
+            ("certified non-real", s.get("non_real", "?")),
+            ("realness undecided", undecided if undecided is not None else "?")]
+    tot, mh = s.get("total_degree_bezout", "?"), s.get("multihomogeneous_bezout", "?")
+    if thm == "witness-degree":
+        cex = _claim_by_id(cert, "count-exact") or {}
+        at_bezout = exact and _dict(cex.get("evidence")).get("method") == "bezout" and c in (tot, mh)
+        rows.append(("degree of the (n - l*d)-dimensional part of V(H)",
+                     f"= {c} (the count meets a Bezout bound)" if at_bezout else f">= {c}"))
+    rows += [("Bezout bound, total degree", tot), ("Bezout bound, multihomogeneous", mh)]
+    h = _dict(s.get("homotopy") or extra.get("homotopy"))
+    if h:
+        rows.append(("homotopy (numerical, not a proof)",
+                     f"{h.get('paths', '?')} paths ({h.get('start_system', '?')}): {h.get('nonsingular', '?')} finite "
+                     f"nonsingular, {h.get('singular_points', '?')} singular, {h.get('infinity', '?')} at infinity, "
+                     f"{h.get('failed', '?')} failed, {h.get('real', '?')} real"))
+    mo = _dict(extra.get("monodromy"))
+    if mo:
+        tr = mo.get("trace_residual")
+        rows.append(("monodromy (numerical, not a proof)",
+                     f"{mo.get('points', '?')} witness points, {mo.get('loops', '?')} loops, "
+                     f"{mo.get('paths_tracked', '?')} paths tracked; trace test "
+                     f"{'passed' if mo.get('trace_passed') else 'not passed'}"
+                     + (f" (residual {tr:.1e})" if isinstance(tr, (int, float)) else "")))
+    ms = _dict(extra.get("msolve"))
+    if ms:
+        if ms.get("status") in ("not installed", "failed") or ms.get("solutions") is None:
+            text = str(ms.get("status", "?")) + (f" ({ms['error']})" if ms.get("error") else "")
+        else:
+            text = (f"{ms.get('solutions')} distinct complex, {ms.get('multiplicity', '?')} with multiplicity, "
+                    f"{ms.get('real', '?')} real ({ms.get('status', '?')})")
+        rows.append(("msolve (multi-modular: not a proof)", text))
+    elif s.get("msolve_solutions") is not None:
+        rows.append(("msolve (multi-modular: not a proof)",
+                     f"{s['msolve_solutions']} distinct complex, {s.get('msolve_real', '?')} real"))
+    nc = _dict(extra.get("network_counts"))
+    lp, ss = _dict(nc.get("liao_poggio")), _dict(nc.get("smale_shub_real_estimate"))
+    if lp or ss:
+        rows.append(("network counts (reported, not bounds)",
+                     f"Liao-Poggio {lp.get('formula', '?')} = {_count_text(lp)}; Smale-Shub real estimate "
+                     f"{ss.get('formula', '?')} = {_count_text(ss)}"))
+    sections = [{"id": "solutions", "title": "Solutions", "rows": [[k, v] for k, v in rows], "header": None,
+                 "intro": "Certified counts are proven (Krawczyk boxes); the engines' numbers are reported beside "
+                          "them and prove nothing.", "more": "", "items": [], "note": False}]
+    dis = [str(d) for d in _list(s.get("disagreements") or extra.get("disagreements"))]
+    if dis:
+        sections.append({"id": "disagreements", "title": "Disagreements", "rows": [], "header": None,
+                         "intro": "The routes disagree; the certified numbers are the ones that count.", "more": "",
+                         "items": dis, "note": True})
+    crit = _claim_by_id(cert, "critical-classification")
+    if crit is not None:
+        sections.append(_critical_section(crit))
+    return sections
+
+
+def _count_text(entry: dict) -> str:
+    """A reported count: its value, or 10^log10 where the value is not an integer (Smale-Shub's estimate)."""
+    if entry.get("value") is not None:
+        return str(entry["value"])
+    lg = entry.get("log10")
+    return f"10^{lg}" if isinstance(lg, (int, float)) else "?"
+
+
+def _critical_section(claim) -> dict:
+    points = [p for p in _list(_dict(claim.get("evidence")).get("points")) if isinstance(p, dict)]
+    labels = {}
+    for p in points:
+        labels[str(p.get("label", "?"))] = labels.get(str(p.get("label", "?")), 0) + 1
+    rows = []
+    for p in points[:_TABLE_ROWS]:
+        inert = _dict(p.get("inertia"))
+        loss = _list(p.get("loss"))
+        rows.append([p.get("box", "?"), p.get("label", "?"), "-" if p.get("index") is None else p.get("index"),
+                     f"+{inert.get('positive', '?')} -{inert.get('negative', '?')} ?{inert.get('undecided', '?')}",
+                     f"[{_float_text(loss[0])}, {_float_text(loss[1])}]" if len(loss) == 2 else "?"])
+    more = (f"... and {len(points) - _TABLE_ROWS} more points (all in the certificate)."
+            if len(points) > _TABLE_ROWS else "")
+    intro = (f"{len(points)} real critical points classified: " + ", ".join(f"{v} {k}" for k, v in labels.items())
+             + ". Inertia: positive, negative and undecided eigenvalues of the Hessian of L on the box; the loss "
+               "interval is the exact enclosure, rounded for reading." if points
+             else "No real critical point was classified.")
+    return {"id": "critical-points", "title": "Critical points", "intro": intro,
+            "header": ["box", "label", "index", "inertia", "loss L in"], "rows": rows, "more": more, "items": [],
+            "note": False}
+
+
+# ----------------------------------------------------------------------------- all kinds
+
+def _network_instance(cert) -> list:
+    s = _dict(cert.get("summary"))
+    rows = [("network", s.get("network", "?"), False),
+            ("parameters n", s.get("n", "?"), False),
+            ("data points d", s.get("d", "?"), False),
+            ("outputs l", s.get("l", "?"), False),
+            ("input dimension p", s.get("p", "?"), False),
+            ("equations l*d", _product(s.get("l"), s.get("d")), False),
+            ("instance sha256", _instance_sha(cert)[:16], True),
+            ("arithmetic", s.get("arithmetic") or f"Arb balls, {cert.get('prec_bits', '?')} bits", False),
+            ("seed", cert.get("seed"), False)]
+    if is_float_tier(cert):
+        arrays = _dict(_dict(cert.get("instance")).get("arrays"))
+        rows += [("device", s.get("device", "cpu"), False), ("arrays file", arrays.get("file", "?"), True)]
+        gn = _dict(cert.get("extra")).get("gauss_newton_max_abs_H")
+        if isinstance(gn, list) and gn:
+            try:
+                rows.append(("Gauss-Newton max abs H per step", ", ".join(f"{float(v):.1e}" for v in gn), False))
+            except (TypeError, ValueError):
+                pass
     pt = cert.get("point")
-    if isinstance(pt, dict) and pt and all(isinstance(v, str) for v in pt.values()) and not cert.get("tier"):
-        instance.append(("exact point", _short("point", ", ".join(f"{k} = {v}" for k, v in pt.items())), True))
+    if isinstance(pt, dict) and pt and all(isinstance(v, str) for v in pt.values()) and not is_float_tier(cert):
+        rows.append(("exact point", _short("point", ", ".join(f"{k} = {v}" for k, v in pt.items())), True))
+    return rows
+
+
+def _provenance(cert) -> str:
+    sw = _dict(cert.get("software"))
+    t = _dict(cert.get("timings_s"))
+    engines = ", ".join(f"{k} {v}" for k, v in sw.items() if k != "verifier")
+    times = ", ".join(f"{k} {v:.2f} s" if isinstance(v, (int, float)) else f"{k} {v}" for k, v in t.items())
+    return f"verifier {sw.get('verifier', '?')}" + (f", {engines}" if engines else "") + \
+        "; timings: " + (times or "none recorded")
+
+
+def _parts(cert: dict) -> dict:
+    """The report's content, independent of the output format (Markdown and HTML render the same parts).
+
+    Never raises KeyError or TypeError on a certificate (a dict) that lacks optional keys: missing values
+    read "?".
+    """
+    kind = _kind(cert)
+    instance = _solve_instance(cert) if kind == "solve" else _network_instance(cert)
+    instance.append(("tier", tier(cert), False))
+    sections = _solve_sections(cert) if kind == "solve" else []
     claims = []
-    for c in cert.get("claims", []):
-        ev_all = c.get("evidence", {})
+    for c in _list(cert.get("claims")):
+        if not isinstance(c, dict):
+            continue
+        ev_all = _dict(c.get("evidence"))
         spectrum = None
-        if ev_all.get("spectrum"):
-            spec = ev_all["spectrum"]
+        spec = ev_all.get("spectrum")
+        if isinstance(spec, list) and spec:
             spectrum = (f"Spectrum of Hess L at w* (Arb enclosures over the box): {len(spec)} positive eigenvalues, "
-                        f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros')} zeros.")
-        claims.append({"id": c["id"], "status": c["status"], "scope": c["scope"], "message": c.get("message", ""),
-                       "statement": c.get("statement", ""), "why": _WHY.get(c["id"]),
+                        f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros', '?')} zeros.")
+        cid = str(c.get("id", "?"))
+        claims.append({"id": cid, "status": str(c.get("status", "?")), "scope": str(c.get("scope", "?")),
+                       "message": str(c.get("message") or ""), "statement": str(c.get("statement") or ""),
+                       "why": _WHY.get(cid),
                        "evidence": [(k, _short(k, v)) for k, v in ev_all.items() if k not in _EVIDENCE_HIDDEN],
                        "spectrum": spectrum})
-    sw = cert.get("software", {})
-    t = cert.get("timings_s", {})
-    engines = ", ".join(f"{k} {v}" for k, v in sw.items() if k != "verifier")
-    provenance = (f"verifier {sw.get('verifier')}, {engines}; "
-                  f"timings: " + (", ".join(f"{k} {v:.2f} s" for k, v in t.items()) or "none recorded"))
-    notes = list(cert.get("notes") or [])
-    if cert.get("tier"):
-        notes = [f"Tier: {cert['tier']}. Assumptions: " + "; ".join(cert.get("assumptions") or []) + "."] + notes
-    return {"theorem": cert.get("theorem"), "status": cert.get("status"), "statement": cert.get("statement", ""),
-            "reason": cert.get("reason") if cert.get("status") != "verified" else "", "instance": instance,
-            "claims": claims, "out_of_scope": list(cert.get("out_of_scope") or []),
-            "notes": notes, "provenance": provenance}
+    notes = [str(x) for x in _list(cert.get("notes"))]
+    if is_float_tier(cert):
+        notes = [f"Tier: {FLOAT_TIER}. Assumptions: " + "; ".join(map(str, _list(cert.get("assumptions")))) + "."] \
+            + notes
+    monodromy_note = _dict(_dict(cert.get("extra")).get("monodromy")).get("note")
+    if kind == "solve" and monodromy_note:
+        notes.append(str(monodromy_note))
+    status = cert.get("status")
+    return {"theorem": str(cert.get("theorem") or "?"), "status": str(status) if status is not None else "?",
+            "tier": tier(cert), "kind": kind, "statement": str(cert.get("statement") or ""),
+            "meaning": _STATUS_MEANING.get(status, "") if isinstance(status, str) else "",
+            "reason": str(cert.get("reason") or "") if status != "verified" else "", "instance": instance,
+            "sections": sections, "claims": claims, "out_of_scope": [str(x) for x in _list(cert.get("out_of_scope"))],
+            "notes": notes, "provenance": _provenance(cert)}
+
+
+def _headline(P) -> str:
+    return f"{P['theorem']}: {P['status']} (tier: {P['tier']})"
+
+
+_NO_SOLVE_FIGURES = ("There are no figures for this kind of certificate (a square polynomial system): it has no "
+                     "network to draw, and its real solutions can be drawn only for 1 or 2 unknowns; the tables "
+                     "above say what was certified")
 
 
 def _figures(cert: dict):
@@ -125,12 +464,13 @@ def _figures(cert: dict):
     """
     from .errors import InputError
     from .figures import FiguresUnavailable, architecture_figure, certificate_figures
-    errors = (InputError, ValueError, KeyError, TypeError, ArithmeticError)
+    errors = (InputError, ValueError, KeyError, TypeError, ArithmeticError, AttributeError, IndexError)
 
     def why_not(exc, what):
         return f"{what} not drawn: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     figs = []
-    if cert.get("tier"):                   # floating-point tier: the model document has no graph to draw
+    kind = _kind(cert)
+    if kind == "float":                    # floating-point tier: the model document has no graph to draw
         from .figures import float_figures
         try:
             return float_figures(cert), None
@@ -138,6 +478,15 @@ def _figures(cert: dict):
             return [], str(exc)
         except errors as exc:
             return [], why_not(exc, "figures")
+    if kind == "solve":
+        from .figures import solve_figures
+        try:
+            figs = solve_figures(cert)
+        except FiguresUnavailable as exc:
+            return [], str(exc)
+        except errors as exc:
+            return [], why_not(exc, "figures")
+        return (figs, None) if figs else ([], _NO_SOLVE_FIGURES)
     try:
         figs.append(architecture_figure(cert))
     except FiguresUnavailable as exc:
@@ -159,14 +508,17 @@ def markdown_report(cert: dict, *, figures_dir=None, link_base=None) -> str:
     live in; default: the parent of ``figures_dir``). Without matplotlib the section says so instead.
     """
     P = _parts(cert)
-    lines = [f"# {P['theorem']}: {P['status']}", "",
-             f"> {P['statement']}", ""]
+    lines = [f"# {_headline(P)}", "", f"> {P['statement']}", ""]
+    if P["meaning"]:
+        lines += [f"*{P['status']}:* {P['meaning']}", ""]
     if P["reason"]:
         lines += [f"**Reason:** {P['reason']}", ""]
     lines += ["## Instance", "", "| | |", "|---|---|"]
-    lines += [f"| {k} | `{v}` |" if code else f"| {k} | {_cell(v) if k == 'network' else v} |"
-              for k, v, code in P["instance"]]
-    lines += ["", "## Claims", "",
+    lines += [f"| {k} | `{_cell(v)}` |" if code else f"| {k} | {_cell(v)} |" for k, v, code in P["instance"]]
+    lines += [""]
+    for sec in P["sections"]:
+        lines += _markdown_section(sec)
+    lines += ["## Claims", "",
               "| claim | status | scope | what was shown |", "|---|---|---|---|"]
     for c in P["claims"]:
         lines.append(f"| `{c['id']}` | {c['status']} | {c['scope']} | {_cell(c['message'])} |")
@@ -190,6 +542,22 @@ def markdown_report(cert: dict, *, figures_dir=None, link_base=None) -> str:
     return "\n".join(lines)
 
 
+def _markdown_section(sec) -> list:
+    lines = [f"## {sec['title']}", ""]
+    if sec["intro"]:
+        lines += [sec["intro"], ""]
+    if sec["rows"]:
+        head = sec["header"] or ["", ""]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(_cell(x) for x in row) + " |" for row in sec["rows"]]
+        lines += [""]
+    if sec["more"]:
+        lines += [sec["more"], ""]
+    if sec["items"]:
+        lines += [f"- {x}" for x in sec["items"]] + [""]
+    return lines
+
+
 def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
@@ -208,8 +576,7 @@ def _markdown_figures(cert, figures_dir, link_base) -> list:
         lines += [f"### {f.title}", "", f"![{f.title}]({rel})", "", f.caption, ""]
     if why:
         lines += [f"*{_sentence(why)}*", ""]
-    lines += [("Figures are float64 pictures drawn from the certificate alone; the claims rest on the Arb "
-               "computations above."), ""]
+    lines += [_figures_sentence(cert, figs), ""]
     return lines
 
 
@@ -228,6 +595,7 @@ code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.92em;
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.85em; font-weight: 600;
          color: #fff; } .verified { background: #1f8a4c; } .refuted { background: #c0392b; }
 .inconclusive { background: #b7791f; } .not-applicable { background: #4b5563; } .unknown { background: #6b7280; }
+.tier { font-size: 0.6em; font-weight: 400; color: #3d4658; }
 .glance { display: flex; gap: 24px; flex-wrap: wrap; } .glance > div { flex: 1 1 320px; }
 .claim { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 14px; margin: 10px 0; }
 .claim h3 { margin: 0.2em 0; font-size: 1.05em; } .why { color: #3d4658; font-style: italic; }
@@ -253,6 +621,24 @@ def _badge(status) -> str:
     return f'<span class="badge {cls}">{_esc(status)}</span>'
 
 
+def _html_section(sec) -> list:
+    out = [f'<h2 id="{_esc(sec["id"])}">{_esc(sec["title"])}</h2>']
+    if sec["intro"]:
+        out.append(f'<p class="muted">{_esc(sec["intro"])}</p>')
+    if sec["rows"]:
+        out.append("<table>")
+        if sec["header"]:
+            out.append("<tr>" + "".join(f"<th>{_esc(h)}</th>" for h in sec["header"]) + "</tr>")
+        out += ["<tr>" + "".join(f"<td>{_esc(x)}</td>" for x in row) + "</tr>" for row in sec["rows"]]
+        out.append("</table>")
+    if sec["more"]:
+        out.append(f'<p class="muted">{_esc(sec["more"])}</p>')
+    if sec["items"]:
+        cls = ' class="note"' if sec["note"] else ""
+        out += [f"<ul{cls}>"] + [f"<li>{_esc(x)}</li>" for x in sec["items"]] + ["</ul>"]
+    return out
+
+
 def html_report(cert: dict, *, figures: bool = True) -> str:
     """One self-contained HTML page for a certificate: inline CSS and SVG figures, no scripts, no external files.
 
@@ -265,12 +651,15 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
         counts[c["status"]] = counts.get(c["status"], 0) + 1
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_esc(P['theorem'])}: {_esc(P['status'])}</title>", f"<style>{_CSS}</style>", "</head>",
+           f"<title>{_esc(_headline(P))}</title>", f"<style>{_CSS}</style>", "</head>",
            "<body>", "<main>",
-           f"<h1><code>{_esc(P['theorem'])}</code> {_badge(P['status'])}</h1>",
+           f"<h1><code>{_esc(P['theorem'])}</code>: {_badge(P['status'])} "
+           f'<span class="tier">(tier: {_esc(P["tier"])})</span></h1>',
            f"<blockquote>{_esc(P['statement'])}</blockquote>"]
+    if P["meaning"]:
+        out.append(f'<p class="muted"><em>{_esc(P["status"])}:</em> {_esc(P["meaning"])}</p>')
     if P["reason"]:
-        out.append(f"<p><strong>Reason:</strong> {_esc(P['reason'])}</p>")
+        out.append(f"<p><strong>Reason:</strong> {_code_spans(P['reason'])}</p>")
     # At a glance: the instance and the claims in one screen.
     out += ['<h2 id="glance">At a glance</h2>', '<div class="glance">', "<div>", "<table>",
             "<tr><th colspan=2>Instance</th></tr>"]
@@ -280,8 +669,10 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
     for c in P["claims"]:
         out.append(f'<tr><td><a href="#claim-{_esc(c["id"])}"><code>{_esc(c["id"])}</code></a></td>'
                    f"<td>{_badge(c['status'])}</td><td>{_esc(c['scope'])}</td></tr>")
-    out += ["</table>", '<p class="muted">' + _esc(", ".join(f"{v} {k}" for k, v in counts.items()) or "no claims")
+    out += ["</table>", '<p class="muted">' + (_esc(", ".join(f"{v} {k}" for k, v in counts.items())) or "no claims")
             + "</p>", "</div>", "</div>"]
+    for sec in P["sections"]:
+        out += _html_section(sec)
     # Claims in plain words.
     out.append('<h2 id="claims">Claims</h2>')
     for c in P["claims"]:
@@ -289,7 +680,7 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
                 (f"<h3><code>{_esc(c['id'])}</code> {_badge(c['status'])} <span class=muted>scope: "
                  f"{_esc(c['scope'])}</span></h3>"),
                 f"<p>{_esc(c['statement'])}</p>",
-                f"<p><strong>What was shown:</strong> {_esc(c['message'])}</p>"]
+                f"<p><strong>What was shown:</strong> {_code_spans(c['message'])}</p>"]
         if c["why"]:
             out.append(f'<p class="why">Why it matters: {_esc(c["why"])}</p>')
         if c["evidence"]:
@@ -300,9 +691,8 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
         out.append("</div>")
     # Figures.
     out.append('<h2 id="figures">Figures</h2>')
-    if figs and not why:
-        out.append('<p class="muted">float64 pictures drawn from the certificate alone (network, data and the '
-                   "midpoints of the certified point); the claims rest on the Arb computations above.</p>")
+    if figs:
+        out.append(f'<p class="muted">{_code_spans(_figures_sentence(cert, figs))}</p>')
     if why:
         out.append(f'<p class="note">{_code_spans(_sentence(why))}</p>')
     for f in figs:
