@@ -43,7 +43,7 @@ from verifier.algebra.bounds import bounds_report  # noqa: E402
 from verifier.algebra.polys import compile_polynomials  # noqa: E402
 from verifier.checker import check_certificate  # noqa: E402
 from verifier.network import mlp  # noqa: E402
-from verifier.solve.theorems import solve_network, witness_degree  # noqa: E402
+from verifier.theorems.solving import solve_network, witness_degree  # noqa: E402
 
 
 def instances():
@@ -84,9 +84,9 @@ def row(name, net, data, timeout, out_dir, monodromy=True):
     k, depth = rep["degrees"]["liao_poggio"]["k"], rep["degrees"]["liao_poggio"]["depth"]
     t0 = time.perf_counter()
     if ps.n == ps.m:
-        doc = solve_network(net, data, timeout=timeout)
+        doc = solve_network(net, data, timeout=timeout).to_json()
     else:
-        doc = witness_degree(net, data, timeout=timeout)
+        doc = witness_degree(net, data, timeout=timeout).to_json()
     secs = time.perf_counter() - t0
     s = doc["summary"]
     rc = check_certificate(doc)
@@ -98,7 +98,7 @@ def row(name, net, data, timeout, out_dir, monodromy=True):
     mono = "-"
     if ps.n > ps.m and monodromy:
         t0 = time.perf_counter()
-        md = witness_degree(net, data, timeout=timeout, method="monodromy")
+        md = witness_degree(net, data, timeout=timeout, method="monodromy").to_json()
         ms = time.perf_counter() - t0
         mo = md["summary"]["monodromy"]
         ok = check_certificate(md).status

@@ -33,7 +33,8 @@ from verifier.data import Dataset  # noqa: E402
 from verifier.demo import spiral_dataset  # noqa: E402,F401  (re-exported for the scripts)
 from verifier.network import mlp  # noqa: E402
 from verifier.system import compile_system  # noqa: E402
-from verifier.theorems import THEOREMS, gauss_newton  # noqa: E402
+from verifier.search import gauss_newton
+from verifier.theorems import THEOREMS  # noqa: E402
 
 # VERIFIER_PROOFS_OUT redirects the certificates (the tests regenerate the corpus into a
 # temporary folder and compare it with the committed one).

@@ -1,7 +1,7 @@
 """The instance family shared by cooper_2_1.py and cooper_2_3.py (same networks, same points).
 
 Each instance is an MLP with a smooth activation at a point found by Gauss-Newton
-(``verifier.theorems.gauss_newton``, float64, 60 steps) from a seeded standard-normal
+(``verifier.search.gauss_newton``, float64, 60 steps) from a seeded standard-normal
 start: an approximate zero of H, as after training. The verifier refines it and
 certifies a true zero nearby (Krawczyk), rank J = l*d on a box, and (2.3) the
 Hessian signature.

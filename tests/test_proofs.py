@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from verifier.checker import check_certificate
+from verifier.checker.format import SOLVE_THEOREMS
 from verifier.theorems import THEOREMS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +74,9 @@ def test_every_theorem_has_verified_and_failing_certificates():
     by_thm = {}
     for path in CERTS:
         by_thm.setdefault(path.parent.name, set()).add(EXPECTED[(path.parent.name, path.name)])
-    for thm in THEOREMS:
+    # The solving theorems (polynomial-solutions, witness-degree, liao-poggio-prop-1) have their own
+    # certified corpora in tests/solve and docs/bezout-versus-actual.md.
+    for thm in (t for t in THEOREMS if t not in SOLVE_THEOREMS):
         assert "verified" in by_thm.get(thm, set()), f"{thm}: no verified certificate in the corpus"
         assert "not-applicable" in by_thm.get(thm, set()), f"{thm}: no hypothesis-failing certificate in the corpus"
 

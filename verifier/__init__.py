@@ -1,37 +1,67 @@
 """verifier: certified theorem instances about loss landscapes of overparameterized networks.
 
-The public surface, explicit re-exports only::
+The public surface: verbs that mirror the command line, loaders and builders::
 
     import verifier
     data = verifier.load_dataset("pts.csv")
     cert = verifier.verify("cooper-4.1", data)
     print(cert.summary())
     cert.write("cert.json")
-    report = verifier.check(cert.to_json())      # independent re-verification
+    report = verifier.check(cert)               # independent re-verification
     assert report.ok
 
-``import verifier`` never imports torch.
+Everything is imported on first use (``import verifier`` loads neither sympy, networkx, the engines,
+matplotlib nor torch), so scripts and the command line start quickly. Internals such as
+``PolySystem``, ``validate`` or ``bounds_report`` stay reachable from their modules.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
-from .activations import Activation, get_activation  # noqa: E402
-from .algebra.bounds import bounds_report  # noqa: E402
-from .algebra.polys import PolySystem, compile_polynomials  # noqa: E402
-from .algebra.rank import generic_rank  # noqa: E402
-from .certificate import Certificate, Claim  # noqa: E402
-from .checker import CheckReport  # noqa: E402
-from .checker import check_certificate as check  # noqa: E402
-from .data import Dataset, dataset_from_arrays, load_dataset  # noqa: E402
-from .errors import BudgetExceeded, InputError  # noqa: E402
-from .network import Network, conv1d, liao_poggio_tree, load_network, mlp, network_from_json, validate  # noqa: E402
-from .report import html_report, markdown_report  # noqa: E402
-from .system import ResidualSystem, compile_system  # noqa: E402
-from .theorems import THEOREMS, verify  # noqa: E402
+# name -> (module, attribute): resolved by __getattr__ on first use.
+_EXPORTS = {
+    # verbs (verifier.api): the same as the command line
+    "verify": ("api", "verify"), "check": ("api", "check"), "report": ("api", "report"),
+    "solve": ("api", "solve"), "degree": ("api", "degree"), "critical_points": ("api", "critical_points"),
+    "spectrum": ("api", "spectrum"), "theorems": ("api", "theorems"),
+    # the registry and the result types
+    "THEOREMS": ("theorems", "THEOREMS"), "Theorem": ("theorems", "Theorem"),
+    "Certificate": ("certificate", "Certificate"), "Claim": ("certificate", "Claim"),
+    "CheckReport": ("checker", "CheckReport"), "STATUSES": ("checker.format", "STATUSES"),
+    "InputError": ("errors", "InputError"), "BudgetExceeded": ("errors", "BudgetExceeded"),
+    # loaders and builders
+    "load_dataset": ("data", "load_dataset"), "dataset_from_arrays": ("data", "dataset_from_arrays"),
+    "Dataset": ("data", "Dataset"), "load_network": ("network", "load_network"),
+    "network_from_json": ("network", "network_from_json"), "Network": ("network", "Network"),
+    "mlp": ("network", "mlp"), "conv1d": ("network", "conv1d"), "liao_poggio_tree": ("network", "liao_poggio_tree"),
+    "Activation": ("activations", "Activation"), "get_activation": ("activations", "get_activation"),
+    "compile_system": ("system", "compile_system"), "ResidualSystem": ("system", "ResidualSystem"),
+    "markdown_report": ("report", "markdown_report"), "html_report": ("report", "html_report"),
+}
 
-__all__ = [
-    "Activation", "BudgetExceeded", "PolySystem", "bounds_report", "compile_polynomials", "generic_rank", "Certificate", "CheckReport", "Claim", "Dataset", "InputError", "Network",
-    "ResidualSystem", "THEOREMS", "check", "compile_system", "conv1d", "dataset_from_arrays", "get_activation",
-    "html_report", "liao_poggio_tree", "load_dataset", "load_network", "markdown_report", "mlp", "network_from_json",
-    "validate", "verify",
-]
+# Names the package used to export, and where they live now.
+_MOVED = {
+    "PolySystem": "verifier.algebra.polys.PolySystem", "compile_polynomials": "verifier.algebra.polys.compile_polynomials",
+    "generic_rank": "verifier.algebra.rank.generic_rank", "bounds_report": "verifier.algebra.bounds.bounds_report",
+    "validate": "verifier.network.validate",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    import importlib
+    if name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        globals()[name] = value
+        return value
+    if name in _MOVED:
+        module, _, attr = _MOVED[name].rpartition(".")
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'verifier' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

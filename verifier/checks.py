@@ -283,7 +283,7 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
                 return fail("the residual at the refined point is not finite", steps)
             rho = max((arb_to_fmpq(abs(RG[j, 0]).upper()) for j in range(len(rows))), default=fmpq(0))
             if rho > scale * fmpq(1, 2 ** 16):
-                return fail(f"Newton refinement did not converge (|R G| ~ {_fmt(rho)}); the Jacobian of the "
+                return fail(f"Newton refinement did not converge (|R G| ~ {format_bound(rho)}); the Jacobian of the "
                             "unknowns is too ill-conditioned here (try another point or --prec)", steps)
             # |K - z| <= |R G| + ||E|| r, so r = 2 |R G| / (1 - ||E||) should include.
             need = max(need, 2 * rho / to_fmpq(max(1e-3, 1 - min(e_est, 0.999))))
@@ -291,7 +291,7 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
         rad = _decimal_upper(need)
         r2s = [float_norm2_upper(Rf) if Rf is not None else norm2_upper(Rm) for _, _, Rm, Rf, _, _ in pre]
         for _attempt in range(3):
-            say(f"Krawczyk test on a box of radius {_fmt(rad)}")
+            say(f"Krawczyk test on a box of radius {format_bound(rad)}")
             box = list(vals)
             for u in unknowns:
                 box[u] = arb(vals[u] - rad).union(arb(vals[u] + rad))
@@ -314,7 +314,7 @@ def certify_zero(system, params, unknowns, *, prec_bits: int = 128, max_refine: 
                 worst = e2 if e2 > worst else worst
             else:
                 sig_q = arb_to_fmpq(sig) if sig is not None and sig > 0 else fmpq(0)
-                return ZeroResult(True, f"Krawczyk inclusion holds on a box of radius {_fmt(rad)} "
+                return ZeroResult(True, f"Krawczyk inclusion holds on a box of radius {format_bound(rad)} "
                                   f"(||I - R J_S|| <= {float(arb_to_fmpq(worst)):.2e}"
                                   + (f", {len(blocks)} independent blocks)" if len(blocks) > 1 else ")"),
                                   [vals[u] for u in unknowns], rad, sig_q, float(arb_to_fmpq(worst)), steps,
@@ -349,7 +349,7 @@ def _decimal_upper(q: fmpq) -> fmpq:
     return ten ** e
 
 
-def _fmt(q: fmpq) -> str:
+def format_bound(q: fmpq) -> str:
     """A short decimal for messages, also for numbers beyond float64."""
     try:
         return f"{float(q):.2e}"

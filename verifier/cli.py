@@ -200,15 +200,14 @@ def _load_net_data(args):
 
 
 def _finish_solve(args, run) -> int:
-    from .certificate import write_json_atomic
-    from .solve.theorems import summary_text
     progress = _Progress(enabled=not args.json)
     try:
-        doc = run(progress)
+        cert = run(progress)
     finally:
         progress.close()
+    doc = cert.to_json()
     if args.out:
-        write_json_atomic(args.out, doc)
+        cert.write(args.out)
     if args.json:
         print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "reason": doc["reason"],
                           "certificate": args.out, "summary": doc["summary"], "extra": {
@@ -216,14 +215,14 @@ def _finish_solve(args, run) -> int:
                           "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]]},
                          indent=1))
     else:
-        print(summary_text(doc))
+        print(cert.summary())
         if args.out:
             print(f"  certificate {args.out}")
     return EXIT_OK if doc["status"] == "verified" else EXIT_NOT_VERIFIED
 
 
 def cmd_solve(args) -> int:
-    from .solve import theorems as st
+    from .theorems import solving as st
     if bool(args.system) == bool(args.network):
         raise InputError("give either SYSTEM.txt or --network NET.json --data D.csv")
     opts = _solve_opts(args, args.system, args.network, args.data)
@@ -236,7 +235,7 @@ def cmd_solve(args) -> int:
 
 
 def cmd_degree(args) -> int:
-    from .solve import theorems as st
+    from .theorems import solving as st
     opts = _solve_opts(args, args.network, args.data)
     if args.loops < 1 or args.stall < 1:
         raise InputError("--loops and --stall must be >= 1")
@@ -247,7 +246,7 @@ def cmd_degree(args) -> int:
 
 
 def cmd_critical_points(args) -> int:
-    from .solve import theorems as st
+    from .theorems import solving as st
     if bool(args.deep_linear) == bool(args.network):
         raise InputError("give either --deep-linear H,d,dx,dy,m or --network NET.json --data D.csv")
     opts = _solve_opts(args, args.network, args.data)
@@ -323,14 +322,14 @@ def _check_prec(prec):
 def cmd_theorems(args) -> int:
     from .theorems import THEOREMS
     if args.json:
-        print(json.dumps([{"id": t.id, "title": t.title, "statement": t.statement, "hypotheses": list(t.hypotheses),
-                           "needs": list(t.needs)} for t in THEOREMS.values()], indent=1))
+        print(json.dumps([t.to_json() for t in THEOREMS.values()], indent=1))
         return EXIT_OK
     for t in THEOREMS.values():
         print(f"{t.id:11s} {t.title}" if len(t.id) <= 11 else f"{t.id}\n            {t.title}")
         print(f"            {t.statement}")
         print(f"            hypotheses: {'; '.join(t.hypotheses)}")
-        print(f"            needs: {', '.join('--' + n for n in t.needs)}")
+        print(f"            needs: {', '.join('--' + n for n in t.needs)}; tiers: {', '.join(t.tiers)}; "
+              f"engines: {', '.join(t.engines)}; commands: {', '.join(t.commands)}")
     return EXIT_OK
 
 
@@ -364,6 +363,7 @@ def cmd_verify(args) -> int:
         opts["network"] = load_network(args.network)
         opts.update(timeout=args.timeout, max_memory_mb=args.max_memory, max_terms=args.max_terms,
                     trials=args.trials, epsilon=args.epsilon, groebner=not args.no_groebner)
+        opts = {k: v for k, v in opts.items() if k in thm.options}
     else:
         if args.network or args.point:
             raise InputError(f"{thm.id} builds its own network: --network/--point are not used")
@@ -411,8 +411,9 @@ def _verify_torch(args) -> int:
         raise InputError("--optimizer-steps needs --optimizer adam|sgd|lbfgs")
     _check_out(args.out, args.data, args.network, args.point)
     doc, w0, X, Y = _torch_instance(args)
-    _torch_device(args.device)
+    from .torch_backend.instance import check_device
     from .torch_backend.verify import verify_at_scale
+    check_device(args.device)
     arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
     progress = _Progress(enabled=not args.json)
     try:
@@ -436,31 +437,6 @@ def _verify_torch(args) -> int:
     return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
 
 
-def _json_finite(obj):
-    """``obj`` with every non-finite float replaced by None (JSON has no Infinity or NaN)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _json_finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_json_finite(v) for v in obj]
-    return obj
-
-
-def _torch_device(name):
-    """Check a --device value: cpu, cuda or cuda:N, with CUDA present for the latter."""
-    import torch
-    try:
-        dev = torch.device(name)
-    except (RuntimeError, ValueError):
-        raise InputError(f"--device {name!r:.40}: use cpu, cuda or cuda:N") from None
-    if dev.type not in ("cpu", "cuda"):
-        raise InputError(f"--device {name!r:.40}: use cpu, cuda or cuda:N")
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
-    return dev
-
-
 def _torch_instance(args):
     """(model document, start weights, X, Y) from --torch-model or --network [--point], and --data."""
     if bool(args.torch_model) == bool(args.network):
@@ -470,41 +446,9 @@ def _torch_instance(args):
     except ImportError:
         raise InputError("the torch backend needs torch: pip install 'verifier[torch]' (CPU: pip install "
                          "torch==2.13.0 first)") from None
-    import numpy as np
-
-    from .network import Network, load_network, read_json
-    from .torch_backend import models
-    suffix = os.path.splitext(args.data)[1].lower()
-    if suffix in (".npz", ".npy", ".pt"):
-        X, Y = models.load_arrays(args.data, outputs=args.outputs)
-    else:
-        from .data import load_dataset
-        ds = load_dataset(args.data, outputs=args.outputs)
-        X = np.array([[float(v) for v in row] for row in ds.X])
-        Y = np.array([[float(v) for v in row] for row in ds.Y])
-    if args.torch_model:
-        if args.point:
-            raise InputError("--point goes with --network; a --torch-model carries its own weights")
-        built = models.load_builder(args.torch_model)
-        if isinstance(built, Network):
-            doc, w0 = models.from_network(built, _random_start(built, args.seed))
-        else:
-            doc, w0 = models.from_module(built, X=X)
-    else:
-        net = load_network(args.network)
-        if args.point:
-            pt = read_json(args.point, "point")
-            missing = [lab for lab in net.labels if lab not in pt] if isinstance(pt, dict) else ["?"]
-            if missing:
-                raise InputError(f"--point does not give parameter {missing[0]!r}")
-            w = [float(pt[lab]) for lab in net.labels]
-        else:
-            w = _random_start(net, args.seed)
-        doc, w0 = models.from_network(net, w)
-    p, l = models.n_inputs(doc), doc["l"]
-    if X.shape[1] != p or Y.shape[1] != l:
-        raise InputError(f"the data have {X.shape[1]} inputs and {Y.shape[1]} outputs; the model expects {p} and {l}")
-    return doc, w0, X, Y
+    from .torch_backend.instance import load_instance
+    return load_instance(data=args.data, torch_model=args.torch_model, network=args.network, point=args.point,
+                         outputs=args.outputs, seed=args.seed)
 
 
 def cmd_spectrum(args) -> int:
@@ -524,46 +468,14 @@ def cmd_spectrum(args) -> int:
         if not figures_available():
             raise InputError("--figure needs matplotlib: pip install 'verifier[plots]'")
     doc, w0, X, Y = _torch_instance(args)
-    import torch
-
-    from .torch_backend import models
-    from .torch_backend.spectrum import hessian_off_M
-    from .torch_backend.verify import pretrain
-    _torch_device(args.device)
-    model = models.model_from_doc(doc, device=args.device)
-    if args.lanczos_steps > model.n:
-        raise InputError(f"--lanczos-steps {args.lanczos_steps} exceeds n = {model.n}")
-    w = torch.as_tensor(w0, device=args.device)
-    Xt, Yt = torch.as_tensor(X, device=args.device), torch.as_tensor(Y, device=args.device)
+    from .torch_backend.instance import spectrum_report
     progress = _Progress(enabled=not args.json)
-    losses = []
     try:
-        if args.optimizer and args.optimizer_steps:
-            w, losses = pretrain(model, w, Xt, Yt, optimizer=args.optimizer, steps=args.optimizer_steps, lr=args.lr,
-                                 progress=progress)
-            if not bool(torch.isfinite(w).all()):
-                raise InputError(f"{args.optimizer} diverged (the weights are no longer finite): lower --lr")
-        progress("Gram matrix and Lanczos on S")
-        try:
-            res = hessian_off_M(model, w, Xt, Yt, lanczos_steps=args.lanczos_steps, seed=args.seed, delta=args.delta,
-                                progress=lambda stage, i, t: progress(f"{stage} {i}/{t}"))
-        except torch.linalg.LinAlgError as exc:
-            raise InputError(f"the spectrum failed at this point (overflow?): {str(exc).splitlines()[0][:100]}") \
-                from None
+        out = spectrum_report(doc, w0, X, Y, device=args.device, optimizer=args.optimizer,
+                              optimizer_steps=args.optimizer_steps, lr=args.lr, lanczos_steps=args.lanczos_steps,
+                              seed=args.seed, delta=args.delta, progress=progress)
     finally:
         progress.close()
-    out = {"network": models.describe(doc), "n": res["n"], "m": res["m"], "device": str(args.device),
-           "optimizer_losses": losses, "tier": res["tier"], "statement": res["statement"],
-           "assumptions": res["assumptions"]}
-    for key, val in res.items():
-        if key in out:
-            continue
-        if isinstance(val, torch.Tensor):
-            val = val.detach().cpu().tolist()
-        elif isinstance(val, tuple):
-            val = list(val)
-        out[key] = val
-    out = _json_finite(out)              # an infinite bound is written as null (JSON has no Infinity)
     svg = None
     if args.figure:                      # drawn before anything is written: a failure leaves no file
         from .figures import spectrum_off_M_figure
@@ -594,17 +506,6 @@ def cmd_spectrum(args) -> int:
     if args.figure:
         print(f"  figure      {args.figure}")
     return EXIT_OK
-
-
-def _random_start(net, seed):
-    """A seeded start with entries N(0, 1/fan_in) per node (the usual scaling)."""
-    import numpy as np
-    rng = np.random.default_rng(seed)
-    fan = {}
-    for v in net.order:
-        for _, lab in net.in_edges(v):
-            fan[lab] = max(len(net.in_edges(v)), 1)
-    return [float(rng.normal() / np.sqrt(fan.get(lab, 1))) for lab in net.labels]
 
 
 def cmd_check(args) -> int:

@@ -37,7 +37,7 @@ def spiral_dataset(d: int = 12) -> Dataset:
 
 def trained_point(system, seed: int = 1) -> np.ndarray:
     """Gauss-Newton from a random start: an approximate zero of H (a search, not a proof)."""
-    from .theorems import gauss_newton
+    from .search import gauss_newton
     rng = np.random.default_rng(seed)
     return gauss_newton(system, rng.normal(size=system.n), steps=50)
 

@@ -19,7 +19,8 @@ from verifier.checker.format import digest, instance_hash
 from verifier.data import dataset_from_arrays
 from verifier.network import mlp
 from verifier.system import compile_system
-from verifier.theorems import gauss_newton, verify
+from verifier.search import gauss_newton
+from verifier.theorems import verify
 
 
 # ---------------------------------------------------------------------------- certificates

@@ -52,9 +52,13 @@ def test_theorems_lists_every_theorem(tmp_path):
     assert "hypotheses:" in out and "--network" in out
 
     doc = json.loads(ok(run_cli(["theorems", "--json"], tmp_path)).stdout)
-    assert {t["id"] for t in doc} >= set(THEOREM_IDS)
+    from verifier.checker.format import STATEMENTS
+    assert [t["id"] for t in doc] == list(STATEMENTS)        # every theorem id, once, in one registry
+    for tid in STATEMENTS:
+        assert tid in out
     for t in doc:
-        assert set(t) == {"id", "title", "statement", "hypotheses", "needs"}
+        assert set(t) == {"id", "title", "source", "statement", "hypotheses", "hypothesis_claims", "needs",
+                          "options", "engines", "tiers", "commands"}
         assert t["title"] and t["statement"] and isinstance(t["hypotheses"], list)
     needs = {t["id"]: t["needs"] for t in doc}
     assert needs["cooper-2.1"] == ["data", "network", "point"]
@@ -194,7 +198,7 @@ def test_verify_21_at_a_gauss_newton_point(tmp_path):
     from verifier.data import load_dataset
     from verifier.network import mlp, network_to_json, point_to_json
     from verifier.system import compile_system
-    from verifier.theorems import gauss_newton
+    from verifier.search import gauss_newton
 
     (tmp_path / "pts.csv").write_text(PTS, encoding="utf-8")
     net = mlp(2, [3], activation="softplus")

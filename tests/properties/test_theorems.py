@@ -21,7 +21,8 @@ from verifier.data import Dataset, dataset_from_arrays
 from verifier.network import mlp, network_to_json
 from verifier.strategies import datasets, instances, networks, verify_options
 from verifier.system import compile_system
-from verifier.theorems import gauss_newton, verify
+from verifier.search import gauss_newton
+from verifier.theorems import verify
 
 SMALL_D = st.integers(1, 6)
 SMALL_P = st.integers(1, 3)

@@ -22,7 +22,7 @@ from verifier.errors import InputError
 from verifier.network import mlp, network_to_json
 from verifier.solve import monodromy as mo
 from verifier.solve.numeric import NumericSystem
-from verifier.solve.theorems import certify_system, random_slices, sliced_system, witness_degree
+from verifier.theorems.solving import certify_system, random_slices, sliced_system, witness_degree
 
 SQUARE = {"name": "power", "r": 2}
 
@@ -118,7 +118,7 @@ def test_incomplete_witness_set_is_a_reported_disagreement(shallow, rational):
     info = dict(info, trace_passed=False, final_move=dict(info["final_move"], distinct=6))
     src = {"kind": "witness", "network": network_to_json(net), "data": data.to_json(), "slices": slices}
     doc = certify_system("witness-degree", list(net.labels), sliced_system(ps, slices), src, method="monodromy",
-                         candidates=cand[:-1], extra={"monodromy": info})
+                         candidates=cand[:-1], extra={"monodromy": info}).to_json()
     assert doc["summary"]["certified"] == 6
     dis = " ".join(doc["summary"]["disagreements"])
     assert "trace test did not pass" in dis and "7 witness points" in dis

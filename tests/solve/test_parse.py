@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from verifier.errors import InputError
 from verifier.solve.parse import ParseError, parse_polynomial
-from verifier.solve.theorems import read_system_file
+from verifier.theorems.solving import read_system_file
 
 CTX = flint.fmpq_mpoly_ctx.get(("x", "y", "z"), "degrevlex")
 X, Y, Z = CTX.gens()

@@ -8,7 +8,7 @@ import pytest
 from verifier.checker import check_certificate
 from verifier.checker.format import digest, parse_rational, rational_str
 from verifier.checker.solve_rules import system_hash
-from verifier.solve.theorems import critical_points_deep_linear, witness_degree
+from verifier.theorems.solving import critical_points_deep_linear, witness_degree
 
 SURF = {"format": "verifier-network", "version": 1, "name": "a (w x + b)^2", "activation": {"name": "power", "r": 2},
         "inputs": ["x0"], "outputs": ["y0"],
@@ -19,13 +19,13 @@ SURF = {"format": "verifier-network", "version": 1, "name": "a (w x + b)^2", "ac
 
 @pytest.fixture(scope="module")
 def dl():
-    return critical_points_deep_linear(1, 1, 1, 1, 1, method="homotopy", timeout=60)
+    return critical_points_deep_linear(1, 1, 1, 1, 1, method="homotopy", timeout=60).to_json()
 
 
 @pytest.fixture(scope="module")
 def wd():
     from verifier.network import network_from_json
-    return witness_degree(network_from_json(SURF), _one_point(), method="homotopy", timeout=60)
+    return witness_degree(network_from_json(SURF), _one_point(), method="homotopy", timeout=60).to_json()
 
 
 def _one_point():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import flint
 
 from .evaluate import Network
-from .format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
+from .format import (FLOAT_TIER, RIGOROUS_TIER, TIERS, ALGEBRAIC_THEOREMS, CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, REQUIRED_CLAIMS,
                      SOLVE_THEOREMS,
                      SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, instance_hash, parse_rational, verdict)
 from .rules import RULES, Context
@@ -72,8 +72,11 @@ def check_certificate(cert, base_dir=None) -> CheckReport:
     """
     t0 = time.perf_counter()
     try:
-        if isinstance(cert, dict) and "tier" in cert:
+        tier = cert.get("tier", RIGOROUS_TIER) if isinstance(cert, dict) else None
+        if tier == FLOAT_TIER:
             report = _check_float(cert, base_dir)
+        elif tier != RIGOROUS_TIER:
+            raise FormatError(f"unknown tier {tier!r:.60}; known: {', '.join(TIERS)}")
         elif isinstance(cert, dict) and cert.get("theorem") in SOLVE_THEOREMS:
             report = _check_solve(cert)
         else:

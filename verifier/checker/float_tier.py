@@ -35,9 +35,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .format import GLOBAL_SMOOTHNESS, STATEMENTS, FormatError, digest, parse_rational, sha256, verdict
+from .format import FLOAT_TIER, GLOBAL_SMOOTHNESS, STATEMENTS, FormatError, digest, parse_rational, sha256, verdict
 
-TIER = "floating-point with error bounds"
+TIER = FLOAT_TIER
 REQUIRED_FLOAT_CLAIMS = {
     "cooper-2.1": ("distinct-inputs", "activation-smooth", "overparameterized", "rank-J-float", "zero-float",
                    "manifold-float"),

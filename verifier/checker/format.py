@@ -24,6 +24,11 @@ SCHEMA_VERSION = 1
 # certificate not-applicable, never refuted.
 STATUSES = ("verified", "refuted", "inconclusive", "not-applicable")
 CLAIM_STATUSES = ("verified", "refuted", "inconclusive")
+# Every certificate states its tier: exact and ball arithmetic, or float64 with a-priori error bounds
+# (the torch backend; its certificates list their assumptions). A certificate without a tier is rigorous.
+RIGOROUS_TIER = "rigorous"
+FLOAT_TIER = "floating-point with error bounds"
+TIERS = (RIGOROUS_TIER, FLOAT_TIER)
 # Claims that state a hypothesis of a theorem, not part of its conclusion.
 HYPOTHESIS_CLAIMS = ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized",
                      "hidden-width", "polynomial-system")
@@ -151,6 +156,9 @@ CLAIM_STATEMENTS = {
 GLOBAL_SMOOTHNESS = ("M is a smooth (n - l*d)-manifold on all of R^n: that needs 0 to be a regular value of H "
                      "everywhere, which Theorem 2.1 gives only after an arbitrarily small perturbation of the data "
                      "(scope after-perturbation); for smooth non-polynomial activations it is not decided here.")
+# A note Cooper's certificates carry.
+REMARK_2_2 = ("Remark 2.2: the losses L_a = sum_i |f_i|^a (a >= 1) vanish exactly where L does, so every "
+              "statement about M = L^{-1}(0) holds for them as well.")
 NEEDS_OUT_OF_SCOPE = ("cooper-2.1", "cooper-2.3", "cooper-4.1", "cooper-4.2")
 
 # The scope each claim id must state: what the proof covers.

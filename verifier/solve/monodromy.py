@@ -832,7 +832,7 @@ def monodromy_witness(residuals, slices, *, seed: int = 0, progress=None, timeou
 
     ``residuals``: the ``m`` residual polynomials (``fmpq_mpoly``); ``slices``: the rational slices
     ``[{"a": [...], "b": "p/q"}, ...]`` of the witness system (as in
-    :func:`verifier.solve.theorems.random_slices`). Runs :func:`monodromy_solve` on complex base slices,
+    :func:`verifier.theorems.solving.random_slices`). Runs :func:`monodromy_solve` on complex base slices,
     then :func:`move_witness_set` to the rational slices. Returns ``(endpoints, info)``: approximate
     solutions of the rational witness system (to be certified) and a JSON-ready report.
     """

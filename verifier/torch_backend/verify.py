@@ -62,20 +62,19 @@ import hashlib
 import io
 import math
 import os
-import tempfile
 import time
 
 import numpy as np
 import torch
 
-from .. import __version__
-from ..checker.float_tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION
-from ..checker.format import (FORMAT_TAG, GLOBAL_SMOOTHNESS, SCHEMA_VERSION, STATEMENTS, digest, sha256)
+from ..certificate import Certificate
+from ..checker.float_tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_FLOAT_CLAIMS
+from ..checker.format import FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
 from ..errors import InputError
 from . import models
 from .core import certify_gram_pd, pinned_threads
 
-TIER = "floating-point with error bounds"
+TIER = FLOAT_TIER
 THEOREMS = ("cooper-2.1", "cooper-2.3")
 FLOAT_CLAIM_STATEMENTS = {
     "rank-J-float": "J J^T at the computed point is positive definite with lambda_min >= the stated bound "
@@ -363,75 +362,6 @@ def gauss_newton(model, w, X, Y, *, steps: int, tol: float, progress=None, halvi
 # ---------------------------------------------------------------------------- the verifier
 
 
-class FloatCertificate:
-    """A certificate of the floating-point tier: JSON document plus an arrays file (.npz)."""
-
-    def __init__(self, doc: dict, arrays: dict):
-        self.doc, self.arrays = doc, arrays
-
-    @property
-    def status(self) -> str:
-        return self.doc["status"]
-
-    @property
-    def reason(self) -> str:
-        return self.doc["reason"]
-
-    @property
-    def theorem(self) -> str:
-        return self.doc["theorem"]
-
-    @property
-    def claims(self):
-        return self.doc["claims"]
-
-    def to_json(self) -> dict:
-        return self.doc
-
-    def summary(self) -> str:
-        d = self.doc
-        s = d["summary"]
-        counts = {st: sum(c["status"] == st for c in d["claims"]) for st in ("verified", "inconclusive", "refuted")}
-        lines = [f"{d['theorem']}  {d['status']}  [tier: {TIER}]",
-                 f"  instance    {s['network']}, n = {s['n']}, d = {s['d']}, l = {s['l']}   "
-                 f"(sha256 {d['instance']['sha256'][:12]})",
-                 f"  claims      {counts['verified']} verified, {counts['inconclusive']} inconclusive, "
-                 f"{counts['refuted']} refuted",
-                 f"  arithmetic  float64 ({s.get('device', 'cpu')}), a-priori error bounds      "
-                 f"{sum(d['timings_s'].values()):.1f} s"]
-        for c in d["claims"]:
-            lines.append(f"  [{c['status']:^12s}] {c['id']}: {c['message']}")
-        if d["status"] != "verified":
-            lines.append(f"  reason      {d['reason']}")
-        return "\n".join(lines)
-
-    def write(self, path) -> str:
-        """Write ``PATH`` and its arrays file ``PATH-stem.arrays.npz`` (both atomic); returns the arrays path."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise InputError(f"cannot write {path}: folder {folder} does not exist")
-        name = self.doc["instance"]["arrays"]["file"]
-        target = os.path.join(folder, name)
-        buf = io.BytesIO()
-        np.savez(buf, **self.arrays)
-        data = buf.getvalue()
-        if hashlib.sha256(data).hexdigest() != self.doc["instance"]["arrays"]["sha256"]:
-            raise RuntimeError("arrays changed after the certificate was sealed")   # pragma: no cover
-        from ..certificate import write_json_atomic
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        write_json_atomic(path, self.doc)
-        return target
-
-
 def _claim(cid, status, scope, statement, evidence, message):
     return {"id": cid, "status": status, "scope": scope, "statement": statement, "evidence": evidence,
             "message": message}
@@ -447,7 +377,7 @@ def _arrays_blob(X, Y, w):
 
 def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "certificate.arrays.npz",
                     steps: int = 20, tol: float = 1e-13, optimizer: str | None = None, optimizer_steps: int = 0,
-                    lr: float = 1e-3, device: str = "cpu", progress=None, seed: int | None = None) -> FloatCertificate:
+                    lr: float = 1e-3, device: str = "cpu", progress=None, seed: int | None = None) -> Certificate:
     """Verify cooper-2.1 or cooper-2.3 for a layered MLP in the floating-point tier.
 
     Parameters
@@ -464,7 +394,7 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
 
     Returns
     -------
-    FloatCertificate
+    Certificate
     """
     if theorem not in THEOREMS:
         raise InputError(f"the torch backend verifies {', '.join(THEOREMS)}; got {theorem!r}")
@@ -552,15 +482,6 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
                          eigenvalues_2K_float=[_num(v) for v in ev])
             claims += _tail_claims(theorem, doc, cpu, wc, X, Hres, K, Kabs, pd, ev, n, m, timings=timings,
                                    progress=progress)
-    from ..checker.float_tier import REQUIRED_FLOAT_CLAIMS
-    from ..certificate import Claim, status_reason
-    from ..checker.format import claims_status
-    statuses = {c["id"]: c["status"] for c in claims}
-    status = claims_status((c["id"], c["status"]) for c in claims)
-    if status == "verified" and any(statuses.get(cid) != "verified" for cid in REQUIRED_FLOAT_CLAIMS[theorem]):
-        status = "inconclusive"
-    reason = status_reason([Claim(c["id"], c["status"], c["scope"], c["statement"], message=c["message"])
-                            for c in claims])
     timings["total"] = time.perf_counter() - t0
     arrays, arrays_sha = _arrays_blob(X, Y, w_final)
     instance = {"model": doc, "arrays": {"file": arrays_name, "sha256": arrays_sha, "n": n, "d": d,
@@ -572,23 +493,16 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
     pd_claim = next((c for c in claims if c["id"] == "rank-J-float"), None)
     if pd_claim is not None:
         assumptions += [a for a in pd_claim["evidence"].get("assumptions", []) if a not in assumptions]
-    cert = {
-        "format": FORMAT_TAG, "schema_version": SCHEMA_VERSION, "theorem": theorem,
-        "statement": STATEMENTS[theorem], "status": status, "reason": reason, "tier": TIER,
-        "assumptions": assumptions, "instance": instance, "point": {"array": "w"}, "claims": claims,
-        "out_of_scope": [GLOBAL_SMOOTHNESS,
-                         "the rigorous tier (Arb balls) for this instance: rounding errors of the forward and "
-                         "backward passes are not enclosed"],
-        "notes": ["Remark 2.2: the losses L_a = sum_i |f_i|^a (a >= 1) vanish exactly where L does, so every "
-                  "statement about M = L^{-1}(0) holds for them as well."],
-        "prec_bits": 53, "seed": seed, "timings_s": {k: round(v, 4) for k, v in timings.items()},
-        "summary": {"network": models.describe(doc), "n": n, "d": d, "l": l, "p": p, "device": str(device),
-                    "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
-        "extra": extra,
-        "software": {"verifier": __version__, "torch": torch.__version__, "numpy": np.__version__},
-    }
-    cert["digest"] = digest(cert)
-    return FloatCertificate(cert, arrays)
+    return Certificate(
+        theorem, STATEMENTS[theorem], None, None, {"array": "w"}, claims, 53, seed,
+        out_of_scope=[GLOBAL_SMOOTHNESS,
+                      "the rigorous tier (Arb balls) for this instance: rounding errors of the forward and "
+                      "backward passes are not enclosed"],
+        notes=[REMARK_2_2], timings_s=timings,
+        summary_info={"network": models.describe(doc), "n": n, "d": d, "l": l, "p": p, "device": str(device),
+                      "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
+        extra=extra, tier=TIER, instance=instance, required=REQUIRED_FLOAT_CLAIMS[theorem],
+        assumptions=assumptions, arrays=arrays, software={"torch": torch.__version__, "numpy": np.__version__})
 
 
 def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, timings=None, progress=None):

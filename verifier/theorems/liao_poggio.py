@@ -31,17 +31,17 @@ import time
 import flint
 from flint import fmpq, fmpq_mat
 
+from ..algebra import engines
+from ..algebra.bounds import bounds_report
+from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
+from ..algebra.symmetries import field_vanishes, symmetry_fields
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
 from ..checker.format import CLAIM_STATEMENTS, STATEMENTS, rational_str
 from ..checker.polys import poly_to_json
 from ..data import Dataset
 from ..errors import BudgetExceeded, InputError
 from ..network import Network, network_to_json
-from ..theorems import _summary
-from . import engines
-from .bounds import bounds_report
-from .polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
-from .symmetries import field_vanishes, symmetry_fields
+from .base import instance_summary
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_MEMORY_MB = 4096
@@ -53,7 +53,7 @@ ENGINE_NOTE = "engine answers (Singular) are labelled as such; everything marked
 
 
 def _new_cert(thm_id: str, net: Network, data: Dataset, claims, seed) -> Certificate:
-    info = {**_summary(net, data), "arithmetic": "exact over Q and modulo primes"}
+    info = {**instance_summary(net, data), "arithmetic": "exact over Q and modulo primes"}
     return Certificate(thm_id, STATEMENTS[thm_id], network_to_json(net), data.to_json(), None, claims, 128, seed,
                        summary_info=info, notes=[ENGINE_NOTE])
 
@@ -222,7 +222,7 @@ def _engine_counts(ps: PolySystem, timeout: float, max_memory_mb: int) -> dict:
 
 
 def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int):
-    from .rank import generic_rank
+    from ..algebra.rank import generic_rank
     m = net.l * data.d
     statement = CLAIM_STATEMENTS["generic-rank"]
     res = generic_rank(net, data, trials=trials, seed=seed)
@@ -576,3 +576,8 @@ THEOREM_FUNCS = {
     "liao-poggio-nullstellensatz": verify_nullstellensatz,
     "cooper-2.1-global": verify_global_regular,
 }
+
+
+def run(thm, data: Dataset, *, network: Network, progress=None, **options) -> Certificate:
+    """The registry's entry for the four theorems of this module."""
+    return THEOREM_FUNCS[thm.id](network, data, **options)

@@ -20,7 +20,6 @@ when ``verifier check`` will agree. Disagreements between routes are reported in
 
 from __future__ import annotations
 
-import platform
 import random
 import time
 
@@ -28,15 +27,14 @@ import flint
 import numpy as np
 from flint import fmpq
 
-from .. import __version__
 from ..algebra import engines
+from ..certificate import Certificate
 from ..checker import solve_rules
-from ..checker.format import (CLAIM_SCOPES, CLAIM_STATEMENTS, FORMAT_TAG, REQUIRED_CLAIMS, SCHEMA_VERSION, STATEMENTS,
-                              digest, rational_str)
+from ..checker.format import CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS, rational_str
 from ..checker.krawczyk import boxes_disjoint, verify_solution_boxes
 from ..checker.polys import poly_to_json
 from ..errors import InputError
-from .parse import ParseError, parse_polynomial
+from ..solve.parse import ParseError, parse_polynomial
 
 PREC = 128
 MAX_FILE_BYTES = 1_000_000
@@ -127,8 +125,8 @@ def _claim(cid, evidence):
 
 def certify_system(theorem, names, polys, source, *, groups=None, method="both", start="total-degree", seed=0,
                    timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None,
-                   candidates=None, timings=None) -> dict:
-    """Solve, certify and write the certificate document (a dict) for a square system.
+                   candidates=None, timings=None) -> Certificate:
+    """Solve and certify a square system; returns its certificate.
 
     ``polys``: fmpq_mpoly (any context with ``len(names)`` variables, variable j = ``names[j]``);
     ``groups``: variable index groups for the multihomogeneous bound and start system (default: one group).
@@ -154,8 +152,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     boxes, notes, disagreements = [], [], []
     hom = None
     if method in ("homotopy", "both"):
-        from .certify import refine_and_certify
-        from .homotopy import track
+        from ..solve.certify import refine_and_certify
+        from ..solve.homotopy import track
         say(f"homotopy continuation ({start})")
         t0 = time.monotonic()
         try:
@@ -183,7 +181,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     if method == "monodromy":
         if candidates is None:
             raise InputError("--method monodromy is for `verifier degree` (witness sets)")
-        from .certify import refine_and_certify
+        from ..solve.certify import refine_and_certify
         say("certifying the monodromy endpoints (Newton in Arb, Krawczyk)")
         t0 = time.monotonic()
         cs = refine_and_certify(eqs, candidates, prec=PREC)
@@ -201,8 +199,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                 raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
             extra["msolve"] = {"status": "not installed"}
         else:
-            from .certify import boxes_from_msolve
-            from .exact import exact_count, exact_real_solutions
+            from ..solve.certify import boxes_from_msolve
+            from ..solve.exact import exact_count, exact_real_solutions
             say("msolve: count and real isolation")
             t0 = time.monotonic()
             try:
@@ -268,11 +266,6 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         disagreements.append(f"msolve's count with multiplicity {msolve['multiplicity']} differs from the exact "
                              f"certified count {c}")
     extra["disagreements"] = disagreements
-    required = REQUIRED_CLAIMS[theorem]
-    ok = all(cl["status"] == "verified" for cl in claims if cl["id"] in required)
-    status = "verified" if ok else "inconclusive"
-    reason = "" if ok else next(f"{cl['id']}: {cl['message']}" for cl in claims
-                                if cl["id"] in required and cl["status"] != "verified")
     summary = {"theorem": theorem, "unknowns": n, "source": source["kind"], "certified": c, "real": counts["real"],
                "non_real": counts["non_real"], "undecided": counts["undecided"],
                "exact": cex["status"] == "verified", "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
@@ -281,19 +274,14 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     if mono is not None:
         summary["monodromy"] = {k: mono.get(k) for k in ("points", "loops", "paths_tracked", "trace_residual",
                                                          "trace_passed", "stop_reason")}
-    doc = {"format": FORMAT_TAG, "schema_version": SCHEMA_VERSION, "theorem": theorem,
-           "statement": STATEMENTS[theorem], "status": status, "reason": reason, "instance": inst,
-           "claims": claims, "notes": notes, "seed": seed,
-           "timings_s": {k: round(v, 4) for k, v in timings.items()}, "summary": summary, "extra": extra,
-           "software": {"verifier": __version__, "python-flint": flint.__version__,
-                        "python": platform.python_version()}}
-    doc["digest"] = digest(doc)
-    return doc
+    return Certificate(theorem, STATEMENTS[theorem], None, None, None, claims, None, seed, notes=notes,
+                       timings_s=timings, summary_info=summary, extra=extra, instance=inst,
+                       required=REQUIRED_CLAIMS[theorem])
 
 
 # ------------------------------------------------------------------------------------ the three commands
 
-def solve_file(path, **kw) -> dict:
+def solve_file(path, **kw) -> Certificate:
     names, polys = read_system_file(path)
     return certify_system("polynomial-solutions", names, polys, {"kind": "file"}, **kw)
 
@@ -303,7 +291,7 @@ def _network_source(net, data):
     return {"network": network_to_json(net), "data": data.to_json()}
 
 
-def solve_network(net, data, *, max_terms=200_000, **kw) -> dict:
+def solve_network(net, data, *, max_terms=200_000, **kw) -> Certificate:
     from ..algebra.polys import compile_polynomials, is_polynomial_network
     if not is_polynomial_network(net):
         raise InputError("solve --network needs polynomial activations (polynomial, power, relu-approx, identity)")
@@ -321,7 +309,7 @@ MONODROMY_NOTE = ("The trace test is floating-point numerical evidence that the 
                   "Singular vdim.")
 
 
-def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, **kw) -> dict:
+def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, **kw) -> Certificate:
     """The ``witness-degree`` certificate of V(H) (n > l*d). ``method``: ``homotopy``, ``msolve``,
     ``both`` (passed to :func:`certify_system`) or ``monodromy``: a witness set on complex slices from
     one point by monodromy loops (at most ``loops``; the trace test runs after ``stall`` loops that find
@@ -341,7 +329,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
     src = {"kind": "witness", **_network_source(net, data), "slices": slices}
     extra = {"network_counts": lp}
     if kw.get("method") == "monodromy":
-        from .monodromy import monodromy_witness
+        from ..solve.monodromy import monodromy_witness
         t0 = time.monotonic()
         cand, info = monodromy_witness(ps.H, slices, seed=seed, progress=kw.get("progress"),
                                        timeout=kw.get("timeout", 600.0), max_loops=loops, stall=stall)
@@ -354,8 +342,8 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
                           extra=extra, **kw)
 
 
-def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> dict:
-    from .critical import deep_linear_gradient
+def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> Certificate:
+    from ..solve.critical import deep_linear_gradient
     gs = deep_linear_gradient(H, d, dx, dy, m, seed=seed)
     src = {"kind": "deep-linear", "H": H, "d": d, "dx": dx, "dy": dy, "X": gs.data["X"], "Y": gs.data["Y"],
            "lambdas": list(gs.lambdas)}
@@ -368,9 +356,9 @@ def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> dict:
                           symmetries=[list(s) for s in gs.symmetries], **kw)
 
 
-def critical_points_network(net, data, *, lam="0", max_terms=200_000, **kw) -> dict:
+def critical_points_network(net, data, *, lam="0", max_terms=200_000, **kw) -> Certificate:
     from ..algebra.polys import is_polynomial_network, layer_groups
-    from .critical import network_loss_gradient
+    from ..solve.critical import network_loss_gradient
     if not is_polynomial_network(net):
         raise InputError("critical-points --network needs polynomial activations")
     gs = network_loss_gradient(net, data, lam=lam, max_terms=max_terms)
@@ -379,54 +367,19 @@ def critical_points_network(net, data, *, lam="0", max_terms=200_000, **kw) -> d
     return certify_system("liao-poggio-prop-1", list(net.labels), gs.equations, src, groups=groups, **kw)
 
 
-def summary_text(doc) -> str:
-    s = doc["summary"]
-    lines = [f"{doc['theorem']}  {doc['status']}",
-             f"  system      {s['unknowns']} equations in {s['unknowns']} unknowns (source: {s['source']})"]
-    h = s.get("homotopy")
-    if h:
-        mult = ", ".join(map(str, h["singular_multiplicities"])) or "-"
-        lines.append(f"  homotopy    {h['paths']} paths ({h['start_system']}): {h['nonsingular']} finite nonsingular, "
-                     f"{h['singular_points']} singular (multiplicities {mult}), {h['infinity']} at infinity, "
-                     f"{h['failed']} failed, {h['real']} real")
-    mo = doc["extra"].get("monodromy")
-    if mo:
-        tr = mo.get("trace_residual")
-        mv = mo.get("final_move", {})
-        lines.append(f"  monodromy   {mo.get('points')} witness points, {mo.get('loops')} loops, "
-                     f"{mo.get('paths_tracked')} paths tracked (total-degree Bezout "
-                     f"{mo.get('bezout_paths_total_degree')}); trace test "
-                     f"{'passed' if mo.get('trace_passed') else 'NOT passed'} (residual "
-                     f"{'-' if tr is None else f'{tr:.1e}'}; numerical evidence, not a proof); "
-                     f"{mv.get('distinct')} endpoints on the rational slices")
-    lines.append(f"  certified   {s['certified']} complex solutions ({s['real']} real, {s['non_real']} non-real, "
-                 f"{s['undecided']} undecided)  -- {'exact' if s['exact'] else 'lower bounds'}")
-    lines.append(f"  bezout      total degree {s['total_degree_bezout']}, multihomogeneous {s['multihomogeneous_bezout']}")
-    ms = doc["extra"].get("msolve")
-    if ms:
-        lines.append(f"  msolve      {ms.get('solutions', '-')} distinct complex, {ms.get('multiplicity', '-')} with "
-                     f"multiplicity, {ms.get('real', '-')} real ({ms.get('status')}; not a proof)"
-                     if ms.get("status") not in ("not installed", "failed") else f"  msolve      {ms.get('status')}")
-    nc = doc["extra"].get("network_counts")
-    if nc:
-        lines.append(f"  network     Liao-Poggio {nc['liao_poggio']['formula']} = {nc['liao_poggio']['value']}, "
-                     f"Smale-Shub {nc['smale_shub_real_estimate']['formula']} = "
-                     f"{nc['smale_shub_real_estimate']['value']} (reported, not bounds); degree found {s['certified']}")
-    for c in doc["claims"]:
-        lines.append(f"  [{c['status']:^12s}] {c['id']}: {c['message']}")
-        if c["id"] == "critical-classification":
-            for p in c["evidence"]["points"]:
-                idx = f" index {p['index']}" if p["label"] == "saddle" else ""
-                lines.append(f"      box {p['box']:3d}  {p['label']}{idx}  inertia +{p['inertia']['positive']} "
-                             f"-{p['inertia']['negative']} ?{p['inertia']['undecided']}  "
-                             f"L in [{float(fmpq(*_pq(p['loss'][0]))):.6g}, {float(fmpq(*_pq(p['loss'][1]))):.6g}]")
-    for dmsg in s["disagreements"]:
-        lines.append(f"  DISAGREEMENT {dmsg}")
-    if doc["status"] != "verified":
-        lines.append(f"  reason      {doc['reason']}")
-    return "\n".join(lines)
+# ------------------------------------------------------------------------------------ entries of the registry
 
 
-def _pq(text):
-    p, _, q = text.partition("/")
-    return int(p), int(q or 1)
+def verify_solutions(thm, data, *, network, progress=None, **options) -> Certificate:
+    """polynomial-solutions for a square polynomial network (n = l*d)."""
+    return solve_network(network, data, progress=progress, **options)
+
+
+def verify_witness_degree(thm, data, *, network, progress=None, **options) -> Certificate:
+    """witness-degree for a polynomial network with n > l*d."""
+    return witness_degree(network, data, progress=progress, **options)
+
+
+def verify_critical_points(thm, data, *, network, progress=None, lam="0", **options) -> Certificate:
+    """liao-poggio-prop-1 for the (optionally L2-regularised) squared loss of a polynomial network."""
+    return critical_points_network(network, data, lam=str(lam), progress=progress, **options)

@@ -1,0 +1,296 @@
+"""The one registry of theorems: every id the verifier proves instances of, in one place.
+
+Each entry states the theorem, its hypotheses (in words and as the claim ids that check them), the
+inputs it needs, the options it takes, the engines it may use, the tiers it has and where its
+implementation lives. Listing the registry (``verifier theorems``) imports no implementation; a
+theorem's module is imported when it is verified.
+
+>>> sorted(THEOREMS)[:3]
+['cooper-2.1', 'cooper-2.1-global', 'cooper-2.3']
+>>> THEOREMS["cooper-3.3"].tiers
+('rigorous',)
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..checker.format import FLOAT_TIER, HYPOTHESES, RIGOROUS_TIER, STATEMENTS
+from ..errors import InputError
+
+__all__ = ["THEOREMS", "Theorem", "theorem", "verify", "check_options"]
+
+
+# --------------------------------------------------------------------------- option validation
+
+
+def _int(lo=None, hi=None):
+    def check(name, v):
+        if isinstance(v, bool) or not isinstance(v, int) and not (hasattr(v, "__index__")):
+            raise InputError(f"{name}={v!r:.60}: must be an integer")
+        v = int(v)
+        if lo is not None and v < lo or hi is not None and v > hi:
+            rng = f"between {lo} and {hi}" if lo is not None and hi is not None else f">= {lo}"
+            raise InputError(f"{name}={v!r}: must be an integer {rng}")
+        return v
+    return check
+
+
+def _positive_number(name, v):
+    if isinstance(v, bool) or not isinstance(v, (int, float, Fraction)) or not math.isfinite(float(v)) \
+            or not float(v) > 0:
+        raise InputError(f"{name}={v!r:.60}: must be a positive number")
+    return float(v)
+
+
+def _bool(name, v):
+    if not isinstance(v, bool):
+        raise InputError(f"{name}={v!r:.60}: must be True or False")
+    return v
+
+
+def _optional_int(name, v):
+    return None if v is None else _int()(name, v)
+
+
+def _callable(name, v):
+    if v is not None and not callable(v):
+        raise InputError(f"{name}={v!r:.60}: must be a callable taking one message, or None")
+    return v
+
+
+def _network(name, v):
+    from ..network import Network
+    if not isinstance(v, Network):
+        raise InputError(f"{name}={type(v).__name__}: must be a verifier Network (load_network, mlp, ...)")
+    return v
+
+
+def _anything(name, v):
+    return v
+
+
+def _widths(name, v):
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+        raise InputError(f"{name}={v!r:.60}: must be a list of hidden widths")
+    return [_int(1)(f"{name}[{i}]", w) for i, w in enumerate(v)]
+
+
+def _activation(name, v):
+    from ..activations import Activation
+    if not isinstance(v, (str, dict, Activation)):
+        raise InputError(f"{name}={v!r:.60}: must be an activation name, a JSON spec or an Activation")
+    return v
+
+
+def _rational(name, v):
+    from ..activations import parse_rational
+    if isinstance(v, bool) or not isinstance(v, (str, int, Fraction)) and type(v).__name__ != "fmpq":
+        raise InputError(f"{name}={v!r:.60}: must be an exact rational such as '1/1000'")
+    if isinstance(v, str):
+        try:
+            parse_rational(v)
+        except (InputError, ValueError):
+            raise InputError(f"{name}={v!r:.60}: must be an exact rational such as '1/1000'") from None
+    return v
+
+
+def _choice(*values):
+    def check(name, v):
+        if v not in values:
+            raise InputError(f"{name}={v!r:.60}: must be one of {', '.join(map(repr, values))}")
+        return v
+    return check
+
+
+OPTIONS = {
+    "prec_bits": _int(32, 65536), "seed": _optional_int, "progress": _callable,
+    "width": _int(1), "widths": _widths, "depth": _int(1), "activation": _activation,
+    "network": _network, "point": _anything, "unknowns": _anything,
+    "timeout": _positive_number, "max_memory_mb": _int(64), "max_terms": _int(1), "trials": _int(1, 100),
+    "epsilon": _rational, "groebner": _bool, "counts": _bool, "sard_tries": _int(1, 100),
+    "method": _choice("homotopy", "msolve", "both", "monodromy"), "start": _choice("total-degree",
+                                                                                    "multihomogeneous"),
+    "loops": _int(1), "stall": _int(1), "lam": _rational,
+}
+
+_RIGOROUS = ("prec_bits", "seed", "progress")
+_CONSTRUCTION = _RIGOROUS + ("width", "widths", "depth", "activation")
+_LOCAL = _RIGOROUS + ("network", "point", "unknowns")
+_ALGEBRA = ("network", "seed", "progress", "timeout", "max_memory_mb", "max_terms")
+_SOLVE = ("network", "seed", "progress", "timeout", "max_memory_mb", "max_terms", "method", "start")
+
+
+def check_options(theorem: "Theorem", options: dict) -> dict:
+    """The options, checked against what ``theorem`` takes: an unknown name or a bad value raises
+    InputError naming ``name=value`` (before any computation)."""
+    out = {}
+    for name, value in options.items():
+        if name not in theorem.options:
+            raise InputError(f"{theorem.id} takes no option {name}={value!r:.40}; it takes: "
+                             f"{', '.join(sorted(theorem.options))}")
+        out[name] = OPTIONS[name](name, value)
+    for name in theorem.needs:
+        if name != "data" and out.get(name) is None:
+            raise InputError(f"{theorem.id} needs {name}=... (see verifier theorems)")
+    if "point" in theorem.needs and out.get("network") is None:
+        raise InputError(f"{theorem.id} needs network=... and point=...")
+    return out
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """A theorem the verifier proves instances of.
+
+    ``hypotheses`` in words; ``hypothesis_claims`` the claim ids that check them (a refuted one makes
+    a certificate ``not-applicable``); ``needs`` the inputs (``data``, ``network``, ``point``);
+    ``options`` the keyword options :func:`verify` accepts; ``engines`` what may run; ``tiers`` the
+    tiers it has (``rigorous``, and for some ``floating-point with error bounds``, through the torch
+    backend); ``entry`` the implementation as ``module:function``, imported when it runs.
+    """
+
+    id: str
+    title: str
+    source: str
+    hypotheses: tuple
+    needs: tuple
+    options: tuple
+    engines: tuple
+    entry: str
+    tiers: tuple = (RIGOROUS_TIER,)
+    commands: tuple = ("verify",)
+
+    @property
+    def statement(self) -> str:
+        return STATEMENTS[self.id]
+
+    @property
+    def hypothesis_claims(self) -> tuple:
+        return HYPOTHESES.get(self.id, ())
+
+    def implementation(self):
+        module, _, func = self.entry.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+    def verify(self, data, **options):
+        """Verify the theorem on an instance; see :func:`verify`."""
+        opts = check_options(self, options)
+        return self.implementation()(self, data, **opts)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "source": self.source, "statement": self.statement,
+                "hypotheses": list(self.hypotheses), "hypothesis_claims": list(self.hypothesis_claims),
+                "needs": list(self.needs), "options": list(self.options), "engines": list(self.engines),
+                "tiers": list(self.tiers), "commands": list(self.commands)}
+
+
+THEOREMS: dict = {}
+
+
+def _register(thm: Theorem) -> Theorem:
+    if thm.id in THEOREMS or thm.id not in STATEMENTS:
+        raise RuntimeError(f"theorem {thm.id!r} registered twice or without a statement")
+    THEOREMS[thm.id] = thm
+    return thm
+
+
+_COOPER = "verifier.theorems.cooper"
+_CONSTRUCTION_HYP = ("x_i pairwise distinct", "activation rectified", "last hidden width h >= d")
+_SMOOTH_HYP = _CONSTRUCTION_HYP + ("activation smooth", "n > l*d")
+_LOCAL_HYP = ("x_i pairwise distinct", "activation smooth", "n > l*d",
+              "an approximate zero (e.g. from training) is given")
+_POLY_HYP = ("polynomial activations with rational coefficients",)
+for _thm in [
+    Theorem("cooper-3.3", "Lemma 3.3 (exact fit with one hidden layer)", "Cooper, Lemma 3.3", _CONSTRUCTION_HYP,
+            ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_lemma_3_3"),
+    Theorem("cooper-3.4", "Corollary 3.4 (exact fit with T hidden layers)", "Cooper, Corollary 3.4",
+            _CONSTRUCTION_HYP, ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_corollary_3_4"),
+    Theorem("cooper-4.1", "Theorem 4.1 (M is nonempty and smooth of dimension n - d)", "Cooper, Theorem 4.1",
+            _SMOOTH_HYP, ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1"),
+    Theorem("cooper-4.2", "Remark 4.2 (l outputs: codimension l*d)", "Cooper, Remark 4.2", _SMOOTH_HYP,
+            ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1"),
+    Theorem("cooper-2.1", "Theorem 2.1, local form (M is a smooth (n - l*d)-manifold near a point)",
+            "Cooper, Theorem 2.1", _LOCAL_HYP, ("data", "network", "point"), _LOCAL, ("arb",),
+            f"{_COOPER}:verify_theorem_2_1", tiers=(RIGOROUS_TIER, FLOAT_TIER)),
+    Theorem("cooper-2.3", "Proposition 2.3 (Hessian signature on M)", "Cooper, Proposition 2.3", _LOCAL_HYP,
+            ("data", "network", "point"), _LOCAL, ("arb",), f"{_COOPER}:verify_proposition_2_3",
+            tiers=(RIGOROUS_TIER, FLOAT_TIER)),
+    Theorem("liao-poggio-bezout", "Liao-Poggio: Bezout bounds for the polynomial system H = 0",
+            "Liao and Poggio, Section 4 (Bezout)", _POLY_HYP, ("data", "network"),
+            _ALGEBRA + ("counts", "groebner"), ("msolve", "singular"), "verifier.theorems.liao_poggio:run"),
+    Theorem("liao-poggio-dimension", "Liao-Poggio: generic rank of J, dimension and degree of V(H)",
+            "Liao and Poggio, Section 4 (dimension)", _POLY_HYP, ("data", "network"),
+            _ALGEBRA + ("trials", "groebner"), ("singular",), "verifier.theorems.liao_poggio:run"),
+    Theorem("liao-poggio-nullstellensatz", "Liao-Poggio: inconsistent data and Hilbert's Nullstellensatz",
+            "Liao and Poggio, Section 4 (Nullstellensatz)", _POLY_HYP, ("data", "network"), _ALGEBRA,
+            ("singular",), "verifier.theorems.liao_poggio:run"),
+    Theorem("cooper-2.1-global", "Theorem 2.1, global form for polynomial networks (0 a regular value over C)",
+            "Cooper, Theorem 2.1 (with Sard's perturbation)", _POLY_HYP, ("data", "network"),
+            _ALGEBRA + ("epsilon", "sard_tries"), ("singular",), "verifier.theorems.liao_poggio:run"),
+    Theorem("polynomial-solutions", "All solutions of a square polynomial system, certified",
+            "homotopy continuation and Krawczyk; Liao-Poggio's square systems", _POLY_HYP + ("n = l*d (square)",),
+            ("data", "network"), _SOLVE, ("homotopy", "msolve", "singular"),
+            "verifier.theorems.solving:verify_solutions", commands=("solve", "verify")),
+    Theorem("witness-degree", "Witness set of V(H): a certified lower bound on its degree",
+            "numerical algebraic geometry (witness sets, monodromy, trace test)", _POLY_HYP + ("n > l*d",),
+            ("data", "network"), _SOLVE + ("loops", "stall"), ("homotopy", "msolve", "singular"),
+            "verifier.theorems.solving:verify_witness_degree", commands=("degree", "verify")),
+    Theorem("liao-poggio-prop-1", "Critical points of a polynomial loss, classified by certified Hessian inertia",
+            "Liao and Poggio, Proposition 1; deep linear networks", _POLY_HYP,
+            ("data", "network"), _SOLVE + ("lam",), ("homotopy", "msolve", "singular"),
+            "verifier.theorems.solving:verify_critical_points", commands=("critical-points", "verify")),
+]:
+    _register(_thm)
+
+
+def theorem(theorem_id: str) -> Theorem:
+    """The registered theorem ``theorem_id``; InputError naming the known ids otherwise."""
+    if theorem_id not in THEOREMS:
+        raise InputError(f"unknown theorem {theorem_id!r:.60}; known: {', '.join(THEOREMS)}")
+    return THEOREMS[theorem_id]
+
+
+def verify(theorem_id: str, data, **options):
+    """Verify a theorem instance and return its certificate.
+
+    Parameters
+    ----------
+    theorem_id : str
+        One of :data:`THEOREMS` (``verifier theorems`` lists them, with the options each takes).
+    data : Dataset
+    **options
+        Checked up front against the theorem's ``options``: an unknown name or a bad value raises
+        InputError naming ``name=value``. Construction theorems (``cooper-3.3/3.4/4.1/4.2``):
+        ``width``, ``widths``, ``depth``, ``activation``, ``prec_bits``, ``seed``. Local theorems
+        (``cooper-2.1/2.3``): ``network``, ``point``, ``prec_bits``. Polynomial networks: ``network``,
+        ``timeout``, ``max_memory_mb`` and the theorem's own.
+
+    Verified means
+    --------------
+    Every claim the theorem requires was proven with exact rationals or with Arb balls that decide
+    it; each claim's ``scope`` says where it holds. ``not-applicable``: a hypothesis fails (the
+    reason names it); ``refuted``: the conclusion is proven false; ``inconclusive``: neither.
+
+    Raises
+    ------
+    InputError
+        Unknown theorem, unknown or bad options, missing inputs, inconsistent shapes.
+    """
+    return theorem(theorem_id).verify(data, **options)
+
+
+# Names this module used to hold, and where they live now (still importable from here).
+_MOVED = {"gauss_newton": "verifier.search", "random_start": "verifier.search",
+          "round_up_rational": "verifier.construction", "GAP": "verifier.construction"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'verifier.theorems' has no attribute {name!r}")

@@ -1,0 +1,126 @@
+"""Instances for the torch backend: the model document, the start weights and the arrays (X, Y) from
+what a user names (a model builder FILE.py:FUNCTION or a network JSON with an optional point, and a data
+file), and the device. The command line and the Python verbs share these."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from ..network import Network, load_network, read_json
+from ..search import random_start
+from . import models
+
+
+def check_device(name):
+    """A device value checked: cpu, cuda or cuda:N, with CUDA present for the latter."""
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise InputError(f"--device {name!r:.40}: use cpu, cuda or cuda:N") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise InputError(f"--device {name!r:.40}: use cpu, cuda or cuda:N")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    return dev
+
+
+def load_data(path, *, outputs: int = 1):
+    """(X, Y) as float64 arrays from .npz/.npy/.pt (weights only) or an exact .csv/.json dataset."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in (".npz", ".npy", ".pt"):
+        return models.load_arrays(path, outputs=outputs)
+    from ..data import load_dataset
+    ds = load_dataset(path, outputs=outputs)
+    return (np.array([[float(v) for v in row] for row in ds.X]),
+            np.array([[float(v) for v in row] for row in ds.Y]))
+
+
+def load_instance(*, data, torch_model=None, network=None, point=None, outputs: int = 1, seed: int = 0):
+    """(model document, start weights, X, Y) from ``torch_model`` (FILE.py:FUNCTION) or ``network``
+    (a JSON file or a Network) with an optional ``point`` (a JSON file or {label: value}), and ``data``
+    (a file, or a pair (X, Y) of arrays). Without a point the start is seeded (N(0, 1/fan_in))."""
+    if (torch_model is None) == (network is None):
+        raise InputError("give either --torch-model FILE.py:FUNCTION or --network NET.json")
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X, Y = (np.asarray(a, dtype=np.float64) for a in data)
+    else:
+        X, Y = load_data(data, outputs=outputs)
+    if torch_model is not None:
+        if point is not None:
+            raise InputError("--point goes with --network; a --torch-model carries its own weights")
+        built = models.load_builder(torch_model) if isinstance(torch_model, str) else torch_model
+        if isinstance(built, Network):
+            doc, w0 = models.from_network(built, random_start(built, seed))
+        else:
+            doc, w0 = models.from_module(built, X=X)
+    else:
+        net = network if isinstance(network, Network) else load_network(network)
+        if point is not None:
+            pt = read_json(point, "point") if isinstance(point, (str, os.PathLike)) else point
+            missing = [lab for lab in net.labels if lab not in pt] if isinstance(pt, dict) else ["?"]
+            if missing:
+                raise InputError(f"--point does not give parameter {missing[0]!r}")
+            w = [float(pt[lab]) for lab in net.labels]
+        else:
+            w = random_start(net, seed)
+        doc, w0 = models.from_network(net, w)
+    p, l = models.n_inputs(doc), doc["l"]
+    if X.ndim < 2 or Y.ndim != 2 or X.shape[1] != p or Y.shape[1] != l:
+        raise InputError(f"the data have {X.shape[1] if X.ndim > 1 else '?'} inputs and "
+                         f"{Y.shape[1] if Y.ndim > 1 else '?'} outputs; the model expects {p} and {l}")
+    return doc, w0, X, Y
+
+
+def _json_finite(obj):
+    """``obj`` with every non-finite float replaced by None (JSON has no Infinity or NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_finite(v) for v in obj]
+    return obj
+
+
+def spectrum_report(doc, w0, X, Y, *, device="cpu", optimizer=None, optimizer_steps=0, lr=1e-3,
+                    lanczos_steps=60, seed=0, delta=1e-3, progress=None) -> dict:
+    """The Hessian spectrum at a point near M as plain numbers (JSON-ready, infinities as None): all
+    eigenvalues of 2K = 2 J J^T, a two-sided bound on ||S|| by Lanczos, Weyl's counts."""
+    from .spectrum import hessian_off_M
+    from .verify import pretrain
+    say = progress or (lambda text: None)
+    check_device(device)
+    model = models.model_from_doc(doc, device=device)
+    if lanczos_steps > model.n:
+        raise InputError(f"--lanczos-steps {lanczos_steps} exceeds n = {model.n}")
+    w = torch.as_tensor(w0, device=device)
+    Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
+    losses = []
+    if optimizer and optimizer_steps:
+        w, losses = pretrain(model, w, Xt, Yt, optimizer=optimizer, steps=optimizer_steps, lr=lr, progress=say)
+        if not bool(torch.isfinite(w).all()):
+            raise InputError(f"{optimizer} diverged (the weights are no longer finite): lower --lr")
+    say("Gram matrix and Lanczos on S")
+    try:
+        res = hessian_off_M(model, w, Xt, Yt, lanczos_steps=lanczos_steps, seed=seed, delta=delta,
+                            progress=lambda stage, i, t: say(f"{stage} {i}/{t}"))
+    except torch.linalg.LinAlgError as exc:
+        raise InputError(f"the spectrum failed at this point (overflow?): {str(exc).splitlines()[0][:100]}") \
+            from None
+    out = {"network": models.describe(doc), "n": res["n"], "m": res["m"], "device": str(device),
+           "optimizer_losses": losses, "tier": res["tier"], "statement": res["statement"],
+           "assumptions": res["assumptions"]}
+    for key, val in res.items():
+        if key in out:
+            continue
+        if isinstance(val, torch.Tensor):
+            val = val.detach().cpu().tolist()
+        elif isinstance(val, tuple):
+            val = list(val)
+        out[key] = val
+    return _json_finite(out)     # an infinite bound is written as null (JSON has no Infinity)
