@@ -66,7 +66,7 @@ def _budget_exceeded(*a, **k):
 
 
 def _solve(kind, tmp_dir=None, **kw):
-    from verifier.solve import theorems as st
+    from verifier.theorems import solving as st
     if kind == "network":
         return st.solve_network(network_from_json(CUBE), ds([1], [2]), **kw)
     if kind == "degree":
@@ -79,7 +79,7 @@ def _solve(kind, tmp_dir=None, **kw):
 
 
 def _solve_file(text, tmp_path_factory, **kw):
-    from verifier.solve.theorems import solve_file
+    from verifier.theorems.solving import solve_file
     path = tmp_path_factory.mktemp("system") / "system.txt"
     path.write_text(text)
     return solve_file(str(path), **kw)
