@@ -244,6 +244,8 @@ def test_cli_report_html_into_a_folder_and_as_json(cli_html):
     res = run_cli(["report", "c.json", "--format", "md", "--out", "out", "--json"], folder)
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
+    assert doc["command"] == "report" and doc["theorem"] == "cooper-2.3"
+    doc = doc["result"]
     assert doc["report"] == os.path.join("out", "c.md") and doc["markdown"].startswith("# cooper-2.3")
     assert (folder / "out" / "c.md").is_file()
 

@@ -12,6 +12,8 @@ import math
 import os
 import sys
 
+from .envelope import claim_counts as _claim_counts
+from .envelope import envelope
 from .errors import InputError
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
@@ -39,6 +41,19 @@ class _Progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+def _cert_envelope(command, doc, out, files=(), result=None) -> dict:
+    """The envelope of a command that wrote (or could have written) a certificate."""
+    claims = [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]]
+    return envelope(command, status=doc["status"], theorem=doc["theorem"], tier=doc.get("tier"),
+                    reason=doc["reason"], counts=_claim_counts(doc["claims"]), certificate=out, files=files,
+                    timings=doc.get("timings_s"), result={"claims": claims, "summary": doc.get("summary", {}),
+                                                           **(result or {})})
+
+
+def _print_json(doc) -> None:
+    print(json.dumps(doc, indent=1))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,11 +224,8 @@ def _finish_solve(args, run) -> int:
     if args.out:
         cert.write(args.out)
     if args.json:
-        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "reason": doc["reason"],
-                          "certificate": args.out, "summary": doc["summary"], "extra": {
-                              k: v for k, v in doc["extra"].items() if k != "homotopy"},
-                          "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]]},
-                         indent=1))
+        _print_json(_cert_envelope(args.command, doc, args.out, result={
+            "extra": {k: v for k, v in doc["extra"].items() if k != "homotopy"}}))
     else:
         print(cert.summary())
         if args.out:
@@ -322,7 +334,7 @@ def _check_prec(prec):
 def cmd_theorems(args) -> int:
     from .theorems import THEOREMS
     if args.json:
-        print(json.dumps([t.to_json() for t in THEOREMS.values()], indent=1))
+        _print_json(envelope("theorems", status="ok", result={"theorems": [t.to_json() for t in THEOREMS.values()]}))
         return EXIT_OK
     for t in THEOREMS.values():
         print(f"{t.id:11s} {t.title}" if len(t.id) <= 11 else f"{t.id}\n            {t.title}")
@@ -389,9 +401,7 @@ def cmd_verify(args) -> int:
         cert.write(args.out)
     if args.json:
         doc = cert.to_json()
-        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "reason": doc["reason"],
-                          "certificate": args.out, "claims": [{k: c[k] for k in ("id", "status", "scope", "message")}
-                                                              for c in doc["claims"]]}, indent=1))
+        _print_json(_cert_envelope("verify", doc, args.out))
     else:
         print(cert.summary())
         if args.out:
@@ -425,11 +435,8 @@ def _verify_torch(args) -> int:
     arrays_path = cert.write(args.out) if args.out else None
     if args.json:
         doc = cert.to_json()
-        print(json.dumps({"theorem": doc["theorem"], "status": doc["status"], "tier": doc["tier"],
-                          "reason": doc["reason"], "certificate": args.out, "arrays": arrays_path,
-                          "claims": [{k: c[k] for k in ("id", "status", "scope", "message")} for c in doc["claims"]],
-                          "gauss_newton_max_abs_H": doc["extra"].get("gauss_newton_max_abs_H"),
-                          "timings_s": doc["timings_s"]}, indent=1))
+        _print_json(_cert_envelope("verify", doc, args.out, files=[arrays_path] if arrays_path else [], result={
+            "arrays": arrays_path, "gauss_newton_max_abs_H": doc["extra"].get("gauss_newton_max_abs_H")}))
     else:
         print(cert.summary())
         if args.out:
@@ -487,7 +494,8 @@ def cmd_spectrum(args) -> int:
         from .certificate import write_text_atomic
         write_text_atomic(args.figure, svg)
     if args.json:
-        print(json.dumps(out, indent=1))
+        files = [f for f in (args.out, args.figure) if f]
+        _print_json(envelope("spectrum", status="ok", tier=out["tier"], files=files, result=out))
         return EXIT_OK
     mu = out["gram_eigenvalues"]
     print(f"Hessian spectrum  {out['network']}, n = {out['n']}, l*d = {out['m']}   [{out['tier']}]")
@@ -513,8 +521,16 @@ def cmd_check(args) -> int:
     cert = _load_cert(args.certificate)
     rep = check_certificate(cert, base_dir=os.path.dirname(os.path.abspath(args.certificate)))
     if args.json:
-        print(json.dumps({"ok": rep.ok, "status": rep.status, "header": rep.header, "lines": rep.lines,
-                          "seconds": round(rep.seconds, 3)}, indent=1))
+        results = list(getattr(rep, "results", None) or [])
+        problems = [line.split("problem: ", 1)[1] for line in rep.lines if line.strip().startswith("problem: ")]
+        counts = {"verified": 0, "refuted": 0, "inconclusive": 0}
+        for r in results:
+            counts[r["checked"]] = counts.get(r["checked"], 0) + 1
+        theorem = cert.get("theorem") if isinstance(cert.get("theorem"), str) else None
+        _print_json(envelope("check", status=rep.status, theorem=theorem, tier=cert.get("tier", "rigorous"),
+                             reason="; ".join(problems) or (cert.get("reason") if rep.status != "verified" else ""),
+                             counts=counts, certificate=args.certificate, timings={"check": round(rep.seconds, 3)},
+                             result={"ok": rep.ok, "header": rep.header, "claims": results, "problems": problems}))
     else:
         print(rep.text())
     return EXIT_OK if rep.ok else EXIT_NOT_VERIFIED
@@ -549,13 +565,19 @@ def cmd_report(args) -> int:
     if out:
         write_text_atomic(out, text)
     if args.json:
-        doc = {"theorem": cert.get("theorem"), "status": cert.get("status"), "format": args.format, "report": out}
+        doc = {"format": args.format, "report": out}
+        figures = []
         if args.format == "md":
             doc["markdown"] = text
             if figures_dir is not None:
-                doc["figures"] = sorted(os.path.join(figures_dir, f) for f in os.listdir(figures_dir)
-                                        if f.endswith(".svg")) if os.path.isdir(figures_dir) else []
-        print(json.dumps(doc, indent=1))
+                figures = sorted(os.path.join(figures_dir, f) for f in os.listdir(figures_dir)
+                                 if f.endswith(".svg")) if os.path.isdir(figures_dir) else []
+                doc["figures"] = figures
+        claims = cert.get("claims") if isinstance(cert.get("claims"), list) else []
+        _print_json(envelope("report", status=str(cert.get("status")), theorem=cert.get("theorem"),
+                             tier=cert.get("tier", "rigorous"), reason=cert.get("reason") or "",
+                             counts=_claim_counts([c for c in claims if isinstance(c, dict) and "status" in c]),
+                             certificate=args.certificate, files=([out] if out else []) + figures, result=doc))
     elif not out:
         print(text)
     else:

@@ -18,6 +18,7 @@ from flint import fmpq
 from .certificate import write_text_atomic
 from .checker import check_certificate
 from .data import Dataset
+from .envelope import envelope
 from .errors import InputError
 from .network import mlp
 from .report import markdown_report
@@ -77,7 +78,10 @@ def run_demo(out_dir: str, *, as_json: bool = False) -> int:
             print(f"  independent checker: {rep.status} ({rep.seconds:.2f} s)")
             print()
     if as_json:
-        print(json.dumps(summary, indent=1))
+        print(json.dumps(envelope("demo", status="verified" if ok else "inconclusive",
+                                  reason="" if ok else "a demo certificate did not verify or re-check",
+                                  files=[p for s in summary for p in (s["certificate"], s["report"])],
+                                  result={"certificates": summary}), indent=1))
     else:
         s = results[0][1].summary_info
         print("Proven:")

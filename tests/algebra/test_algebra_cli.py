@@ -31,7 +31,7 @@ def files(tmp_path):
 
 def test_theorems_lists_the_algebraic_ones(capsys):
     assert main(["theorems", "--json"]) == 0
-    ids = {t["id"] for t in json.loads(capsys.readouterr().out)}
+    ids = {t["id"] for t in json.loads(capsys.readouterr().out)["result"]["theorems"]}
     assert {"liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz",
             "cooper-2.1-global"} <= ids
 

@@ -327,7 +327,7 @@ def test_duplicate_inputs_make_cooper_41_not_apply_citing_file_lines(tmp_path):
     out = json.loads(res.stdout)
     assert out["status"] == "not-applicable"
     assert "rows 2 and 6" in out["reason"]
-    claim = next(c for c in out["claims"] if c["id"] == "distinct-inputs")
+    claim = next(c for c in out["result"]["claims"] if c["id"] == "distinct-inputs")
     assert claim["status"] == "refuted" and "rows 2 and 6" in claim["message"]
 
     res = run_cli(["verify", "cooper-4.1", "--data", "dup.csv"], tmp_path)

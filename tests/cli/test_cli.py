@@ -20,6 +20,7 @@ THEOREM_IDS = ("cooper-2.1", "cooper-2.3", "cooper-3.3", "cooper-3.4", "cooper-4
 CLAIMS_41 = ("distinct-inputs", "activation-rectified", "activation-smooth", "overparameterized", "hidden-width",
              "construction",
              "zero", "rank-J", "manifold", "hessian-signature")
+ENVELOPE = {"command", "theorem", "tier", "status", "reason", "counts", "certificate", "files", "timings_s", "result"}
 PTS = "x1,x2,y\n0,0,1\n1,0,-1\n0,1,1/2\n1,1,0.25\n"
 
 
@@ -51,7 +52,9 @@ def test_theorems_lists_every_theorem(tmp_path):
         assert tid in out
     assert "hypotheses:" in out and "--network" in out
 
-    doc = json.loads(ok(run_cli(["theorems", "--json"], tmp_path)).stdout)
+    env = json.loads(ok(run_cli(["theorems", "--json"], tmp_path)).stdout)
+    assert env["command"] == "theorems" and env["status"] == "ok"
+    doc = env["result"]["theorems"]
     from verifier.checker.format import STATEMENTS
     assert [t["id"] for t in doc] == list(STATEMENTS)        # every theorem id, once, in one registry
     for tid in STATEMENTS:
@@ -123,20 +126,23 @@ def check_json(cert41):
 def test_check_json_parses(check_json):
     folder, res = check_json
     assert res.returncode in (0, 1) and "Traceback" not in res.stderr
-    doc = json.loads(res.stdout)
-    assert set(doc) == {"ok", "status", "header", "lines", "seconds"}
+    env = json.loads(res.stdout)
+    assert set(env) == ENVELOPE and env["command"] == "check" and env["theorem"] == "cooper-4.1"
+    doc = env["result"]
     assert "checking cooper-4.1" in doc["header"]
     assert "n = 17, d = 4, l = 1" in doc["header"]
     assert _instance_hash(folder)[:16] in doc["header"]
-    for cid in CLAIMS_41:
-        assert any(line.split()[0] == cid for line in doc["lines"])
+    assert [c["id"] for c in doc["claims"]] == list(CLAIMS_41)            # structured, one per claim
+    assert all(set(c) == {"id", "stated", "checked", "message"} for c in doc["claims"])
+    assert env["counts"]["verified"] == len(CLAIMS_41) and doc["problems"] == []
 
 
 def test_check_json_says_verified(check_json):
     _, res = check_json
     doc = json.loads(res.stdout)
-    assert doc["lines"] and not [line for line in doc["lines"] if "problem" in line]
-    assert doc["ok"] is True and doc["status"] == "verified"
+    assert doc["result"]["claims"] and doc["result"]["problems"] == [] and doc["reason"] == ""
+    assert doc["result"]["ok"] is True and doc["status"] == "verified"
+    assert all(c["checked"] == "verified" for c in doc["result"]["claims"])
     assert res.returncode == 0
 
 
@@ -185,10 +191,12 @@ def test_verify_json_output(tmp_path):
     (tmp_path / "pts.csv").write_text(PTS, encoding="utf-8")
     res = ok(run_cli(["verify", "cooper-4.1", "--data", "pts.csv", "--json", "--out", "c.json"], tmp_path))
     doc = json.loads(res.stdout)
+    assert set(doc) == ENVELOPE and doc["command"] == "verify" and doc["tier"] == "rigorous"
     assert doc["theorem"] == "cooper-4.1" and doc["status"] == "verified" and doc["reason"] == ""
     assert doc["certificate"] == "c.json" and (tmp_path / "c.json").is_file()
-    assert [c["id"] for c in doc["claims"]] == list(CLAIMS_41)
-    assert all(set(c) == {"id", "status", "scope", "message"} for c in doc["claims"])
+    assert doc["counts"] == {"verified": len(CLAIMS_41), "refuted": 0, "inconclusive": 0}
+    assert [c["id"] for c in doc["result"]["claims"]] == list(CLAIMS_41)
+    assert all(set(c) == {"id", "status", "scope", "message"} for c in doc["result"]["claims"])
     assert res.stderr == ""          # --json: no progress lines
 
 
@@ -229,7 +237,7 @@ def test_verify_42_two_outputs(tmp_path):
     res = ok(run_cli(["verify", "cooper-4.2", "--data", "two.csv", "--outputs", "2", "--json"], tmp_path))
     doc = json.loads(res.stdout)
     assert doc["status"] == "verified"
-    msgs = {c["id"]: c["message"] for c in doc["claims"]}
+    msgs = {c["id"]: c["message"] for c in doc["result"]["claims"]}
     assert "l*d = 6" in msgs["overparameterized"]
     assert "6 eigenvalues" in msgs["hessian-signature"]
 

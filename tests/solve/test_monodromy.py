@@ -149,6 +149,7 @@ def test_cli_monodromy_certificate(tmp_path, capsys):
                "--method", "monodromy", "--stall", "4", "--out", str(out), "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0 and doc["status"] == "verified"
+    doc = {**doc, **doc["result"]}
     mono = doc["extra"]["monodromy"]
     assert mono["points"] == 7 and mono["trace_passed"] and "not a proof" in mono["note"]
     assert mono["final_move"]["distinct"] == 7 and mono["bezout_paths_total_degree"] == 9

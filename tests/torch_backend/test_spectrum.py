@@ -225,7 +225,9 @@ def test_cli_spectrum_conv_model(tmp_path, cli):
              "--optimizer-steps", "30", "--lr", "0.01", "--lanczos-steps", "30", "--out", "s.json",
              "--figure", "s.svg", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
+    env = json.loads(r.stdout)
+    assert env["command"] == "spectrum" and env["files"] == ["s.json", "s.svg"]
+    out = env["result"]
     assert out["n"] == 3 * 1 * 3 + 3 + 18 * 8 + 8 + 8 + 1 and out["m"] == 10
     assert len(out["gram_eigenvalues"]) == 10 and len(out["optimizer_losses"]) == 30
     assert out["second_part_norm_lower"] <= out["second_part_norm_bound"]

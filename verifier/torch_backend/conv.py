@@ -51,7 +51,8 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from .core import ETA, TorchMLP, _ModelBase, pinned_threads
+from .core import ETA, ModelBase, TorchMLP, forward_norms, pinned_threads
+from .layers import act_spec, check_linear_layer
 
 CONV_FORMAT = "verifier-conv1d"
 CONV_KEYS = {"type", "channels", "kernel", "stride", "padding", "dilation", "bias", "activation"}
@@ -100,7 +101,6 @@ def geometry(doc) -> list[dict]:
 
 def check_conv_doc(doc) -> dict:
     """Validate a Conv1d model document strictly; returns it unchanged (raises InputError)."""
-    from .models import _act_spec, check_linear_layer
     if not isinstance(doc, dict) or doc.get("format") != CONV_FORMAT or doc.get("version") != 1:
         raise InputError(f"not a {CONV_FORMAT} version 1 document")
     if set(doc) != {"format", "version", "input", "l", "layers"}:
@@ -133,7 +133,7 @@ def check_conv_doc(doc) -> dict:
                 raise InputError(f"conv1d layer {k + 1}: the kernel does not fit the input of length {L}")
             if last or layer["activation"] is None:
                 raise InputError(f"conv1d layer {k + 1} needs an activation and a linear layer after it")
-            _act_spec(layer["activation"])
+            act_spec(layer["activation"])
             work += layer["kernel"] * Lo
             if C * (L + 2 * layer["padding"]) > 10**8:
                 raise InputError(f"conv1d layer {k + 1}: the padded input is too large")
@@ -166,7 +166,7 @@ def conv_describe(doc) -> str:
     return "conv1d " + "-".join(parts) + (", " + "/".join(acts) if acts else "")
 
 
-class TorchConv1dNet(_ModelBase):
+class TorchConv1dNet(ModelBase):
     """A Conv1d network (module docstring) as a torch function of the flat parameter vector.
 
     Attributes: ``geom`` (per layer, :func:`geometry`), ``n_conv`` (number of conv
@@ -175,7 +175,6 @@ class TorchConv1dNet(_ModelBase):
     """
 
     def __init__(self, doc, dtype=torch.float64, device="cpu"):
-        from .models import _act_spec
         check_conv_doc(doc)
         self.doc, self.dtype, self.device = doc, dtype, device
         self.geom = geometry(doc)
@@ -193,7 +192,7 @@ class TorchConv1dNet(_ModelBase):
                 bsl = slice(off, off + g["c_out"])
                 off += g["c_out"]
             self.conv.append((g, wsl, bsl))
-            acts.append(_act_spec(layer["activation"])[1])
+            acts.append(act_spec(layer["activation"])[1])
         self.n_conv = off
         self.conv_act_specs = acts
         from .core import torch_activation
@@ -210,7 +209,7 @@ class TorchConv1dNet(_ModelBase):
             else:
                 bidx.append(None)
             if k < len(head_geom) - 1:
-                hacts.append(_act_spec(layer["activation"])[1])
+                hacts.append(act_spec(layer["activation"])[1])
         self.head = TorchMLP(None, widths, widx, bidx, hacts, dtype, device, n=self.n, p=widths[0], l=self.l)
         self.act_specs = acts + hacts              # every hidden layer, conv ones first
         self.n_layers = len(self.geom)
@@ -294,7 +293,6 @@ class TorchConv1dNet(_ModelBase):
     @torch.no_grad()
     def forward_norms(self, w, X):
         """``(anorm, zabs)`` per hidden layer (conv layers first), as :func:`verify.forward_norms`."""
-        from .verify import forward_norms
         w, X = self._t(w), self._t(X)
         feats, Zs = self._conv_pass(w[:self.n_conv], X, keep=True)
         anorm, zabs = [], []

@@ -112,7 +112,7 @@ def torch_activation(act):
         return horner(c), horner(dc)
     name = act.name
     if name == "smoolu":
-        return _smoolu, _dsmoolu
+        return smoolu, _dsmoolu
     if name == "softplus":
         return (lambda t: torch.logaddexp(torch.zeros_like(t), t)), torch.sigmoid
     if name == "sigmoid":
@@ -131,7 +131,7 @@ def torch_activation(act):
 _SMOOLU_FLOOR = 1e-3
 
 
-def _smoolu(t):
+def smoolu(t):
     pos = t > _SMOOLU_FLOOR
     tq = torch.clamp(t, min=_SMOOLU_FLOOR)
     return torch.where(pos, tq * torch.exp(-1.0 / tq), torch.zeros_like(t))
@@ -157,7 +157,7 @@ def _labels_index(net):
     return {lab: j for j, lab in enumerate(net.labels)}
 
 
-class _ModelBase:
+class ModelBase:
     """Shared by :class:`TorchMLP` and :class:`GenericModel`: residual, explicit J and K."""
 
     def _t(self, x):
@@ -189,7 +189,7 @@ class _ModelBase:
 # ---------------------------------------------------------------------------- generic DAG
 
 
-class GenericModel(_ModelBase):
+class GenericModel(ModelBase):
     """Any verifier Network as a torch function of the flat parameter vector.
 
     Walks topological generations; every edge and bias reads ``w[label index]``,
@@ -226,7 +226,7 @@ class GenericModel(_ModelBase):
                 vals[v] = out[:, c]
         return torch.stack([vals[o] for o in self._out], dim=1)
 
-    gram = _ModelBase.gram_explicit
+    gram = ModelBase.gram_explicit
 
 
 def generic_residual_fn(net, dtype=torch.float64, device="cpu"):
@@ -238,7 +238,7 @@ def generic_residual_fn(net, dtype=torch.float64, device="cpu"):
 # ---------------------------------------------------------------------------- layered MLP
 
 
-class TorchMLP(_ModelBase):
+class TorchMLP(ModelBase):
     """A layered MLP read from a verifier Network; structured Gram matrix and friends.
 
     Attributes
@@ -727,3 +727,35 @@ def spectral_norm_upper(W, *, margins=(1e-6, 1e-3, 3e-2, 0.3)) -> float:
         if min(d2) > 0 and _chol_ok(-G, d2):
             return t
     return cheap
+
+
+def forward_norms(model, w, X, chunk=4096):
+    """``(anorm, zabs)`` of :func:`lipschitz_data` by the torch forward pass of a TorchMLP.
+
+    Column chunks keep the temporaries at O(d * chunk); only the pre-activations of one
+    layer and the activations feeding the next are held in full.
+    """
+    w, X = model._t(w), model._t(X)
+    anorm, zabs, A = [], [], X
+    layers = model.weights(w)
+    for k in range(model.n_layers - 1):
+        W, b = layers[k]
+        Z = A @ W.T
+        if b is not None:
+            Z = Z + b
+        f = model.acts[k][0]
+        last = k == model.n_layers - 2
+        za = torch.zeros(Z.shape[0], dtype=Z.dtype, device=Z.device)
+        a2 = torch.zeros_like(za)
+        A = None if last else torch.empty_like(Z)
+        for c0 in range(0, Z.shape[1], chunk):
+            Zc = Z[:, c0:c0 + chunk]
+            za = torch.maximum(za, Zc.abs().amax(dim=1))
+            Ac = f(Zc)
+            a2 += (Ac * Ac).sum(dim=1)
+            if A is not None:
+                A[:, c0:c0 + chunk] = Ac
+        del Z
+        zabs.append(za.cpu().numpy())
+        anorm.append(torch.sqrt(a2).cpu().numpy())
+    return anorm, zabs

@@ -40,20 +40,15 @@ from ..errors import InputError
 from .conv import (CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_describe, conv_from_modules, conv_n_params,
                    plain_module)
 from .core import TorchMLP
+from .layers import NON_SMOOTH, SMOOTH_NAMES, act_spec, check_linear_layer  # noqa: F401 - part of this module's interface
 
 MODEL_FORMAT = "verifier-mlp"
-# Names the model document accepts; "relu" is accepted only so that a certificate can
-# say that the smoothness hypothesis fails (it has no C^2 derivative).
-SMOOTH_NAMES = ("smoolu", "softplus", "tanh", "sigmoid", "identity", "polynomial", "power")
-NON_SMOOTH = ("relu",)
-
-
 class SmooLU(torch.nn.Module):
     """Cooper's smooLU sigma(t) = t exp(-1/t) for t > 0, 0 otherwise, as a torch module."""
 
     def forward(self, t):
-        from .core import _smoolu
-        return _smoolu(t)
+        from .core import smoolu
+        return smoolu(t)
 
 
 class Polynomial(torch.nn.Module):
@@ -74,18 +69,6 @@ class Polynomial(torch.nn.Module):
 # ---------------------------------------------------------------------------- documents
 
 
-def _act_spec(a):
-    """Validate one layer's activation entry; returns (json form, Activation or None, smooth)."""
-    if a is None:
-        return None, None, True
-    if a in NON_SMOOTH:
-        return a, None, False
-    act = activation_from_json(a)
-    if act.name not in SMOOTH_NAMES:
-        raise InputError(f"the floating-point tier does not support activation {act.name!r}")
-    return act.to_json(), act, True
-
-
 def check_model_doc(doc) -> dict:
     """Validate a model document (an MLP, or a Conv1d network) strictly; returns it unchanged (raises InputError)."""
     if isinstance(doc, dict) and doc.get("format") == CONV_FORMAT:
@@ -104,18 +87,6 @@ def check_model_doc(doc) -> dict:
             raise InputError(f"layer {k + 1} must have exactly out, bias, activation")
         check_linear_layer(layer, k, k == len(layers) - 1, l)
     return doc
-
-
-def check_linear_layer(layer, k, last, l) -> None:  # noqa: E741
-    """Check a dense layer's out, bias and activation (layer ``k`` from 0; ``last``: the linear output)."""
-    if type(layer["out"]) is not int or not 1 <= layer["out"] <= 10**7 or type(layer["bias"]) is not bool:
-        raise InputError(f"layer {k + 1}: out must be a positive integer and bias a boolean")
-    if last and (layer["activation"] is not None or layer["out"] != l):
-        raise InputError(f"the last layer must be linear (activation null) with out = l = {l}")
-    if not last:
-        if layer["activation"] is None:
-            raise InputError(f"hidden layer {k + 1} needs an activation (use \"identity\" for a linear one)")
-        _act_spec(layer["activation"])
 
 
 def n_inputs(doc) -> int:
@@ -148,7 +119,7 @@ def smooth(doc) -> list:
     """Per hidden layer: (name, smooth?)."""
     out = []
     for layer in doc["layers"][:-1]:
-        js, act, ok = _act_spec(layer["activation"])
+        js, act, ok = act_spec(layer["activation"])
         out.append((js if isinstance(js, str) else act.name, ok))
     return out
 
@@ -176,7 +147,7 @@ def model_from_doc(doc, dtype=torch.float64, device="cpu"):
         else:
             bidx.append(None)
         if k < len(doc["layers"]) - 1:
-            js, act, ok = _act_spec(layer["activation"])
+            js, act, ok = act_spec(layer["activation"])
             if not ok:
                 raise InputError(f"activation {js!r} is not smooth: the torch backend needs C^2 activations")
             acts.append(act)

@@ -72,7 +72,7 @@ from ..checker.float_tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_F
 from ..checker.format import FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
 from ..errors import InputError
 from . import models
-from .core import certify_gram_pd, pinned_threads
+from .core import certify_gram_pd, forward_norms, pinned_threads
 
 TIER = FLOAT_TIER
 THEOREMS = ("cooper-2.1", "cooper-2.3")
@@ -201,38 +201,6 @@ def lipschitz_data(layers, acts, X, *, norms=None, spectral=None, geometry=None)
 
 
 @torch.no_grad()
-def forward_norms(model, w, X, chunk=4096):
-    """``(anorm, zabs)`` of :func:`lipschitz_data` by the torch forward pass of a TorchMLP.
-
-    Column chunks keep the temporaries at O(d * chunk); only the pre-activations of one
-    layer and the activations feeding the next are held in full.
-    """
-    w, X = model._t(w), model._t(X)
-    anorm, zabs, A = [], [], X
-    layers = model.weights(w)
-    for k in range(model.n_layers - 1):
-        W, b = layers[k]
-        Z = A @ W.T
-        if b is not None:
-            Z = Z + b
-        f = model.acts[k][0]
-        last = k == model.n_layers - 2
-        za = torch.zeros(Z.shape[0], dtype=Z.dtype, device=Z.device)
-        a2 = torch.zeros_like(za)
-        A = None if last else torch.empty_like(Z)
-        for c0 in range(0, Z.shape[1], chunk):
-            Zc = Z[:, c0:c0 + chunk]
-            za = torch.maximum(za, Zc.abs().amax(dim=1))
-            Ac = f(Zc)
-            a2 += (Ac * Ac).sum(dim=1)
-            if A is not None:
-                A[:, c0:c0 + chunk] = Ac
-        del Z
-        zabs.append(za.cpu().numpy())
-        anorm.append(torch.sqrt(a2).cpu().numpy())
-    return anorm, zabs
-
-
 def hessian_bounds(data: LipschitzData, rho: float):
     """g (d, l): ||Hess_w f_o(x_i)||_2 <= g[i, o] for every w with ||w - w0|| <= rho (module docstring).
 
