@@ -162,3 +162,168 @@ def test_import_verifier_loads_neither_torch_nor_matplotlib():
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "", f"import verifier loaded {res.stdout.strip()}"
+
+
+# ---------------------------------------------------------------------------- layering: stages, circles, private names
+
+# The stages of the pipeline, lowest first. A module may import modules of its own stage or a lower one,
+# never a higher one (imports inside functions included): the checker below everything but the basics,
+# the mathematics (model, evaluation, engines) below the certificate, the theorems above all of them,
+# reports and the interfaces on top. A module is in the stage of the longest prefix listed.
+STAGES = [
+    ("basics", ["verifier.version", "verifier.errors", "verifier.envelope"]),
+    ("checker", ["verifier.checker"]),
+    ("model", ["verifier.activations", "verifier.data", "verifier.network"]),
+    ("evaluation", ["verifier.system", "verifier.checks", "verifier.construction", "verifier.search"]),
+    ("engines", ["verifier.algebra", "verifier.solve"]),
+    ("certificate", ["verifier.certificate"]),
+    ("torch backend", ["verifier.torch_backend"]),
+    ("theorems", ["verifier.theorems"]),
+    ("reports", ["verifier.figures", "verifier.report"]),
+    ("interfaces", ["verifier.api", "verifier.demo", "verifier.strategies", "verifier.cli", "verifier.__main__",
+                    "verifier"]),
+]
+
+
+def stage_of(module: str) -> int:
+    best, level = -1, None
+    for i, (_, prefixes) in enumerate(STAGES):
+        for p in prefixes:
+            if (module == p or module.startswith(p + ".")) and len(p) > best:
+                best, level = len(p), i
+    assert level is not None, f"{module} is in no stage: add it to STAGES"
+    return level
+
+
+MODULES = {dotted(p): p for p in modules(PKG)}
+
+
+def _target(name: str):
+    """The verifier module an imported name refers to (the longest known module prefix), or None."""
+    parts = name.split(".")
+    for k in range(len(parts), 0, -1):
+        cand = ".".join(parts[:k])
+        if cand in MODULES:
+            return cand
+    return None
+
+
+def import_graph() -> dict:
+    """module -> {imported verifier module: first line}; importing an enclosing package (as relative
+    imports of siblings do) is not an edge."""
+    graph = {}
+    for mod, path in MODULES.items():
+        edges = {}
+        for line, name in imports(path):
+            t = _target(name)
+            if t and t != mod and not mod.startswith(t + "."):
+                edges.setdefault(t, line)
+        graph[mod] = edges
+    return graph
+
+
+def test_every_module_has_a_stage():
+    for mod in MODULES:
+        stage_of(mod)
+
+
+def test_no_module_imports_a_higher_stage():
+    bad = []
+    for mod, edges in import_graph().items():
+        for t, line in edges.items():
+            if stage_of(t) > stage_of(mod):
+                bad.append(f"{MODULES[mod].relative_to(REPO)}:{line} ({STAGES[stage_of(mod)][0]}) imports {t} "
+                           f"({STAGES[stage_of(t)][0]})")
+    assert not bad, "\n".join(bad)
+
+
+def strongly_connected(graph) -> list:
+    """Tarjan's strongly connected components with more than one module (the import circles)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_strongly_connected_finds_a_circle():
+    assert strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert strongly_connected({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles():
+    circles = strongly_connected({m: set(e) for m, e in import_graph().items()})
+    assert not circles, "import circles (imports inside functions count): " + "; ".join(" <-> ".join(c)
+                                                                                           for c in circles)
+
+
+def test_no_private_names_imported_across_modules():
+    bad = []
+    for mod, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and _target(resolve(node, path) or "") is not None:
+                for a in node.names:
+                    if a.name.startswith("_") and not a.name.startswith("__"):
+                        bad.append(f"{path.relative_to(REPO)}:{node.lineno} imports {a.name} from "
+                                   f"{resolve(node, path)}")
+    assert not bad, "\n".join(bad)
+
+
+def checker_lines_per_tier() -> dict:
+    """Lines of the checker's trusted base per tier (a sub-package, or the shared top of the checker)."""
+    out = {}
+    for p in modules(CHECKER):
+        rel = p.relative_to(CHECKER)
+        tier = rel.parts[0] if len(rel.parts) > 1 else "shared (format, replay, entry)"
+        out[tier] = out.get(tier, 0) + len(p.read_text(encoding="utf-8").splitlines())
+    return out
+
+
+def test_checker_line_count_per_tier(capsys):
+    counts = checker_lines_per_tier()
+    with capsys.disabled():
+        print("\nchecker lines per tier: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+              + f"; total {sum(counts.values())}")
+    assert sum(counts.values()) > 0
+
+
+HEAVY = ("sympy", "scipy", "networkx", "matplotlib", "torch", "numpy")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["theorems"], ["theorems", "--json"]])
+def test_light_commands_load_no_heavy_library(argv):
+    """`verifier --help` and `verifier theorems` start fast: sympy, scipy, networkx, matplotlib, torch and
+    numpy load only when a command needs them (benchmarks/bench_startup.py measures the time)."""
+    code = ("import contextlib, io, sys\nfrom verifier.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(sys.argv[1:])\n    except SystemExit:\n        pass\n"
+            f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    res = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "", f"verifier {' '.join(argv)} loaded {res.stdout.strip()}"

@@ -372,7 +372,7 @@ class _Homotopy:
         A = np.zeros((self.G, N), dtype=np.complex128)
         for g, idx in enumerate(groups):
             cols = list(idx) + [n + g]
-            A[g, cols] = _crandn(rng, len(cols)) / math.sqrt(len(cols))
+            A[g, cols] = complex_randn(rng, len(cols)) / math.sqrt(len(cols))
         self.A = A
         if start == "total-degree":
             self.d = D[:, 0].copy()
@@ -426,7 +426,7 @@ class _Homotopy:
             for g, idx in enumerate(self.groups):
                 for k in range(int(self.D[i, g])):
                     cols = list(idx) + [n + g]
-                    Lc[i, f, cols] = _crandn(rng, len(cols))
+                    Lc[i, f, cols] = complex_randn(rng, len(cols))
                     mask[i, f] = True
                     self.factor_index[(i, g, k)] = f
                     f += 1
@@ -622,7 +622,7 @@ def _int_power(x, e):
     return out
 
 
-def _crandn(rng, *shape):
+def complex_randn(rng, *shape):
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
 
 
@@ -649,7 +649,7 @@ def _kappa_at(kappa, t, ref):
     return max(min(kappa, 1e-6), kappa * min(1.0, math.sqrt(abs(t) / ref)))
 
 
-def _norm(V):
+def row_norms(V):
     return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=-1))
 
 
@@ -761,7 +761,7 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
         zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         t1, d1 = tfun(act, si + hi)
         # Newton corrector, at most 3 iterations
-        nz = np.maximum(1.0, _norm(zp))
+        nz = np.maximum(1.0, row_norms(zp))
         d_first = np.full(len(act), np.inf)
         d_prev = np.full(len(act), np.inf)
         d_last = np.full(len(act), np.inf)
@@ -777,7 +777,7 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
             Hv, HZ, Ht = hom.eval(zc[ii], t1[ii])
             X = _solve2(HZ, np.stack([Hv, Ht * d1[ii, None]], axis=2))
             dz = X[:, :, 0]
-            dn = _norm(dz)
+            dn = row_norms(dz)
             fin = np.isfinite(dn) & np.isfinite(X[:, :, 1]).all(axis=1)
             zc[ii[fin]] -= dz[fin]
             tan[ii] = -X[:, :, 1]
@@ -829,11 +829,11 @@ def _newton_target(hom: _Homotopy, Z, iterations: int = 6):
             break
         Hv, HZ = hom.target(Z[ii])
         dz = _solve(HZ, Hv)
-        dn = _norm(dz)
+        dn = row_norms(dz)
         fin = np.isfinite(dn)
         Z[ii[fin]] -= dz[fin]
         ok[ii[~fin]] = False
-        nz = np.maximum(1.0, _norm(Z[ii]))
+        nz = np.maximum(1.0, row_norms(Z[ii]))
         if it > 0:
             ok[ii[fin & (dn > 0.25 * d_prev[ii]) & (dn > 1e-13 * nz)]] = False
         d_prev[ii] = dn
@@ -880,8 +880,8 @@ def _cauchy_loops(hom, Z, r, opts, deadline, steps):
         ii = np.nonzero(live)[0]
         if not len(ii):
             break
-        nz = np.maximum(1.0, _norm(Z0[ii]))
-        closed = _norm(cur[ii] - Z0[ii]) <= 1e-6 * nz
+        nz = np.maximum(1.0, row_norms(Z0[ii]))
+        closed = row_norms(cur[ii] - Z0[ii]) <= 1e-6 * nz
         jj = ii[closed]
         wind[jj] = loop
         done[jj] = True
@@ -909,7 +909,7 @@ def _log_rho(hom: _Homotopy, Z) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         for g, idx in enumerate(hom.groups):
             cols = list(idx) + [n + g]
-            out[:, g] = np.log10(np.abs(Z[:, n + g]) / _norm(Z[:, cols]))
+            out[:, g] = np.log10(np.abs(Z[:, n + g]) / row_norms(Z[:, cols]))
     return out
 
 
@@ -965,13 +965,13 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
         S["lr"][:, level] = _log_rho(hom, Z)
         # 1. Newton test with agreement across two levels
         Zn, good, _ = _newton_target(hom, Z)
-        nz = np.maximum(1.0, _norm(Zn))
-        fin = good & (_norm(Zn - S["pn"]) <= 1e-8 * nz)
+        nz = np.maximum(1.0, row_norms(Zn))
+        fin = good & (row_norms(Zn - S["pn"]) <= 1e-8 * nz)
         # and the path approaches that point like t (nonsingular endpoint: Z(t) - Z(0) ~ t Z'(0), the
         # distance shrinks by ~10 per level; 0.15 allows the O(t^2) terms):
         # Newton from a path heading elsewhere can land on a nearby regular root at two levels
         with np.errstate(invalid="ignore"):
-            fin &= _norm(Z - Zn) <= 0.15 * _norm(S["pp"] - Zn) + 1e-10 * nz
+            fin &= row_norms(Z - Zn) <= 0.15 * row_norms(S["pp"] - Zn) + 1e-10 * nz
         end[act[fin]] = Zn[fin]
         route[act[fin]] = 1
         wind[act[fin]] = 1
@@ -1030,13 +1030,13 @@ def _run_paths(hom: _Homotopy, Z0, opts: _Opts, deadline: float, progress=None, 
                 st = steps[act[ci]]
                 Zb, est, w, closed = _cauchy_loops(hom, Zc, t, opts, deadline, st)
                 steps[act[ci]] = st
-                nz = np.maximum(1.0, _norm(est))
-                agree = closed & (_norm(est - S["pc"][ci]) <= 1e-8 * nz)
+                nz = np.maximum(1.0, row_norms(est))
+                agree = closed & (row_norms(est - S["pc"][ci]) <= 1e-8 * nz)
                 # Puiseux decay: |Z(t_k) - Z(0)| ~ |a| t_k^{w/c}, w >= 1, so from t_{k-1} = 10 t_k the
                 # distance to the estimate must shrink by about 10^{-1/c}; a loop that encloses another
                 # branch point gives the same estimate at both radii but no decay
                 factor = np.minimum(1.5 * 10.0 ** (-1.0 / np.maximum(w, 1)), 0.9)
-                decay = _norm(Zc - est) <= factor * _norm(S["pp"][ci] - est) + 1e-12 * nz
+                decay = row_norms(Zc - est) <= factor * row_norms(S["pp"][ci] - est) + 1e-12 * nz
                 agree &= decay & (w == S["pw"][ci])
                 # three radii in a row with the same winding number and agreeing estimates: a branch
                 # point inside the smaller loops would change the winding number or the estimate
@@ -1167,7 +1167,7 @@ def _duplicates(X, status):
 # -- entry point -------------------------------------------------------------------------------
 
 
-class _SingleThread:
+class SingleThread:
     """Run BLAS, LAPACK and torch on one thread: the batched operations are small, and
     multithreaded BLAS on them is slower (much slower on a loaded machine)."""
 
@@ -1211,7 +1211,7 @@ def track(polys, *, start: str = "total-degree", groups=None, gamma=None, seed: 
     progress : optional ``callable(done, total)``.
     chunk : paths per batch (default from the size of the monomial table).
     """
-    with _SingleThread():
+    with SingleThread():
         return _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, progress, chunk)
 
 

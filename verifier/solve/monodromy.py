@@ -83,7 +83,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .homotopy import _crandn, _norm, _SingleThread
+from .homotopy import SingleThread, complex_randn, row_norms
 from .numeric import NumericSystem, batched_solve
 
 __all__ = ["MonodromyResult", "TraceTest", "TrackOptions", "monodromy_solve", "trace_test", "track_segment",
@@ -197,7 +197,7 @@ class _Stats:
 
 def _compact(X):
     X = np.asarray(X, dtype=np.complex128)
-    y = X / np.maximum(1.0, _norm(X))[:, None]
+    y = X / np.maximum(1.0, row_norms(X))[:, None]
     return np.concatenate([y.real, y.imag], axis=1)
 
 
@@ -281,7 +281,7 @@ class _Family:
         # each equation scaled to coefficients of size <= 1 (the same zeros; balanced Jacobian rows)
         coefs = [c / max(1e-300, float(np.abs(c).max())) if len(c) else c for c in F.coefficients]
         self.Fh = NumericSystem.from_terms(exps, coefs, n + 1)
-        self.c = _crandn(rng, n + 1) / math.sqrt(n + 1)
+        self.c = complex_randn(rng, n + 1) / math.sqrt(n + 1)
 
     def lift(self, W):
         W = np.asarray(W, dtype=np.complex128).reshape(-1, self.n)
@@ -312,7 +312,7 @@ class _Family:
         return G, Gz
 
     def at_infinity(self, Z, tol=1e-10):
-        return np.abs(Z[:, self.n]) < tol * _norm(Z)
+        return np.abs(Z[:, self.n]) < tol * row_norms(Z)
 
 
 def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, stats: _Stats | None):
@@ -335,7 +335,7 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
     h = np.full(P, min(opts.h0, opts.hmax))
     state = np.zeros(P, dtype=np.int8)          # 0 running, 1 arrived, -1 failed
     local = np.zeros(P, dtype=np.int64)
-    norm0 = np.maximum(1.0, _norm(Z))
+    norm0 = np.maximum(1.0, row_norms(Z))
 
     def params(rows, t):
         A = A0[rows] + t[:, None, None] * dA[rows] if moveA else A0[rows]
@@ -367,7 +367,7 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
         zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         t1 = si + hi
         A, b = params(act, t1)
-        nz = np.maximum(1.0, _norm(zp))
+        nz = np.maximum(1.0, row_norms(zp))
         bad = ~np.isfinite(zp).all(axis=1)
         zc = np.where(bad[:, None], z, zp)
         conv = np.zeros(len(act), dtype=bool)
@@ -380,7 +380,7 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
             ii = np.nonzero(todo)[0]
             Gv, Gz = fam.system(zc[ii], A[ii], b[ii])
             dz = _solve(Gz, Gv)
-            dn = _norm(dz)
+            dn = row_norms(dz)
             fin = np.isfinite(dn)
             zc[ii[fin]] -= dz[fin]
             bad[ii[~fin]] = True
@@ -403,7 +403,7 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
         ratio = np.clip(0.8 * (opts.kappa * nz[acc] / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25, 2.5)
         h[ia] = np.minimum(hi[acc] * ratio, opts.hmax)
         state[ia[s[ia] >= 1.0 - 1e-15]] = 1
-        state[ia[_norm(Z[ia]) > opts.max_norm * norm0[ia]]] = -1
+        state[ia[row_norms(Z[ia]) > opts.max_norm * norm0[ia]]] = -1
         ir = act[~acc]
         h[ir] = 0.5 * hi[~acc]
         small = ir[h[ir] < opts.hmin]
@@ -437,10 +437,10 @@ def _refine(fam, Z, A, b, mask, iterations: int = 8):
             break
         Gv, Gz = fam.system(Z[ii], A[ii], b[ii])
         dz = _solve(Gz, Gv)
-        dn = _norm(dz)
+        dn = row_norms(dz)
         fin = np.isfinite(dn)
         ok[ii[~fin]] = False
-        nz = np.maximum(1.0, _norm(Z[ii]))
+        nz = np.maximum(1.0, row_norms(Z[ii]))
         stalled = fin & (dn >= 0.25 * d_prev[ii])        # no quadratic decrease: rounding level, or off
         Z[ii[fin & ~stalled]] -= dz[fin & ~stalled]
         conv[ii[fin & (dn <= 1e-12 * nz)]] = True
@@ -466,7 +466,7 @@ def track_segment(F, W, p0, p1, *, opts: TrackOptions | None = None, timeout: fl
     mask of the paths that arrived."""
     F = F if isinstance(F, NumericSystem) else NumericSystem.from_flint(F)
     fam = _Family(F, np.random.default_rng([seed, 31]))
-    with _SingleThread():
+    with SingleThread():
         Z1, ok = _track(fam, fam.lift(W), p0, p1, opts, time.monotonic() + timeout, None)
     ok &= ~fam.at_infinity(np.nan_to_num(Z1, nan=1.0))
     W1 = np.full((len(Z1), F.n), np.nan + 0j)
@@ -549,19 +549,19 @@ def point_on_variety(F: NumericSystem, rng, *, count: int = 8, iterations: int =
         JH = np.conj(np.transpose(J, (0, 2, 1)))
         y = batched_solve(J @ JH, Fv)
         step = (JH @ y[..., None])[..., 0]
-        sn = _norm(step)
-        nz = np.maximum(1.0, _norm(Z[ii]))
+        sn = row_norms(step)
+        nz = np.maximum(1.0, row_norms(Z[ii]))
         fin = np.isfinite(sn)
         alive[ii[~fin]] = False
         damp = np.minimum(1.0, 2.0 * nz / np.maximum(sn, 1e-300))[:, None]     # no wild jumps
         Z[ii[fin]] -= (damp * step)[fin]
         done[ii[fin & (sn <= 1e-13 * nz)]] = True
-        alive[ii[_norm(Z[ii]) > 1e8]] = False
+        alive[ii[row_norms(Z[ii]) > 1e8]] = False
     good = np.nonzero(alive & np.isfinite(Z).all(axis=1))[0]
     if not len(good):
         return np.zeros((0, n), dtype=np.complex128)
     Fv, J = F.eval_jac(Z[good])
-    nz = np.maximum(1.0, _norm(Z[good]))
+    nz = np.maximum(1.0, row_norms(Z[good]))
     sv = np.linalg.svd(J, compute_uv=False)
     res = np.abs(Fv).max(axis=1)
     scale = np.maximum(1.0, np.abs(J).max(axis=(1, 2)) * nz)
@@ -591,10 +591,10 @@ def _trace_impl(fam, A, b, Z, rng, tol, deadline, stats):
     if P == 0:
         return TraceTest(math.inf, False, 0, 0, tol)
     k = len(b)
-    v = _crandn(rng, k)
+    v = complex_randn(rng, k)
     v *= max(1.0, float(np.linalg.norm(b))) / np.linalg.norm(v)
     t1, t2 = np.exp(2j * np.pi * rng.random()), 2.0 * np.exp(2j * np.pi * rng.random())
-    u = _crandn(rng, fam.n)
+    u = complex_randn(rng, fam.n)
     u /= np.linalg.norm(u)
     Z1, ok1 = _move(fam, Z, (A, b), (A, b + t1 * v), deadline, stats, tight=LOOP_TIGHT, retry=True)
     Z2, ok2 = _move(fam, Z, (A, b), (A, b + t2 * v), deadline, stats, tight=LOOP_TIGHT, retry=True)
@@ -615,7 +615,7 @@ def trace_test(F, A, b, points, *, seed: int = 0, tol: float = 1e-6, timeout: fl
     F = F if isinstance(F, NumericSystem) else NumericSystem.from_flint(F)
     rng = np.random.default_rng([seed, 7])
     fam = _Family(F, rng)
-    with _SingleThread():
+    with SingleThread():
         return _trace_impl(fam, np.asarray(A, dtype=np.complex128), np.asarray(b, dtype=np.complex128),
                            fam.lift(points), rng, tol, time.monotonic() + timeout, _Stats())
 
@@ -644,7 +644,7 @@ def monodromy_solve(F, *, slices: int | None = None, seed: int = 0, stall: int =
     k = n - m if slices is None else int(slices)
     if k < 1 or m < 1:
         raise ValueError(f"monodromy needs 0 < m < n equations (m = {m}, n = {n})")
-    with _SingleThread():
+    with SingleThread():
         return _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, starts, move, batch_loops,
                           progress)
 
@@ -658,7 +658,7 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
     stats = _Stats()
     n = F.n
     timings = {"start": 0.0, "loops": 0.0, "trace": 0.0}
-    A = _crandn(rng, k, n) / math.sqrt(n)
+    A = complex_randn(rng, k, n) / math.sqrt(n)
     res = MonodromyResult(points=np.zeros((0, n), dtype=np.complex128), A=A, b=np.zeros(k, dtype=np.complex128))
     say("monodromy: a first point (Gauss-Newton)")
     W = np.zeros((0, n), dtype=np.complex128)
@@ -722,15 +722,15 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
         P = len(X)
         batch += 1
         if move == "both" or (move == "mixed" and batch % 3 == 0):
-            A1 = _crandn(rng, L, k, n) / math.sqrt(n)
-            A2 = _crandn(rng, L, k, n) / math.sqrt(n)
-            b1 = _crandn(rng, L, k) * scale_b
-            b2 = _crandn(rng, L, k) * scale_b
+            A1 = complex_randn(rng, L, k, n) / math.sqrt(n)
+            A2 = complex_randn(rng, L, k, n) / math.sqrt(n)
+            b1 = complex_randn(rng, L, k) * scale_b
+            b2 = complex_randn(rng, L, k) * scale_b
         else:
             # branch points of w -> A w can lie far out: loops of random sizes (log-uniform, 1/4 .. 64)
             A1 = A2 = np.broadcast_to(A, (L, k, n))
-            b1 = _crandn(rng, L, k) * scale_b * (4.0 ** rng.uniform(-1, 3, L))[:, None]
-            b2 = _crandn(rng, L, k) * scale_b * (4.0 ** rng.uniform(-1, 3, L))[:, None]
+            b1 = complex_randn(rng, L, k) * scale_b * (4.0 ** rng.uniform(-1, 3, L))[:, None]
+            b2 = complex_randn(rng, L, k) * scale_b * (4.0 ** rng.uniform(-1, 3, L))[:, None]
         lab = np.repeat(np.arange(L), P)
         q1 = (np.repeat(A1, P, axis=0), np.repeat(b1, P, axis=0))
         q2 = (np.repeat(A2, P, axis=0), np.repeat(b2, P, axis=0))
@@ -786,7 +786,7 @@ def move_witness_set(F, points, p0, p1, *, seed: int = 0, timeout: float = 600.0
     "failed", "jumps", "routes", "why" (failure reasons), "paths", "steps", "seconds"}``."""
     F = F if isinstance(F, NumericSystem) else NumericSystem.from_flint(F)
     t0 = time.monotonic()
-    with _SingleThread():
+    with SingleThread():
         rng = np.random.default_rng([seed, 4242])
         fam = _Family(F, rng)
         # a slice a . w = b is the same after scaling (a, b): rows of unit norm make the segments tamer
@@ -805,7 +805,7 @@ def move_witness_set(F, points, p0, p1, *, seed: int = 0, timeout: float = 600.0
             # the endpoints of the routes is kept, each point once
             routes += 1
             before = stats.why["step size"] + stats.why["steps"]
-            mid = (_crandn(rng, k, n) / math.sqrt(n), _crandn(rng, k) * sb)
+            mid = (complex_randn(rng, k, n) / math.sqrt(n), complex_randn(rng, k) * sb)
             Z, ok = _move(fam, X, (A0, b0), mid, deadline, stats, FINAL)
             Z2, ok2 = _move(fam, Z[ok], mid, (A1, b1), deadline, stats, FINAL)
             arrived = max(arrived, int(ok2.sum()))
