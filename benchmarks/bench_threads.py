@@ -93,7 +93,7 @@ def library(d, width, reps):
     import tempfile
 
     from verifier.checker import check_certificate
-    from verifier.torch_backend.verify import verify_at_scale
+    from verifier.theorems.cooper_float import verify_at_scale
     doc = {"format": "verifier-mlp", "version": 1, "p": 20, "l": 1,
            "layers": [{"out": width, "bias": True, "activation": "tanh"}, {"out": 1, "bias": True, "activation": None}]}
     rng = np.random.default_rng(0)

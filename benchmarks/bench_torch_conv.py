@@ -181,7 +181,7 @@ def phase_baseline(args, doc, w, X, Y, tmp):
 
 
 def phase_verify(args, doc, w, X, Y, tmp):
-    from verifier.torch_backend.verify import verify_at_scale
+    from verifier.theorems.cooper_float import verify_at_scale
     w0 = start_point(doc, w, X, Y, args.seed)
     t0 = time.perf_counter()
     cert = verify_at_scale("cooper-2.3", doc, w0, X, Y, arrays_name="conv.arrays.npz", steps=args.gn_steps,

@@ -26,7 +26,7 @@ import torch
 
 from verifier.checker import check_certificate
 from verifier.torch_backend import models
-from verifier.torch_backend.verify import verify_at_scale
+from verifier.theorems.cooper_float import verify_at_scale
 
 
 def start(doc, X, Y, seed):

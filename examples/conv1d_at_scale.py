@@ -39,7 +39,7 @@ except ImportError:
 from verifier.checker import check_certificate
 from verifier.torch_backend import models
 from verifier.torch_backend.spectrum import hessian_off_M
-from verifier.torch_backend.verify import verify_at_scale
+from verifier.theorems.cooper_float import verify_at_scale
 
 
 def build():

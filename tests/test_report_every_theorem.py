@@ -88,7 +88,7 @@ def _solve_file(text, tmp_path_factory, **kw):
 def _float(theorem, hidden, act, d, seed=0, **kw):
     torch = pytest.importorskip("torch", reason="the floating-point tier needs torch (optional dependency)")
     from verifier.torch_backend import models
-    from verifier.torch_backend.verify import verify_at_scale
+    from verifier.theorems.cooper_float import verify_at_scale
     torch.manual_seed(seed)
     seq = torch.nn.Sequential(torch.nn.Linear(2, hidden), act(torch), torch.nn.Linear(hidden, 1))
     doc, w = models.from_module(seq)

@@ -63,13 +63,23 @@ def theorems():
 def verify(theorem: str, data, **options):
     """Verify a theorem instance and return its :class:`~verifier.certificate.Certificate`.
 
-    ``data``: a Dataset or a file (.csv/.json/.npy); ``network=`` may be a Network or a file. The
+    ``data``: a Dataset or a file (.csv/.json/.npy); ``network=`` may be a Network or a file. For
+    ``cooper-2.1``/``2.3``, ``tier="floating-point with error bounds"`` runs the torch backend at scale
+    (``torch_model=`` FILE.py:FUNCTION or an nn.Sequential, or ``network=``; data also .npz/.pt or (X, Y)). The
     options each theorem takes are listed by :func:`theorems` (``Theorem.options``) and
     ``verifier theorems``; see :func:`verifier.theorems.verify` for what the statuses mean.
     """
     from .theorems import theorem as lookup
+    from .checker.format import FLOAT_TIER
+    from .theorems import check_option_names
     thm = lookup(theorem)
     outputs = options.pop("outputs", 1)
+    check_option_names(thm, options)             # names and tier before any file is read
+    if options.get("tier") == FLOAT_TIER:          # data: a Dataset, a file (.npz, .npy, .pt, .csv) or (X, Y)
+        if isinstance(data, (str, os.PathLike)):
+            from .torch_backend.instance import load_data
+            data = load_data(os.fspath(data), outputs=outputs)
+        return thm.verify(data, **options)
     if "network" in options:
         options["network"] = _network(options["network"])
     return thm.verify(_dataset(data, outputs), **options)

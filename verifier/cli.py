@@ -422,7 +422,7 @@ def _verify_torch(args) -> int:
     _check_out(args.out, args.data, args.network, args.point)
     doc, w0, X, Y = _torch_instance(args)
     from .torch_backend.instance import check_device
-    from .torch_backend.verify import verify_at_scale
+    from .theorems.cooper_float import verify_at_scale
     check_device(args.device)
     arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
     progress = _Progress(enabled=not args.json)

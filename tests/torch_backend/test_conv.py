@@ -15,7 +15,8 @@ from verifier.checker.format import digest, sha256
 from verifier.errors import InputError
 from verifier.torch_backend import models
 from verifier.torch_backend.conv import multiplicity, out_length
-from verifier.torch_backend.verify import hessian_bounds, lipschitz_data, lipschitz_mlp, verify_at_scale
+from verifier.theorems.cooper_float import verify_at_scale
+from verifier.torch_backend.verify import hessian_bounds, lipschitz_data, lipschitz_mlp
 
 nn = torch.nn
 

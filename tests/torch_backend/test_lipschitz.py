@@ -20,8 +20,8 @@ from verifier.checker.format import FormatError, digest, sha256
 from verifier.errors import InputError
 from verifier.torch_backend import models
 from verifier.torch_backend.core import spectral_norm_cheap, spectral_norm_upper
-from verifier.torch_backend.verify import (SUP_D, hessian_bounds, lipschitz_data, lipschitz_mlp, lipschitz_one_hidden,
-                                           verify_at_scale)
+from verifier.theorems.cooper_float import verify_at_scale
+from verifier.torch_backend.verify import SUP_D, hessian_bounds, lipschitz_data, lipschitz_mlp, lipschitz_one_hidden
 
 ACTS = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "softplus": torch.nn.Softplus, "smoolu": models.SmooLU,
         "poly": lambda: models.Polynomial(["1/4", "1", "1/2", "-1/6"]), "identity": torch.nn.Identity}

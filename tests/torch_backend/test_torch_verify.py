@@ -14,7 +14,7 @@ from verifier.data import dataset_from_arrays
 from verifier.network import mlp
 from verifier.theorems import verify
 from verifier.torch_backend import models
-from verifier.torch_backend.verify import verify_at_scale
+from verifier.theorems.cooper_float import verify_at_scale
 
 
 def _seq(p, h, l, act=torch.nn.Tanh, seed=0):

@@ -18,10 +18,10 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..checker.format import FLOAT_TIER, HYPOTHESES, RIGOROUS_TIER, STATEMENTS
+from ..checker.format import FLOAT_TIER, HYPOTHESES, RIGOROUS_TIER, STATEMENTS, TIERS
 from ..errors import InputError
 
-__all__ = ["THEOREMS", "Theorem", "theorem", "verify", "check_options"]
+__all__ = ["THEOREMS", "Theorem", "theorem", "verify", "check_options", "check_option_names"]
 
 
 # --------------------------------------------------------------------------- option validation
@@ -115,24 +115,51 @@ OPTIONS = {
     "method": _choice("homotopy", "msolve", "both", "monodromy"), "start": _choice("total-degree",
                                                                                     "multihomogeneous"),
     "loops": _int(1), "stall": _int(1), "lam": _rational,
+    "tier": _choice(*TIERS), "torch_model": _anything, "device": _anything, "steps": _int(0),
+    "tol": lambda name, v: 0.0 if v == 0 else _positive_number(name, v),
+    "optimizer": _choice(None, "adam", "sgd", "lbfgs"), "optimizer_steps": _int(0), "lr": _positive_number,
+    "arrays_name": _anything,
 }
 
 _RIGOROUS = ("prec_bits", "seed", "progress")
 _CONSTRUCTION = _RIGOROUS + ("width", "widths", "depth", "activation")
 _LOCAL = _RIGOROUS + ("network", "point", "unknowns")
+# The floating-point tier of cooper-2.1/2.3 (torch backend): tier="floating-point with error bounds".
+_FLOAT = ("tier", "torch_model", "device", "steps", "tol", "optimizer", "optimizer_steps", "lr", "arrays_name")
 _ALGEBRA = ("network", "seed", "progress", "timeout", "max_memory_mb", "max_terms")
 _SOLVE = ("network", "seed", "progress", "timeout", "max_memory_mb", "max_terms", "method", "start")
+
+
+def _show(value) -> str:
+    """A short one-line repr for messages."""
+    text = repr(value).splitlines()[0] if repr(value) else ""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_option_names(theorem: "Theorem", options: dict) -> None:
+    """The option names (and the tier) against what ``theorem`` takes; InputError naming ``name=value``."""
+    float_tier = options.get("tier") == FLOAT_TIER
+    if "tier" in options and options["tier"] not in theorem.tiers:
+        raise InputError(f"tier={options['tier']!r:.60}: {theorem.id} has the tiers {', '.join(theorem.tiers)}")
+    for name, value in options.items():
+        if name in _FLOAT[1:] and not float_tier and name in theorem.options:
+            raise InputError(f"{name}={_show(value)} belongs to the floating-point tier: add "
+                             f"tier={FLOAT_TIER!r}")
+        if name not in theorem.options:
+            raise InputError(f"{theorem.id} takes no option {name}={_show(value)}; it takes: "
+                             f"{', '.join(sorted(theorem.options))}")
 
 
 def check_options(theorem: "Theorem", options: dict) -> dict:
     """The options, checked against what ``theorem`` takes: an unknown name or a bad value raises
     InputError naming ``name=value`` (before any computation)."""
-    out = {}
-    for name, value in options.items():
-        if name not in theorem.options:
-            raise InputError(f"{theorem.id} takes no option {name}={value!r:.40}; it takes: "
-                             f"{', '.join(sorted(theorem.options))}")
-        out[name] = OPTIONS[name](name, value)
+    check_option_names(theorem, options)
+    float_tier = options.get("tier") == FLOAT_TIER
+    out = {name: OPTIONS[name](name, value) for name, value in options.items()}
+    if float_tier:
+        if (out.get("torch_model") is None) == (out.get("network") is None):
+            raise InputError(f"{theorem.id} in the floating-point tier needs torch_model=... or network=...")
+        return out
     for name in theorem.needs:
         if name != "data" and out.get(name) is None:
             raise InputError(f"{theorem.id} needs {name}=... (see verifier theorems)")
@@ -165,6 +192,7 @@ class Theorem:
     entry: str
     tiers: tuple = (RIGOROUS_TIER,)
     commands: tuple = ("verify",)
+    float_entry: str = ""
 
     @property
     def statement(self) -> str:
@@ -174,14 +202,15 @@ class Theorem:
     def hypothesis_claims(self) -> tuple:
         return HYPOTHESES.get(self.id, ())
 
-    def implementation(self):
-        module, _, func = self.entry.partition(":")
+    def implementation(self, tier: str = RIGOROUS_TIER):
+        module, _, func = (self.float_entry if tier == FLOAT_TIER else self.entry).partition(":")
         return getattr(importlib.import_module(module), func)
 
     def verify(self, data, **options):
         """Verify the theorem on an instance; see :func:`verify`."""
         opts = check_options(self, options)
-        return self.implementation()(self, data, **opts)
+        tier = opts.pop("tier", RIGOROUS_TIER)
+        return self.implementation(tier)(self, data, **opts)
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "source": self.source, "statement": self.statement,
@@ -201,6 +230,7 @@ def _register(thm: Theorem) -> Theorem:
 
 
 _COOPER = "verifier.theorems.cooper"
+_FLOAT_ENTRY = "verifier.theorems.cooper_float:verify_float"
 _CONSTRUCTION_HYP = ("x_i pairwise distinct", "activation rectified", "last hidden width h >= d")
 _SMOOTH_HYP = _CONSTRUCTION_HYP + ("activation smooth", "n > l*d")
 _LOCAL_HYP = ("x_i pairwise distinct", "activation smooth", "n > l*d",
@@ -216,11 +246,11 @@ for _thm in [
     Theorem("cooper-4.2", "Remark 4.2 (l outputs: codimension l*d)", "Cooper, Remark 4.2", _SMOOTH_HYP,
             ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1"),
     Theorem("cooper-2.1", "Theorem 2.1, local form (M is a smooth (n - l*d)-manifold near a point)",
-            "Cooper, Theorem 2.1", _LOCAL_HYP, ("data", "network", "point"), _LOCAL, ("arb",),
-            f"{_COOPER}:verify_theorem_2_1", tiers=(RIGOROUS_TIER, FLOAT_TIER)),
+            "Cooper, Theorem 2.1", _LOCAL_HYP, ("data", "network", "point"), _LOCAL + _FLOAT, ("arb", "torch"),
+            f"{_COOPER}:verify_theorem_2_1", tiers=(RIGOROUS_TIER, FLOAT_TIER), float_entry=_FLOAT_ENTRY),
     Theorem("cooper-2.3", "Proposition 2.3 (Hessian signature on M)", "Cooper, Proposition 2.3", _LOCAL_HYP,
-            ("data", "network", "point"), _LOCAL, ("arb",), f"{_COOPER}:verify_proposition_2_3",
-            tiers=(RIGOROUS_TIER, FLOAT_TIER)),
+            ("data", "network", "point"), _LOCAL + _FLOAT, ("arb", "torch"), f"{_COOPER}:verify_proposition_2_3",
+            tiers=(RIGOROUS_TIER, FLOAT_TIER), float_entry=_FLOAT_ENTRY),
     Theorem("liao-poggio-bezout", "Liao-Poggio: Bezout bounds for the polynomial system H = 0",
             "Liao and Poggio, Section 4 (Bezout)", _POLY_HYP, ("data", "network"),
             _ALGEBRA + ("counts", "groebner"), ("msolve", "singular"), "verifier.theorems.liao_poggio:run"),

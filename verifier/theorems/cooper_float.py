@@ -1,0 +1,295 @@
+"""Cooper's Theorem 2.1 (local form) and Proposition 2.3 in the floating-point tier, at scale (torch).
+
+The tier ``floating-point with error bounds``: float64 arithmetic with a-priori bounds on every rounding
+error, and the assumptions each certificate lists. The steps (the mathematics is in
+:mod:`verifier.torch_backend.verify` and :mod:`verifier.torch_backend.core`):
+
+1. the hypotheses: distinct inputs, smooth activations, n > l*d;
+2. optionally an optimiser on L, then least-norm Gauss-Newton towards M (J never formed);
+3. ``rank-J-float``: K = J J^T and a Rump-style proof that K is positive definite;
+4. ``zero-float``: a Newton-Kantorovich radius within which a true zero w* of H lies;
+5. ``manifold-float`` and ``hessian-signature-float``: M is a smooth (n - l*d)-manifold near w*, and the
+   Hessian of L there has l*d positive eigenvalues and n - l*d zeros.
+
+The certificate (one :class:`~verifier.certificate.Certificate`, tier floating-point) names an arrays file
+(X, Y, w) that ``verifier check`` re-reads with its own numpy checker. This module imports torch: the
+registry imports it only when the tier is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import time
+
+import numpy as np
+import torch
+
+from ..certificate import Certificate
+from ..checker.float_tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_FLOAT_CLAIMS
+from ..checker.format import FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
+from ..errors import InputError
+from ..torch_backend import models
+from ..torch_backend.core import certify_gram_pd, forward_norms, pinned_threads
+from ..torch_backend.verify import (GAMMA_MARGIN, SAFETY, gauss_newton, lipschitz_data, lipschitz_mlp, pretrain,
+                                    short_number)
+
+TIER = FLOAT_TIER
+THEOREMS = ("cooper-2.1", "cooper-2.3")
+FLOAT_CLAIM_STATEMENTS = {
+    "rank-J-float": "J J^T at the computed point is positive definite with lambda_min >= the stated bound "
+                    "(Rump's floating-point test with an a-priori error bound), so rank J = l*d there",
+    "zero-float": "a true zero w* of H lies within the stated radius of the computed point (Newton-Kantorovich "
+                  "on the range of J^T)",
+    "manifold-float": "rank J(w*) = l*d, so M is a smooth manifold of dimension n - l*d near w*",
+    "hessian-signature-float": "Hess L(w*) = 2 J(w*)^T J(w*) has l*d positive eigenvalues, each >= the stated "
+                               "bound, and n - l*d zero eigenvalues",
+}
+# sup |s'|, sup |s''| over R (smoolu: s' increases to 1; s'' = e^(-1/t)/t^3 peaks at t = 1/3)
+
+
+def _claim(cid, status, scope, statement, evidence, message):
+    return {"id": cid, "status": status, "scope": scope, "statement": statement, "evidence": evidence,
+            "message": message}
+
+
+def _arrays_blob(X, Y, w):
+    arrays = {"X": np.ascontiguousarray(X, dtype=np.float64), "Y": np.ascontiguousarray(Y, dtype=np.float64),
+              "w": np.ascontiguousarray(w, dtype=np.float64)}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return arrays, hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "certificate.arrays.npz",
+                    steps: int = 20, tol: float = 1e-13, optimizer: str | None = None, optimizer_steps: int = 0,
+                    lr: float = 1e-3, device: str = "cpu", progress=None, seed: int | None = None) -> Certificate:
+    """Verify cooper-2.1 or cooper-2.3 for a layered MLP in the floating-point tier.
+
+    Parameters
+    ----------
+    theorem : "cooper-2.1" or "cooper-2.3"
+    doc : dict
+        Model document (:mod:`models`); ``w0`` its canonical float64 weights (the start).
+    X, Y : array (d, p), (d, l)
+    arrays_name : str
+        File name (no folder) of the arrays file written beside the certificate.
+    steps, tol : Gauss-Newton steps and the target max|H|.
+    optimizer, optimizer_steps, lr : optional pre-training before Gauss-Newton.
+    device : "cpu", "cuda" or "cuda:N".
+
+    Returns
+    -------
+    Certificate
+    """
+    if theorem not in THEOREMS:
+        raise InputError(f"the torch backend verifies {', '.join(THEOREMS)}; got {theorem!r}")
+    if os.path.basename(arrays_name) != arrays_name or not arrays_name.endswith(".npz"):
+        raise InputError("arrays_name must be a bare file name ending in .npz")
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+    models.check_model_doc(doc)
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(X.shape[0], -1)
+    n, d, l = models.n_params(doc), X.shape[0], doc["l"]
+    p = models.n_inputs(doc)
+    if X.shape[1] != p or Y.shape[1] != l:
+        raise InputError(f"the data have {X.shape[1]} inputs and {Y.shape[1]} outputs; the model expects "
+                         f"{p} and {l}")
+    w0 = np.asarray(w0, dtype=np.float64).reshape(-1)
+    if w0.shape[0] != n or not np.isfinite(w0).all():
+        raise InputError(f"the weights must be {n} finite numbers")
+    m = l * d
+    timings = {}
+    t0 = time.perf_counter()
+    claims = []
+    acts = models.smooth(doc)
+    # -- hypotheses
+    _, first = np.unique(X, axis=0, return_index=True)
+    if len(first) < d:
+        dup = sorted(set(range(d)) - set(first.tolist()))[0]
+        orig = int(np.flatnonzero((X == X[dup]).all(axis=1))[0])
+        claims.append(_claim("distinct-inputs", "refuted", "instance", "the inputs x_i are pairwise distinct",
+                             {"duplicate_indices": [orig, dup]}, f"duplicate inputs x_i at rows {orig} and {dup}"))
+    else:
+        claims.append(_claim("distinct-inputs", "verified", "instance", "the inputs x_i are pairwise distinct", {},
+                             f"the {d} inputs are pairwise distinct (exact comparison of the float64 values)"))
+    bad = [a for a, ok in acts if not ok]
+    claims.append(_claim("activation-smooth", "refuted" if bad else "verified", "instance",
+                         "every hidden activation is smooth (C-infinity)", {"activations": [a for a, _ in acts]},
+                         f"{bad[0]} is not smooth" if bad else ", ".join(sorted({a for a, _ in acts})) + " is smooth"))
+    over = n > m
+    claims.append(_claim("overparameterized", "verified" if over else "refuted", "instance",
+                         "the network has more parameters than equations: n > l*d", {"n": n, "equations": m},
+                         f"n = {n} {'>' if over else '<='} l*d = {m}"))
+    history, pre_losses, w_final = [], [], w0
+    extra = {"device": str(device)}
+    # numpy's BLAS pinned to one thread while torch's pool does the heavy work (benchmarks/bench_threads.py)
+    with pinned_threads(blas=1):
+        if not bad and over and claims[0]["status"] == "verified":
+            model = models.model_from_doc(doc, device=device)
+            Xt = torch.as_tensor(X, device=device)
+            Yt = torch.as_tensor(Y, device=device)
+            w = torch.as_tensor(w0, device=device)
+            if optimizer and optimizer_steps > 0:
+                w, pre_losses = pretrain(model, w, Xt, Yt, optimizer=optimizer, steps=optimizer_steps, lr=lr,
+                                         progress=progress)
+                timings["optimizer"] = time.perf_counter() - t0
+                if not bool(torch.isfinite(w).all()):
+                    raise InputError(f"{optimizer} diverged (the weights are no longer finite): lower --lr")
+            t1 = time.perf_counter()
+            w, history = gauss_newton(model, w, Xt, Yt, steps=steps, tol=tol, progress=progress)
+            timings["gauss_newton"] = time.perf_counter() - t1
+            w_final = w.detach().cpu().numpy().astype(np.float64)
+            # Re-evaluate everything at the float64 point that is stored (on the CPU, as the checker does).
+            cpu = models.model_from_doc(doc)
+            wc, Xc, Yc = torch.as_tensor(w_final), torch.as_tensor(X), torch.as_tensor(Y)
+            t1 = time.perf_counter()
+            if progress:
+                progress(f"structured Gram K = J J^T ({m} x {m})")
+            with torch.no_grad():
+                Hres = cpu.residual(wc, Xc, Yc).numpy()
+            K, Kabs, mround, ufl = cpu.gram_structured(wc, Xc, with_abs=True)
+            timings["gram"] = time.perf_counter() - t1
+            if not (bool(torch.isfinite(K).all()) and bool(torch.isfinite(Kabs).all()) and np.isfinite(Hres).all()):
+                raise InputError("K = J J^T or the residual overflows float64 at this point: rescale the data or "
+                                 "the weights")
+            t1 = time.perf_counter()
+            if progress:
+                progress("eigenvalues of 2K")
+            ev = torch.linalg.eigvalsh(2.0 * K).numpy()
+            timings["spectrum"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
+            if progress:
+                progress("positive-definiteness proof of K")
+            pd = certify_gram_pd(K, Kabs=Kabs, m=mround, underflow=ufl, lambda_hint=float(ev[0]) / 2)
+            timings["pd_proof"] = time.perf_counter() - t1
+            extra.update(gauss_newton_max_abs_H=history, optimizer_losses=pre_losses, optimizer=optimizer,
+                         eigenvalues_2K_float=[short_number(v) for v in ev])
+            claims += _tail_claims(theorem, doc, cpu, wc, X, Hres, K, Kabs, pd, ev, n, m, timings=timings,
+                                   progress=progress)
+    timings["total"] = time.perf_counter() - t0
+    arrays, arrays_sha = _arrays_blob(X, Y, w_final)
+    instance = {"model": doc, "arrays": {"file": arrays_name, "sha256": arrays_sha, "n": n, "d": d,
+                                         "p": p, "l": l}}
+    instance["sha256"] = sha256({"model": instance["model"], "arrays": instance["arrays"]})
+    assumptions = list(ASSUMPTIONS_COMMON)
+    if doc["format"] != models.MODEL_FORMAT:
+        assumptions.append(CONV_ASSUMPTION)
+    pd_claim = next((c for c in claims if c["id"] == "rank-J-float"), None)
+    if pd_claim is not None:
+        assumptions += [a for a in pd_claim["evidence"].get("assumptions", []) if a not in assumptions]
+    return Certificate(
+        theorem, STATEMENTS[theorem], None, None, {"array": "w"}, claims, 53, seed,
+        out_of_scope=[GLOBAL_SMOOTHNESS,
+                      "the rigorous tier (Arb balls) for this instance: rounding errors of the forward and "
+                      "backward passes are not enclosed"],
+        notes=[REMARK_2_2], timings_s=timings,
+        summary_info={"network": models.describe(doc), "n": n, "d": d, "l": l, "p": p, "device": str(device),
+                      "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
+        extra=extra, tier=TIER, instance=instance, required=REQUIRED_FLOAT_CLAIMS[theorem],
+        assumptions=assumptions, arrays=arrays, software={"torch": torch.__version__, "numpy": np.__version__})
+
+
+def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, timings=None, progress=None):
+    out = []
+    st = FLOAT_CLAIM_STATEMENTS
+    if not pd["positive_definite"]:
+        msg = f"not proven positive definite: {pd.get('reason', '')} (smallest computed eigenvalue of K " \
+              f"{ev[0] / 2:.3e})"
+        out.append(_claim("rank-J-float", "inconclusive", "local", st["rank-J-float"],
+                          {"assumptions": pd["assumptions"]}, msg))
+        return out
+    sigma = pd["lambda_min_lower"]
+    out.append(_claim("rank-J-float", "verified", "local", st["rank-J-float"],
+                      {"lambda_min_lower": short_number(sigma), "shift": short_number(pd["shift"]),
+                       "error_norm_bound": short_number(pd["error_norm_bound"]), "assumptions": pd["assumptions"]},
+                      f"K = J J^T ({m} x {m}) positive definite, lambda_min(K) >= {sigma:.3e} "
+                      f"(sigma_min(J) >= {math.sqrt(sigma):.3e}); Rump test, error ||K - K_true|| <= "
+                      f"{pd['error_norm_bound']:.1e}"))
+    if sigma <= 0:
+        out[-1].update(status="inconclusive", message="the proof gave only lambda_min >= 0")
+        return out
+    layers = [(W.numpy(), None if b is None else b.numpy()) for W, b in model.weights(wc)]
+    lam_max = float(np.abs(K.numpy()).sum(axis=1).max()) * SAFETY + pd["error_norm_bound"]
+    hnorm = float(np.linalg.norm(Hres)) * SAFETY
+    eta = hnorm / sigma
+    # Every stated number is an upper bound that the checker's own evaluation must stay below:
+    # at the rounding floor its float64 ||H|| can differ from this one by a small factor, so
+    # Kantorovich is applied with eta' = 4 eta >= ||G'(0)^{-1} G(0)|| (any upper bound on eta
+    # serves): radius rho = sqrt(Lam) 2 eta', gamma_J on that ball (with a margin for the
+    # checker's evaluation), h = beta gamma_J Lam eta'. The checker accepts a radius, gamma_J
+    # and h that are >= its own, with its own h <= 1/2.
+    eta4 = 4.0 * eta
+    rho = math.sqrt(lam_max) * 2.0 * eta4 * SAFETY
+    L = len(doc["layers"]) - 1
+    t1 = time.perf_counter()
+    try:
+        if progress:
+            progress(f"Lipschitz bound on J ({L} hidden layer{'s' if L != 1 else ''})")
+        if hasattr(model, "lipschitz_geometry"):      # Conv1d network
+            lip = lipschitz_data(layers, model.act_specs, X, norms=model.forward_norms(wc, torch.as_tensor(X)),
+                                 geometry=model.lipschitz_geometry())
+        else:
+            lip = lipschitz_data(layers, model.act_specs, X, norms=forward_norms(model, wc, torch.as_tensor(X)))
+    except InputError as exc:
+        out.append(_claim("zero-float", "inconclusive", "local", st["zero-float"],
+                          {"residual_norm": short_number(hnorm)}, f"||H|| = {hnorm:.3e}; no Lipschitz bound on J: {exc}"))
+        return out
+    finally:
+        if timings is not None:
+            timings["lipschitz"] = time.perf_counter() - t1
+    gamma = lipschitz_mlp(lip, rho) * GAMMA_MARGIN
+    beta = 1.0 / sigma
+    h = beta * gamma * lam_max * eta4 * SAFETY
+    ev_z = {"residual_norm": short_number(hnorm), "lambda_min_lower": short_number(sigma), "lambda_max_upper": short_number(lam_max),
+            "eta": short_number(eta), "gamma_J": short_number(gamma), "h": short_number(h),
+            "spectral_norm_upper": [short_number(t) for t in lip.spectral]}
+    if not h <= 0.5:
+        out.append(_claim("zero-float", "inconclusive", "local", st["zero-float"], ev_z,
+                          f"Kantorovich h = {h:.3e} > 1/2 (||H|| = {hnorm:.3e}, gamma_J <= {gamma:.3e}): "
+                          "take more Gauss-Newton steps"))
+        return out
+    # ||w* - w0|| <= sqrt(Lam) r0 with r0 = (1 - sqrt(1 - 2h)) / (beta gamma Lam) <= 2 eta': rho bounds it.
+    ev_z["radius"] = short_number(rho)
+    out.append(_claim("zero-float", "verified", "local", st["zero-float"], ev_z,
+                      f"a zero w* of H within {rho:.2e} of the point (Kantorovich h = {h:.1e} <= 1/2, "
+                      f"||H|| = {hnorm:.2e}, gamma_J <= {gamma:.2e} on that ball, {L} hidden "
+                      f"layer{'s' if L != 1 else ''})"))
+    smin = math.sqrt(sigma) - gamma * rho
+    if not smin > 0:
+        out.append(_claim("manifold-float", "inconclusive", "local", st["manifold-float"], {"dimension": n - m},
+                          "sigma_min(J) - gamma_J rho is not positive"))
+        return out
+    out.append(_claim("manifold-float", "verified", "local", st["manifold-float"], {"dimension": n - m},
+                      f"sigma_min(J(w*)) >= {smin:.3e} > 0: M is a smooth {n - m}-manifold near w*"))
+    if theorem == "cooper-2.3":
+        lo = 2.0 * smin * smin / SAFETY
+        top = [short_number(v) for v in ev[::-1][:min(m, 20)]]
+        out.append(_claim("hessian-signature-float", "verified", "local", st["hessian-signature-float"],
+                          {"positive": m, "zero": n - m, "min_positive_lower": short_number(lo), "top_eigenvalues_2K": top},
+                          f"{m} positive eigenvalues >= {lo:.3e} (largest {ev[-1]:.3e}), {n - m} zero"))
+    return out
+
+
+def verify_float(thm, data, *, torch_model=None, network=None, point=None, seed: int | None = 0,
+                 arrays_name: str = "certificate.arrays.npz", steps: int = 20, tol: float = 1e-13,
+                 optimizer: str | None = None, optimizer_steps: int = 0, lr: float = 1e-3, device: str = "cpu",
+                 progress=None) -> Certificate:
+    """The registry's entry for ``cooper-2.1`` / ``cooper-2.3`` with ``tier="floating-point with error
+    bounds"``: ``torch_model`` (FILE.py:FUNCTION, an nn.Sequential or a layered Network) or ``network`` with
+    an optional ``point``; ``data`` a Dataset, a file (.npz, .npy, .pt, .csv, .json) or a pair (X, Y)."""
+    from ..data import Dataset
+    from ..torch_backend.instance import check_device, load_instance
+    if isinstance(data, Dataset):
+        data = (np.array([[float(v) for v in row] for row in data.X]),
+                np.array([[float(v) for v in row] for row in data.Y]))
+    if optimizer_steps and not optimizer:
+        raise InputError("optimizer_steps needs optimizer='adam', 'sgd' or 'lbfgs'")
+    doc, w0, X, Y = load_instance(data=data, torch_model=torch_model, network=network, point=point,
+                                  seed=seed or 0)
+    check_device(device)
+    return verify_at_scale(thm.id, doc, w0, X, Y, arrays_name=arrays_name, steps=steps, tol=tol, optimizer=optimizer,
+                           optimizer_steps=optimizer_steps, lr=lr, device=device, progress=progress, seed=seed)
