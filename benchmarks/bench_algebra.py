@@ -18,7 +18,7 @@ it measures, in this one process:
    the independent ``verifier.checker.check_certificate`` on the JSON round trip (the JSON parse
    itself is not timed). Wall and CPU seconds (this process plus its reaped children, the engines).
    The engine subprocesses started inside are timed too (wrapping
-   ``verifier.algebra.engines.run_engine`` and the checker's ``verifier.checker.engine`` functions),
+   ``verifier.algebra.engines.run_engine`` and the checker's ``verifier.checker.algebra.engine`` functions),
    so the Python share of the time is visible;
 2. a bare Singular script doing the same computation on the same ideal, written here (not the
    verifier's scripts): ``std`` + ``dim`` + ``mult`` for the dimension; ``lift(I, ideal(1))`` with
@@ -211,7 +211,7 @@ class EngineClock:
                 self.calls.append((self.side, name, time.perf_counter() - t))
         engines.run_engine = timed_run_engine
         try:
-            from verifier.checker import engine as check_engine
+            from verifier.checker.algebra import engine as check_engine
         except ImportError:   # pragma: no cover - a checker without engine calls
             return
         for attr in dir(check_engine):

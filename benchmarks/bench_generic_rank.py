@@ -1,4 +1,5 @@
-"""Benchmark: the generic rank of J mod p (``verifier.algebra.rank``) and its re-check (``verifier.checker.modp``).
+"""Benchmark: the generic rank of J mod p (``verifier.algebra.rank``) and its re-check
+(``verifier.checker.algebra.modp``).
 
 Cases (seeded data: p input columns of exact rationals k/7, k in [-50, 50), zero targets):
 
@@ -43,8 +44,8 @@ from flint import fmpq
 from verifier import activations as A
 from verifier import network as N
 from verifier.algebra.rank import choose_prime, generic_rank, jacobian_mod_p, rank_mod_p
-from verifier.checker.evaluate import Network as CheckerNet
-from verifier.checker.modp import minor_nonzero_mod_p
+from verifier.checker.core.evaluate import Network as CheckerNet
+from verifier.checker.algebra.modp import minor_nonzero_mod_p
 from verifier.data import Dataset
 
 TARGET_S = 10.0

@@ -1,11 +1,13 @@
 """Import rules, read from the source with ``ast`` (no verifier code is run for (a) and (b)).
 
 (a) The independent checker (``verifier/checker/``) trusts only the standard library,
-    python-flint and itself: no other ``verifier`` module. The one exception is numpy inside
-    ``rules._preconditioner``, which computes a hint the Krawczyk test does not trust (any
+    python-flint and itself: no other ``verifier`` module. The exceptions are numpy in
+    ``core/preconditioner.py``, which computes a hint the Krawczyk test does not trust (any
     preconditioner is valid; a bad one makes the test fail, never pass), and numpy in the
-    floating-point tier's checker (``float_tier.py``, ``float_rules.py``, ``float_conv.py``), whose certificates
-    state float64 arithmetic and LAPACK's error model as assumptions.
+    floating-point tier (``float/``), whose certificates state float64 arithmetic and LAPACK's
+    error model as assumptions. Its modules form a DAG (no import circle, not even through
+    imports inside functions), import no private name (``_x``) from one another, and
+    ``import verifier.checker.format`` loads neither the rules, the evaluator, numpy nor a tier.
 (b) Nothing under ``verifier/`` imports torch at module level, except the
     ``verifier/torch_backend/`` package and ``verifier/theorems/cooper_float.py`` (the floating-point tier's
     theorem, which the registry imports only when that tier is asked for).
@@ -35,7 +37,7 @@ def modules(folder: Path):
 
 
 def dotted(path: Path) -> str:
-    """verifier/checker/rules.py -> verifier.checker.rules; .../__init__.py -> the package."""
+    """verifier/checker/core/rules.py -> verifier.checker.core.rules; .../__init__.py -> the package."""
     parts = list(path.relative_to(REPO).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -97,11 +99,10 @@ def test_the_package_is_where_we_look():
 CHECKER_BUGS = {}
 
 # Untrusted helpers allowed one extra import: (file, imported module).
-ALLOWED = {("verifier/checker/rules.py", "numpy"),
+ALLOWED = {("verifier/checker/core/preconditioner.py", "numpy"),
            # The floating-point tier is float64 arithmetic by definition (its certificates say so and
            # list numpy/LAPACK's error model among their assumptions).
-           ("verifier/checker/float_tier.py", "numpy"), ("verifier/checker/float_rules.py", "numpy"),
-           ("verifier/checker/float_conv.py", "numpy")}
+           *((f"verifier/checker/float/{name}.py", "numpy") for name in ("numerics", "dense", "conv", "rules", "tier"))}
 
 
 def _checker_param(path):
@@ -125,13 +126,51 @@ def test_checker_imports_only_stdlib_flint_and_itself(path):
 
 def test_resolve_relative_imports():
     # The resolver the rule above relies on: `from .. import x` inside the checker leaves it.
-    rules = CHECKER / "rules.py"
+    rules = CHECKER / "core" / "rules.py"
     init = CHECKER / "__init__.py"
-    assert resolve(ast.parse("from .format import x").body[0], rules) == "verifier.checker.format"
-    assert resolve(ast.parse("from .. import data").body[0], rules) == "verifier"
-    assert resolve(ast.parse("from ..system import y").body[0], rules) == "verifier.system"
-    assert resolve(ast.parse("from .rules import RULES").body[0], init) == "verifier.checker.rules"
+    assert resolve(ast.parse("from ..format import x").body[0], rules) == "verifier.checker.format"
+    assert resolve(ast.parse("from .evaluate import x").body[0], rules) == "verifier.checker.core.evaluate"
+    assert resolve(ast.parse("from ... import data").body[0], rules) == "verifier"
+    assert resolve(ast.parse("from ...system import y").body[0], rules) == "verifier.system"
+    assert resolve(ast.parse("from .check import f").body[0], init) == "verifier.checker.check"
     assert resolve(ast.parse("from ..network import z").body[0], init) == "verifier.network"
+
+
+def _checker_graph():
+    """{module: set of checker modules it imports} (imports inside functions included)."""
+    nodes = {dotted(p): p for p in modules(CHECKER)}
+    return {name: {dep for _, dep in imports(path) if dep in nodes and dep != name} for name, path in nodes.items()}
+
+
+def test_checker_tiers_import_only_the_tiers_below():
+    # Each tier reads only the shared top and the tiers below it: core <- algebra <- solve; float alone.
+    # (Circles and private names are ruled out for the whole package below.)
+    graph = _checker_graph()
+    below = {"core": set(), "algebra": {"core"}, "solve": {"core", "algebra"}, "float": set()}
+    bad = []
+    for node, deps in graph.items():
+        parts = node.split(".")
+        if len(parts) > 3 and parts[2] in below:
+            for dep in deps:
+                dparts = dep.split(".")
+                if len(dparts) > 3 and dparts[2] != parts[2] and dparts[2] not in below[parts[2]]:
+                    bad.append(f"{node} imports {dep}")
+    assert not bad, "\n".join(bad)
+
+
+def test_importing_the_checker_format_is_light():
+    # The solver imports verifier.checker.format to write certificates; that runs the package's
+    # __init__, which must not load the rules, the evaluator, numpy or a tier.
+    code = ("import sys, verifier.checker.format\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith(('verifier', 'numpy')))))\n"
+            "from verifier.checker import check_certificate, CheckReport, FormatError\n"
+            "assert FormatError is verifier.checker.format.FormatError and callable(check_certificate)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    res = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    loaded = res.stdout.strip().split(",")
+    assert loaded == ["verifier", "verifier.checker", "verifier.checker.format", "verifier.version"], loaded
 
 
 def test_import_scanner_sees_nested_and_dynamic_imports(tmp_path):

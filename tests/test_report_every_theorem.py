@@ -227,7 +227,7 @@ def test_not_applicable_reads_as_such(certs):
 
 
 def test_float_tier_constant_matches_the_checker():
-    from verifier.checker.float_tier import TIER
+    from verifier.checker.float.tier import TIER
     assert FLOAT_TIER == TIER
 
 

@@ -22,7 +22,9 @@ _EXPORTS = {
     # verbs (verifier.api): the same as the command line
     "verify": ("api", "verify"), "check": ("api", "check"), "report": ("api", "report"),
     "solve": ("api", "solve"), "degree": ("api", "degree"), "critical_points": ("api", "critical_points"),
-    "spectrum": ("api", "spectrum"), "theorems": ("api", "theorems"),
+    "spectrum": ("api", "spectrum"),
+    # verifier.theorems is the registry's package, callable: verifier.theorems() lists the theorems
+    "theorems": ("theorems", None),
     # the registry and the result types
     "THEOREMS": ("theorems", "THEOREMS"), "Theorem": ("theorems", "Theorem"),
     "Certificate": ("certificate", "Certificate"), "Claim": ("certificate", "Claim"),
@@ -52,7 +54,8 @@ def __getattr__(name):
     import importlib
     if name in _EXPORTS:
         module, attr = _EXPORTS[name]
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        value = importlib.import_module(f"{__name__}.{module}")
+        value = value if attr is None else getattr(value, attr)
         globals()[name] = value
         return value
     if name in _MOVED:

@@ -28,6 +28,7 @@ import flint
 import numpy as np
 from flint import arb, arb_mat, fmpq
 
+from .checker.core.norms import norm2_upper  # the checker's own lemma: the bound it will prove
 from .checker.format import arb_to_fmpq
 
 
@@ -66,33 +67,6 @@ class ZeroResult:
     contraction: float   # upper bound of ||I - R J_S(Z)||_2 (the largest over the blocks)
     refinements: int = 0
     blocks: list = None  # the unknowns of each independent block
-
-
-def norm2_upper(M: arb_mat) -> arb:
-    """An exact arb >= the spectral norm of every matrix in M: sqrt(||M||_1 ||M||_inf).
-
-    Entry bounds |m_ij| <= u_ij are taken to float64 (python-flint rounds toward
-    zero, relative error below 2^-52) and scaled by (1 + 2^-50), which covers that
-    rounding and the multiplication's own;
-    ``math.fsum`` rounds each row and column sum correctly, a final factor
-    (1 + 2^-48) covers that and the product and square root, and an absolute
-    2^-900 covers entries that underflow in float64. A non-finite entry gives
-    +inf, so a claim resting on it stays undecided.
-    """
-    up = 1.0 + 2.0 ** -50
-    tiny = 2.0 ** -900
-    rows, cols = [], [[] for _ in range(M.ncols())]
-    for row in M.tolist():
-        r = [float(abs(x).upper()) * up for x in row]
-        rows.append(math.fsum(r))
-        for j, v in enumerate(r):
-            cols[j].append(v)
-    n1 = max((math.fsum(c) for c in cols), default=0.0) + tiny
-    ninf = max(rows, default=0.0) + tiny
-    bound = math.sqrt(n1) * math.sqrt(ninf) * (1.0 + 2.0 ** -48)   # no underflow in the product
-    if not math.isfinite(bound):
-        return arb.pos_inf()
-    return arb(bound)
 
 
 def approx_inverse(M: arb_mat, prec_bits: int):

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from .checker.format import ALGEBRAIC_THEOREMS, SOLVE_THEOREMS, instance_hash
 
-# The two tiers (verifier.checker.float_tier.TIER names the second). A certificate without "tier" is rigorous.
+# The two tiers (verifier.checker.float.tier.TIER names the second). A certificate without "tier" is rigorous.
 RIGOROUS_TIER = "rigorous"
 FLOAT_TIER = "floating-point with error bounds"
 

@@ -115,6 +115,20 @@ def test_baselines_pass():
         assert rep.ok and rep.status == "verified", rep.text()
 
 
+def test_report_carries_one_structured_result_per_claim():
+    cert = linear_23()
+    cert["claims"][2]["status"] = "refuted"          # overparameterized: stated refuted, re-checks verified
+    rep = check(reseal(cert))
+    assert not rep.ok
+    assert [r["id"] for r in rep.results] == [cl["id"] for cl in cert["claims"]]
+    assert all(set(r) == {"id", "stated", "checked", "message"} for r in rep.results)
+    assert all(r["checked"] == "verified" and r["message"] for r in rep.results)
+    assert rep.results[2]["stated"] == "refuted" and rep.results[0]["stated"] == "verified"
+    # the text lines stay as they were: one per claim, then the problems
+    assert len([ln for ln in rep.lines if not ln.startswith("  problem:")]) == len(rep.results)
+    assert check_certificate(None).results == []
+
+
 # ---------------------------------------------------------------------------- soundness
 
 

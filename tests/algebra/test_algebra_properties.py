@@ -49,10 +49,10 @@ from verifier.algebra.polys import compile_polynomials, reduce_mod_p
 from verifier.algebra.rank import choose_prime, generic_rank
 from verifier.theorems.liao_poggio import lagrange_charts
 from verifier.checker import check_certificate
-from verifier.checker.evaluate import Network as CheckerNetwork
+from verifier.checker.core.evaluate import Network as CheckerNetwork
 from verifier.checker.format import digest, parse_rational, rational_str
-from verifier.checker.modp import minor_nonzero_mod_p
-from verifier.checker.polys import lagrange_generators, polynomial_residuals
+from verifier.checker.algebra.modp import minor_nonzero_mod_p
+from verifier.checker.algebra.polys import lagrange_generators, polynomial_residuals
 from verifier.data import Dataset
 from verifier.errors import BudgetExceeded
 from verifier.network import mlp, network_to_json

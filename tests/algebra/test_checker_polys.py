@@ -1,4 +1,7 @@
-"""The checker's exact polynomial compilation of H and its certificate identities (verifier/checker/polys.py)."""
+"""The checker's exact polynomial compilation of H and its certificate identities.
+
+verifier/checker/algebra/polys.py
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ from flint import arb, fmpq
 
 from verifier import activations as A
 from verifier import network as N
-from verifier.checker.evaluate import Network
+from verifier.checker.core.evaluate import Network
 from verifier.checker.format import FormatError, arb_to_fmpq, parse_rational, rational_str
-from verifier.checker.polys import (check_combination, evaluate_exact, jacobian_polys, lagrange_generators,
+from verifier.checker.algebra.polys import (check_combination, evaluate_exact, jacobian_polys, lagrange_generators,
                                     poly_from_json, poly_to_json, polynomial_residuals, vanishes_identically)
 
 

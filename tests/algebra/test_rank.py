@@ -1,4 +1,7 @@
-"""Generic rank of J mod p (verifier/algebra/rank.py) and its independent re-check (verifier/checker/modp.py)."""
+"""Generic rank of J mod p (verifier/algebra/rank.py) and its independent re-check.
+
+The re-check: verifier/checker/algebra/modp.py.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ from verifier.algebra.rank import (
     jacobian_mod_p,
     rank_mod_p,
 )
-from verifier.checker.evaluate import Network as CheckerNet
-from verifier.checker.modp import minor_nonzero_mod_p
+from verifier.checker.core.evaluate import Network as CheckerNet
+from verifier.checker.algebra.modp import minor_nonzero_mod_p
 from verifier.data import Dataset, dataset_from_arrays
 from verifier.errors import InputError
 from verifier.system import compile_system

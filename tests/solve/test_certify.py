@@ -1,4 +1,4 @@
-"""Certified solutions (Krawczyk) and certified inertia: verifier.checker.krawczyk, verifier.solve.certify."""
+"""Certified solutions (Krawczyk) and certified inertia: verifier.checker.solve.krawczyk, verifier.solve.certify."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flint import arb, fmpq
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verifier.checker.krawczyk import (PolySystem, boxes_disjoint, certified_inertia, krawczyk_test,
+from verifier.checker.solve.krawczyk import (PolySystem, boxes_disjoint, certified_inertia, krawczyk_test,
                                        verify_solution_boxes)
 from verifier.checker.format import parse_rational, rational_str
 from verifier.solve.certify import boxes_from_msolve, refine_and_certify

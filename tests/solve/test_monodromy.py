@@ -15,7 +15,7 @@ from verifier.algebra import engines
 from verifier.algebra.polys import compile_polynomials
 from verifier.checker import check_certificate
 from verifier.checker.format import digest, parse_rational, rational_str
-from verifier.checker.solve_rules import system_hash
+from verifier.checker.solve.rules import system_hash
 from verifier.cli import main
 from verifier.data import dataset_from_arrays
 from verifier.errors import InputError

@@ -7,7 +7,7 @@ import pytest
 
 from verifier.checker import check_certificate
 from verifier.checker.format import digest, parse_rational, rational_str
-from verifier.checker.solve_rules import system_hash
+from verifier.checker.solve.rules import system_hash
 from verifier.theorems.solving import critical_points_deep_linear, witness_degree
 
 SURF = {"format": "verifier-network", "version": 1, "name": "a (w x + b)^2", "activation": {"name": "power", "r": 2},

@@ -6,7 +6,7 @@ import pytest
 
 from verifier.algebra import engines
 from verifier.checker import check_certificate
-from verifier.checker import engine as checker_engine
+from verifier.checker.algebra import engine as checker_engine
 from verifier.cli import main
 
 HAS_MSOLVE = engines.msolve_path() is not None

@@ -9,8 +9,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="the torch backend needs torch (optional dependency)")
 
 from verifier.checker import check_certificate
-from verifier.checker.float_conv import ConvNet, read_conv_model
-from verifier.checker.float_tier import Act, lipschitz_J
+from verifier.checker.float.conv import ConvNet, read_conv_model
+from verifier.checker.float.numerics import lipschitz_J
 from verifier.checker.format import digest, sha256
 from verifier.errors import InputError
 from verifier.torch_backend import models
@@ -52,7 +52,7 @@ def _build(name, seed=0, acts=None):
 
 
 def _checker_net(doc, w, X):
-    p, l, geom = read_conv_model(doc, Act)
+    p, l, geom = read_conv_model(doc)
     return ConvNet(geom, p, l, w, X)
 
 

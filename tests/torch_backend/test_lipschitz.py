@@ -15,7 +15,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="the torch backend needs torch (optional dependency)")
 
 from verifier.checker import check_certificate
-from verifier.checker.float_tier import Act, DenseNet, lipschitz_J, read_model, spectral_cheap, spectral_proven
+from verifier.checker.float.dense import DenseNet, read_model
+from verifier.checker.float.numerics import Act, lipschitz_J, spectral_cheap, spectral_proven
 from verifier.checker.format import FormatError, digest, sha256
 from verifier.errors import InputError
 from verifier.torch_backend import models

@@ -57,6 +57,13 @@ def test_verified_and_rechecked(written):
     assert hist[-1] < 1e-10 < hist[0]
 
 
+def test_module_checker_finds_the_arrays_file(written, capsys):
+    # ``python -m verifier.checker CERT.json`` looks for the arrays file next to the certificate.
+    from verifier.checker.__main__ import main
+    folder, _ = written
+    assert main([str(folder / "c.json")]) == 0, capsys.readouterr().out
+
+
 def test_agrees_with_the_rigorous_core():
     # Same instance through the Arb path: a point of M from the float tier, then cooper-2.3 in balls.
     net = mlp(2, [8], l=1, activation="tanh")
@@ -281,7 +288,7 @@ def test_cli_refuses_pickles(cli_dir, cli):
 @pytest.mark.parametrize("chunk", [1, 3, 4096])
 def test_checker_gram_equals_explicit(chunk):
     # The checker's own numpy Gram (chunked) against torch's explicit J J^T, deep and multi-output.
-    from verifier.checker.float_tier import gram_structured, read_model, split_weights
+    from verifier.checker.float.dense import gram_structured, read_model, split_weights
     torch.manual_seed(0)
     seq = torch.nn.Sequential(torch.nn.Linear(3, 7), torch.nn.Tanh(), torch.nn.Linear(7, 5), torch.nn.Softplus(),
                               torch.nn.Linear(5, 6), torch.nn.Sigmoid(), torch.nn.Linear(6, 2))

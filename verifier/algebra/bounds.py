@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 
+from ..checker.algebra.bezout import multihomogeneous_count
 from .polys import PolySystem, degree_report
 
 MAX_STATES = 2_000_000
@@ -56,29 +57,20 @@ def total_degree_bezout(degrees, n: int) -> tuple:
 
 
 def multihomogeneous_bezout(group_degrees, group_sizes) -> tuple:
-    """(bound or None, note): the m-Bezout number with one slicing hyperplane per missing equation."""
+    """(bound or None, note): the m-Bezout number with one slicing hyperplane per missing equation.
+
+    The count is the checker's own lemma (:func:`verifier.checker.algebra.bezout.multihomogeneous_count`),
+    so the number stated here is the number the checker recomputes."""
     n = sum(group_sizes)
     m = len(group_degrees)
     if m > n:
         return None, "not defined for overdetermined systems here"
     rows = [tuple(r) for r in group_degrees] + [tuple(1 for _ in group_sizes)] * (n - m)
-    target = tuple(group_sizes)
-    states = math.prod(s + 1 for s in target)
-    if states > MAX_STATES:
+    count = multihomogeneous_count(rows, group_sizes, max_states=MAX_STATES)
+    if count is None:
+        states = math.prod(s + 1 for s in group_sizes)
         return None, f"too many layer groups for the exact count ({states} states)"
-    # Dynamic programming over the factors: the coefficient of z^a in the partial product, a <= target.
-    dp = {tuple(0 for _ in target): 1}
-    for row in rows:
-        nxt = {}
-        for a, c in dp.items():
-            for g, dg in enumerate(row):
-                if dg and a[g] < target[g]:
-                    b = a[:g] + (a[g] + 1,) + a[g + 1:]
-                    nxt[b] = nxt.get(b, 0) + c * dg
-        dp = nxt
-        if not dp:
-            break
-    return dp.get(target, 0), "variables grouped by layer"
+    return count, "variables grouped by layer"
 
 
 def bounds_report(ps: PolySystem) -> dict:

@@ -9,7 +9,7 @@ integer point ``w`` the matrix ``J(w) mod p`` computed here is the reduction of
 the rational matrix ``J(w)``. A nonzero ``r x r`` minor mod p is the reduction
 of a nonzero rational minor: ``rank_Q J(w) >= r``, hence the generic rank of J
 is ``>= r``. Nothing here is probabilistic except *which* lower bound we find;
-the checker (``verifier.checker.modp``) re-verifies the minor independently.
+the checker (``verifier.checker.algebra.modp``) re-verifies the minor independently.
 
 Speed: the per-generation products ``W @ O`` (forward) and ``W^T @ adj``
 (reverse) run in float64 BLAS, exactly: with ``p < 2^26`` one factor is split

@@ -50,7 +50,7 @@ REQUIRED_CLAIMS.update({
     "liao-poggio-dimension": ("polynomial-system", "generic-rank"),
     "liao-poggio-nullstellensatz": ("polynomial-system", "infeasible"),
     "cooper-2.1-global": ("polynomial-system", "regular-value"),
-    # Square polynomial systems (verifier/checker/solve_rules.py; instance: a system and its source).
+    # Square polynomial systems (verifier/checker/solve/; instance: a system and its source).
     "polynomial-solutions": ("solutions-certified", "bezout-bounds-square"),
     "witness-degree": ("solutions-certified", "bezout-bounds-square"),
     "liao-poggio-prop-1": ("solutions-certified", "critical-classification"),

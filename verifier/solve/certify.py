@@ -1,11 +1,11 @@
 """Certified solutions of square polynomial systems: Newton refinement in Arb, then the Krawczyk test.
 
-Solver side of :mod:`verifier.checker.krawczyk`. Approximate solutions (complex128, e.g. homotopy
+Solver side of :mod:`verifier.checker.solve.krawczyk`. Approximate solutions (complex128, e.g. homotopy
 endpoints, or msolve's real isolating boxes) are refined by Newton's method at ``prec`` bits, turned into
 boxes with exact rational centres and radii, and certified with the checker's
-:func:`~verifier.checker.krawczyk.krawczyk_test` (Krawczyk 1969 / Moore / Rump: K(B) in int(B) and
+:func:`~verifier.checker.solve.krawczyk.krawczyk_test` (Krawczyk 1969 / Moore / Rump: K(B) in int(B) and
 ||I - Y J(B)|| < 1 imply exactly one zero in B, with J nonsingular on B). Nothing here is trusted: the
-counts returned are those of the checker's :func:`~verifier.checker.krawczyk.verify_solution_boxes`
+counts returned are those of the checker's :func:`~verifier.checker.solve.krawczyk.verify_solution_boxes`
 run on the final boxes.
 
 Realness is proved, never assumed: a real-looking solution gets a real centre (imaginary parts exactly 0)
@@ -29,7 +29,7 @@ import flint
 from flint import acb, acb_mat, arb, fmpq
 
 from ..checker.format import arb_to_fmpq, rational_str
-from ..checker.krawczyk import PolySystem, boxes_disjoint, krawczyk_test, realness, verify_solution_boxes
+from ..checker.solve.krawczyk import PolySystem, boxes_disjoint, krawczyk_test, realness, verify_solution_boxes
 
 __all__ = ["CertifiedSolutions", "refine_and_certify", "boxes_from_msolve", "newton_refine"]
 

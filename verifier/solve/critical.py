@@ -423,7 +423,7 @@ def local_certified_inertia(A) -> dict:
 
 def _inertia(A) -> dict:
     try:  # the shared certified routine, when it exists
-        from ..checker.krawczyk import certified_inertia  # type: ignore
+        from ..checker.solve.krawczyk import certified_inertia  # type: ignore
     except Exception:  # noqa: BLE001 - not written yet, or broken: use the local version
         return local_certified_inertia(A)
     out = certified_inertia(A)
@@ -433,7 +433,7 @@ def _inertia(A) -> dict:
         res = dict(zip(("positive", "negative", "undecided"), (int(v) for v in out)))
     if set(res) != {"positive", "negative", "undecided"}:
         return local_certified_inertia(A)
-    res["method"] = "checker.krawczyk.certified_inertia"
+    res["method"] = "checker.solve.krawczyk.certified_inertia"
     return res
 
 

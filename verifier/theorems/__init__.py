@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import sys
+import types
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -324,3 +326,14 @@ def __getattr__(name):
     if name in _MOVED:
         return getattr(importlib.import_module(_MOVED[name]), name)
     raise AttributeError(f"module 'verifier.theorems' has no attribute {name!r}")
+
+
+class _Registry(types.ModuleType):
+    """This module, callable: ``verifier.theorems()`` is the verb of ``verifier theorems``."""
+
+    def __call__(self):
+        """The registered theorems (:class:`Theorem`), in the registry's order."""
+        return list(THEOREMS.values())
+
+
+sys.modules[__name__].__class__ = _Registry

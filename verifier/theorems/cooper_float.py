@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from ..certificate import Certificate
-from ..checker.float_tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_FLOAT_CLAIMS
+from ..checker.float.tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_FLOAT_CLAIMS
 from ..checker.format import FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
 from ..errors import InputError
 from ..torch_backend import models

@@ -37,7 +37,7 @@ from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_p
 from ..algebra.symmetries import field_vanishes, symmetry_fields
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
 from ..checker.format import CLAIM_STATEMENTS, STATEMENTS, rational_str
-from ..checker.polys import poly_to_json
+from ..checker.algebra.polys import poly_to_json
 from ..data import Dataset
 from ..errors import BudgetExceeded, InputError
 from ..network import Network, network_to_json

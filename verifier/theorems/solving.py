@@ -1,6 +1,6 @@
 """Certificates for square polynomial systems: ``verifier solve``, ``verifier degree``, ``verifier critical-points``.
 
-Theorems (statements in :mod:`verifier.checker.format`; checker in :mod:`verifier.checker.solve_rules`):
+Theorems (statements in :mod:`verifier.checker.format`; checker in :mod:`verifier.checker.solve`):
 
 * ``polynomial-solutions``: all solutions of a square system (a text file, or the residuals of a square
   polynomial network, n = l*d);
@@ -29,10 +29,11 @@ from flint import fmpq
 
 from ..algebra import engines
 from ..certificate import Certificate
-from ..checker import solve_rules
+from ..checker.algebra.polys import poly_to_json
 from ..checker.format import CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS, rational_str
-from ..checker.krawczyk import boxes_disjoint, verify_solution_boxes
-from ..checker.polys import poly_to_json
+from ..checker.solve import rules as solve_rules
+from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
+from ..checker.solve.tier import evaluate_claims
 from ..errors import InputError
 from ..solve.parse import ParseError, parse_polynomial
 
@@ -106,12 +107,11 @@ def sliced_system(ps, slices) -> list:
 
 def _merge(boxes, new):
     """Append the boxes of ``new`` that are disjoint from every box kept so far."""
-    from ..checker.krawczyk import _parse_box
     n = len(boxes[0]["center"]) if boxes else (len(new[0]["center"]) if new else 0)
-    kept = [_parse_box(b, n)[:2] for b in boxes]
+    kept = [parse_box(b, n)[:2] for b in boxes]
     out = list(boxes)
     for b in new:
-        c, r, _ = _parse_box(b, n)
+        c, r, _ = parse_box(b, n)
         if all(boxes_disjoint(c, r, c2, r2) for c2, r2 in kept):
             out.append(b)
             kept.append((c, r))
@@ -234,7 +234,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                                                          "points": []}))
     say("checking the claims")
     t0 = time.monotonic()
-    results, st = solve_rules.evaluate_claims(inst, claims)
+    results, st = evaluate_claims(inst, claims)
     if theorem == "liao-poggio-prop-1":
         cl = claims[-1]
         if st.get("certified") is not None:

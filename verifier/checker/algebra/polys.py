@@ -6,7 +6,7 @@ without any computer-algebra engine: it compiles the residual map H of a
 network with polynomial activations into ``flint.fmpq_mpoly`` itself and
 checks every identity by exact expansion. Nothing here trusts the solver's
 network code (``verifier.network``, ``verifier.system``): the network comes
-from :class:`verifier.checker.evaluate.Network`.
+from :class:`verifier.checker.core.evaluate.Network`.
 
 Variables
 ---------
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import flint
 
-from .format import FormatError, parse_rational
+from ..format import FormatError, parse_rational
 
 MAX_TERMS = 200_000          # terms of any one polynomial
 MAX_DEGREE = 10_000          # total degree of any one polynomial
@@ -76,7 +76,7 @@ class _Budget:
         return self.check(a * b)
 
 
-def _context(nvars: int):
+def poly_context(nvars: int):
     """The flint context of ``nvars`` variables named ``v0 .. v{nvars-1}`` (cached by flint)."""
     return flint.fmpq_mpoly_ctx.get(tuple(f"v{i}" for i in range(nvars)), "degrevlex")
 
@@ -95,7 +95,7 @@ def polynomial_residuals(net, X, Y, variables, *, max_terms: int = MAX_TERMS, ma
 
     Parameters
     ----------
-    net : verifier.checker.evaluate.Network
+    net : verifier.checker.core.evaluate.Network
         Every hidden node must have a polynomial activation (``act.coeffs``).
     X, Y : list of rows of flint.fmpq
         The data: ``len(X) == len(Y) == d``, rows of ``p`` inputs and ``l`` outputs.
@@ -140,7 +140,7 @@ def polynomial_residuals(net, X, Y, variables, *, max_terms: int = MAX_TERMS, ma
             raise FormatError(f"hidden node {v!r} has the non-polynomial activation {name!r}; "
                               "algebraic certificates need polynomial activations")
     budget = _Budget(max_terms, max_degree, max_work, "residual")
-    ctx = _context(len(variables))
+    ctx = poly_context(len(variables))
     gens = ctx.gens()
     var = {lab: gens[i] for i, lab in enumerate(variables[:n])}
     # Activations with trailing zero coefficients trimmed (Horner then starts at the true degree).

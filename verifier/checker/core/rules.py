@@ -1,4 +1,4 @@
-"""One rule per claim id: re-derive the claim from the instance and the evidence.
+"""One rule per Cooper claim id: re-derive the claim from the instance and the evidence.
 
 A rule returns ``(status, message)`` where status is the status the checker
 itself can establish: ``verified`` only when its own computation proves the
@@ -9,13 +9,13 @@ implied by the bound recomputed here.
 
 from __future__ import annotations
 
-import math
-
 import flint
 from flint import arb, arb_mat
 
+from ..format import FormatError, arb_to_fmpq, parse_rational
 from .evaluate import RECTIFIED, SMOOTH
-from .format import FormatError, arb_to_fmpq, parse_rational
+from .norms import norm2_upper
+from .preconditioner import preconditioner
 
 V, R, I = "verified", "refuted", "inconclusive"
 
@@ -177,7 +177,7 @@ def rule_zero(ctx, claim):
         for rows, labels in blocks:
             full = ctx.net.jacobian_columns(Ob, D1b, params_box, labels).tolist()
             JS = arb_mat([full[r] for r in rows])
-            Rm = _preconditioner(JS, ctx.prec)
+            Rm = preconditioner(JS, ctx.prec)
             if Rm is None:
                 return I, "the midpoint Jacobian of the unknowns is numerically singular"
             E = -(Rm * JS)
@@ -192,10 +192,10 @@ def rule_zero(ctx, claim):
                 if not (ctx.point[u]["box"].contains_interior(k) and arb_to_fmpq(k.lower()) > lo_q
                         and arb_to_fmpq(k.upper()) < hi_q):
                     return I, f"Krawczyk inclusion fails for {u!r} at {ctx.prec} bits (K = {k.str(5)})"
-            e2 = _norm2_upper(E)
+            e2 = norm2_upper(E)
             if not e2 < 1:
                 return I, "the contraction ||I - R J_S|| is not below 1"
-            s_k = ((1 - e2) / _norm2_upper(Rm)).lower()
+            s_k = ((1 - e2) / norm2_upper(Rm)).lower()
             sig = s_k if sig is None or s_k < sig else sig
             worst = e2 if e2 > worst else worst
     ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig) if sig is not None and sig > 0 else flint.fmpq(0),
@@ -246,53 +246,6 @@ def _blocks(ctx, unknowns, hint):
         if len(rows[c]) != len(b):
             return f"block {c} has {len(rows[c])} residuals for {len(b)} unknowns"
     return [(sorted(r), list(b)) for r, b in zip(rows, hint)]
-
-
-def _preconditioner(JS, prec):
-    """Any matrix R is valid in the Krawczyk test; an approximate inverse of mid(J_S) makes it contract.
-
-    numpy (float64) when that is accurate enough, else Arb's approximate solve.
-    Not part of the trusted base: a bad R makes the test fail, never pass.
-    """
-    import numpy as np
-    mid = np.array([[float(x) for x in row] for row in JS.mid().tolist()])
-    with np.errstate(all="ignore"):
-        try:
-            Rf = np.linalg.inv(mid)
-            if np.all(np.isfinite(Rf)) and np.abs(np.eye(len(mid)) - Rf @ mid).sum(axis=1).max() < 0.5:
-                return arb_mat(Rf.tolist())
-        except np.linalg.LinAlgError:
-            pass
-    m = JS.nrows()
-    eye = arb_mat(m, m)
-    for i in range(m):
-        eye[i, i] = 1
-    try:
-        with flint.ctx.workprec(prec):
-            return JS.mid().solve(eye, algorithm="approx")
-    except (ZeroDivisionError, ValueError):
-        return None
-
-
-def _norm2_upper(M):
-    """An exact arb >= ||M||_2 for every matrix in M, via sqrt(||M||_1 ||M||_inf).
-
-    Each |m_ij| upper bound goes to a float (python-flint rounds toward zero, relative
-    error below 2^-52) and is scaled by (1 + 2^-50);
-    fsum is correctly rounded; (1 + 2^-48) covers the last roundings and 2^-900
-    covers underflow. Non-finite gives +inf (the claim then stays undecided).
-    """
-    up, tiny = 1.0 + 2.0 ** -50, 2.0 ** -900
-    rows, cols = [], [[] for _ in range(M.ncols())]
-    for row in M.tolist():
-        vals = [float(abs(x).upper()) * up for x in row]
-        rows.append(math.fsum(vals))
-        for j, v in enumerate(vals):
-            cols[j].append(v)
-    n1 = max((math.fsum(c) for c in cols), default=0.0) + tiny
-    ninf = max(rows, default=0.0) + tiny
-    b = math.sqrt(n1) * math.sqrt(ninf) * (1.0 + 2.0 ** -48)
-    return arb(b) if math.isfinite(b) else arb.pos_inf()
 
 
 def rule_rank(ctx, claim):
@@ -386,7 +339,3 @@ RULES = {
     "manifold": rule_manifold,
     "hessian-signature": rule_hessian,
 }
-
-from .algebra_rules import ALGEBRA_RULES  # noqa: E402 - the algebraic claims (polynomial networks)
-
-RULES.update(ALGEBRA_RULES)

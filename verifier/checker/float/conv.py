@@ -13,7 +13,7 @@ with its own numpy code:
   dH_r/db[o] = sum_pos D[r, o, pos]. The solver gets the same block from torch.func
   (vmap of jacrev): two independent derivations;
 * K = J_conv J_conv^T + K_head with K_head the structured Gram of the MLP head at the
-  flattened features (:func:`float_tier.gram_structured`), and the entrywise a-priori
+  flattened features (:func:`dense.gram_structured`), and the entrywise a-priori
   bound on the error of forming K;
 * the per-layer factors of the Lipschitz bound on J: ``mult`` (the largest number of
   (position, tap) pairs reading one input entry), ``npos`` (output length), units,
@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .format import FormatError
+from ..format import FormatError
+from .dense import DenseNet
+from .numerics import ETA, SAFETY, SUP_D, Act, lipschitz_prep_layers
 
-ETA = 2.0 ** -1074      # smallest positive subnormal
+__all__ = ["read_conv_model", "ConvNet"]
 
 CONV_KEYS = {"type", "channels", "kernel", "stride", "padding", "dilation", "bias", "activation"}
 LINEAR_KEYS = {"type", "out", "bias", "activation"}
@@ -47,11 +49,11 @@ def _mult(L_in, L_out, k, s, pad, dil):
     return int(counts.max())
 
 
-def read_conv_model(doc, Act):
+def read_conv_model(doc):
     """(p, l, geometry list) from a verifier-conv1d document, read strictly.
 
     Each geometry entry is a dict with ``kind`` ("conv1d" or "linear"), shapes, ``bias``,
-    ``act`` (an ``Act``, None for the output layer), ``units``, ``mult``, ``npos``, ``n``.
+    ``act`` (a :class:`numerics.Act`, None for the output layer), ``units``, ``mult``, ``npos``, ``n``.
     """
     if not isinstance(doc, dict) or doc.get("version") != 1 \
             or set(doc) != {"format", "version", "input", "l", "layers"}:
@@ -127,7 +129,7 @@ def _conv_backward(D, W, g):
 
 
 class ConvNet:
-    """A Conv1d network at the stored weights: the interface of :class:`float_tier.DenseNet`."""
+    """A Conv1d network at the stored weights: the interface of :class:`dense.DenseNet`."""
 
     def __init__(self, geom, p, l, w, X):
         self.geom, self.p, self.l, self.X = geom, p, l, X
@@ -153,7 +155,6 @@ class ConvNet:
     def head(self):
         """The MLP head at the flattened conv features (forward pass on first use)."""
         if self._head is None:
-            from .float_tier import DenseNet
             A = self.X.reshape(self.d, self.convs[0]["c_in"], self.convs[0]["l_in"])
             self.Apad, self.Z = [], []
             for (W, b), g in zip(self.Wb, self.convs):
@@ -217,7 +218,6 @@ class ConvNet:
         return mats[1:self.L]
 
     def lipschitz_prep(self):
-        from .float_tier import SAFETY, SUP_D, lipschitz_prep_layers
         for act in self.acts:
             if act.name not in SUP_D and act.coeffs is None:
                 raise FormatError(f"no derivative bound for activation {act.name}")

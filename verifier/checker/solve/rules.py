@@ -8,7 +8,7 @@ Theorems ``polynomial-solutions``, ``witness-degree`` and ``liao-poggio-prop-1``
      "sha256": sha256 of {"system", "source"}}
 
 Whenever the source is not ``"file"`` the checker RE-DERIVES the equations from the source with its own
-code (``polys.polynomial_residuals`` for network residuals; the products, the loss and its gradient below
+code (``algebra/polys.polynomial_residuals`` for network residuals; the products, the loss and its gradient below
 with fmpq_mpoly) and requires them to equal the stored ones exactly: the stored system of a network source
 is never trusted. Claims:
 
@@ -17,7 +17,8 @@ is never trusted. Claims:
 * ``bezout-bounds-square``: total-degree and multihomogeneous Bezout numbers, recomputed; the certified
   count must not exceed them.
 * ``count-exact``: the count is exact when it equals a Bezout bound, or when the checker's own Singular
-  call (``std``, then ``vdim`` if ``dim == 0``) gives the count with multiplicity equal to it.
+  call (``algebra/engine.singular_vdim``: ``std``, then ``vdim`` if ``dim == 0``) gives the count with
+  multiplicity equal to it.
 * ``critical-classification``: Hessian inertia of L over each real box, recomputed in Arb.
 
 Standard library, python-flint and ``verifier.checker`` only.
@@ -30,17 +31,17 @@ import math
 import flint
 from flint import arb, fmpq
 
-from . import engine
-from .evaluate import Network
-from .format import (CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS, FormatError, arb_to_fmpq, digest,
-                     parse_rational, rational_str, sha256, verdict)
-from .krawczyk import _parse_box, certified_inertia, verify_solution_boxes
-from .polys import _context, poly_from_json, polynomial_residuals
+from ..algebra import engine
+from ..algebra.bezout import MAX_STATES, multihomogeneous_count
+from ..algebra.polys import poly_context, poly_from_json, polynomial_residuals
+from ..core.evaluate import Network
+from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str, sha256
+from .krawczyk import certified_inertia, parse_box, verify_solution_boxes
 
 V, R, I = "verified", "refuted", "inconclusive"
 SYSTEM_FORMAT = "verifier-polynomial-system"
 MAX_VARIABLES = 200
-MAX_BEZOUT_STATES = 2_000_000
+MAX_BEZOUT_STATES = MAX_STATES
 SOURCE_KINDS = ("file", "network", "witness", "deep-linear", "network-loss")
 LABELS = ("global-minimum", "global-minimum-zero-loss", "local-minimum", "local-maximum", "saddle", "degenerate")
 
@@ -101,7 +102,7 @@ def derive(source, variables):
         raise FormatError(f"source.kind must be one of {SOURCE_KINDS}")
     kind = source["kind"]
     nv = len(variables)
-    ctx = _context(nv)
+    ctx = poly_context(nv)
     gens = ctx.gens()
     info = {"kind": kind, "loss": None, "residuals": None, "lambdas": None}
     if kind == "file":
@@ -193,7 +194,7 @@ def read_system(inst):
         raise FormatError(f"more than {MAX_VARIABLES} variables")
     if not isinstance(eqj, list) or len(eqj) != len(names):
         raise FormatError("the system must be square: as many equations as variables")
-    ctx = _context(len(names))
+    ctx = poly_context(len(names))
     eqs = [poly_from_json(e, ctx, len(names)) for e in eqj]
     if any(e.total_degree() < 1 for e in eqs):
         raise FormatError("every equation must be a non-constant polynomial")
@@ -213,25 +214,8 @@ def total_degree(eqs) -> int:
 
 def multihomogeneous(eqs, groups) -> int | None:
     """Coefficient of prod z_g^{n_g} in prod_i sum_g deg_g(F_i) z_g (None when too many states)."""
-    sizes = tuple(len(g) for g in groups)
-    if math.prod(s + 1 for s in sizes) > MAX_BEZOUT_STATES:
-        return None
-    rows = []
-    for e in eqs:
-        row = []
-        for g in groups:
-            row.append(max((int(sum(mon[j] for j in g)) for mon in e.monoms()), default=0))
-        rows.append(row)
-    dp = {tuple(0 for _ in sizes): 1}
-    for row in rows:
-        nxt = {}
-        for a, c in dp.items():
-            for k, dg in enumerate(row):
-                if dg and a[k] < sizes[k]:
-                    b = a[:k] + (a[k] + 1,) + a[k + 1:]
-                    nxt[b] = nxt.get(b, 0) + c * dg
-        dp = nxt
-    return dp.get(sizes, 0)
+    rows = [[max((int(sum(mon[j] for j in g)) for mon in e.monoms()), default=0) for g in groups] for e in eqs]
+    return multihomogeneous_count(rows, [len(g) for g in groups], max_states=MAX_BEZOUT_STATES)
 
 
 def _groups(obj, names):
@@ -260,7 +244,7 @@ def rule_solutions(st, claim):
         raise FormatError("solutions-certified: evidence.boxes must be a list")
     res = verify_solution_boxes(st["eqs"], boxes, prec=prec, budget=st["budget"])
     st["boxes"] = res
-    st["parsed_boxes"] = [_parse_box(b, len(st["names"])) if v["verdict"] in ("real", "non-real", "undecided")
+    st["parsed_boxes"] = [parse_box(b, len(st["names"])) if v["verdict"] in ("real", "non-real", "undecided")
                           else None for b, v in zip(boxes, res["boxes"])]
     counts = {k: res[k] for k in ("certified", "real", "non_real", "undecided")}
     stated = {k: ev.get(k) for k in counts}
@@ -471,69 +455,3 @@ def rule_classification(st, claim):
 RULES = {"solutions-certified": rule_solutions, "bezout-bounds-square": rule_bezout, "count-exact": rule_count_exact,
          "critical-classification": rule_classification}
 ORDER = ("solutions-certified", "bezout-bounds-square", "count-exact", "critical-classification")
-
-
-def evaluate_claims(inst, claims, *, budget=600.0):
-    """[(claim, status, message)] in the fixed order; raises FormatError on a malformed instance."""
-    names, eqs, info = read_system(inst)
-    st = {"names": names, "eqs": eqs, "info": info, "budget": budget}
-    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
-        raise FormatError("claims must be a list of objects")
-    ids = [c.get("id") for c in claims]
-    if len(set(ids)) != len(ids) or any(i not in RULES for i in ids):
-        raise FormatError("claims must be distinct known claim ids")
-    by = {c["id"]: c for c in claims}
-    out = []
-    for cid in ORDER:
-        if cid in by:
-            if "mismatch" in info:
-                out.append((by[cid], I, info["mismatch"]))
-                continue
-            status, msg = RULES[cid](st, by[cid])
-            out.append((by[cid], status, msg))
-    return out, st
-
-
-def check_solve_certificate(cert):
-    """(status, header, lines, problems) for a certificate of a SOLVE theorem."""
-    theorem = cert["theorem"]
-    inst = cert.get("instance")
-    claims = cert.get("claims")
-    results, st = evaluate_claims(inst, claims)
-    h = system_hash(inst)
-    header = (f"checking {theorem}: {len(st['names'])} equations in {len(st['names'])} unknowns, source "
-              f"{st['info']['kind']}, instance sha256 {h[:16]}, ball arithmetic and exact arithmetic over Q")
-    problems, lines, checked = [], [], {}
-    if inst.get("sha256") != h:
-        problems.append("instance hash does not match the instance")
-    if "mismatch" in st["info"]:
-        problems.append(st["info"]["mismatch"])
-    if cert.get("statement") != STATEMENTS.get(theorem):
-        problems.append(f"the statement is not the statement of {theorem}")
-    if cert.get("digest") != digest(cert):
-        problems.append("digest does not match the certificate's content (it was altered)")
-    if theorem == "liao-poggio-prop-1" and st["info"]["kind"] not in ("deep-linear", "network-loss"):
-        problems.append("liao-poggio-prop-1 needs a deep-linear or network-loss source")
-    if theorem == "witness-degree" and st["info"]["kind"] != "witness":
-        problems.append("witness-degree needs a witness source")
-    if theorem == "polynomial-solutions" and st["info"]["kind"] not in ("file", "network"):
-        problems.append("polynomial-solutions needs a file or network source")
-    for claim, status, msg in results:
-        cid = claim["id"]
-        if claim.get("scope") != CLAIM_SCOPES[cid]:
-            problems.append(f"claim {cid} states scope {claim.get('scope')!r}; what is proven has scope "
-                            f"{CLAIM_SCOPES[cid]!r}")
-        if claim.get("statement") != CLAIM_STATEMENTS[cid]:
-            problems.append(f"claim {cid} does not state its fixed statement verbatim")
-        checked[cid] = status
-        lines.append(f"  {cid:24s} {str(claim.get('status', '?')):12s} -> {status:12s} {msg}")
-        if status != claim.get("status"):
-            problems.append(f"claim {cid} says {claim.get('status')!r} but re-checks as {status!r}")
-    required = REQUIRED_CLAIMS[theorem]
-    stated = cert.get("status")
-    if stated == R:
-        problems.append(f"{theorem} certificates are never refuted: a failed check is inconclusive")
-        status = I
-    else:
-        status = verdict(theorem, stated, required, checked, problems)
-    return status, header, lines, problems

@@ -1,4 +1,4 @@
-"""One rule per claim of the floating-point tier (see float_tier.py for what is recomputed).
+"""One rule per claim of the floating-point tier (see tier.py for what is recomputed).
 
 A rule returns ``(status, message)``; stored numbers are read only as claims to be
 implied by the checker's own: a stored lower bound must be <= its own proven one,
@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from .float_tier import SAFETY, FormatError, _float, error_norm, lipschitz_J, rump_pd, spectral_cheap, spectral_proven
+from ..format import FormatError
+from .numerics import SAFETY, error_norm, lipschitz_J, parse_float, rump_pd, spectral_cheap, spectral_proven
 
 V, R, I = "verified", "refuted", "inconclusive"
 
@@ -49,7 +50,7 @@ def rule_rank(ctx, claim):
     ev = claim.get("evidence") or {}
     if claim.get("status") != V:
         return I, "not claimed"
-    sigma = _float(ev.get("lambda_min_lower"), "lambda_min_lower")
+    sigma = parse_float(ev.get("lambda_min_lower"), "lambda_min_lower")
     K = _gram(ctx)
     if not sigma > 0 or not rump_pd(K, sigma, ctx["Mbound"]):
         return I, f"Rump's test does not prove lambda_min(K) > {sigma:.3e}"
@@ -64,15 +65,15 @@ def rule_zero(ctx, claim):
     if "sigma" not in ctx:
         return I, "needs a verified rank-J-float claim first"
     ev = claim.get("evidence") or {}
-    stored = _float(ev.get("radius"), "radius")
-    stated_gamma = _float(ev.get("gamma_J"), "gamma_J")
-    stated_h = _float(ev.get("h"), "h")
+    stored = parse_float(ev.get("radius"), "radius")
+    stated_gamma = parse_float(ev.get("gamma_J"), "gamma_J")
+    stated_h = parse_float(ev.get("h"), "h")
     net = ctx["net"]
     L = net.L
     spec = ev.get("spectral_norm_upper")
     if not isinstance(spec, list) or len(spec) != max(L - 1, 0):
         return I, f"spectral_norm_upper must list one bound per hidden-to-hidden weight matrix ({max(L - 1, 0)})"
-    spectral = [_float(t, "spectral_norm_upper") for t in spec]
+    spectral = [parse_float(t, "spectral_norm_upper") for t in spec]
     for k, (t, Wk) in enumerate(zip(spectral, net.spectral_matrices()), start=2):
         if not spectral_proven(Wk, t):
             return I, f"the stated bound ||W_{k}||_2 <= {t:.6e} is not proven (own cheap bound " \
@@ -128,7 +129,7 @@ def rule_hessian(ctx, claim):
     n, m = ctx["n"], ctx["m"]
     if ev.get("positive") != m or ev.get("zero") != n - m:
         return I, f"the signature must be {m} positive, {n - m} zero"
-    lo = _float(ev.get("min_positive_lower"), "min_positive_lower")
+    lo = parse_float(ev.get("min_positive_lower"), "min_positive_lower")
     own = 2.0 * ctx["smin"] ** 2 / SAFETY
     if not lo <= own:
         return I, f"the stated bound {lo:.3e} exceeds the checker's own {own:.3e}"
@@ -137,7 +138,7 @@ def rule_hessian(ctx, claim):
         raise FormatError("top_eigenvalues_2K must be a list of at most l*d numbers")
     if top:
         mine = np.linalg.eigvalsh(2.0 * ctx["K"])[::-1][:len(top)]
-        got = np.array([_float(t, "eigenvalue") for t in top])
+        got = np.array([parse_float(t, "eigenvalue") for t in top])
         tol = 1e-8 * float(abs(mine[0])) + 2.0 * ctx["Mbound"]
         if not np.all(np.abs(mine - got) <= tol):
             return I, "the listed eigenvalues of 2K disagree with the checker's"

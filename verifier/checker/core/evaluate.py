@@ -12,7 +12,7 @@ from __future__ import annotations
 import flint
 from flint import arb, arb_mat
 
-from .format import FormatError, parse_rational
+from ..format import FormatError, parse_rational
 
 RECTIFIED = frozenset({"smoolu"})   # sigma = 0 on t <= 0, strictly increasing on t > 0
 SMOOTH = frozenset({"smoolu", "polynomial", "power", "relu-approx", "softplus", "tanh", "sigmoid", "identity"})

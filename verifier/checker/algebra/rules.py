@@ -4,8 +4,9 @@ Everything here is re-derived from the instance: the residual polynomials are
 compiled by ``polys`` (the checker's own compiler), cofactors are expanded
 exactly, minors are recomputed modulo the stated prime, symmetry fields are
 differentiated symbolically, exact points are substituted. The one exception
-is the dimension and degree of V(H) from a Groebner basis, which the checker
-can only recompute with an engine (``engine.py``); without one it says so.
+is the dimension and degree of V(H) from a Groebner basis (``variety-dimension``),
+which the checker can only recompute with an engine (``engine.py``, Singular);
+without one it says so.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import math
 
 import flint
 
+from ..format import FormatError, parse_rational
 from . import engine
-from .format import FormatError, parse_rational
+from .bezout import multihomogeneous_count
 from .modp import minor_nonzero_mod_p
 from .polys import (check_combination, lagrange_generators, poly_from_json, polynomial_residuals,
                     vanishes_identically)
@@ -89,23 +91,13 @@ def rule_polynomial_system(ctx, claim):
 
 
 def _mbezout(group_degrees, sizes):
+    """The multihomogeneous Bezout number with one slicing hyperplane (degree 1 in every group) per
+    missing equation; None for an overdetermined system or too many states."""
     n, m = sum(sizes), len(group_degrees)
     if m > n:
         return None
     rows = [tuple(r) for r in group_degrees] + [tuple(1 for _ in sizes)] * (n - m)
-    target = tuple(sizes)
-    if math.prod(s + 1 for s in target) > 2_000_000:
-        return None
-    dp = {tuple(0 for _ in target): 1}
-    for row in rows:
-        nxt = {}
-        for a, c in dp.items():
-            for g, dg in enumerate(row):
-                if dg and a[g] < target[g]:
-                    b = a[:g] + (a[g] + 1,) + a[g + 1:]
-                    nxt[b] = nxt.get(b, 0) + c * dg
-        dp = nxt
-    return dp.get(target, 0)
+    return multihomogeneous_count(rows, sizes)
 
 
 def _json_int(x):

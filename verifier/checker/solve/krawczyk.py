@@ -1,6 +1,8 @@
 """Certified zeros of square polynomial systems, and certified inertia, in Arb ball arithmetic.
 
-Part of the independent checker: standard library, python-flint and ``verifier.checker`` only.
+Part of the independent checker: standard library, python-flint and ``verifier.checker`` only. Pure
+lemmas: the solver imports them (``verifier.solve.certify``, ``verifier.solve.critical``,
+``verifier.theorems.solving``) rather than keeping a copy.
 
 Boxes
 -----
@@ -66,13 +68,13 @@ import time
 import flint
 from flint import acb, acb_mat, arb, arb_mat, fmpq
 
-from .format import FormatError, arb_to_fmpq, parse_rational, rational_str
+from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str
 
 MIN_PREC, MAX_PREC = 16, 20_000
 MAX_BOXES = 10_000
 MAX_TERMS_PER_BOX = 5_000_000     # derivative terms * variables, a guard against hopeless jobs
 
-__all__ = ["KrawczykResult", "krawczyk_test", "verify_solution_boxes", "certified_inertia",
+__all__ = ["KrawczykResult", "krawczyk_test", "verify_solution_boxes", "certified_inertia", "parse_box", "realness",
            "boxes_disjoint", "PolySystem"]
 
 
@@ -305,7 +307,7 @@ def krawczyk_test(polys, center, radius, *, prec: int = 128) -> KrawczykResult:
 # lists of boxes: unique zeros, disjointness, realness
 # --------------------------------------------------------------------------------------------
 
-def _parse_box(box, n):
+def parse_box(box, n):
     """(centre [(re, im)] of fmpq, radius fmpq, claimed realness or None) from the JSON form."""
     if not isinstance(box, dict):
         raise FormatError("a box must be an object with 'center' and 'radius'")
@@ -395,7 +397,7 @@ def verify_solution_boxes(polys, boxes, *, prec: int = 128, max_boxes: int = MAX
             verdict.update(verdict="not-checked", reason="time budget exhausted")
             continue
         try:
-            c, r, claim = _parse_box(box, n)
+            c, r, claim = parse_box(box, n)
         except FormatError as exc:
             verdict["reason"] = f"malformed box: {exc}"
             continue

@@ -43,7 +43,7 @@ def minor_nonzero_mod_p(net, X, Y, p, point, rows, cols, labels):
 
     Parameters
     ----------
-    net : verifier.checker.evaluate.Network
+    net : verifier.checker.core.evaluate.Network
         Every hidden activation must be a polynomial.
     X, Y : list of lists of flint.fmpq
         The data (d rows; Y only for its shape and denominators).

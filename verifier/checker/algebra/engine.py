@@ -1,10 +1,13 @@
-"""The checker's own call to Singular, for the one claim no certificate can carry cheaply.
+"""The checker's own calls to Singular, for the two claims no certificate can carry cheaply.
 
-The dimension and degree of V(H) come from a Groebner basis. The checker
-recomputes them with its own short Singular script when the binary is
-installed (extra ``algebra``), with a time and memory budget, and reads back
-two integers. Without Singular it returns None and the rule says so.
-Standard library only.
+* ``variety-dimension`` (``algebra/rules.py``): the dimension and degree of V(H) from a Groebner
+  basis (:func:`singular_dimension`: ``std``, ``dim``, ``mult``);
+* ``count-exact`` with ``method: singular`` (``solve/rules.py``): dimension 0 and the number of
+  solutions with multiplicity (:func:`singular_vdim`: ``std``, ``dim``, ``vdim``).
+
+The checker writes its own short Singular script when the binary is installed (extra ``algebra``),
+runs it with a time and memory budget, and reads back two integers. Without Singular it returns None
+and the rule says so (the claim re-checks as inconclusive). Standard library only.
 """
 
 from __future__ import annotations

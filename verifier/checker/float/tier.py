@@ -1,0 +1,173 @@
+r"""Certificates of the floating-point tier (the torch backend): how the replay loop reads them.
+
+Such a certificate describes a layered MLP (``dense.py``) or a Conv1d network (``conv.py``) by a
+model document and stores the inputs, targets and weights as float64 arrays in an ``.npz`` beside it
+(its sha256 is in the instance). The tier recomputes, with numpy and without the solver or torch:
+
+* the residual H at the stored weights, and K = J J^T by the structured layer
+  formula K = sum_k (D_k D_k^T) * (A_{k-1} A_{k-1}^T + 1) with the entrywise
+  a-priori bound on its forming error (the same mathematics as the solver, written
+  again here);
+* ``rank-J-float``: Rump's positive-definiteness test (BIT 46, 2006) of K at the
+  stored lower bound sigma: floating-point Cholesky of fl_down(K - sigma I - c I)
+  with c its own shift, computed exactly in rationals;
+* ``zero-float``: the Newton-Kantorovich condition h <= 1/2 with its own
+  ||H||, lambda bounds and Lipschitz constant of J (layered MLPs of any depth:
+  the bound of :mod:`verifier.torch_backend.verify`, recomputed here from the
+  arrays; the stated spectral-norm bounds of the hidden-to-hidden weight
+  matrices are accepted only above its own cheap bound or proven by its own
+  Rump test of t^2 I - W W^T);
+* ``manifold-float``, ``hessian-signature-float``: the consequences, with the
+  stored bounds implied by its own (the rules are in ``rules.py``, the numerics in ``numerics.py``).
+
+Trusted base of this tier (stated in the certificate's ``assumptions``): IEEE
+binary64, numpy/LAPACK products and Cholesky satisfying the standard error
+model, and the float64 forward/backward values (their rounding is not enclosed).
+"""
+
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+import numpy as np
+
+from ..format import FLOAT_TIER, FormatError, sha256
+from ..replay import Instance, Tier
+from .conv import ConvNet, read_conv_model
+from .dense import DenseNet, read_model
+from .rules import FLOAT_RULES
+
+__all__ = ["TIER", "REQUIRED_FLOAT_CLAIMS", "FLOAT_SCOPES", "ASSUMPTIONS_COMMON", "CONV_ASSUMPTION", "FloatTier",
+           "load_arrays"]
+
+TIER = FLOAT_TIER
+REQUIRED_FLOAT_CLAIMS = {
+    "cooper-2.1": ("distinct-inputs", "activation-smooth", "overparameterized", "rank-J-float", "zero-float",
+                   "manifold-float"),
+    "cooper-2.3": ("distinct-inputs", "activation-smooth", "overparameterized", "rank-J-float", "zero-float",
+                   "manifold-float", "hessian-signature-float"),
+}
+FLOAT_SCOPES = {"distinct-inputs": "instance", "activation-smooth": "instance", "overparameterized": "instance",
+                "rank-J-float": "local", "zero-float": "local", "manifold-float": "local",
+                "hessian-signature-float": "local"}
+# Sentences every certificate of the tier must state verbatim (the solver imports them from here).
+ASSUMPTIONS_COMMON = [
+    "every number of the instance is the float64 value stored in the arrays file (inputs, targets, weights)",
+    "the forward pass and the layer derivatives D_k, A_(k-1) are the float64 values computed by the checker; their "
+    "own rounding errors (and those of exp, log, tanh) are NOT covered: the tier is floating-point with error bounds, "
+    "not rigorous",
+]
+CONV_ASSUMPTION = (
+    "Conv1d layers share their weights: K_true adds J_conv J_conv^T, with J_conv the computed per-sample Jacobian "
+    "of the outputs with respect to the conv parameters (a factor like D_k and A_(k-1): its own rounding is NOT "
+    "covered); forming the product errs entrywise by <= gamma_m |J_conv||J_conv|^T")
+MAX_ENTRIES = 4 * 10**8          # n, d*p and m^2 limits keep the checker's memory bounded
+
+
+def load_arrays(meta, base_dir, p, l, n):
+    """(X, Y, w) from the arrays file next to the certificate, checked against its sha256 and the model."""
+    if not isinstance(meta, dict) or set(meta) != {"file", "sha256", "n", "d", "p", "l"}:
+        raise FormatError("instance.arrays must have file, sha256, n, d, p, l")
+    name = meta["file"]
+    if not isinstance(name, str) or os.path.basename(name) != name or not name.endswith(".npz") \
+            or name.startswith("."):
+        raise FormatError("instance.arrays.file must be a bare .npz file name")
+    if base_dir is None:
+        raise FormatError("the arrays file can only be found next to the certificate file")
+    path = os.path.join(base_dir, name)
+    try:
+        with open(path, "rb") as fh:
+            blob = fh.read()
+    except OSError:
+        raise FormatError(f"arrays file {name} not found next to the certificate") from None
+    if hashlib.sha256(blob).hexdigest() != meta["sha256"]:
+        raise FormatError(f"arrays file {name} does not match its sha256 (it was altered)")
+    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+        if set(z.files) != {"X", "Y", "w"}:
+            raise FormatError("the arrays file must hold exactly X, Y and w")
+        X, Y, w = z["X"], z["Y"], z["w"]
+    d = meta["d"]
+    if any(a.dtype != np.float64 for a in (X, Y, w)) or X.shape != (d, p) or Y.shape != (d, l) or w.shape != (n,):
+        raise FormatError("arrays have the wrong dtype or shape for the model")
+    if not (np.isfinite(X).all() and np.isfinite(Y).all() and np.isfinite(w).all()):
+        raise FormatError("arrays hold non-finite values")
+    if meta["n"] != n or meta["p"] != p or meta["l"] != l or type(d) is not int or d < 1:
+        raise FormatError("instance.arrays sizes disagree with the model")
+    return X, Y, w
+
+
+
+class FloatTier(Tier):
+    """The floating-point tier (``format.FLOAT_TIER``): Cooper's 2.1 and 2.3 in float64 with error bounds.
+
+    ``base_dir``: the folder of the certificate file, where its arrays file lies.
+    """
+
+    name = "the floating-point tier"
+    required = REQUIRED_FLOAT_CLAIMS
+    rules = FLOAT_RULES
+    scopes = FLOAT_SCOPES
+    statements = {}              # the float claims carry no fixed statement
+    order = None
+    width = 24
+    refutable = True
+
+    def __init__(self, base_dir=None):
+        self.base_dir = base_dir
+
+    def read(self, cert):
+        theorem = cert["theorem"]
+        inst = cert.get("instance")
+        if not isinstance(inst, dict) or set(inst) != {"model", "arrays", "sha256"}:
+            raise FormatError("instance must hold model, arrays and sha256")
+        model = inst["model"]
+        if isinstance(model, dict) and model.get("format") == "verifier-conv1d":
+            p, l, geom = read_conv_model(model)
+            n = sum(g["n"] for g in geom)
+            layers = None
+        else:
+            p, l, layers = read_model(model)
+            n, prev = 0, p
+            for o, bias, _ in layers:
+                n += o * prev + (o if bias else 0)
+                prev = o
+        if n > MAX_ENTRIES:
+            raise FormatError("the model is too large for this checker")
+        X, Y, w = load_arrays(inst["arrays"], self.base_dir, p, l, n)
+        d = X.shape[0]
+        m = l * d
+        if m * m > MAX_ENTRIES or d * p > MAX_ENTRIES:
+            raise FormatError("the data are too large for this checker")
+        if layers is None:
+            n_conv = sum(g["n"] for g in geom if g["kind"] == "conv1d")
+            padded = max(g["c_in"] * (g["l_in"] + 2 * g["padding"]) for g in geom if g["kind"] == "conv1d")
+            if m * n_conv > MAX_ENTRIES or m * max(g["units"] for g in geom) > MAX_ENTRIES \
+                    or m * padded > MAX_ENTRIES:
+                raise FormatError("the conv layers are too large for this checker")
+            net = ConvNet(geom, p, l, w, X)
+        else:
+            net = DenseNet(p, l, layers, w, X)
+        problems = []
+        if inst["sha256"] != sha256({"model": inst["model"], "arrays": inst["arrays"]}):
+            problems.append("instance hash does not match the instance")
+        header = (f"checking {theorem}: n = {n}, d = {d}, l = {l}, instance sha256 {inst['sha256'][:16]}, "
+                  f"float64 with a-priori error bounds ({TIER})")
+        ctx = {"X": X, "Y": Y, "w": w, "p": p, "l": l, "d": d, "n": n, "m": m, "net": net}
+        return Instance(ctx, header, problems)
+
+    def problems(self, cert, instance):
+        out = []
+        if cert.get("point") != {"array": "w"}:
+            out.append("point must be {\"array\": \"w\"}")
+        if not isinstance(cert.get("assumptions"), list) or not cert["assumptions"]:
+            out.append("a floating-point certificate must list its assumptions")
+        else:
+            conv = isinstance(instance.context["net"], ConvNet)
+            needed = ASSUMPTIONS_COMMON + ([CONV_ASSUMPTION] if conv else [])
+            missing = [a for a in needed if a not in cert["assumptions"]]
+            if missing:
+                out.append(f"the assumptions must state: {missing[0][:80]}...")
+        return out

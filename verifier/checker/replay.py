@@ -1,0 +1,165 @@
+"""The one replay loop every tier shares: document, statement, digest, claims, verdict.
+
+Standard library and ``format`` only. A *tier* is a small object that says what differs between the
+kinds of certificate (see :class:`Tier`); :func:`replay` does everything else, the same way for all:
+
+1. the document: a ``verifier-certificate`` of this schema version, a theorem the tier covers, a known
+   status;
+2. the instance, read by the tier (:meth:`Tier.read`), with its own problems (e.g. the instance hash);
+3. the statement of the theorem verbatim, ``out_of_scope`` where the theorem needs it, the tier's own
+   header checks (:meth:`Tier.problems`), the digest;
+4. the claims: every id known to the tier and stated once; each re-derived by the tier's rule (in the
+   tier's fixed order, if it has one); its scope and, where the claim has one, its fixed statement
+   verbatim; a claim whose stored status differs from the re-checked one is a problem;
+5. the verdict (``format.verdict``): ``verified`` only when every required claim re-checks as verified
+   and nothing went wrong.
+
+A rule is ``rule(context, claim) -> (status, message)``; it may raise ``FormatError`` for evidence it
+cannot read, which makes the whole certificate malformed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .format import (CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, SCHEMA_VERSION, STATEMENTS,
+                     STATUSES, FormatError, digest, verdict)
+
+__all__ = ["CheckReport", "Instance", "Tier", "run_claims", "replay"]
+
+V, R, I = "verified", "refuted", "inconclusive"
+
+
+@dataclass
+class CheckReport:
+    """The checker's verdict. ``ok`` is True only for a verified certificate whose every required claim re-checks."""
+
+    ok: bool
+    status: str                     # the status the checker establishes: verified / refuted / inconclusive / ...
+    header: str                     # what was checked: theorem, sizes, instance hash, arithmetic
+    lines: list = field(default_factory=list)   # one line per claim: id, stored status, checked status, message
+    seconds: float = 0.0
+    # one dict per claim, in the order of ``lines``: {"id", "stated", "checked", "message"}
+    results: list = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join([self.header, *self.lines, f"checker: {self.status} ({self.seconds:.2f} s)"])
+
+
+@dataclass
+class Instance:
+    """What a tier reads from a certificate."""
+
+    context: object                 # handed to every rule of the tier
+    header: str                     # what is checked, as the report's first line
+    problems: list = field(default_factory=list)    # found while reading (instance hash, ...)
+    # When set, no rule runs: every claim re-checks as inconclusive with this reason (e.g. the stored
+    # system differs from the one re-derived from its source, so nothing about it can be trusted).
+    blocked: str | None = None
+
+
+class Tier:
+    """What a tier provides to :func:`replay` (subclass it or supply the same attributes).
+
+    ``name``: how messages name the tier (``"the floating-point tier"``). ``required``: theorem ->
+    the claim ids a verified certificate needs (its keys are the theorems the tier covers).
+    ``rules``: claim id -> rule. ``scopes``: claim id -> the scope the claim must state.
+    ``statements``: claim id -> the fixed statement the claim must carry verbatim (ids absent from it
+    carry none). ``order``: claim ids in the order the rules run (None: the certificate's order).
+    ``width``: the width of the claim-id column in the report lines. ``refutable``: whether a
+    certificate of the tier may say ``refuted``.
+    """
+
+    name = "this tier"
+    required: dict = {}
+    rules: dict = {}
+    scopes: dict = {}
+    statements: dict = CLAIM_STATEMENTS
+    order = None
+    width = 22
+    refutable = True
+
+    def read(self, cert: dict) -> Instance:           # pragma: no cover - every tier overrides it
+        raise NotImplementedError
+
+    def problems(self, cert: dict, instance: Instance) -> list:
+        """Problems with the certificate's header beyond those :func:`replay` checks for every tier."""
+        return []
+
+
+def _document(cert, tier) -> str:
+    """The theorem of a well-formed document of this schema that the tier covers (else FormatError)."""
+    if not isinstance(cert, dict) or cert.get("format") != FORMAT_TAG:
+        raise FormatError(f"not a {FORMAT_TAG} document")
+    if type(cert.get("schema_version")) is not int or cert.get("schema_version") != SCHEMA_VERSION:
+        raise FormatError(f"schema_version {cert.get('schema_version')!r:.40} is not {SCHEMA_VERSION}")
+    theorem = cert.get("theorem")
+    if not isinstance(theorem, str) or theorem not in tier.required:
+        raise FormatError(f"unknown theorem {theorem!r:.60} for {tier.name} (it covers {', '.join(tier.required)})")
+    if cert.get("status") not in STATUSES:
+        raise FormatError(f"status {cert.get('status')!r:.40} is not one of {STATUSES}")
+    return theorem
+
+
+def run_claims(tier, context, claims, blocked=None) -> list:
+    """[(claim, status, message)]: every claim re-derived by the tier's rule, in the tier's order.
+
+    Raises FormatError unless ``claims`` is a list of claims with known, distinct ids. The solver
+    calls this too (through its tier) to state what the checker will find.
+    """
+    if not isinstance(claims, list):
+        raise FormatError("claims must be a list")
+    seen = set()
+    for claim in claims:
+        cid = claim.get("id") if isinstance(claim, dict) else None
+        if not isinstance(cid, str) or cid not in tier.rules:
+            raise FormatError(f"unknown claim id {cid!r:.60} for {tier.name}")
+        if cid in seen:
+            raise FormatError(f"claim {cid!r} appears twice")
+        seen.add(cid)
+    if tier.order is not None:
+        claims = sorted(claims, key=lambda c: tier.order.index(c["id"]))
+    out = []
+    for claim in claims:
+        status, msg = (I, blocked) if blocked is not None else tier.rules[claim["id"]](context, claim)
+        out.append((claim, status, msg))
+    return out
+
+
+def replay(cert, tier) -> CheckReport:
+    """Re-verify a certificate with a tier's reader and rules (steps 1-5 of the module docstring).
+
+    Raises FormatError (and, on hostile content, the errors ``check_certificate`` turns into a report).
+    """
+    theorem = _document(cert, tier)
+    inst = tier.read(cert)
+    problems = list(inst.problems)
+    if cert.get("statement") != STATEMENTS.get(theorem):
+        problems.append(f"the statement is not the statement of {theorem}")
+    if theorem in NEEDS_OUT_OF_SCOPE and GLOBAL_SMOOTHNESS not in (cert.get("out_of_scope") or []):
+        problems.append("out_of_scope must state that global smoothness of M is not claimed")
+    problems += tier.problems(cert, inst)
+    if cert.get("digest") != digest(cert):
+        problems.append("digest does not match the certificate's content (it was altered)")
+    lines, results, checked = [], [], {}
+    for claim, status, msg in run_claims(tier, inst.context, cert.get("claims"), inst.blocked):
+        cid, stated = claim["id"], claim.get("status")
+        if claim.get("scope") != tier.scopes[cid]:
+            problems.append(f"claim {cid} states scope {claim.get('scope')!r}; what is proven has scope "
+                            f"{tier.scopes[cid]!r}")
+        if cid in tier.statements and claim.get("statement") != tier.statements[cid]:
+            problems.append(f"claim {cid} does not state its fixed statement verbatim")
+        checked[cid] = status
+        lines.append(f"  {cid:{tier.width}s} {str(claim.get('status', '?')):12s} -> {status:12s} {msg}")
+        results.append({"id": cid, "stated": stated, "checked": status, "message": msg})
+        if status != stated:
+            problems.append(f"claim {cid} says {stated!r} but re-checks as {status!r}")
+    stated = cert["status"]
+    if stated == R and not tier.refutable:
+        problems.append(f"{theorem} certificates are never refuted: a failed check is inconclusive")
+        status = I
+    else:
+        status = verdict(theorem, stated, tier.required[theorem], checked, problems)
+    lines += [f"  problem: {p}" for p in problems]
+    return CheckReport(ok=(status == V and not problems), status=status, header=inst.header, lines=lines,
+                       results=results)
