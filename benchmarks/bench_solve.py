@@ -1,4 +1,4 @@
-"""Benchmark: vectorised homotopy continuation (verifier.solve.homotopy) vs msolve, PHCpack, Bertini 2.
+"""Benchmark: vectorised homotopy continuation (verifier.solver.homotopy) vs msolve, PHCpack, Bertini 2.
 
     python benchmarks/bench_solve.py            # every system
     python benchmarks/bench_solve.py --quick    # a small subset (~1 min; Bertini adds ~1 min)
@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from verifier.solve.homotopy import track  # noqa: E402
+from verifier.solver.homotopy import track  # noqa: E402
 
 # -- systems -----------------------------------------------------------------------------------
 
@@ -252,8 +252,8 @@ def bertini_solve(F, timeout=120, max_paths=200):
         proc.join()
         return "timeout"
     proc.join()
-    from verifier.solve.homotopy import _cluster
-    from verifier.solve.numeric import NumericSystem
+    from verifier.solver.homotopy import _cluster
+    from verifier.solver.numeric import NumericSystem
 
     if not len(S):
         return 0, paths, sec

@@ -33,8 +33,8 @@ import time
 from collections import Counter
 
 from verifier.algebra import engines
-from verifier.solve.critical import classify_critical_points, deep_linear_gradient
-from verifier.solve.exact import count_in_torus, exact_count, exact_real_solutions
+from verifier.solver.critical import classify_critical_points, deep_linear_gradient
+from verifier.solver.exact import count_in_torus, exact_count, exact_real_solutions
 
 # d, dx, dy, N, CBB, BKK, NC, NC*, max NR (H = 1, m = 1), from the reference.
 PUBLISHED = [

@@ -215,7 +215,7 @@ STAGES = [
     ("checker", ["verifier.checker"]),
     ("model", ["verifier.activations", "verifier.data", "verifier.network"]),
     ("evaluation", ["verifier.system", "verifier.checks", "verifier.construction", "verifier.search"]),
-    ("engines", ["verifier.algebra", "verifier.solve"]),
+    ("engines", ["verifier.algebra", "verifier.solver"]),
     ("certificate", ["verifier.certificate"]),
     ("torch backend", ["verifier.torch_backend"]),
     ("theorems", ["verifier.theorems"]),

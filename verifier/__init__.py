@@ -20,7 +20,9 @@ from .version import __version__
 # name -> (module, attribute): resolved by __getattr__ on first use.
 _EXPORTS = {
     # verbs (verifier.api): the same as the command line
-    "verify": ("api", "verify"), "check": ("api", "check"), "report": ("api", "report"),
+    "verify": ("api", "verify"), "check": ("api", "check"),
+    # verifier.report is the report module, callable: verifier.report(cert, format="md")
+    "report": ("report", None),
     "solve": ("api", "solve"), "degree": ("api", "degree"), "critical_points": ("api", "critical_points"),
     "spectrum": ("api", "spectrum"),
     # verifier.theorems is the registry's package, callable: verifier.theorems() lists the theorems

@@ -97,13 +97,8 @@ def check(certificate, *, base_dir=None):
 def report(certificate, *, format: str = "md", figures_dir=None) -> str:
     """A readable report of a certificate: Markdown (``format="md"``; figures as SVG files in
     ``figures_dir`` when given) or one self-contained HTML page with inline figures (``"html"``)."""
-    from .report import html_report, markdown_report
-    if format not in ("md", "html"):
-        raise InputError(f"format={format!r:.40}: must be 'md' or 'html'")
-    doc = _certificate_doc(certificate)
-    if format == "html":
-        return html_report(doc)
-    return markdown_report(doc, figures_dir=figures_dir)
+    from .report import report as render
+    return render(certificate, format=format, figures_dir=figures_dir)
 
 
 def _solve_options(options, allowed):

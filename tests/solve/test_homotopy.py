@@ -1,4 +1,4 @@
-"""Homotopy continuation (verifier.solve.homotopy) and vectorised evaluation (verifier.solve.numeric)."""
+"""Homotopy continuation (verifier.solver.homotopy) and vectorised evaluation (verifier.solver.numeric)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from flint import fmpq
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from verifier.solve.homotopy import HomotopyResult, multihomogeneous_count, total_degree_count, track
-from verifier.solve.numeric import NumericSystem, newton_mp
+from verifier.solver.homotopy import HomotopyResult, multihomogeneous_count, total_degree_count, track
+from verifier.solver.numeric import NumericSystem, newton_mp
 
 
 def ctx_of(n, name="x"):
@@ -314,7 +314,7 @@ def test_distinct_roots_on_one_ray_are_not_duplicates():
     and (17/2, -17/2) lie on one ray through 0. Clustering compared x / max(1, |x|), which maps the
     whole ray outside the unit ball to one point, so two correct paths looked like a path jump and
     one was reported failed. Clustering now uses |a - b| <= tol max(1, |a|, |b|)."""
-    from verifier.solve.homotopy import _cluster
+    from verifier.solver.homotopy import _cluster
 
     ctx, (x, y) = ctx_of(2)
     F = [fmpq(-2, 3) * x ** 2 - fmpq(2, 3) * x * y + fmpq(1, 2) * y ** 2 - fmpq(3, 2) * x + fmpq(41, 12) * y

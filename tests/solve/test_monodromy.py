@@ -1,4 +1,4 @@
-"""Monodromy witness sets and the trace test (verifier.solve.monodromy), and `verifier degree --method monodromy`.
+"""Monodromy witness sets and the trace test (verifier.solver.monodromy), and `verifier degree --method monodromy`.
 
 Networks: f(x) = W2 (W1 x + b1)^2 + b2 (n = 4) on two points (l*d = 2): V(H) is a surface of degree 7 in C^4,
 the sliced system has Bezout number 9; and the deep f = W3 (W2 (W1 x + b1)^2 + b2)^2 + b3 (n = 6) on four
@@ -20,8 +20,8 @@ from verifier.cli import main
 from verifier.data import dataset_from_arrays
 from verifier.errors import InputError
 from verifier.network import mlp, network_to_json
-from verifier.solve import monodromy as mo
-from verifier.solve.numeric import NumericSystem
+from verifier.solver import monodromy as mo
+from verifier.solver.numeric import NumericSystem
 from verifier.theorems.solving import certify_system, random_slices, sliced_system, witness_degree
 
 SQUARE = {"name": "power", "r": 2}
@@ -74,8 +74,8 @@ def test_trace_test_detects_a_missing_point(shallow):
 def test_degree_agrees_with_homotopy_and_msolve(shallow, rational):
     """Same rational witness system: monodromy (moved to the rational slices and Krawczyk-certified),
     the total-degree homotopy and msolve all count 7."""
-    from verifier.solve.certify import refine_and_certify
-    from verifier.solve.homotopy import track
+    from verifier.solver.certify import refine_and_certify
+    from verifier.solver.homotopy import track
     ps, _ = shallow
     slices, cand, info = rational
     polys = sliced_system(ps, slices)
@@ -84,7 +84,7 @@ def test_degree_agrees_with_homotopy_and_msolve(shallow, rational):
     hom = track(polys, seed=0, timeout=60)
     assert hom.paths == 9 and hom.summary()["nonsingular"] == 7
     if engines.msolve_path() is not None:
-        from verifier.solve.exact import exact_count
+        from verifier.solver.exact import exact_count
         assert exact_count(polys, ps.ctx, timeout=60)["solutions"] == 7
 
 

@@ -6,7 +6,7 @@ import sympy
 from hypothesis import given, strategies as st
 
 from verifier.errors import InputError
-from verifier.solve.parse import ParseError, parse_polynomial
+from verifier.solver.parse import ParseError, parse_polynomial
 from verifier.theorems.solving import read_system_file
 
 CTX = flint.fmpq_mpoly_ctx.get(("x", "y", "z"), "degrevlex")

@@ -10,10 +10,10 @@ Theorems (statements in :mod:`verifier.checker.format`; checker in :mod:`verifie
 * ``liao-poggio-prop-1``: the real critical points of a polynomial loss (regularised deep linear network or
   polynomial network), classified by certified Hessian inertia.
 
-Pipeline: homotopy continuation (:func:`verifier.solve.homotopy.track`) and/or msolve (count with
+Pipeline: homotopy continuation (:func:`verifier.solver.homotopy.track`) and/or msolve (count with
 multiplicity, real isolation) -- or, for ``witness-degree``, a monodromy witness set completed by the trace
-test and moved to the rational slices (:mod:`verifier.solve.monodromy`) -- then Newton in Arb and the Krawczyk test
-(:mod:`verifier.solve.certify`); only the certified boxes are claims, every engine count goes to
+test and moved to the rational slices (:mod:`verifier.solver.monodromy`) -- then Newton in Arb and the Krawczyk test
+(:mod:`verifier.solver.certify`); only the certified boxes are claims, every engine count goes to
 ``extra``. Claim statuses are computed by the checker's own rules, so a certificate says ``verified`` only
 when ``verifier check`` will agree. Disagreements between routes are reported in ``summary`` and ``extra``.
 """
@@ -35,7 +35,7 @@ from ..checker.solve import rules as solve_rules
 from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
 from ..checker.solve.tier import evaluate_claims
 from ..errors import InputError
-from ..solve.parse import ParseError, parse_polynomial
+from ..solver.parse import ParseError, parse_polynomial
 
 PREC = 128
 MAX_FILE_BYTES = 1_000_000
@@ -46,7 +46,7 @@ MAX_FILE_BYTES = 1_000_000
 def read_system_file(path):
     """(variable names, fmpq_mpoly list) from a text file: a header ``vars: x, y`` and one polynomial per
     line (``#`` starts a comment), with parentheses, powers, rationals and exact decimals. Read only by the
-    safe parser :func:`verifier.solve.parse.parse_polynomial` (nothing is evaluated)."""
+    safe parser :func:`verifier.solver.parse.parse_polynomial` (nothing is evaluated)."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read(MAX_FILE_BYTES + 1)
@@ -152,8 +152,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     boxes, notes, disagreements = [], [], []
     hom = None
     if method in ("homotopy", "both"):
-        from ..solve.certify import refine_and_certify
-        from ..solve.homotopy import track
+        from ..solver.certify import refine_and_certify
+        from ..solver.homotopy import track
         say(f"homotopy continuation ({start})")
         t0 = time.monotonic()
         try:
@@ -181,7 +181,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     if method == "monodromy":
         if candidates is None:
             raise InputError("--method monodromy is for `verifier degree` (witness sets)")
-        from ..solve.certify import refine_and_certify
+        from ..solver.certify import refine_and_certify
         say("certifying the monodromy endpoints (Newton in Arb, Krawczyk)")
         t0 = time.monotonic()
         cs = refine_and_certify(eqs, candidates, prec=PREC)
@@ -199,8 +199,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                 raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
             extra["msolve"] = {"status": "not installed"}
         else:
-            from ..solve.certify import boxes_from_msolve
-            from ..solve.exact import exact_count, exact_real_solutions
+            from ..solver.certify import boxes_from_msolve
+            from ..solver.exact import exact_count, exact_real_solutions
             say("msolve: count and real isolation")
             t0 = time.monotonic()
             try:
@@ -313,7 +313,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
     """The ``witness-degree`` certificate of V(H) (n > l*d). ``method``: ``homotopy``, ``msolve``,
     ``both`` (passed to :func:`certify_system`) or ``monodromy``: a witness set on complex slices from
     one point by monodromy loops (at most ``loops``; the trace test runs after ``stall`` loops that find
-    nothing new), moved to the rational slices and certified (:mod:`verifier.solve.monodromy`)."""
+    nothing new), moved to the rational slices and certified (:mod:`verifier.solver.monodromy`)."""
     from ..algebra.bounds import bounds_report
     from ..algebra.polys import compile_polynomials, is_polynomial_network
     if not is_polynomial_network(net):
@@ -329,7 +329,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
     src = {"kind": "witness", **_network_source(net, data), "slices": slices}
     extra = {"network_counts": lp}
     if kw.get("method") == "monodromy":
-        from ..solve.monodromy import monodromy_witness
+        from ..solver.monodromy import monodromy_witness
         t0 = time.monotonic()
         cand, info = monodromy_witness(ps.H, slices, seed=seed, progress=kw.get("progress"),
                                        timeout=kw.get("timeout", 600.0), max_loops=loops, stall=stall)
@@ -343,7 +343,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
 
 
 def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> Certificate:
-    from ..solve.critical import deep_linear_gradient
+    from ..solver.critical import deep_linear_gradient
     gs = deep_linear_gradient(H, d, dx, dy, m, seed=seed)
     src = {"kind": "deep-linear", "H": H, "d": d, "dx": dx, "dy": dy, "X": gs.data["X"], "Y": gs.data["Y"],
            "lambdas": list(gs.lambdas)}
@@ -358,7 +358,7 @@ def critical_points_deep_linear(H, d, dx, dy, m, *, seed=0, **kw) -> Certificate
 
 def critical_points_network(net, data, *, lam="0", max_terms=200_000, **kw) -> Certificate:
     from ..algebra.polys import is_polynomial_network, layer_groups
-    from ..solve.critical import network_loss_gradient
+    from ..solver.critical import network_loss_gradient
     if not is_polynomial_network(net):
         raise InputError("critical-points --network needs polynomial activations")
     gs = network_loss_gradient(net, data, lam=lam, max_terms=max_terms)

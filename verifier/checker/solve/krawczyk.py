@@ -1,7 +1,7 @@
 """Certified zeros of square polynomial systems, and certified inertia, in Arb ball arithmetic.
 
 Part of the independent checker: standard library, python-flint and ``verifier.checker`` only. Pure
-lemmas: the solver imports them (``verifier.solve.certify``, ``verifier.solve.critical``,
+lemmas: the solver imports them (``verifier.solver.certify``, ``verifier.solver.critical``,
 ``verifier.theorems.solving``) rather than keeping a copy.
 
 Boxes

@@ -20,9 +20,9 @@ coefficients of size at most 1). Along a straight segment ``p(t) = (1 - t) p_0 +
 ``p_1`` are generic complex points the segment misses the discriminant (a complex hypersurface, real
 codimension 2) with probability one, so every path is smooth and the solutions at ``p_0`` and ``p_1``
 correspond one to one. Tracking (:func:`track_segment`): RK4 predictor, at most three Newton corrections,
-step control on the size of the first correction (as in :mod:`verifier.solve.homotopy`); all paths of a
+step control on the size of the first correction (as in :mod:`verifier.solver.homotopy`); all paths of a
 batch, with parameters per row, advance together with batched evaluation
-(:class:`~verifier.solve.numeric.NumericSystem`) and batched ``solve``. Endpoints are refined by Newton
+(:class:`~verifier.solver.numeric.NumericSystem`) and batched ``solve``. Endpoints are refined by Newton
 and must have a (row-balanced) condition number below ``1e10`` and ``|h| > 1e-10 |Z|``. Two paths of
 one segment that end at the same point are tracked again with tighter settings; collisions that survive
 are dropped (``path_jumps``). Failed paths, jumps and endpoints at infinity are counted, never hidden.
