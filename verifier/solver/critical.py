@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import flint
-from flint import arb, arb_mat, fmpq
+from flint import arb, fmpq
 
+from ..checker.solve.krawczyk import certified_inertia
 from ..errors import InputError
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "classify_critical_points",
     "deep_linear_gradient",
     "evaluate_arb",
-    "local_certified_inertia",
     "network_loss_gradient",
 ]
 
@@ -349,92 +349,12 @@ def _arb_q(x: arb) -> fmpq | None:
     return fmpq(man * 2 ** exp) if exp >= 0 else fmpq(man, 2 ** -exp)
 
 
-def _gershgorin_counts(B, n):
-    """(positive, negative, undecided) from the Gershgorin components of an arb matrix."""
-    ivs = []
-    for i in range(n):
-        r = arb(0)
-        for j in range(n):
-            if j != i:
-                r += abs(B[i, j])
-        lo = (B[i, i] - r).lower()
-        hi = (B[i, i] + r).upper()
-        ivs.append((lo, hi))
-    order = sorted(range(n), key=lambda i: ivs[i][0])
-    comps, cur, cur_lo, cur_hi = [], [], None, None
-    for i in order:
-        lo, hi = ivs[i]
-        if cur and lo <= cur_hi:
-            cur.append(i)
-            cur_hi = max(cur_hi, hi)
-        else:
-            if cur:
-                comps.append((cur, cur_lo, cur_hi))
-            cur, cur_lo, cur_hi = [i], lo, hi
-    if cur:
-        comps.append((cur, cur_lo, cur_hi))
-    pos = neg = und = 0
-    for members, lo, hi in comps:
-        if lo > 0:
-            pos += len(members)
-        elif hi < 0:
-            neg += len(members)
-        else:
-            und += len(members)
-    return pos, neg, und
-
-
-def local_certified_inertia(A) -> dict:
-    """Certified inertia of every symmetric matrix in an arb interval matrix ``A`` (list of lists).
-
-    Floating eigenvectors ``V`` of the midpoint (numpy ``eigh``), ``B = V^T A V`` in ball arithmetic,
-    ``V`` proved nonsingular by ``||I - V^T V||_inf < 1`` so that every symmetric ``A'`` in ``A`` has
-    the inertia of ``V^T A' V`` (Sylvester), which is read off the Gershgorin components of ``B``.
-    Returns ``{"positive", "negative", "undecided", "method"}``; counts are certified, the undecided
-    ones may be of either sign or zero.
-    """
-    import numpy as np
-
-    n = len(A)
-    if n == 0:
-        return {"positive": 0, "negative": 0, "undecided": 0, "method": "local-sylvester-gershgorin"}
-    mid = np.array([[float(A[i][j].mid()) for j in range(n)] for i in range(n)])
-    mid = (mid + mid.T) / 2
-    if not np.all(np.isfinite(mid)):
-        return {"positive": 0, "negative": 0, "undecided": n, "method": "local-sylvester-gershgorin"}
-    _, V = np.linalg.eigh(mid)
-    Vb = arb_mat([[arb(float(V[i, j])) for j in range(n)] for i in range(n)])
-    Ab = arb_mat([[A[i][j] for j in range(n)] for i in range(n)])
-    Vt = Vb.transpose()
-    G = Vt * Vb
-    worst = arb(0)
-    for i in range(n):
-        row = arb(0)
-        for j in range(n):
-            row += abs((1 if i == j else 0) - G[i, j])
-        if row.upper() > worst.upper():
-            worst = row
-    if not worst.upper() < 1:
-        return {"positive": 0, "negative": 0, "undecided": n, "method": "local-sylvester-gershgorin"}
-    B = Vt * Ab * Vb
-    pos, neg, und = _gershgorin_counts(B, n)
-    return {"positive": pos, "negative": neg, "undecided": und, "method": "local-sylvester-gershgorin"}
-
-
 def _inertia(A) -> dict:
-    try:  # the shared certified routine, when it exists
-        from ..checker.solve.krawczyk import certified_inertia  # type: ignore
-    except Exception:  # noqa: BLE001 - not written yet, or broken: use the local version
-        return local_certified_inertia(A)
+    """Certified inertia of the symmetric interval matrix A: the checker's pure lemma (Sylvester and
+    Gershgorin in ball arithmetic), imported rather than copied so that solver and checker agree."""
     out = certified_inertia(A)
-    if isinstance(out, dict):
-        res = {k: int(out[k]) for k in ("positive", "negative", "undecided") if k in out}
-    else:
-        res = dict(zip(("positive", "negative", "undecided"), (int(v) for v in out)))
-    if set(res) != {"positive", "negative", "undecided"}:
-        return local_certified_inertia(A)
-    res["method"] = "checker.solve.krawczyk.certified_inertia"
-    return res
+    return {"positive": out["positive"], "negative": out["negative"], "undecided": out["undecided"],
+            "method": "checker.solve.krawczyk.certified_inertia"}
 
 
 def _interval(b: arb) -> list:
