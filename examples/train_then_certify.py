@@ -81,8 +81,8 @@ def main(argv=None) -> int:
         # The certified point: each coordinate is {mid, rad} (an unknown) or an exact rational.
         mids = np.array([float(Fraction(v["mid"] if isinstance(v, dict) else v)) for v in
                          (cert.point[lab] for lab in net.labels)])
-        print(f"\nthe certified zero is {claims['zero'].evidence['distance_from_given_point']} (max-norm) "
-              f"from the trained weights; float64 loss there {system.loss_f64(mids):.1e}")
+        print(f"\nthe certified zero is within {claims['zero'].evidence['distance_bound']} (max-norm, checked) "
+              f"of the trained weights; float64 loss there {system.loss_f64(mids):.1e}")
         lam = np.linalg.eigvalsh(system.loss_hessian_f64(mids))
         n_zero, n_pos = int(np.sum(np.abs(lam) < 1e-8)), int(np.sum(np.abs(lam) > 1e-8))
         sig = claims["hessian-signature"].evidence

@@ -14,6 +14,7 @@ import contextlib
 import copy
 import json
 import re
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -158,9 +159,17 @@ def certs(tmp_path_factory):
 
     def get(name):
         if name not in cache:
-            cache[name] = _json(CASES[name][0](tmp_path_factory))
+            obj = CASES[name][0](tmp_path_factory)
+            if getattr(obj, "arrays", None) is not None:       # a floating-point certificate: its arrays file
+                folder = tmp_path_factory.mktemp("float")      # lies beside it, where the checker looks
+                obj.write(folder / "c.json")
+                BASE_DIRS[name] = str(folder)
+            cache[name] = _json(obj)
         return cache[name]
     return get
+
+
+BASE_DIRS: dict = {}
 
 
 def _headline(doc):
@@ -179,12 +188,12 @@ def test_markdown_and_html_name_theorem_status_and_tier(certs, name):
         assert doc["status"] == expected, doc.get("reason")
     want_tier = FLOAT_TIER if name.startswith("float-") else RIGOROUS_TIER
     assert tier(doc) == want_tier and is_float_tier(doc) == name.startswith("float-")
-    md = markdown_report(doc)
+    md = markdown_report(doc, base_dir=BASE_DIRS.get(name))
     assert md.splitlines()[0] == f"# {_headline(doc)}"
     assert doc["theorem"] in md and doc["status"] in md and want_tier in md
     for c in doc["claims"]:
         assert f"`{c['id']}`" in md
-    page = html_report(doc)
+    page = html_report(doc, base_dir=BASE_DIRS.get(name))
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert f"<title>{_headline(doc)}</title>" in page
     h1 = re.search(r"<h1>(.*?)</h1>", page).group(1)
@@ -199,6 +208,8 @@ def test_cli_report_exits_0(certs, name, tmp_path, capsys):
     doc = certs(name)
     path = tmp_path / "cert.json"
     path.write_text(json.dumps(doc))
+    if name in BASE_DIRS:                      # floating-point: the certificate beside its arrays file
+        path = Path(BASE_DIRS[name]) / "c.json"
     assert main(["report", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"# {_headline(doc)}")
@@ -250,8 +261,11 @@ def test_a_rigorous_tier_key_reads_like_no_key(certs):
 
 def test_float_tier_headline_and_rows(certs):
     doc = certs("float-cooper-2.3")
-    md = markdown_report(doc)
+    md = markdown_report(doc, base_dir=BASE_DIRS["float-cooper-2.3"])
     assert md.startswith("# cooper-2.3: verified (tier: floating-point with error bounds)")
+    assert "The independent checker re-derived every claim" in md
+    alone = markdown_report(doc)               # without its arrays file nothing can be re-derived
+    assert alone.startswith("# cooper-2.3: inconclusive") and "does NOT accept" in alone
     assert "| arrays file |" in md and "| tier | floating-point with error bounds |" in md
     rig = certs("cooper-2.3")
     assert markdown_report(rig).startswith("# cooper-2.3: verified (tier: rigorous)")
@@ -391,4 +405,6 @@ def test_missing_optional_keys_do_not_raise(certs, name):
         wrong["instance"].pop("source", None)
     assert "?" in markdown_report(wrong)
     html_report(wrong, figures=False)
-    assert markdown_report({"theorem": doc["theorem"]}).startswith(f"# {doc['theorem']}: ? (tier: ")
+    # a malformed certificate: the report shows what the checker establishes (inconclusive), and says so
+    md = markdown_report({"theorem": doc["theorem"]})
+    assert md.startswith(f"# {doc['theorem']}: inconclusive (tier: ") and "does NOT accept" in md

@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--activation", default="smoolu", help="activation name or JSON spec (default smoolu)")
     v.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
     v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection")
+    v.add_argument("--max-distance", help="cooper-2.1/2.3: how far (max-norm, exact rational) the certified zero may "
+                   "lie from --point for the point to count as an approximate zero (default 1e-3 (1 + max |w_i|)); "
+                   "farther: inconclusive")
     alg = v.add_argument_group("polynomial networks (liao-poggio-*, cooper-2.1-global)")
     alg.add_argument("--timeout", type=float, default=60.0,
                      help="seconds for each engine computation (Groebner basis, lift); past it: inconclusive")
@@ -364,6 +367,8 @@ def cmd_verify(args) -> int:
             raise InputError(f"{thm.id} needs --network NET.json and --point W.json")
         opts["network"] = load_network(args.network)
         opts["point"] = read_json(args.point, "point")
+        if args.max_distance is not None:
+            opts["max_distance"] = args.max_distance
     elif "network" in thm.needs:
         if not args.network:
             raise InputError(f"{thm.id} needs --network NET.json (a network with polynomial activations)")
@@ -555,10 +560,11 @@ def cmd_report(args) -> int:
     if figures_dir is not None and os.path.exists(figures_dir) and not os.path.isdir(figures_dir):
         raise InputError(f"cannot write figures into {figures_dir}: it exists and is not a folder")
     try:
+        base_dir = os.path.dirname(os.path.abspath(args.certificate))
         if args.format == "html":
-            text = html_report(cert)
+            text = html_report(cert, base_dir=base_dir)
         else:
-            text = markdown_report(cert, figures_dir=figures_dir,
+            text = markdown_report(cert, figures_dir=figures_dir, base_dir=base_dir,
                                    link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None

@@ -407,13 +407,47 @@ def _provenance(cert) -> str:
         "; timings: " + (times or "none recorded")
 
 
-def _parts(cert: dict) -> dict:
+_CHECKED: dict = {}      # digest -> CheckReport: a report re-checks each certificate once per process
+
+
+def _recheck(cert: dict, base_dir):
+    """The independent checker's report on ``cert`` (cached by digest and folder), or None if it cannot run."""
+    from .checker import check_certificate
+    key = (str(cert.get("digest")), base_dir)
+    if key not in _CHECKED:
+        if len(_CHECKED) > 64:
+            _CHECKED.clear()
+        _CHECKED[key] = check_certificate(cert, base_dir=base_dir)
+    return _CHECKED[key]
+
+
+def _check_parts(cert: dict, base_dir) -> dict:
+    """What the checker says of the certificate: whether it accepts it as written, and per claim its own
+    status and message (the report shows these, not the writer's words, when it does not accept it)."""
+    rep = _recheck(cert, base_dir)
+    problems = [line.split("problem: ", 1)[1] for line in rep.lines if line.strip().startswith("problem: ")]
+    accepted = rep.status == cert.get("status") and not problems
+    by_id = {r["id"]: r for r in rep.results}
+    if accepted:
+        text = (f"The independent checker re-derived every claim and confirms the status {rep.status} "
+                f"({rep.header}).")
+    else:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        text = (f"The independent checker does NOT accept this certificate as written: it establishes "
+                f"{rep.status}" + (f" ({shown})" if shown else "") + ". The claims below show what the checker "
+                "itself re-derived, not the certificate's words.")
+    return {"accepted": accepted, "status": rep.status, "text": text, "by_id": by_id}
+
+
+def _parts(cert: dict, base_dir=None) -> dict:
     """The report's content, independent of the output format (Markdown and HTML render the same parts).
 
     Never raises KeyError or TypeError on a certificate (a dict) that lacks optional keys: missing values
-    read "?".
+    read "?". The certificate is re-checked first (``base_dir``: its folder, where a floating-point
+    certificate's arrays file lies); what the report states as shown is what the checker derived.
     """
     kind = _kind(cert)
+    check = _check_parts(cert, base_dir)
     instance = _solve_instance(cert) if kind == "solve" else _network_instance(cert)
     instance.append(("tier", tier(cert), False))
     sections = _solve_sections(cert) if kind == "solve" else []
@@ -428,8 +462,12 @@ def _parts(cert: dict) -> dict:
             spectrum = (f"Spectrum of Hess L at w* (Arb enclosures over the box): {len(spec)} positive eigenvalues, "
                         f"smallest {spec[0]}, largest {spec[-1]}, and {ev_all.get('spectrum_zeros', '?')} zeros.")
         cid = str(c.get("id", "?"))
-        claims.append({"id": cid, "status": str(c.get("status", "?")), "scope": str(c.get("scope", "?")),
-                       "message": str(c.get("message") or ""), "statement": str(c.get("statement") or ""),
+        status, message = str(c.get("status", "?")), str(c.get("message") or "")
+        if not check["accepted"]:
+            mine = check["by_id"].get(cid)
+            status, message = (mine["checked"], mine["message"]) if mine else ("unchecked", "not re-derived")
+        claims.append({"id": cid, "status": status, "scope": str(c.get("scope", "?")),
+                       "message": message, "statement": str(c.get("statement") or ""),
                        "why": _WHY.get(cid),
                        "evidence": [(k, _short(k, v)) for k, v in ev_all.items() if k not in _EVIDENCE_HIDDEN],
                        "spectrum": spectrum})
@@ -440,11 +478,13 @@ def _parts(cert: dict) -> dict:
     monodromy_note = _dict(_dict(cert.get("extra")).get("monodromy")).get("note")
     if kind == "solve" and monodromy_note:
         notes.append(str(monodromy_note))
-    status = cert.get("status")
+    status = cert.get("status") if check["accepted"] else check["status"]
     return {"theorem": str(cert.get("theorem") or "?"), "status": str(status) if status is not None else "?",
+            "check": check["text"], "accepted": check["accepted"],
             "tier": tier(cert), "kind": kind, "statement": str(cert.get("statement") or ""),
             "meaning": _STATUS_MEANING.get(status, "") if isinstance(status, str) else "",
-            "reason": str(cert.get("reason") or "") if status != "verified" else "", "instance": instance,
+            "reason": (str(cert.get("reason") or "") if check["accepted"] else "") if status != "verified" else "",
+            "instance": instance,
             "sections": sections, "claims": claims, "out_of_scope": [str(x) for x in _list(cert.get("out_of_scope"))],
             "notes": notes, "provenance": _provenance(cert)}
 
@@ -502,17 +542,18 @@ def _figures(cert: dict):
     return figs, None
 
 
-def markdown_report(cert: dict, *, figures_dir=None, link_base=None) -> str:
+def markdown_report(cert: dict, *, figures_dir=None, link_base=None, base_dir=None) -> str:
     """Markdown for a certificate (a parsed JSON object).
 
     With ``figures_dir``, the figures of :mod:`verifier.figures` are written there as SVG files and a
     "Figures" section links them by a path relative to ``link_base`` (the folder the Markdown file will
     live in; default: the parent of ``figures_dir``). Without matplotlib the section says so instead.
     """
-    P = _parts(cert)
+    P = _parts(cert, base_dir)
     lines = [f"# {_headline(P)}", "", f"> {P['statement']}", ""]
     if P["meaning"]:
         lines += [f"*{P['status']}:* {P['meaning']}", ""]
+    lines += [("" if P["accepted"] else "**") + P["check"] + ("" if P["accepted"] else "**"), ""]
     if P["reason"]:
         lines += [f"**Reason:** {P['reason']}", ""]
     lines += ["## Instance", "", "| | |", "|---|---|"]
@@ -538,7 +579,7 @@ def markdown_report(cert: dict, *, figures_dir=None, link_base=None) -> str:
     if P["out_of_scope"]:
         lines += ["## Not claimed", ""] + [f"- {x}" for x in P["out_of_scope"]] + [""]
     if P["notes"]:
-        lines += ["## Notes", ""] + [f"- {x}" for x in P["notes"]] + [""]
+        lines += ["## Notes (commentary: not checked)", ""] + [f"- {x}" for x in P["notes"]] + [""]
     lines += ["## Provenance", "", P["provenance"], "",
               "Re-check with `verifier check CERT.json`.", ""]
     return "\n".join(lines)
@@ -641,12 +682,12 @@ def _html_section(sec) -> list:
     return out
 
 
-def html_report(cert: dict, *, figures: bool = True) -> str:
+def html_report(cert: dict, *, figures: bool = True, base_dir=None) -> str:
     """One self-contained HTML page for a certificate: inline CSS and SVG figures, no scripts, no external files.
 
     Without matplotlib (the ``plots`` extra) the page renders all the same and says that figures need it.
     """
-    P = _parts(cert)
+    P = _parts(cert, base_dir)
     figs, why = _figures(cert) if figures else ([], "figures were not requested")
     counts = {}
     for c in P["claims"]:
@@ -660,6 +701,7 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
            f"<blockquote>{_esc(P['statement'])}</blockquote>"]
     if P["meaning"]:
         out.append(f'<p class="muted"><em>{_esc(P["status"])}:</em> {_esc(P["meaning"])}</p>')
+    out.append(f'<p class="{"muted" if P["accepted"] else "note"}">{_esc(P["check"])}</p>')
     if P["reason"]:
         out.append(f"<p><strong>Reason:</strong> {_code_spans(P['reason'])}</p>")
     # At a glance: the instance and the claims in one screen.
@@ -704,7 +746,7 @@ def html_report(cert: dict, *, figures: bool = True) -> str:
         out += ['<h2 id="not-claimed">Not claimed</h2>', "<ul>"] + [f"<li>{_esc(x)}</li>" for x in P["out_of_scope"]] \
             + ["</ul>"]
     if P["notes"]:
-        out += ['<h2 id="notes">Notes</h2>', "<ul>"] + [f"<li>{_esc(x)}</li>" for x in P["notes"]] + ["</ul>"]
+        out += ['<h2 id="notes">Notes (commentary: not checked)</h2>', "<ul>"] + [f"<li>{_esc(x)}</li>" for x in P["notes"]] + ["</ul>"]
     out += ['<h2 id="provenance">Provenance</h2>', f"<p>{_esc(P['provenance'])}</p>",
             "<p>Re-check with <code>verifier check CERT.json</code>.</p>", "</main>", "</body>", "</html>", ""]
     return "\n".join(out)
@@ -734,7 +776,10 @@ def report(certificate, *, format: str = "md", figures_dir=None) -> str:
         raise InputError(f"certificate={type(certificate).__name__}: give a Certificate, its JSON (dict) or a path")
     if not isinstance(doc, dict):
         raise InputError("not a verifier certificate")
-    return html_report(doc) if format == "html" else markdown_report(doc, figures_dir=figures_dir)
+    base_dir = os.path.dirname(os.path.abspath(os.fspath(certificate))) \
+        if isinstance(certificate, (str, os.PathLike)) else None
+    return html_report(doc, base_dir=base_dir) if format == "html" else \
+        markdown_report(doc, figures_dir=figures_dir, base_dir=base_dir)
 
 
 class _ReportModule(types.ModuleType):

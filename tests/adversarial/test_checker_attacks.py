@@ -54,7 +54,38 @@ def certificate(theorem, net, dat, point, claims, *, prec_bits=128, status="veri
             "statement": STATEMENTS.get(theorem), "instance": inst, "point": point, "claims": claims,
             "prec_bits": prec_bits,
             "out_of_scope": [GLOBAL_SMOOTHNESS] if theorem in NEEDS_OUT_OF_SCOPE else []}
-    return reseal(cert)
+    return reseal(with_texts(cert))
+
+
+def with_texts(cert):
+    """Fill in the words the checker requires verbatim (claim statements and messages, the activations of the
+    activation claims, the given point of a local theorem, the summary), rendered by the checker itself, so
+    that the attacks below test the rules' mathematics and nothing else."""
+    from verifier.checker.check import tier_for
+    from verifier.checker.format import FormatError
+    tier = tier_for(cert)
+    try:
+        ctx = tier.read(cert).context
+    except (FormatError, KeyError, TypeError, ValueError):
+        return cert                    # a malformed instance: the attack is on the format itself
+    names = sorted({a.name for a in ctx.net.acts})
+    for claim in cert["claims"]:
+        if claim["id"] in ("activation-rectified", "activation-smooth"):
+            claim["evidence"]["activations"] = names
+        if claim["id"] == "zero" and cert["theorem"] in ("cooper-2.1", "cooper-2.3") and cert["point"]:
+            pt = cert["point"]
+            claim["evidence"].setdefault("given_point", {k: v["mid"] if isinstance(v, dict) else v
+                                                         for k, v in pt.items()})
+            rad = max((fmpq(*map(int, (v["rad"] + "/1").split("/")[:2])) for v in pt.values() if isinstance(v, dict)),
+                      default=fmpq(0))
+            claim["evidence"].setdefault("distance_bound", rational_str(rad))
+            claim["evidence"].setdefault("max_distance", "1")
+        statement, message = tier.texts(claim["id"], claim["status"], ctx, claim, "")
+        claim["statement"] = statement if statement is not None else claim["statement"]
+        claim["message"] = message if message is not None else claim["message"]
+    cert["summary"] = {"network": f"{cert['instance']['network'].get('name', 'network')}, {', '.join(names)}",
+                       "n": ctx.n, "d": ctx.d, "l": ctx.l, "p": len(ctx.net.inputs)}
+    return cert
 
 
 def c(cid, status="verified", **evidence):
@@ -520,7 +551,7 @@ def test_relu_approx_coefficients_are_checked():
     cert = linear_23()
     cert["instance"]["network"]["activation"] = {"name": "relu-approx", "degree": 8, "radius": "1",
                                                  "coefficients": ["0", "1"]}
-    assert not accepts(reseal(cert))
+    assert not accepts(reseal(with_texts(cert)))
 
 
 def test_checker_does_not_mutate_its_input():

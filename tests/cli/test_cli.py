@@ -247,7 +247,7 @@ def test_activation_that_is_not_rectified_is_not_applicable(tmp_path):
     res = ok(run_cli(["verify", "cooper-4.1", "--data", "pts.csv", "--activation", "tanh", "--out", "c.json"],
                      tmp_path), code=1)
     assert res.stdout.startswith("cooper-4.1  not-applicable")
-    assert "reason      activation-rectified: tanh is not rectified" in res.stdout
+    assert "reason      activation-rectified: tanh: not every activation is rectified" in res.stdout
     doc = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
     assert doc["status"] == "not-applicable" and "tanh" in doc["reason"]
 

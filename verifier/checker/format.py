@@ -152,6 +152,76 @@ CLAIM_STATEMENTS = {
                                "box centre",
 }
 
+# Cooper's claims: statements with the instance's numbers, and the messages of verified claims and of
+# failed hypotheses, rendered by one function from facts the checker re-derives (the instance's n, l*d,
+# d, activations, widths) and evidence values it verifies. The writer renders with the same function and
+# the checker requires both texts verbatim, so a certificate cannot say more in words than it proves.
+COOPER_STATEMENTS = {
+    "distinct-inputs": "the inputs x_i are pairwise distinct",
+    "activation-rectified": "every hidden activation is rectified (0 for t <= 0, increasing for t > 0)",
+    "activation-smooth": "every hidden activation is smooth (C-infinity)",
+    "overparameterized": "the network has more parameters than equations: n > l*d",
+    "hidden-width": "the last hidden layer has width >= d",
+    "construction": "the last hidden layer's matrix A_ij = sigma(z_j(x_i)) is lower triangular with positive diagonal "
+                    "(rows in the order of the projections a.x_i), hence invertible",
+    "zero": "H has a zero w* (a global minimum of L with L = 0) in the stated box; hence M is nonempty",
+    "rank-J": "rank J = l*d = {m} at every point of the box (J_S is nonsingular there)",
+    "manifold": "near w*, M is a smooth submanifold of dimension n - l*d = {dim} (Theorem 2.1, local form)",
+    "hessian-signature": "at w*, the Hessian of L has {m} positive and {dim} zero eigenvalues (Proposition 2.3)",
+}
+
+
+def short_number(q) -> str:
+    """A rational as a short decimal for messages (``%.2e``), also beyond the float64 range."""
+    q = flint.fmpq(q)
+    try:
+        return f"{float(q):.2e}"
+    except OverflowError:
+        return f"2^{int(q.p).bit_length() - int(q.q).bit_length()}"
+
+
+def cooper_statement(cid: str, n: int, m: int) -> str:
+    """The statement of Cooper's claim ``cid`` on an instance with n parameters and l*d = m equations."""
+    return COOPER_STATEMENTS[cid].format(m=m, dim=n - m)
+
+
+def cooper_message(cid: str, status: str, *, n: int, m: int, d: int, activations=(), width=None, rows=None,
+                   radius=None, distance=None, sigma=None, lam=None):
+    """The message of Cooper's claim ``cid`` when it is verified, or refuted (a failed hypothesis); None for
+    other cases (an inconclusive claim's message is the writer's explanation, and the checker shows its own).
+    ``activations``: the hidden activations' names, sorted and distinct; ``rows``: the duplicate row pairs
+    of distinct-inputs; ``radius``, ``distance``, ``sigma``, ``lam``: verified evidence values."""
+    names = ", ".join(activations)
+    if status == "verified":
+        return {
+            "distinct-inputs": f"the {d} inputs are pairwise distinct (exact comparison)",
+            "activation-rectified": f"{names} is rectified" if len(activations) == 1 else f"{names} are rectified",
+            "activation-smooth": f"{names} is smooth" if len(activations) == 1 else f"{names} are smooth",
+            "overparameterized": f"n = {n} > l*d = {m}",
+            "hidden-width": f"last hidden width {width} >= d = {d}",
+            "construction": "pre-activations are <= 0 above the diagonal and > 0 on it, over the whole box",
+            "zero": f"Krawczyk inclusion holds on a box of radius {radius}"
+                    + (f"; the certified zero is within {distance} (max-norm) of the given point"
+                       if distance is not None else ""),
+            "rank-J": f"sigma_min(J) >= {short_number(sigma)} on the box" if sigma is not None else None,
+            "manifold": f"M is a smooth {n - m}-dimensional manifold near w* (implicit function theorem)",
+            "hessian-signature": f"{m} eigenvalues >= {short_number(lam)} (= 2 sigma_min^2), {n - m} zero"
+                                 if lam is not None else None,
+        }.get(cid)
+    if status == "refuted":
+        if cid == "distinct-inputs" and rows:
+            return (f"duplicate inputs x_i at rows {rows[0][0]} and {rows[0][1]}"
+                    + (f" (and {len(rows) - 1} more pairs)" if len(rows) > 1 else ""))
+        return {
+            "activation-rectified": f"{names}: not every activation is rectified; Lemma 3.3 needs a rectified "
+                                    "activation such as smoolu",
+            "activation-smooth": f"{names}: not every activation is smooth",
+            "overparameterized": f"n = {n} <= l*d = {m}: M is not expected to have positive dimension",
+            "hidden-width": f"the last hidden layer has width {width} < d = {d}; Lemma 3.3 needs width >= d",
+        }.get(cid)
+    return None
+
+
 # What a local certificate does not claim; the checker requires it in ``out_of_scope``.
 GLOBAL_SMOOTHNESS = ("M is a smooth (n - l*d)-manifold on all of R^n: that needs 0 to be a regular value of H "
                      "everywhere, which Theorem 2.1 gives only after an arbitrarily small perturbation of the data "

@@ -86,6 +86,19 @@ class Tier:
         """Problems with the certificate's header beyond those :func:`replay` checks for every tier."""
         return []
 
+    def after(self, cert: dict, instance: Instance, checked: dict) -> list:
+        """Problems found once every claim re-checked (e.g. a summary that says more than the claims)."""
+        return []
+
+    def texts(self, cid: str, status: str, context, claim: dict, message: str):
+        """(statement, message) a claim re-checked as ``status`` must carry verbatim; None where free.
+
+        ``message`` is the rule's own. By default the fixed statement of ``statements`` and no message; a
+        tier that renders its claims' words from the facts it re-derives (so that a claim cannot say more
+        than it proves) returns them.
+        """
+        return self.statements.get(cid), None
+
 
 def _document(cert, tier) -> str:
     """The theorem of a well-formed document of this schema that the tier covers (else FormatError)."""
@@ -147,13 +160,19 @@ def replay(cert, tier) -> CheckReport:
         if claim.get("scope") != tier.scopes[cid]:
             problems.append(f"claim {cid} states scope {claim.get('scope')!r}; what is proven has scope "
                             f"{tier.scopes[cid]!r}")
-        if cid in tier.statements and claim.get("statement") != tier.statements[cid]:
-            problems.append(f"claim {cid} does not state its fixed statement verbatim")
+        want_statement, want_message = tier.texts(cid, status, inst.context, claim, msg)
+        if want_statement is not None and claim.get("statement") != want_statement:
+            problems.append(f"claim {cid} does not state its fixed statement verbatim"
+                            + (f" (the checker renders: {want_statement!r})" if cid not in tier.statements else ""))
+        if want_message is not None and status == stated and claim.get("message") != want_message:
+            problems.append(f"claim {cid}'s message is not what its evidence shows (the checker renders: "
+                            f"{want_message!r})")
         checked[cid] = status
         lines.append(f"  {cid:{tier.width}s} {str(claim.get('status', '?')):12s} -> {status:12s} {msg}")
         results.append({"id": cid, "stated": stated, "checked": status, "message": msg})
         if status != stated:
             problems.append(f"claim {cid} says {stated!r} but re-checks as {status!r}")
+    problems += tier.after(cert, inst, checked)
     stated = cert["status"]
     if stated == R and not tier.refutable:
         problems.append(f"{theorem} certificates are never refuted: a failed check is inconclusive")

@@ -100,6 +100,18 @@ def _rational(name, v):
     return v
 
 
+def _positive_rational(name, v):
+    from flint import fmpq
+
+    from ..activations import parse_rational
+    _rational(name, v)
+    q = parse_rational(v) if isinstance(v, str) else fmpq(v.numerator, v.denominator) if isinstance(v, Fraction) \
+        else fmpq(v)
+    if not q > 0:
+        raise InputError(f"{name}={v!r:.60}: must be a positive exact rational such as '1/100'")
+    return q
+
+
 def _choice(*values):
     def check(name, v):
         if v not in values:
@@ -116,7 +128,7 @@ OPTIONS = {
     "epsilon": _rational, "groebner": _bool, "counts": _bool, "sard_tries": _int(1, 100),
     "method": _choice("homotopy", "msolve", "both", "monodromy"), "start": _choice("total-degree",
                                                                                     "multihomogeneous"),
-    "loops": _int(1), "stall": _int(1), "lam": _rational,
+    "loops": _int(1), "stall": _int(1), "lam": _rational, "max_distance": _positive_rational,
     "tier": _choice(*TIERS), "torch_model": _anything, "device": _anything, "steps": _int(0),
     "tol": lambda name, v: 0.0 if v == 0 else _positive_number(name, v),
     "optimizer": _choice(None, "adam", "sgd", "lbfgs"), "optimizer_steps": _int(0), "lr": _positive_number,
@@ -125,7 +137,7 @@ OPTIONS = {
 
 _RIGOROUS = ("prec_bits", "seed", "progress")
 _CONSTRUCTION = _RIGOROUS + ("width", "widths", "depth", "activation")
-_LOCAL = _RIGOROUS + ("network", "point", "unknowns")
+_LOCAL = _RIGOROUS + ("network", "point", "unknowns", "max_distance")
 # The floating-point tier of cooper-2.1/2.3 (torch backend): tier="floating-point with error bounds".
 _FLOAT = ("tier", "torch_model", "device", "steps", "tol", "optimizer", "optimizer_steps", "lr", "arrays_name")
 _ALGEBRA = ("network", "seed", "progress", "timeout", "max_memory_mb", "max_terms")

@@ -7,65 +7,64 @@ from flint import fmpq
 
 from ..activations import parse_rational
 from ..certificate import REFUTED, VERIFIED, Claim
-from ..checker.format import REMARK_2_2  # noqa: F401 - re-exported for the theorem modules
+from ..checker.format import REMARK_2_2, cooper_message, cooper_statement  # noqa: F401 - REMARK_2_2 re-exported
 from ..checks import to_fmpq
 from ..data import Dataset
 from ..errors import InputError
 from ..network import Network
 
-def distinct_claim(data: Dataset) -> Claim:
+def _claim(cid: str, status: str, scope: str, evidence: dict, n: int, m: int, d: int, **facts) -> Claim:
+    """A Cooper claim whose statement and message are the shared rendering (checker.format) the checker
+    requires verbatim."""
+    return Claim(cid, status, scope, cooper_statement(cid, n, m), evidence,
+                 cooper_message(cid, status, n=n, m=m, d=d, **facts) or "")
+
+
+def distinct_claim(data: Dataset, n: int) -> Claim:
     groups = data.duplicate_rows()
-    statement = "the inputs x_i are pairwise distinct"
+    m = data.l * data.d
     if not groups:
-        return Claim("distinct-inputs", VERIFIED, "instance", statement, {},
-                     f"the {data.d} inputs are pairwise distinct (exact comparison)")
+        return _claim("distinct-inputs", VERIFIED, "instance", {}, n, m, data.d)
     labels = data.row_labels or tuple(range(1, data.d + 1))
     pairs = [[g[0] - 1, j - 1] for g in groups for j in g[1:]]
     rows = [[labels[i] for i in pair] for pair in pairs]
-    return Claim("distinct-inputs", REFUTED, "instance", statement,
-                 {"duplicate_indices": pairs, "rows": rows},
-                 f"duplicate inputs x_i at rows {rows[0][0]} and {rows[0][1]}"
-                 + (f" (and {len(rows) - 1} more pairs)" if len(rows) > 1 else ""))
+    return _claim("distinct-inputs", REFUTED, "instance", {"duplicate_indices": pairs, "rows": rows}, n, m, data.d,
+                  rows=rows)
 
 
-def activation_claims(net: Network, *, rectified: bool, smooth: bool) -> list:
+def activation_names(net: Network) -> list:
+    """The hidden activations' names, sorted and distinct (as claims and the checker state them)."""
+    return sorted({a.name for a in net.activations()})
+
+
+def activation_claims(net: Network, data: Dataset, *, rectified: bool, smooth: bool) -> list:
     acts = net.activations()
-    names = ", ".join(a.name for a in acts)
+    names = activation_names(net)
+    m = data.l * data.d
     out = []
     if rectified:
-        bad = [a.name for a in acts if not a.is_rectified]
-        out.append(Claim("activation-rectified", REFUTED if bad else VERIFIED, "instance",
-                         "every hidden activation is rectified (0 for t <= 0, increasing for t > 0)",
-                         {"activations": [a.name for a in acts]},
-                         f"{', '.join(bad)} is not rectified; Lemma 3.3 needs a rectified activation such as smoolu"
-                         if bad else f"{names} is rectified"))
+        ok = all(a.is_rectified for a in acts)
+        out.append(_claim("activation-rectified", VERIFIED if ok else REFUTED, "instance", {"activations": names},
+                          net.n, m, data.d, activations=names))
     if smooth:
-        bad = [a.name for a in acts if not a.is_smooth]
-        out.append(Claim("activation-smooth", REFUTED if bad else VERIFIED, "instance",
-                         "every hidden activation is smooth (C-infinity)", {"activations": [a.name for a in acts]},
-                         f"{', '.join(bad)} is not smooth" if bad else f"{names} is smooth"))
+        ok = all(a.is_smooth for a in acts)
+        out.append(_claim("activation-smooth", VERIFIED if ok else REFUTED, "instance", {"activations": names},
+                          net.n, m, data.d, activations=names))
     return out
 
 
-def overparam_claim(n: int, m: int) -> Claim:
-    ok = n > m
-    return Claim("overparameterized", VERIFIED if ok else REFUTED, "instance",
-                 "the network has more parameters than equations: n > l*d", {"n": n, "equations": m},
-                 f"n = {n} > l*d = {m}" if ok else f"n = {n} <= l*d = {m}: M is not expected to have "
-                 "positive dimension")
+def overparam_claim(n: int, m: int, d: int) -> Claim:
+    return _claim("overparameterized", VERIFIED if n > m else REFUTED, "instance", {"n": n, "equations": m}, n, m, d)
 
 
-def width_claim(width: int, d: int) -> Claim:
-    ok = width >= d
-    return Claim("hidden-width", VERIFIED if ok else REFUTED, "instance",
-                 "the last hidden layer has width >= d", {"width": width, "d": d},
-                 f"last hidden width {width} >= d = {d}" if ok else
-                 f"the last hidden layer has width {width} < d = {d}; Lemma 3.3 needs width >= d")
+def width_claim(width: int, n: int, m: int, d: int) -> Claim:
+    return _claim("hidden-width", VERIFIED if width >= d else REFUTED, "instance", {"width": width, "d": d}, n, m, d,
+                  width=width)
 
 
 def instance_summary(net: Network, data: Dataset) -> dict:
-    acts = ", ".join(a.name for a in net.activations())
-    return {"network": f"{net.name}, {acts}", "n": net.n, "d": data.d, "l": data.l, "p": data.p}
+    return {"network": f"{net.name}, {', '.join(activation_names(net))}", "n": net.n, "d": data.d, "l": data.l,
+            "p": data.p}
 
 
 def point_values(net: Network, point) -> list:

@@ -24,9 +24,10 @@ from flint import arb, fmpq
 
 from ..activations import Activation, get_activation
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
-from ..checker.format import GLOBAL_SMOOTHNESS, decimal_str, parse_rational, rational_str
-from ..checks import choose_unknowns, certify_zero, format_bound, round_down, to_fmpq
-from ..construction import Undecided, construction
+from ..checker.format import (GLOBAL_SMOOTHNESS, cooper_message, cooper_statement, decimal_str, parse_rational,
+                              rational_str)
+from ..checks import choose_unknowns, certify_zero, round_down, to_fmpq
+from ..construction import Undecided, construction, round_up_rational
 from ..data import Dataset
 from ..errors import InputError
 from ..network import Network, mlp, network_to_json
@@ -36,8 +37,34 @@ from .base import (REMARK_2_2, activation_claims, distinct_claim, instance_summa
                    width_claim)
 
 
-def zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=None):
-    """zero, rank-J, manifold (and hessian-signature) from one Krawczyk run; returns (claims, point)."""
+def _distance(point: dict, labels, given) -> fmpq:
+    """max over coordinates of |w - given| for w in the certified box (exact): |given - mid| + rad."""
+    out = fmpq(0)
+    for lab, g in zip(labels, given):
+        v = point[lab]
+        if isinstance(v, dict):
+            dist = abs(parse_rational(v["mid"]) - g) + parse_rational(v["rad"])
+        else:
+            dist = abs(parse_rational(v) - g)
+        out = dist if dist > out else out
+    return out
+
+
+def default_max_distance(given) -> fmpq:
+    """How far from a given point its certified zero may lie for the point to count as an approximate zero:
+    1e-3 (1 + max |w_i|) in the max-norm."""
+    top = max((abs(fmpq(g)) for g in given), default=fmpq(0))
+    return round_up_rational(fmpq(1, 1000) * (1 + top), digits=3)
+
+
+def zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=None, given=None,
+                max_distance=None):
+    """zero, rank-J, manifold (and hessian-signature) from one Krawczyk run; returns (claims, point).
+
+    ``given``: the exact point the user gave (local theorems): the zero claim then states a checked bound
+    on the distance from it to the certified box, and is verified only when that bound is at most
+    ``max_distance`` (default :func:`default_max_distance`).
+    """
     net = system.network
     labels = net.labels
     res = certify_zero(system, params, unknowns, prec_bits=prec_bits, progress=progress)
@@ -49,36 +76,46 @@ def zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=
             point[lab] = {"mid": decimal_str(mids[j]), "rad": decimal_str(res.rad)}
         else:
             point[lab] = decimal_str(to_fmpq(params[j]))
-    n, m = system.n, system.m
-    st = VERIFIED if res.ok else INCONCLUSIVE
-    claims = [Claim("zero", st, "global",
-                    "H has a zero w* (a global minimum of L with L = 0) in the stated box; hence M is nonempty",
-                    {"unknowns": names, "blocks": [[labels[u] for u in b] for b in res.blocks or [unknowns]],
-                     "radius": decimal_str(res.rad) if res.ok else None, "prec_bits": prec_bits,
-                     "contraction_upper": f"{res.contraction:.3e}", "refinements": res.refinements},
-                    res.message)]
-    sig = round_down(res.sigma_min_lower) if res.ok else fmpq(0)
-    rank_ok = res.ok and sig > 0
-    claims.append(Claim("rank-J", VERIFIED if rank_ok else INCONCLUSIVE, "local",
-                        f"rank J = l*d = {m} at every point of the box (J_S is nonsingular there)",
+    n, m, d = system.n, system.m, system.data.d
+    ev = {"unknowns": names, "blocks": [[labels[u] for u in b] for b in res.blocks or [unknowns]],
+          "radius": decimal_str(res.rad) if res.ok else None, "prec_bits": prec_bits}
+    st, msg, distance = (VERIFIED, None, None) if res.ok else (INCONCLUSIVE, res.message, None)
+    if given is not None:
+        limit = fmpq(max_distance) if max_distance is not None else default_max_distance(given)
+        ev["given_point"] = {lab: decimal_str(g) for lab, g in zip(labels, given)}
+        ev["max_distance"] = decimal_str(limit)
+        if res.ok:
+            dist = _distance(point, labels, given)
+            distance = decimal_str(round_up_rational(dist, digits=3)) if dist > 0 else "0"
+            ev["distance_bound"] = distance
+            if parse_rational(distance) > limit:
+                st = INCONCLUSIVE
+                msg = (f"the certified zero lies within {distance} of the given point, farther than max_distance = "
+                       f"{ev['max_distance']}: the given point is not an approximate zero (give max_distance to "
+                       "accept a far zero, or a point closer to M)")
+    zero_ok = st == VERIFIED
+    claims = [Claim("zero", st, "global", cooper_statement("zero", n, m), ev,
+                    msg or cooper_message("zero", st, n=n, m=m, d=d, radius=ev["radius"], distance=distance))]
+    sig = round_down(res.sigma_min_lower) if zero_ok else fmpq(0)
+    rank_ok = zero_ok and sig > 0
+    claims.append(Claim("rank-J", VERIFIED if rank_ok else INCONCLUSIVE, "local", cooper_statement("rank-J", n, m),
                         {"rank": m, "sigma_min_lower": rational_str(sig)},
-                        f"sigma_min(J) >= {format_bound(sig)} on the box" if rank_ok else
-                        "rests on the zero claim, which is not verified" if not res.ok else
+                        cooper_message("rank-J", VERIFIED, n=n, m=m, d=d, sigma=sig) if rank_ok else
+                        "rests on the zero claim, which is not verified" if not zero_ok else
                         "no positive lower bound on sigma_min(J)"))
-    claims.append(Claim("manifold", VERIFIED if rank_ok and n > m else INCONCLUSIVE, "local",
-                        f"near w*, M is a smooth submanifold of dimension n - l*d = {n - m} (Theorem 2.1, local form)",
-                        {"dimension": n - m},
-                        f"M is a smooth {n - m}-dimensional manifold near w* (implicit function theorem)"
-                        if rank_ok and n > m else "rests on the zero and rank claims"))
+    man_ok = rank_ok and n > m
+    claims.append(Claim("manifold", VERIFIED if man_ok else INCONCLUSIVE, "local",
+                        cooper_statement("manifold", n, m), {"dimension": n - m},
+                        cooper_message("manifold", VERIFIED, n=n, m=m, d=d) if man_ok
+                        else "rests on the zero and rank claims"))
     if hessian:
         lam = round_down(2 * sig * sig) if rank_ok else fmpq(0)
-        ev = {"positive": m, "zero": n - m, "min_positive_lower": rational_str(lam)}
+        hev = {"positive": m, "zero": n - m, "min_positive_lower": rational_str(lam)}
         if rank_ok and n <= 200:
-            ev.update(_spectrum(system, point, prec_bits))
+            hev.update(_spectrum(system, point, prec_bits))
         claims.append(Claim("hessian-signature", VERIFIED if rank_ok else INCONCLUSIVE, "local",
-                            f"at w*, the Hessian of L has {m} positive and {n - m} zero eigenvalues "
-                            "(Proposition 2.3)", ev,
-                            f"{m} eigenvalues >= {format_bound(lam)} (= 2 sigma_min^2), {n - m} zero" if rank_ok
+                            cooper_statement("hessian-signature", n, m), hev,
+                            cooper_message("hessian-signature", VERIFIED, n=n, m=m, d=d, lam=lam) if rank_ok
                             else "rests on the zero and rank claims"))
     return claims, point
 
@@ -110,10 +147,6 @@ def _spectrum(system, point, prec_bits) -> dict:
             return {}    # eigenvalues not isolated at this precision: no spectrum reported
 
 
-def _mid_value(v):
-    return parse_rational(v["mid"] if isinstance(v, dict) else v)
-
-
 def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: int = 1,
                          activation="smoolu", prec_bits: int = 128, seed: int = 0, progress=None,
                          smooth_claims: bool = False) -> Certificate:
@@ -124,10 +157,11 @@ def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: i
         widths = [1] * (depth - 1) + [h]
     widths = [int(w) for w in widths]
     net = mlp(data.p, widths, l=data.l, activation=act)
-    claims = [distinct_claim(data)] + activation_claims(net, rectified=True, smooth=smooth_claims)
+    n, m = net.n, data.l * data.d
+    claims = [distinct_claim(data, n)] + activation_claims(net, data, rectified=True, smooth=smooth_claims)
     if smooth_claims:
-        claims.append(overparam_claim(net.n, data.l * data.d))
-    claims.append(width_claim(widths[-1], data.d))
+        claims.append(overparam_claim(n, m, data.d))
+    claims.append(width_claim(widths[-1], n, m, data.d))
     timings = {}
     cert = Certificate(thm.id, thm.statement, network_to_json(net), data.to_json(), None, claims, prec_bits, seed,
                        summary_info=instance_summary(net, data), timings_s=timings)
@@ -138,21 +172,19 @@ def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: i
         timings["verify"] = time.perf_counter() - t0
         return cert
     try:
-        net, params, unknowns, columns, rows, info = construction(data, widths, act, seed, prec_bits)
+        net, params, unknowns, columns, rows, _ = construction(data, widths, act, seed, prec_bits)
     except (OverflowError, Undecided) as exc:
         # Float64 starting values out of range, or a separation the balls could not decide.
-        claims.append(Claim("construction", INCONCLUSIVE, "instance", "Lemma 3.3 construction",
+        claims.append(Claim("construction", INCONCLUSIVE, "instance", cooper_statement("construction", n, m),
                             {}, str(exc) if isinstance(exc, Undecided) else
                             "the construction's numbers leave the float64 range (inputs extremely close "
                             "together or extremely large); rescale the data"))
         return cert
     timings["construction"] = time.perf_counter() - t0
     system = compile_system(net, data)
-    claims.append(Claim("construction", VERIFIED, "instance",
-                        "the last hidden layer's matrix A_ij = sigma(z_j(x_i)) is lower triangular with positive "
-                        "diagonal (rows in the order of the projections a.x_i), hence invertible",
-                        {"columns": columns, "rows": rows, **info},
-                        "pre-activations are <= 0 above the diagonal and > 0 on it (by construction)"))
+    claims.append(Claim("construction", VERIFIED, "instance", cooper_statement("construction", n, m),
+                        {"columns": columns, "rows": rows},
+                        cooper_message("construction", VERIFIED, n=n, m=m, d=data.d)))
     t1 = time.perf_counter()
     zc, point = zero_claims(system, params, unknowns, prec_bits, hessian=smooth_claims, progress=progress)
     timings["certify"] = time.perf_counter() - t1
@@ -165,13 +197,14 @@ def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: i
 
 
 def verify_local(thm, data: Dataset, *, network: Network, point, prec_bits: int = 128,
-                  seed: int | None = None, hessian: bool = False, progress=None, unknowns=None) -> Certificate:
+                 seed: int | None = None, hessian: bool = False, progress=None, unknowns=None,
+                 max_distance=None) -> Certificate:
     t0 = time.perf_counter()
     if network is None or point is None:
         raise InputError(f"{thm.id} needs --network and --point")
     system = compile_system(network, data)
-    claims = [distinct_claim(data)] + activation_claims(network, rectified=False, smooth=True)
-    claims.append(overparam_claim(network.n, system.m))
+    claims = [distinct_claim(data, network.n)] + activation_claims(network, data, rectified=False, smooth=True)
+    claims.append(overparam_claim(network.n, system.m, data.d))
     params = point_values(network, point)
     cert = Certificate(thm.id, thm.statement, network_to_json(network), data.to_json(), None, claims, prec_bits,
                        seed, summary_info=instance_summary(network, data), out_of_scope=[GLOBAL_SMOOTHNESS],
@@ -185,7 +218,7 @@ def verify_local(thm, data: Dataset, *, network: Network, point, prec_bits: int 
     scale = 1.0 + float(np.max(np.abs(data.y_f64())))
     if not np.all(np.isfinite(h)) or float(np.max(np.abs(h))) > 1e-6 * scale or np.max(np.abs(w)) > 1e12:
         res = float(np.max(np.abs(h))) if np.all(np.isfinite(h)) else float("inf")
-        claims.append(Claim("zero", INCONCLUSIVE, "global", "H has a zero w* near the given point",
+        claims.append(Claim("zero", INCONCLUSIVE, "global", cooper_statement("zero", network.n, system.m),
                             {"max_residual_f64": f"{res:.3e}"},
                             f"Gauss-Newton from the given point did not reach M (max |H| = {res:.2e}); "
                             "give a point closer to a zero (e.g. after training)"))
@@ -194,14 +227,8 @@ def verify_local(thm, data: Dataset, *, network: Network, point, prec_bits: int 
     if unknowns is None:
         unknowns = choose_unknowns(system.jacobian_f64(w))
     vals = [to_fmpq(float(x)) for x in w]
-    zc, pt = zero_claims(system, vals, unknowns, prec_bits, hessian=hessian, progress=progress)
-    if zc[0].status == VERIFIED:
-        given = np.array([float(v) for v in params])
-        found = np.array([float(_mid_value(pt[lab])) for lab in network.labels])
-        dist = float(np.max(np.abs(found - given))) if network.n else 0.0
-        zc[0].evidence["distance_from_given_point"] = f"{dist:.3e}"
-        zc[0] = Claim(zc[0].id, zc[0].status, zc[0].scope, zc[0].statement, zc[0].evidence,
-                      zc[0].message + f"; the certified zero is {dist:.2e} (max-norm) from the given point")
+    zc, pt = zero_claims(system, vals, unknowns, prec_bits, hessian=hessian, progress=progress, given=params,
+                         max_distance=max_distance)
     claims.extend(zc)
     cert.point = pt
     cert.timings_s["verify"] = time.perf_counter() - t0

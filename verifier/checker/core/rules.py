@@ -55,6 +55,11 @@ def rule_distinct_inputs(ctx, claim):
             seen[key] = i
     if not dups:
         return V, f"the {ctx.d} inputs x_i are pairwise distinct (exact comparison)"
+    ev = claim.get("evidence", {})
+    stated = ev.get("duplicate_indices")
+    if stated is not None and (not isinstance(stated, list) or sorted(map(tuple, stated)) != sorted(dups)
+                               or not isinstance(ev.get("rows"), list) or len(ev["rows"]) != len(stated)):
+        return I, "the evidence's duplicate_indices are not the duplicate pairs of the data (or rows do not match)"
     return R, f"x_i repeat (data indices {dups[0][0]} and {dups[0][1]})"
 
 
@@ -67,6 +72,9 @@ def rule_overparameterized(ctx, claim):
 
 def _activation_rule(names, what):
     def rule(ctx, claim):
+        have = sorted({a.name for a in ctx.net.acts})
+        if claim.get("evidence", {}).get("activations") != have:
+            return I, f"the evidence's activations are not the network's ({', '.join(have)})"
         bad = sorted({a.name for a in ctx.net.acts if a.name not in names})
         if bad:
             return R, f"activation(s) {', '.join(bad)} not {what}"
@@ -74,7 +82,7 @@ def _activation_rule(names, what):
     return rule
 
 
-def _last_hidden(ctx):
+def last_hidden(ctx):
     """Hidden nodes that feed every output directly (the last hidden layer of an MLP)."""
     return [v for v in ctx.net.kind if ctx.net.kind[v] == "hidden"
             and all(any(u == v for u, _ in ctx.net.preds[o]) for o in ctx.net.outputs)]
@@ -82,7 +90,7 @@ def _last_hidden(ctx):
 
 def rule_hidden_width(ctx, claim):
     """Lemma 3.3's hypothesis: the last hidden layer has width >= d."""
-    width = len(_last_hidden(ctx))
+    width = len(last_hidden(ctx))
     ev = claim.get("evidence", {})
     if ev.get("width") != width or ev.get("d") != ctx.d:
         return I, f"evidence says width {ev.get('width')}, d = {ev.get('d')}; recomputed {width}, d = {ctx.d}"
@@ -97,7 +105,7 @@ def rule_construction(ctx, claim):
     in order). A_ij = sigma(z_j(x_i)); for a rectified sigma, z <= 0 gives 0 and
     z > 0 gives a positive value, so the signs of the pre-activations decide it.
     """
-    last = _last_hidden(ctx)
+    last = last_hidden(ctx)
     if len(last) < ctx.d:
         return R, f"only {len(last)} hidden nodes feed the outputs directly; the construction needs d = {ctx.d}"
     if ctx.point is None:
@@ -198,11 +206,40 @@ def rule_zero(ctx, claim):
             s_k = ((1 - e2) / norm2_upper(Rm)).lower()
             sig = s_k if sig is None or s_k < sig else sig
             worst = e2 if e2 > worst else worst
+    if ctx.theorem in LOCAL_THEOREMS:
+        near = _near_given_point(ctx, ev)
+        if near is not None:
+            return I, near
     ctx.krawczyk = {"sigma_min_lower": arb_to_fmpq(sig) if sig is not None and sig > 0 else flint.fmpq(0),
                     "unknowns": unknowns}
     return V, (f"Krawczyk: exactly one zero of H in the {ctx.m}-dimensional box "
                f"(contraction ||I - R J_S|| <= {float(arb_to_fmpq(worst)):.2e}"
                + (f", {len(blocks)} independent blocks)" if len(blocks) > 1 else ")"))
+
+
+LOCAL_THEOREMS = ("cooper-2.1", "cooper-2.3")
+
+
+def _near_given_point(ctx, ev):
+    """Theorem 2.1's "nearby", checked: every point of the certified box lies within ``distance_bound``
+    (max-norm) of the given point, and that bound is at most ``max_distance``. None when it holds, else why."""
+    given = ev.get("given_point")
+    if not isinstance(given, dict) or set(given) != set(ctx.point):
+        return "the zero evidence must give the given point (every parameter label) of the local theorem"
+    try:
+        bound, limit = parse_rational(ev.get("distance_bound")), parse_rational(ev.get("max_distance"))
+        dist = flint.fmpq(0)
+        for lab, v in ctx.point.items():
+            g = parse_rational(given[lab])
+            gap = abs(v["mid_q"] - g) + (v["rad"] if v["rad"] is not None else 0)
+            dist = gap if gap > dist else dist
+    except FormatError as exc:
+        return f"the given point or the distance bounds: {exc}"
+    if not dist <= bound:
+        return f"the stated distance bound {ev.get('distance_bound')} is below the distance {_num(dist)} of the box"
+    if not bound <= limit:
+        return f"the certified zero is {ev.get('distance_bound')} from the given point, farther than max_distance"
+    return None
 
 
 def _upstream(net, out):

@@ -9,11 +9,26 @@ from __future__ import annotations
 
 import flint
 
-from ..format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, REQUIRED_CLAIMS, SOLVE_THEOREMS, FormatError, instance_hash,
-                      parse_rational)
+from ..format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, COOPER_STATEMENTS, HYPOTHESIS_CLAIMS, REQUIRED_CLAIMS,
+                      SOLVE_THEOREMS, FormatError, cooper_message, cooper_statement, instance_hash, parse_rational)
 from ..replay import Instance, Tier
 from .evaluate import Network
-from .rules import Context
+from .rules import Context, last_hidden
+
+# The evidence fields each of Cooper's claims may carry: every one is re-derived or checked by its rule (or, for
+# an inconclusive claim, only explains it); anything else would be words nobody checked.
+EVIDENCE_KEYS = {
+    "distinct-inputs": {"duplicate_indices", "rows"},
+    "activation-rectified": {"activations"}, "activation-smooth": {"activations"},
+    "overparameterized": {"n", "equations"}, "hidden-width": {"width", "d"},
+    "construction": {"columns", "rows"},
+    "zero": {"unknowns", "blocks", "radius", "prec_bits", "given_point", "distance_bound", "max_distance",
+             "max_residual_f64"},
+    "rank-J": {"rank", "sigma_min_lower"}, "manifold": {"dimension"},
+    "hessian-signature": {"positive", "zero", "min_positive_lower", "spectrum", "spectrum_zeros"},
+}
+# What an algebraic certificate's summary says of its arithmetic.
+EXACT_ARITHMETIC = "exact over Q and modulo primes"
 
 __all__ = ["NetworkTier", "read_point", "MAX_PREC_BITS"]
 
@@ -70,6 +85,12 @@ class NetworkTier(Tier):
         if not X or len(X) != len(Y) or any(len(r) != len(net.inputs) for r in X) \
                 or any(len(r) != len(net.outputs) for r in Y):
             raise FormatError("data shape does not match the network")
+        if data.get("format") != "verifier-dataset" or type(data.get("version")) is not int or data["version"] != 1 \
+                or data.get("p") != len(net.inputs) or data.get("l") != len(net.outputs) \
+                or type(data.get("p")) is not int or type(data.get("l")) is not int \
+                or set(data) != {"format", "version", "p", "l", "x", "y"}:
+            raise FormatError("instance.data must be a verifier-dataset version 1 with exactly format, version, p, l, "
+                              "x, y, and p and l the data's shape")
         prec = cert.get("prec_bits")
         if not isinstance(prec, int) or isinstance(prec, bool) or not 32 <= prec <= MAX_PREC_BITS:
             raise FormatError("prec_bits must be an integer between 32 and 65536")
@@ -79,3 +100,42 @@ class NetworkTier(Tier):
         header = f"checking {theorem}: n = {ctx.n}, d = {ctx.d}, l = {ctx.l}, instance sha256 {h[:16]}, {arith}"
         problems = [] if inst.get("sha256") == h else ["instance hash does not match the instance"]
         return Instance(ctx, header, problems)
+
+    def problems(self, cert, instance):
+        """The summary a report shows must be the instance's; Cooper's claims carry only checked evidence."""
+        ctx = instance.context
+        out = []
+        names = ", ".join(sorted({a.name for a in ctx.net.acts}))
+        net_name = cert["instance"]["network"].get("name", "network")
+        want = {"network": f"{net_name}, {names}", "n": ctx.n, "d": ctx.d, "l": ctx.l, "p": len(ctx.net.inputs)}
+        if cert["theorem"] in ALGEBRAIC_THEOREMS:
+            want["arithmetic"] = EXACT_ARITHMETIC
+        if cert.get("summary") != want:
+            out.append(f"the summary must state exactly the instance: {want}")
+        for claim in cert.get("claims") or []:
+            cid = claim.get("id") if isinstance(claim, dict) else None
+            ev = claim.get("evidence") if isinstance(claim, dict) else None
+            if cid in EVIDENCE_KEYS and (not isinstance(ev, dict) or set(ev) - EVIDENCE_KEYS[cid]):
+                extra = sorted(set(ev) - EVIDENCE_KEYS[cid]) if isinstance(ev, dict) else ["(not an object)"]
+                out.append(f"claim {cid} carries evidence the checker does not check: {', '.join(extra)}")
+        return out
+
+    def texts(self, cid, status, ctx, claim, message):
+        """Cooper's claims: the statement with the instance's numbers; the message of a verified claim or a
+        failed hypothesis, rendered from the facts re-derived here and the evidence the rule verified."""
+        if cid not in COOPER_STATEMENTS:
+            return super().texts(cid, status, ctx, claim, message)
+        statement = cooper_statement(cid, ctx.n, ctx.m)
+        if status != "verified" and not (status == "refuted" and cid in HYPOTHESIS_CLAIMS):
+            return statement, None
+        ev = claim.get("evidence") or {}
+        facts = {"activations": sorted({a.name for a in ctx.net.acts}), "width": len(last_hidden(ctx)),
+                 "rows": ev.get("rows"), "radius": ev.get("radius"), "distance": ev.get("distance_bound")}
+        try:
+            if cid == "rank-J":
+                facts["sigma"] = parse_rational(ev.get("sigma_min_lower"))
+            if cid == "hessian-signature":
+                facts["lam"] = parse_rational(ev.get("min_positive_lower"))
+        except FormatError:
+            return statement, None          # the rule has already said why it cannot verify the claim
+        return statement, cooper_message(cid, status, n=ctx.n, m=ctx.m, d=ctx.d, **facts)

@@ -267,6 +267,7 @@ def rule_bezout(st, claim):
         return I, (f"stated bounds {ev.get('total_degree')}, {ev.get('multihomogeneous')} differ from the "
                    f"recomputed {tot}, {mh}")
     st["bezout"] = [b for b in (tot, mh) if b is not None]
+    st["bezout_numbers"] = (tot, mh)
     c = st.get("certified")
     if c is None:
         return I, "the certified count did not re-check, so it cannot be compared with the bounds"

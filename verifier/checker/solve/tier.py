@@ -35,6 +35,26 @@ class SolveTier(Tier):
     def __init__(self, budget: float | None = BUDGET_S):
         self.budget = budget
 
+    def texts(self, cid, status, context, claim, message):
+        """The fixed statement; a verified claim's message is the rule's own (counts and labels, exact)."""
+        return self.statements.get(cid), (message if status == "verified" else None)
+
+    def after(self, cert, instance, checked):
+        """The summary's certified counts and bounds must be the re-checked ones (engine numbers beside them,
+        msolve and homotopy, are labelled as not proofs wherever they are shown)."""
+        st, s = instance.context, cert.get("summary")
+        if not isinstance(s, dict):
+            return ["the summary must be an object"]
+        want = {"theorem": cert["theorem"], "unknowns": len(st["names"]), "source": st["info"]["kind"],
+                "exact": checked.get("count-exact") == "verified"}
+        boxes = st.get("boxes")
+        if isinstance(boxes, dict) and checked.get("solutions-certified") == "verified":
+            want.update({k: boxes[k] for k in ("certified", "real", "non_real", "undecided")})
+        if "bezout_numbers" in st:
+            want["total_degree_bezout"], want["multihomogeneous_bezout"] = st["bezout_numbers"]
+        wrong = sorted(k for k, v in want.items() if s.get(k) != v)
+        return [f"the summary's {', '.join(wrong)} differ from what the claims re-check"] if wrong else []
+
     def state(self, inst) -> dict:
         """What the rules share: the variables, the equations (re-derived from the source and compared
         with the stored ones), what the source says, the budget; the rules add their results."""

@@ -1,0 +1,170 @@
+"""What a reader reads is checked: statements, messages, summaries, the data's declared shape, and
+Theorem 2.1's "nearby". Each forgery below keeps the mathematics of the evidence and changes only what a
+person is told (digest recomputed); the checker must reject it. Harmless edits are listed as such."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import re
+
+import pytest
+
+import verifier
+from verifier.checker import check_certificate
+from verifier.checker.format import digest
+
+FOUR = verifier.dataset_from_arrays([[0, 0], [1, 0], [0, 1], [1, 1]], [[1], [-1], [0.5], [0.25]])
+
+
+def _reseal(doc):
+    doc["digest"] = digest(doc)
+    return doc
+
+
+def _claim(doc, cid):
+    return next(c for c in doc["claims"] if c["id"] == cid)
+
+
+@pytest.fixture(scope="module")
+def cooper41():
+    return json.loads(json.dumps(verifier.verify("cooper-4.1", FOUR).to_json()))
+
+
+@pytest.fixture(scope="module")
+def local23():
+    net = verifier.mlp(2, [3], activation="softplus")
+    from verifier.search import gauss_newton
+    from verifier.system import compile_system
+    import numpy as np
+    w = gauss_newton(compile_system(net, FOUR), np.random.default_rng(1).normal(size=net.n))
+    cert = verifier.verify("cooper-2.3", FOUR, network=net, point=[float(x) for x in w])
+    assert cert.status == "verified", cert.summary()
+    return json.loads(json.dumps(cert.to_json()))
+
+
+@pytest.fixture(scope="module")
+def critical():
+    cert = verifier.critical_points(deep_linear=(1, 1, 1, 1, 1), method="homotopy", timeout=60)
+    return json.loads(json.dumps(cert.to_json()))
+
+
+def rejected(doc, edit):
+    bad = copy.deepcopy(doc)
+    edit(bad)
+    rep = check_certificate(_reseal(bad))
+    return not rep.ok and rep.status != doc["status"] or "problem:" in rep.text()
+
+
+def test_the_honest_certificates_pass(cooper41, local23, critical):
+    for doc in (cooper41, local23, critical):
+        assert check_certificate(doc).ok
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("rank stated 7", lambda d: _claim(d, "rank-J").update(
+        statement="rank J = l*d = 7 at every point of the box (J_S is nonsingular there)")),
+    ("dimension stated 21", lambda d: _claim(d, "manifold").update(
+        statement="near w*, M is a smooth submanifold of dimension n - l*d = 21 (Theorem 2.1, local form)")),
+    ("global smoothness claimed", lambda d: _claim(d, "manifold").update(
+        statement="M is a smooth submanifold of dimension 999 everywhere on R^n (global)")),
+    ("sigma_min message", lambda d: _claim(d, "rank-J").update(message="sigma_min(J) >= 7.68e-01 on the box")),
+    ("hessian message", lambda d: _claim(d, "hessian-signature").update(message="13 positive eigenvalues")),
+    ("zero message", lambda d: _claim(d, "zero").update(message="no other critical points exist")),
+    ("summary n", lambda d: d["summary"].update(n=99)),
+    ("summary network", lambda d: d["summary"].update(network="resnet-50, relu")),
+    ("data l", lambda d: d["instance"]["data"].update(l=6)),
+    ("data p", lambda d: d["instance"]["data"].update(p=3)),
+    ("data version", lambda d: d["instance"]["data"].update(version=2)),
+    ("unchecked evidence", lambda d: _claim(d, "construction")["evidence"].update(a=["1", "2"])),
+    ("activations evidence", lambda d: _claim(d, "activation-smooth")["evidence"].update(activations=["tanh"])),
+])
+def test_forged_words_of_a_construction_certificate_are_rejected(cooper41, name, edit):
+    assert rejected(cooper41, lambda d: (edit(d), d["instance"].update(
+        sha256=__import__("verifier.checker.format", fromlist=["instance_hash"]).instance_hash(d["instance"])))), name
+
+
+def test_nearby_is_checked(local23):
+    ev = _claim(local23, "zero")["evidence"]
+    assert {"given_point", "distance_bound", "max_distance"} <= set(ev)
+    assert "of the given point" in _claim(local23, "zero")["message"]
+    # a smaller distance than the box's, a moved given point, a tolerance below the bound: all rejected
+    assert rejected(local23, lambda d: _claim(d, "zero")["evidence"].update(distance_bound="0"))
+    lab = next(iter(ev["given_point"]))
+    assert rejected(local23, lambda d: _claim(d, "zero")["evidence"]["given_point"].update({lab: "1000"}))
+    assert rejected(local23, lambda d: _claim(d, "zero")["evidence"].update(max_distance="1e-30"))
+
+
+def test_a_point_that_is_not_an_approximate_zero_is_inconclusive():
+    net = verifier.mlp(2, [3], activation="softplus")
+    from verifier.search import gauss_newton
+    from verifier.system import compile_system
+    import numpy as np
+    w = gauss_newton(compile_system(net, FOUR), np.random.default_rng(1).normal(size=net.n))
+    far = [float(x) + 0.5 for x in w]                      # Gauss-Newton still reaches M, far from here
+    cert = verifier.verify("cooper-2.1", FOUR, network=net, point=far)
+    zero = next(c for c in cert.claims if c.id == "zero")
+    if zero.status == "inconclusive" and "not an approximate zero" in zero.message:
+        assert cert.status == "inconclusive"
+        assert check_certificate(json.loads(json.dumps(cert.to_json()))).status == "inconclusive"
+        ok = verifier.verify("cooper-2.1", FOUR, network=net, point=far, max_distance="100")
+        assert ok.status == "verified" and "of the given point" in next(c for c in ok.claims if c.id == "zero").message
+    else:                                                  # it converged back near the given point
+        assert zero.status == "verified"
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("seven global minima", lambda d: _claim(d, "critical-classification").update(message="7 global minima")),
+    ("certified count", lambda d: _claim(d, "solutions-certified").update(message="certified count 5")),
+    ("summary count", lambda d: d["summary"].update(certified=7)),
+    ("summary exact", lambda d: d["summary"].update(exact=False)),
+    ("summary bezout", lambda d: d["summary"].update(total_degree_bezout=2)),
+])
+def test_forged_words_of_a_solving_certificate_are_rejected(critical, name, edit):
+    assert rejected(critical, edit), name
+
+
+# Fields whose edit changes nothing a reader is told as proven: provenance, timings, and the free notes
+# (shown by reports under "commentary: not checked"). An edited point is re-proven from scratch: a digit
+# changed deep in an exact coordinate may give another true zero, which the checker then certifies.
+HARMLESS = ("software", "timings_s", "seed", "notes", "extra", "point")
+
+
+def _strings(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _strings(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _strings(v, path + (i,))
+    elif isinstance(obj, str):
+        yield path, obj
+
+
+def _set(doc, path, value):
+    for k in path[:-1]:
+        doc = doc[k]
+    doc[path[-1]] = value
+
+
+def test_one_digit_mutations_of_what_a_reader_is_told_are_rejected(cooper41):
+    """Every string with a digit, outside the harmless fields and the instance (whose hash catches it),
+    mutated in one digit: the checker rejects each (a sample of 60, seeded)."""
+    from verifier.checker.format import instance_hash
+    rng = random.Random(7)
+    targets = [(p, s) for p, s in _strings(cooper41) if re.search(r"\d", s) and p[0] not in HARMLESS
+               and p[0] not in ("digest", "format")]
+    accepted = []
+    for path, text in rng.sample(targets, min(60, len(targets))):
+        pos = [i for i, ch in enumerate(text) if ch.isdigit()]
+        i = rng.choice(pos)
+        new = text[:i] + str((int(text[i]) + rng.randint(1, 9)) % 10) + text[i + 1:]
+        bad = copy.deepcopy(cooper41)
+        _set(bad, path, new)
+        if path[0] == "instance":
+            bad["instance"]["sha256"] = instance_hash(bad["instance"])
+        rep = check_certificate(_reseal(bad))
+        if rep.ok:
+            accepted.append((path, text, new))
+    assert not accepted, accepted
