@@ -65,6 +65,9 @@ for _thm in ("cooper-3.3", "cooper-3.4", "cooper-4.1", "cooper-4.2"):
 # Theorems whose instance is a polynomial system with its source, not a network and data.
 SOLVE_THEOREMS = ("polynomial-solutions", "witness-degree", "liao-poggio-prop-1")
 
+# The claims of the algebraic theorems (a verified one's message is the checker rule's own, verbatim).
+ALGEBRAIC_CLAIMS = ("polynomial-system", "bezout-bounds", "generic-rank", "variety-dimension", "infeasible",
+                    "regular-value", "sard-perturbation")
 ALGEBRAIC_THEOREMS = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz",
                       "cooper-2.1-global")
 

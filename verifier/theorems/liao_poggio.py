@@ -36,7 +36,7 @@ from ..algebra.bounds import bounds_report
 from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
 from ..algebra.symmetries import field_vanishes, symmetry_fields
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
-from ..checker.format import CLAIM_STATEMENTS, STATEMENTS, rational_str
+from ..checker.format import ALGEBRAIC_CLAIMS, CLAIM_STATEMENTS, STATEMENTS, rational_str
 from ..checker.algebra.polys import poly_to_json
 from ..data import Dataset
 from ..errors import BudgetExceeded, InputError
@@ -580,4 +580,20 @@ THEOREM_FUNCS = {
 
 def run(thm, data: Dataset, *, network: Network, progress=None, **options) -> Certificate:
     """The registry's entry for the four theorems of this module."""
-    return THEOREM_FUNCS[thm.id](network, data, **options)
+    return seal_messages(THEOREM_FUNCS[thm.id](network, data, **options))
+
+
+def seal_messages(cert: Certificate) -> Certificate:
+    """The message of every verified algebraic claim becomes the checker's own (exact, so the same on every
+    machine): what a reader reads is what ``verifier check`` re-derives, and the checker requires it."""
+    import dataclasses
+    import json
+
+    from ..checker import check_certificate
+    rep = check_certificate(json.loads(json.dumps(cert.to_json())))
+    mine = {r["id"]: r for r in rep.results}
+    for i, c in enumerate(cert.claims):
+        r = mine.get(c.id)
+        if c.id in ALGEBRAIC_CLAIMS and r is not None and r["checked"] == c.status == VERIFIED:
+            cert.claims[i] = dataclasses.replace(c, message=r["message"])
+    return cert

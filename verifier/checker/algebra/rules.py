@@ -190,7 +190,10 @@ def rule_generic_rank(ctx, claim):
     if ev.get("lower") != lower or ev.get("upper") != upper:
         return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
     if lower == upper:
-        return V, f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived"
+        return V, (f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived; "
+                   + (f"r < l*d = {ctx.m}: the image is a proper subvariety, so M is empty for generic targets"
+                      if lower < ctx.m else f"r = l*d = {ctx.m}: for generic targets M is empty or smooth of "
+                      f"dimension n - l*d = {ctx.n - ctx.m}"))
     return I, f"{lower} <= r <= {upper}: the bounds do not meet"
 
 
@@ -222,7 +225,11 @@ def rule_variety_dimension(ctx, claim):
     dim, deg = res
     if ev.get("dimension") != dim or (dim >= 0 and ev.get("degree") != deg):
         return I, f"Singular recomputes dimension {dim}, degree {deg}, not the stated values"
-    return V, "; ".join([f"dimension {dim}, degree {deg} recomputed by Singular"] + msgs)
+    expected = ctx.n - ctx.m
+    head = (f"dimension {dim}, degree {deg} recomputed by Singular"
+            + (": V(H) is empty" if dim < 0 else f": an excess component of dimension {dim} > n - l*d = {expected}"
+               if dim > expected else ""))
+    return V, "; ".join([head] + msgs)
 
 
 def _exact_point(ctx, names):

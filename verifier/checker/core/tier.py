@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import flint
 
-from ..format import (ALGEBRAIC_THEOREMS, CLAIM_SCOPES, COOPER_STATEMENTS, HYPOTHESIS_CLAIMS, REQUIRED_CLAIMS,
+from ..format import (ALGEBRAIC_CLAIMS, ALGEBRAIC_THEOREMS, CLAIM_SCOPES, COOPER_STATEMENTS, HYPOTHESIS_CLAIMS, REQUIRED_CLAIMS,
                       SOLVE_THEOREMS, FormatError, cooper_message, cooper_statement, instance_hash, parse_rational)
 from ..replay import Instance, Tier
 from .evaluate import Network
@@ -123,6 +123,8 @@ class NetworkTier(Tier):
     def texts(self, cid, status, ctx, claim, message):
         """Cooper's claims: the statement with the instance's numbers; the message of a verified claim or a
         failed hypothesis, rendered from the facts re-derived here and the evidence the rule verified."""
+        if cid in ALGEBRAIC_CLAIMS:     # exact re-derivations: a verified claim says what the rule found
+            return self.statements.get(cid), (message if status == "verified" else None)
         if cid not in COOPER_STATEMENTS:
             return super().texts(cid, status, ctx, claim, message)
         statement = cooper_statement(cid, ctx.n, ctx.m)
