@@ -168,3 +168,23 @@ def test_one_digit_mutations_of_what_a_reader_is_told_are_rejected(cooper41):
         if rep.ok:
             accepted.append((path, text, new))
     assert not accepted, accepted
+
+
+def test_float_tier_assumptions_are_the_tiers_own(tmp_path):
+    torch = pytest.importorskip("torch", reason="the floating-point tier needs torch")
+    import numpy as np
+    torch.manual_seed(0)
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.Softplus(), torch.nn.Linear(6, 1))
+    rng = np.random.default_rng(0)
+    cert = verifier.verify("cooper-2.3", (rng.normal(size=(4, 2)), rng.normal(size=(4, 1))),
+                           tier="floating-point with error bounds", torch_model=seq)
+    cert.write(tmp_path / "c.json")
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert check_certificate(doc, base_dir=str(tmp_path)).ok
+    for edit in (lambda d: d["assumptions"].append("M is a smooth manifold on all of R^n"),
+                 lambda d: d["assumptions"].__setitem__(-1, d["assumptions"][-1].replace("NOT covered", "covered")),
+                 lambda d: d["assumptions"].append(d["assumptions"][0])):
+        bad = copy.deepcopy(doc)
+        edit(bad)
+        rep = check_certificate(_reseal(bad), base_dir=str(tmp_path))
+        assert not rep.ok and "assumptions" in rep.text(), rep.text()

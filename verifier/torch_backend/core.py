@@ -582,18 +582,11 @@ def certify_gram_pd(K, *, Kabs=None, m=None, underflow=0.0, entry_error=None, la
         K, Kabs, m, underflow = K()
     K = K.detach().to(torch.float64).cpu()
     N = K.shape[0]
-    assumptions = [
-        ("IEEE 754 binary64 arithmetic with rounding to nearest, no overflow; underflow is covered "
-         "by the eta terms"),
-        ("BLAS/LAPACK use conventional (non-Strassen) products: every computed dot product of "
-         "length k satisfies |fl(x.y) - x.y| <= gamma_k |x|.|y|, gamma_k = k u/(1 - k u), u = 2^-53 "
-         "(any summation order and FMA allowed)"),
-        ("the Cholesky test (torch.linalg.cholesky_ex -> LAPACK potrf) satisfies the standard backward "
-         "error bound used by Rump, BIT 46 (2006) 433-452 (the bound in INTLAB isspd)"),
-    ]
+    from ..checker.float.tier import PD_ASSUMPTIONS, PD_ENTRY, PD_EXACT, PD_FORMING, PD_SYMMETRIC
+    assumptions = list(PD_ASSUMPTIONS)
     if not torch.equal(K, K.T):
         K = 0.5 * (K + K.T)   # averaging two floats can round: recorded as an assumption below
-        assumptions.append("K was not exactly symmetric; its symmetric part was certified")
+        assumptions.append(PD_SYMMETRIC)
     # ||E||_2 <= max row sum of an entrywise bound on |E| (E symmetric).
     if Kabs is not None:
         g = _gamma(int(m))
@@ -605,20 +598,15 @@ def certify_gram_pd(K, *, Kabs=None, m=None, underflow=0.0, entry_error=None, la
             raise InputError("certify_gram_pd: problem too large for the a-priori bound")
         rs = float(Ka.sum(dim=1).max())
         M = _round_up(2 * g * Fraction(rs) + 2 * Fraction(N) * (Fraction(underflow) + Fraction(ETA)))
-        assumptions.append(
-            "K_true is the exact sum_k (D_k D_k^T) * (A_{k-1} A_{k-1}^T + 1) of the computed factors "
-            f"D_k, A_(k-1); forming it in floats errs entrywise by <= gamma_m |D||D|^T*(|A||A|^T+1), "
-            f"m = {m} roundings per term, bounded with a safety factor of 2 for the rounding of that "
-            "bound itself; rounding errors of the factors (forward/backward pass, exp/log) are NOT covered")
+        assumptions.append(PD_FORMING.format(m=m))
     elif entry_error is not None:
         E = entry_error if not isinstance(entry_error, torch.Tensor) else entry_error.to(torch.float64).cpu()
         rs = float(E) * N if not isinstance(E, torch.Tensor) else float(E.sum(dim=1).max())
         M = _round_up(2 * Fraction(rs))
-        assumptions.append("|K - K_true| <= entry_error entrywise (supplied by the caller); "
-                           "row sums taken with a safety factor of 2")
+        assumptions.append(PD_ENTRY)
     else:
         M = 0.0
-        assumptions.append("K_true is the floating-point matrix K itself (no forming error)")
+        assumptions.append(PD_EXACT)
     diag = K.diagonal().tolist()
     result = {"positive_definite": False, "lambda_min_lower": None, "error_norm_bound": M,
               "shift": None, "assumptions": assumptions, "tier": "floating-point with error bounds", "n": N}

@@ -64,6 +64,34 @@ CONV_ASSUMPTION = (
     "Conv1d layers share their weights: K_true adds J_conv J_conv^T, with J_conv the computed per-sample Jacobian "
     "of the outputs with respect to the conv parameters (a factor like D_k and A_(k-1): its own rounding is NOT "
     "covered); forming the product errs entrywise by <= gamma_m |J_conv||J_conv|^T")
+# The sentences the Gram PD proof states (torch_backend.core.certify_gram_pd writes them from here); a
+# certificate's assumptions must be exactly the common ones, the Conv1d one where it applies and these.
+PD_ASSUMPTIONS = (
+    "IEEE 754 binary64 arithmetic with rounding to nearest, no overflow; underflow is covered by the eta terms",
+    "BLAS/LAPACK use conventional (non-Strassen) products: every computed dot product of length k satisfies "
+    "|fl(x.y) - x.y| <= gamma_k |x|.|y|, gamma_k = k u/(1 - k u), u = 2^-53 (any summation order and FMA allowed)",
+    "the Cholesky test (torch.linalg.cholesky_ex -> LAPACK potrf) satisfies the standard backward error bound used "
+    "by Rump, BIT 46 (2006) 433-452 (the bound in INTLAB isspd)",
+)
+PD_SYMMETRIC = "K was not exactly symmetric; its symmetric part was certified"
+PD_FORMING = ("K_true is the exact sum_k (D_k D_k^T) * (A_{{k-1}} A_{{k-1}}^T + 1) of the computed factors D_k, "
+              "A_(k-1); forming it in floats errs entrywise by <= gamma_m |D||D|^T*(|A||A|^T+1), m = {m} roundings "
+              "per term, bounded with a safety factor of 2 for the rounding of that bound itself; rounding errors "
+              "of the factors (forward/backward pass, exp/log) are NOT covered")
+PD_ENTRY = "|K - K_true| <= entry_error entrywise (supplied by the caller); row sums taken with a safety factor of 2"
+PD_EXACT = "K_true is the floating-point matrix K itself (no forming error)"
+
+
+def known_pd_assumption(text) -> bool:
+    """Whether ``text`` is one of the sentences the PD proof states (PD_FORMING with any m)."""
+    if text in PD_ASSUMPTIONS or text in (PD_SYMMETRIC, PD_ENTRY, PD_EXACT):
+        return True
+    head, tail = PD_FORMING.split("{m}")
+    head, tail = head.replace("{{", "{").replace("}}", "}"), tail.replace("{{", "{").replace("}}", "}")
+    middle = text[len(head):len(text) - len(tail)] if text.startswith(head) and text.endswith(tail) else ""
+    return middle.isdigit()
+
+
 MAX_ENTRIES = 4 * 10**8          # n, d*p and m^2 limits keep the checker's memory bounded
 
 
@@ -170,4 +198,10 @@ class FloatTier(Tier):
             missing = [a for a in needed if a not in cert["assumptions"]]
             if missing:
                 out.append(f"the assumptions must state: {missing[0][:80]}...")
+            other = [a for a in cert["assumptions"] if a not in needed]
+            if any(not isinstance(a, str) or not known_pd_assumption(a) for a in other) \
+                    or len(set(map(str, cert["assumptions"]))) != len(cert["assumptions"]):
+                out.append("the assumptions may state only the tier's own sentences, once each (one is not: "
+                           + next((str(a)[:60] for a in other if not isinstance(a, str)
+                                   or not known_pd_assumption(a)), "a repeat") + ")")
         return out
