@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import flint
 
 from .version import __version__
-from .checker.format import (CLAIM_STATUSES, FLOAT_TIER, FORMAT_TAG, HYPOTHESIS_CLAIMS, RIGOROUS_TIER, SCHEMA_VERSION,
+from .checker.format import (CLAIM_STATUSES, FLOAT_TIER, FORMAT_TAG, HYPOTHESIS_CLAIMS, HYPOTHESIS_SUFFIX, RIGOROUS_TIER, SCHEMA_VERSION,
                              SCOPES, STATUSES, TIERS, claims_status, digest, instance_hash, parse_rational)
 from .errors import InputError
 
@@ -58,7 +58,7 @@ def status_reason(claims) -> str:
     """Why a certificate is not verified: the failed hypothesis, the refuted claim, or the first open one."""
     for c in claims:
         if c.id in HYPOTHESIS_CLAIMS and c.status == REFUTED:
-            return f"{c.id}: {c.message} (a hypothesis fails, so the theorem does not apply)"
+            return f"{c.id}: {c.message}{HYPOTHESIS_SUFFIX}"
     for c in claims:
         if c.status == REFUTED:
             return f"{c.id}: {c.message}"

@@ -188,3 +188,14 @@ def test_float_tier_assumptions_are_the_tiers_own(tmp_path):
         edit(bad)
         rep = check_certificate(_reseal(bad), base_dir=str(tmp_path))
         assert not rep.ok and "assumptions" in rep.text(), rep.text()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: d.update(reason="everything was proven"),
+    lambda d: d["out_of_scope"].append("nothing: M is smooth everywhere"),
+])
+def test_reason_and_not_claimed_are_the_tools_own_words(cooper41, edit):
+    assert rejected(cooper41, edit)
+    tanh = json.loads(json.dumps(verifier.verify("cooper-3.3", FOUR, activation="tanh").to_json()))
+    assert check_certificate(tanh).status == "not-applicable"
+    assert rejected(tanh, lambda d: d.update(reason="activation-rectified: M is empty"))

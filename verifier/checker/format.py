@@ -232,6 +232,25 @@ GLOBAL_SMOOTHNESS = ("M is a smooth (n - l*d)-manifold on all of R^n: that needs
 # A note Cooper's certificates carry.
 REMARK_2_2 = ("Remark 2.2: the losses L_a = sum_i |f_i|^a (a >= 1) vanish exactly where L does, so every "
               "statement about M = L^{-1}(0) holds for them as well.")
+# What a floating-point-tier certificate does not claim (besides GLOBAL_SMOOTHNESS).
+FLOAT_NOT_ENCLOSED = ("the rigorous tier (Arb balls) for this instance: rounding errors of the forward and "
+                      "backward passes are not enclosed")
+# The only sentences a certificate may list as not claimed (a report shows them under "Not claimed").
+OUT_OF_SCOPE_SENTENCES = (GLOBAL_SMOOTHNESS, FLOAT_NOT_ENCLOSED)
+HYPOTHESIS_SUFFIX = " (a hypothesis fails, so the theorem does not apply)"
+
+
+def reasons(claims) -> list:
+    """The reasons a certificate with these claims (JSON objects) may state when it is not verified: a
+    failed hypothesis, a refuted claim or an open one, in the words of that claim."""
+    out = []
+    for c in claims if isinstance(claims, list) else []:
+        if isinstance(c, dict) and c.get("status") != "verified":
+            text = f"{c.get('id')}: {c.get('message')}"
+            out += [text, text + HYPOTHESIS_SUFFIX]
+    return out
+
+
 NEEDS_OUT_OF_SCOPE = ("cooper-2.1", "cooper-2.3", "cooper-4.1", "cooper-4.2")
 
 # The scope each claim id must state: what the proof covers.

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .format import (CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, SCHEMA_VERSION, STATEMENTS,
-                     STATUSES, FormatError, digest, verdict)
+from .format import (CLAIM_STATEMENTS, FORMAT_TAG, GLOBAL_SMOOTHNESS, NEEDS_OUT_OF_SCOPE, OUT_OF_SCOPE_SENTENCES,
+                     SCHEMA_VERSION, STATEMENTS, STATUSES, FormatError, digest, reasons, verdict)
 
 __all__ = ["CheckReport", "Instance", "Tier", "run_claims", "replay"]
 
@@ -151,6 +151,12 @@ def replay(cert, tier) -> CheckReport:
         problems.append(f"the statement is not the statement of {theorem}")
     if theorem in NEEDS_OUT_OF_SCOPE and GLOBAL_SMOOTHNESS not in (cert.get("out_of_scope") or []):
         problems.append("out_of_scope must state that global smoothness of M is not claimed")
+    if any(x not in OUT_OF_SCOPE_SENTENCES for x in (cert.get("out_of_scope") or [])):
+        problems.append("out_of_scope may list only the tool's own sentences of what is not claimed")
+    if (cert.get("reason") or "") != "" if cert.get("status") == V else cert.get("reason") not in reasons(
+            cert.get("claims")):
+        problems.append("the reason must be empty for a verified certificate, else the words of one of its "
+                        "claims that is not verified")
     problems += tier.problems(cert, inst)
     if cert.get("digest") != digest(cert):
         problems.append("digest does not match the certificate's content (it was altered)")

@@ -29,7 +29,7 @@ import torch
 
 from ..certificate import Certificate
 from ..checker.float.tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_FLOAT_CLAIMS
-from ..checker.format import FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
+from ..checker.format import FLOAT_NOT_ENCLOSED, FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
 from ..errors import InputError
 from ..torch_backend import models
 from ..torch_backend.core import certify_gram_pd, forward_norms, pinned_threads
@@ -183,9 +183,7 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
         assumptions += [a for a in pd_claim["evidence"].get("assumptions", []) if a not in assumptions]
     return Certificate(
         theorem, STATEMENTS[theorem], None, None, {"array": "w"}, claims, 53, seed,
-        out_of_scope=[GLOBAL_SMOOTHNESS,
-                      "the rigorous tier (Arb balls) for this instance: rounding errors of the forward and "
-                      "backward passes are not enclosed"],
+        out_of_scope=[GLOBAL_SMOOTHNESS, FLOAT_NOT_ENCLOSED],
         notes=[REMARK_2_2], timings_s=timings,
         summary_info={"network": models.describe(doc), "n": n, "d": d, "l": l, "p": p, "device": str(device),
                       "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
