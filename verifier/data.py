@@ -34,7 +34,8 @@ from flint import fmpq, fmpz
 from verifier.errors import InputError
 
 __all__ = ["Dataset", "dataset_from_arrays", "load_dataset", "parse_exact", "read_limited", "read_npy",
-           "read_npz", "MAX_DIGITS", "MAX_DATA_BYTES", "MAX_VALUES", "MAX_ARRAY_BYTES", "MAX_ARRAY_ELEMENTS"]
+           "read_npz", "json_items", "MAX_DIGITS", "MAX_DATA_BYTES", "MAX_VALUES", "MAX_CSV_LINES", "MAX_ARRAY_BYTES",
+           "MAX_ARRAY_ELEMENTS"]
 
 _FORMAT = "verifier-dataset"
 _VERSION = 1
@@ -45,7 +46,8 @@ MAX_DIGITS = 10_000              # digits of an exact number's numerator and of 
 MAX_NUMBER_CHARS = 2 * MAX_DIGITS + 100   # characters of one number's text
 _MAX_EXPONENT = 10_000           # |e| in 1.5e-3
 MAX_DATA_BYTES = 64 * 2 ** 20    # a .csv or .json data file
-MAX_VALUES = 10_000_000          # numbers in one exact dataset, d * (p + l)
+MAX_VALUES = 1_000_000           # numbers in one exact dataset, d * (p + l)
+MAX_CSV_LINES = 2 * MAX_VALUES   # lines of a CSV file, comments and blank lines included
 MAX_ARRAY_BYTES = 2 ** 30        # an .npy/.npz/.pt file of the torch backend
 MAX_ARRAY_ELEMENTS = 2 ** 27     # entries of one array in such a file (1 GiB as float64)
 _MAX_NPY_HEADER = 10_000         # bytes of an .npy header
@@ -480,17 +482,27 @@ def _is_name(cell: str) -> bool:
 
 
 def _load_csv(p: str, path: str, outputs: int) -> Dataset:
-    rows = []
-    for n, ln in enumerate(_read_text(p, path).split("\n"), 1):
+    text = _read_text(p, path)
+    lines = text.count("\n") + 1                   # counted before anything is split (C speed)
+    if lines > MAX_CSV_LINES:
+        raise InputError(f"{path}: {lines} lines, more than the {MAX_CSV_LINES} a CSV dataset may have")
+    rows, cells_seen, ncols = [], 0, None
+    for n, ln in enumerate(text.split("\n"), 1):
         ln = ln.strip(_WS)
         if ln and not ln.startswith("#"):
-            rows.append((n, [c.strip(_WS) for c in ln.split(",")]))
+            k = ln.count(",") + 1                       # checked before the line is split
+            if ncols is not None and k != ncols:
+                raise InputError(f"{path}, row {n}: {k} columns, expected {ncols}")
+            _check_count(k, path)
+            ncols = k
+            cells = [c.strip(_WS) for c in ln.split(",")]
+            cells_seen += ncols
+            if cells_seen > MAX_VALUES + ncols:        # the first row may be a header
+                _check_count(cells_seen - ncols, path)
+            rows.append((n, cells))
+    del text
     if not rows:
         raise InputError(f"{path}: no data rows")
-    ncols = len(rows[0][1])
-    for n, cells in rows:
-        if len(cells) != ncols:
-            raise InputError(f"{path}, row {n}: {len(cells)} columns, expected {ncols}")
     n0, first = rows[0]
     names = [_is_name(c) for c in first]
     if all(names):                      # a header: every cell a name (docs/data-format.md)
@@ -558,10 +570,19 @@ def check_json_text(obj: Any, text: str | None, what: str) -> None:
                                  "(\\ud800-\\udfff), which is not text") from None
 
 
+def json_items(text: str) -> int:
+    """An upper bound on the number of values a JSON text holds, counted at C speed before it is parsed
+    (every value but the first follows a comma or opens a container)."""
+    return text.count(",") + text.count("[") + text.count("{") + 1
+
+
 def _load_json(p: str, path: str) -> Dataset:
     text = _read_text(p, path)
     if not text.strip():
         raise InputError(f"{path}: empty file")
+    if json_items(text) > 3 * MAX_VALUES:
+        raise InputError(f"{path}: more than {3 * MAX_VALUES} JSON values (commas and brackets), more than a dataset "
+                         f"of {MAX_VALUES} numbers needs")
     try:
         obj = json.loads(text, parse_float=str, parse_constant=_no_constant,
                          parse_int=lambda s: int(s) if len(s) < 4000 else s,
@@ -726,7 +747,7 @@ def load_dataset(path: str | os.PathLike, *, outputs: int = 1) -> Dataset:
         every cell is a name), ``#`` comments and blank lines skipped. JSON: the :meth:`Dataset.to_json`
         format or ``{"x": ..., "y": ...}``; JSON floats are read as the decimal written. NPY: 2-D int/float
         array (header checked before it is read; never a pickle). Limits: 64 MiB of CSV or JSON text,
-        :data:`MAX_VALUES` numbers, :data:`MAX_DIGITS` digits in a numerator or denominator.
+        :data:`MAX_VALUES` numbers (10^6), :data:`MAX_DIGITS` digits in a numerator or denominator.
     outputs : int, optional
         For CSV and NPY, how many trailing columns are targets (default 1). JSON
         files carry ``x`` and ``y`` separately, so it is ignored there.

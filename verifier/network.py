@@ -32,7 +32,7 @@ import networkx as nx
 import numpy as np
 
 from .activations import Activation, activation_from_json, get_activation
-from .data import check_json_text, read_limited
+from .data import check_json_text, json_items, read_limited
 from .errors import InputError
 
 FORMAT_TAG = "verifier-network"
@@ -525,6 +525,10 @@ def load_network(path) -> Network:
 # The most bytes read_json reads for each kind of file (docs/data-format.md); others: _DEFAULT_JSON_LIMIT.
 JSON_LIMITS = {"point": 64 * 2 ** 20, "network": 256 * 2 ** 20, "certificate": 256 * 2 ** 20}
 _DEFAULT_JSON_LIMIT = 64 * 2 ** 20
+# The most JSON values (verifier.data.json_items: commas and brackets) read_json parses for each kind, so
+# that a file of empty lists cannot take a hundred times its size in memory.
+JSON_ITEMS = {"point": 8_000_000, "network": 20_000_000, "certificate": 20_000_000}
+_DEFAULT_JSON_ITEMS = 8_000_000
 
 
 def read_json(path, what: str, *, exact_floats: bool = True):
@@ -544,6 +548,9 @@ def read_json(path, what: str, *, exact_floats: bool = True):
     except UnicodeDecodeError:
         raise InputError(f"{what} file {shown} is not UTF-8 text") from None
     del raw
+    items, most = json_items(text), JSON_ITEMS.get(what, _DEFAULT_JSON_ITEMS)
+    if items > most:
+        raise InputError(f"{what} file {shown}: more than {most} JSON values (commas and brackets)")
 
     def bad_constant(name):
         raise InputError(f"{what} file {shown}: {name} is not allowed")

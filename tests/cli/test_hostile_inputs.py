@@ -3,9 +3,9 @@ exit 1 with status inconclusive), no traceback and no file written (docs/data-fo
 
 Every row is a command line and the files it reads. Rows that would eat memory or never end if a guard were
 missing (``/dev/zero``, a 200 MB CSV, an endless pipe, a 10^12-row ``.npy`` header, ``--width 10**9``) run in
-a subprocess, two at a time, whose peak resident memory is read from the kernel's rusage of that child
-(``os.wait4``: the same number ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` reports, for this child
-alone); the others run in-process through ``verifier.cli.main``.
+a subprocess, two at a time, whose peak resident memory is ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``
+as a small launcher process sees it (started from pytest directly, a child's maxrss would count the copy of
+pytest's memory it had before exec); the others run in-process through ``verifier.cli.main``.
 """
 
 from __future__ import annotations
@@ -118,6 +118,15 @@ ROWS = [
     ("csv-is-dev-zero", {"d.csv": DEV_ZERO}, v("cooper-3.3", "d.csv"), 2, "d.csv: a character device", "sub"),
     ("json-data-is-dev-urandom", {"d.json": DEV_URANDOM}, v("cooper-3.3", "d.json"), 2, "character device", "sub"),
     ("npy-data-is-dev-zero", {"d.npy": DEV_ZERO}, v("cooper-3.3", "d.npy"), 2, "character device", "sub"),
+    # small files that would take a hundred times their size in memory if split or parsed unchecked
+    ("csv-3M-blank-lines", {"d.csv": "\n" * 3_000_000 + "1,2\n"}, v("cooper-3.3", "d.csv"), 2,
+     "3000002 lines, more than the 2000000", "sub"),
+    ("csv-one-line-of-2M-commas", {"d.csv": "," * 2_000_000 + "\n"}, v("cooper-3.3", "d.csv"), 2,
+     "2000001 values, more than the 1000000", "sub"),
+    ("json-data-of-empty-lists", {"d.json": '{"x": [' + "[]," * 1_600_000 + '[1]], "y": [1]}'},
+     v("cooper-3.3", "d.json"), 2, "JSON values", "sub"),
+    ("point-of-empty-lists", {"p.json": "[" + "[]," * 4_100_000 + "[]]"}, v21(point="p.json"), 2,
+     "more than 8000000 JSON values", "sub"),
     ("npy-header-claims-10^12-rows", {"d.npy": _fake_npy((10 ** 12, 3))}, v("cooper-3.3", "d.npy"), 2,
      "declares shape (1000000000000, 3)", "sub"),
     ("npy-header-claims-more-than-the-file", {"d.npy": _fake_npy((1000, 3))}, v("cooper-3.3", "d.npy"), 2,
@@ -238,6 +247,22 @@ def _feed(path: Path, stop: threading.Event):
         os.close(fd)
 
 
+# A small launcher between pytest and the command: a child's ru_maxrss counts the memory it had before exec,
+# i.e. a copy of its parent's, so the command is started by this fresh, small process, which reports
+# getrusage(RUSAGE_CHILDREN).ru_maxrss (KiB on Linux) of its one child into a file.
+_MEASURE = """\
+import resource, subprocess, sys
+timeout, report = float(sys.argv[1]), sys.argv[2]
+try:
+    code = subprocess.run(sys.argv[3:], timeout=timeout).returncode
+except subprocess.TimeoutExpired:
+    code = 124
+with open(report, "w") as fh:
+    fh.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_sub(argv, cwd: Path, logs: Path, fifos=(), timeout=60.0):
     """(exit code, stdout, stderr, wall seconds, peak RSS in MB) of ``python -m verifier ARGV`` in ``cwd``."""
     env = dict(os.environ)
@@ -245,27 +270,28 @@ def run_sub(argv, cwd: Path, logs: Path, fifos=(), timeout=60.0):
     env.pop("PYTHONSTARTUP", None)
     stop = threading.Event()
     feeders = [threading.Thread(target=_feed, args=(cwd / f, stop), daemon=True) for f in fifos]
+    report = logs / "maxrss"
     with open(logs / "out", "w+b") as out, open(logs / "err", "w+b") as err:
         t0 = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "verifier", *argv], cwd=cwd, env=env, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-c", _MEASURE, str(timeout), str(report),
+                                 sys.executable, "-m", "verifier", *argv],
+                                cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         for t in feeders:
             t.start()
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)   # this child's own rusage (ru_maxrss in KiB on Linux)
+            code = proc.wait(timeout + 30)
         finally:
-            killer.cancel()
             stop.set()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         wall = time.monotonic() - t0
         for t in feeders:
             t.join(5)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"), wall, \
-            usage.ru_maxrss / 1024
+        rss_kib = int(report.read_text()) if report.exists() else 10 ** 9
+        return code, out.read().decode(errors="replace"), err.read().decode(errors="replace"), wall, rss_kib / 1024
 
 
 @pytest.fixture(scope="module")
