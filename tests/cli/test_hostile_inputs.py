@@ -386,3 +386,11 @@ def test_decimal_str_is_bounded(q):
         sign = -1 if text.startswith("-") else 1
         whole, _, frac = text.lstrip("-").partition(".")
         assert sign * fmpq(fmpz(whole + frac), fmpz(10) ** len(frac)) == q
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="needs torch")
+def test_python_float_tier_names_itself_for_data_beyond_float64():
+    from verifier.checker.format import FLOAT_TIER
+    data = verifier.dataset_from_arrays([[0, 0], [1, 0]], [["1e400"], [1]])
+    with pytest.raises(InputError, match="the torch backend .floating-point tier. needs float64"):
+        verifier.verify("cooper-2.1", data, tier=FLOAT_TIER, network=verifier.mlp(2, [3], activation="tanh"))
