@@ -18,7 +18,6 @@ Activations serialise to JSON (:meth:`Activation.to_json`) and are rebuilt by
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -26,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 from flint import arb, fmpq, fmpq_poly, fmpz
 
+from verifier.data import parse_exact
 from verifier.errors import InputError
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
 NAMES = ("smoolu", "polynomial", "power", "relu-approx", "softplus", "tanh", "sigmoid", "identity")
 _BARE = ("smoolu", "softplus", "tanh", "sigmoid", "identity")
 _MAX_STR = 2000          # longest rational string accepted
-_MAX_EXP = 10000         # largest |decimal exponent| accepted
 _MAX_COEFFS = 10000
 _MAX_POWER = 1000
 _MAX_RELU_DEGREE = 200
@@ -48,8 +47,6 @@ _PI_Q = _PI_50.limit_denominator(10**12)
 
 
 # ----------------------------------------------------------------------------- rationals
-_DEC_RE = re.compile(r"([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?\Z")
-_FRAC_RE = re.compile(r"([+-]?[0-9]+)/([0-9]+)\Z")
 
 
 def _show(x, n: int = 40) -> str:
@@ -63,9 +60,10 @@ def parse_rational(s) -> fmpq:
     Parameters
     ----------
     s : str or int or fractions.Fraction or flint.fmpq
-        A string ``"3"``, ``"-2/7"``, ``"0.125"``, ``"1e-3"``, ``"2.5E+2"``
+        A string ``"3"``, ``"-2/7"``, ``"+3/4"``, ``"0.125"``, ``"1e-3"``, ``"2.5E+2"``
         (decimals are exact: ``"0.1"`` is 1/10), or an exact Python/flint number.
-        Floats and bools are rejected.
+        Strings follow the one grammar of docs/data-format.md (:func:`verifier.data.parse_exact`),
+        at most 2000 characters. Floats and bools are rejected.
 
     Returns
     -------
@@ -88,26 +86,7 @@ def parse_rational(s) -> fmpq:
         raise InputError(f"expected an exact rational, got float {s!r}; write exact rationals as strings, e.g. \"1/10\"")
     if not isinstance(s, str):
         raise InputError(f"expected an exact rational as a string, got {type(s).__name__}")
-    if len(s) > _MAX_STR:
-        raise InputError(f"rational string too long ({len(s)} characters)")
-    t = s.strip()
-    m = _FRAC_RE.match(t)
-    if m:
-        den = int(m.group(2))
-        if den == 0:
-            raise InputError(f"zero denominator in rational {_show(s)}")
-        return fmpq(int(m.group(1)), den)
-    m = _DEC_RE.match(t)
-    if not m:
-        raise InputError(f"not an exact rational number: {_show(s)} (expected e.g. '3', '-2/7', '0.125', '1e-3')")
-    sign, body, ex = m.groups()
-    ip, _, fp = body.partition(".")
-    e = int(ex) if ex else 0
-    if abs(e) > _MAX_EXP:
-        raise InputError(f"exponent out of range in rational {_show(s)}")
-    num = int((ip or "0") + fp) * (-1 if sign == "-" else 1)
-    e -= len(fp)
-    return fmpq(num * 10**e) if e >= 0 else fmpq(num, 10**-e)
+    return parse_exact(s, max_chars=_MAX_STR)
 
 
 # ----------------------------------------------------------------------------- class

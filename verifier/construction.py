@@ -99,7 +99,7 @@ def construction(data: Dataset, widths, activation: Activation, seed: int, prec_
     # float starting values for the output weights: solve A m = y
     uf = np.array([float(z.mid()) for z in u])
     A = activation.f64(uf[:, None] - np.array([float(x) for x in b])[None, :])[0]
-    Y = data.y_f64()
+    Y = data.y_f64("the construction of cooper-3.3/3.4/4.1/4.2 (float64 starting values for the output weights)")
     try:
         M = np.linalg.solve(A, Y)        # (d, l)
     except np.linalg.LinAlgError:

@@ -22,6 +22,7 @@ never evaluates code.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import networkx as nx
 import numpy as np
 
 from .activations import Activation, activation_from_json, get_activation
+from .data import check_json_text, json_items, read_limited
 from .errors import InputError
 
 FORMAT_TAG = "verifier-network"
@@ -200,6 +202,8 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
     """
     if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
         raise InputError("a network must be a networkx.DiGraph")
+    if not isinstance(name, str) or not _is_text(name):
+        raise InputError("a network's name must be text (a str without lone surrogates)")
     if graph.number_of_nodes() == 0:
         raise InputError("the network has no nodes")
     default = _activation(activation)
@@ -210,7 +214,7 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
             raise InputError(f"node {v!r}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
         extra = set(attrs) - {"kind", "bias", "activation"}
         if extra:
-            raise InputError(f"node {v!r}: unknown attribute(s) {', '.join(sorted(map(str, extra)))}")
+            raise InputError(f"node {v!r}: unknown attribute(s) {', '.join(sorted(map(_key, extra)))}")
         new = {"kind": kind}
         if attrs.get("bias") is not None:
             if kind == "input":
@@ -220,10 +224,13 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
             if kind != "hidden":
                 raise InputError(f"{kind} node {v!r} cannot have an activation (only hidden nodes have one)")
             new["activation"] = _activation(attrs["activation"])
+        if isinstance(v, str) and not _is_text(v):
+            raise InputError(f"node {v.encode('utf-8', 'backslashreplace').decode()[:40]!r}: a node id must be text "
+                             "(no lone surrogates)")
         g.add_node(v, **new)
     for u, v, attrs in graph.edges(data=True):
         if set(attrs) - {"weight"}:
-            raise InputError(f"edge {u!r} -> {v!r}: unknown attribute(s) {', '.join(sorted(map(str, set(attrs) - {'weight'})))}")
+            raise InputError(f"edge {u!r} -> {v!r}: unknown attribute(s) {', '.join(sorted(map(_key, set(attrs) - {'weight'})))}")
         if attrs.get("weight") is None:
             raise InputError(f"edge {u!r} -> {v!r} has no weight label")
         g.add_edge(u, v, weight=_label(attrs["weight"], f"weight of edge {u!r} -> {v!r}"))
@@ -277,14 +284,45 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
                    labels=tuple(labels), activation=default, name=name, _in_edges=in_edges)
 
 
+def _key(k) -> str:
+    """A key for a one-line message: as written when it is short printable text, else its repr, cut."""
+    return k if isinstance(k, str) and k.isprintable() and len(k) <= 40 else repr(k)[:40]
+
+
+def _is_text(s: str) -> bool:
+    """False for a string with a lone surrogate (it cannot be written as UTF-8, nor printed)."""
+    if s.isascii():
+        return True
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _label(x, what: str) -> str:
-    if not isinstance(x, str) or not x or len(x) > 200:
+    if not isinstance(x, str) or not x or len(x) > 200 or not _is_text(x):
         raise InputError(f"{what} must be a non-empty string label of at most 200 characters")
     return x
 
 
 # ---------------------------------------------------------------------------
 # Builders
+
+
+# The largest network the builders make as a networkx graph: parameters of an mlp, edges of a conv1d
+# (a graph of 5 * 10^6 edges already takes several GB).
+MAX_BUILDER_SIZE = 5_000_000
+
+
+def mlp_size(p: int, widths, l: int = 1, *, bias: bool = True, output_bias: bool | None = None) -> int:  # noqa: E741
+    """The number of parameters of ``mlp(p, widths, l=l, ...)``, computed without building it."""
+    output_bias = bias if output_bias is None else output_bias
+    n, fan_in = 0, int(p)
+    for w in widths:
+        n += (fan_in + (1 if bias else 0)) * int(w)
+        fan_in = int(w)
+    return n + (fan_in + (1 if output_bias else 0)) * int(l)
 
 
 def mlp(p: int, widths, *, l: int = 1, activation="smoolu", bias: bool = True,  # noqa: E741
@@ -301,10 +339,20 @@ def mlp(p: int, widths, *, l: int = 1, activation="smoolu", bias: bool = True,  
     >>> net.n, net.p, net.l
     (13, 2, 1)
     """
+    if not isinstance(widths, (list, tuple)):
+        widths = list(itertools.islice(widths, MAX_BUILDER_SIZE + 1))
+    if len(widths) > MAX_BUILDER_SIZE:
+        raise InputError(f"mlp: {len(widths)} hidden layers, more than the builder's limit of {MAX_BUILDER_SIZE} "
+                         "parameters allows")
     widths = [int(w) for w in widths]
     if p < 1 or l < 1 or any(w < 1 for w in widths):
         raise InputError("mlp: p, l and every width must be >= 1")
     output_bias = bias if output_bias is None else output_bias
+    n = mlp_size(p, widths, l, bias=bias, output_bias=output_bias)
+    if n > MAX_BUILDER_SIZE:
+        raise InputError(f"mlp: the network {p}-{'-'.join(map(str, widths[:4]))}{'-...' if len(widths) > 4 else ''}"
+                         f"-{l} would have {n} parameters, more than the builder's limit of {MAX_BUILDER_SIZE} "
+                         "(a networkx graph that large needs many GB)")
     g = nx.DiGraph()
     prev = [f"x{i}" for i in range(p)]
     for v in prev:
@@ -334,6 +382,10 @@ def conv1d(p: int, kernel_size: int, *, channels: int = 1, stride: int = 1, l: i
     """
     if kernel_size < 1 or kernel_size > p or stride < 1 or channels < 1 or l < 1:
         raise InputError("conv1d: need 1 <= kernel_size <= p, stride >= 1, channels >= 1, l >= 1")
+    edges = channels * ((p - kernel_size) // stride + 1) * (kernel_size + l)
+    if edges > MAX_BUILDER_SIZE:
+        raise InputError(f"conv1d: the network would have {edges} edges, more than the builder's limit of "
+                         f"{MAX_BUILDER_SIZE} (a networkx graph that large needs many GB)")
     g = nx.DiGraph()
     for i in range(p):
         g.add_node(f"x{i}", kind="input")
@@ -414,9 +466,10 @@ def network_from_json(obj) -> Network:
     """
     if not isinstance(obj, dict):
         raise InputError("a network document must be a JSON object")
+    check_json_text(obj, None, "network")
     unknown = set(obj) - _TOP_KEYS
     if unknown:
-        raise InputError(f"network: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        raise InputError(f"network: unknown key(s) {', '.join(sorted(map(_key, unknown)))}")
     if obj.get("format") != FORMAT_TAG:
         raise InputError(f"network: 'format' must be {FORMAT_TAG!r}")
     if type(obj.get("version")) is not int or obj.get("version") != FORMAT_VERSION:
@@ -432,7 +485,7 @@ def network_from_json(obj) -> Network:
             raise InputError(f"network: nodes[{i}] must be an object")
         bad = set(node) - {"id", "kind", "bias", "activation"}
         if bad:
-            raise InputError(f"network: nodes[{i}] has unknown key(s) {', '.join(sorted(map(str, bad)))}")
+            raise InputError(f"network: nodes[{i}] has unknown key(s) {', '.join(sorted(map(_key, bad)))}")
         vid = node.get("id")
         if not isinstance(vid, str) or not vid:
             raise InputError(f"network: nodes[{i}] needs a non-empty string 'id'")
@@ -469,26 +522,63 @@ def load_network(path) -> Network:
     return network_from_json(read_json(path, "network"))
 
 
+# The most bytes read_json reads for each kind of file (docs/data-format.md); others: _DEFAULT_JSON_LIMIT.
+JSON_LIMITS = {"point": 64 * 2 ** 20, "network": 256 * 2 ** 20, "certificate": 256 * 2 ** 20}
+_DEFAULT_JSON_LIMIT = 64 * 2 ** 20
+# The most JSON values (verifier.data.json_items: commas and brackets) read_json parses for each kind, so
+# that a file of empty lists cannot take a hundred times its size in memory.
+JSON_ITEMS = {"point": 8_000_000, "network": 20_000_000, "certificate": 20_000_000}
+_DEFAULT_JSON_ITEMS = 8_000_000
+
+
 def read_json(path, what: str, *, exact_floats: bool = True):
-    """Parse a JSON file strictly: no NaN/Infinity; floats kept as their decimal text when ``exact_floats``."""
+    """Parse a JSON file strictly: no NaN/Infinity, no duplicate keys, no lone surrogate escapes in strings,
+    integers of at most 4300 digits; floats kept as their decimal text when ``exact_floats``.
+
+    The file must be a regular file (or a pipe) of at most ``JSON_LIMITS[what]`` bytes: ``/dev/zero`` is
+    refused before anything is read, and a larger file as soon as its size is known.
+    """
     path = os.fspath(path)
+    shown = path if path.isprintable() else repr(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        raw = read_limited(path, limit=JSON_LIMITS.get(what, _DEFAULT_JSON_LIMIT), what=f"{what} file {shown}")
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
-        raise InputError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {what} file {shown}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise InputError(f"{what} file {path} is not UTF-8 text") from None
+        raise InputError(f"{what} file {shown} is not UTF-8 text") from None
+    del raw
+    items, most = json_items(text), JSON_ITEMS.get(what, _DEFAULT_JSON_ITEMS)
+    if items > most:
+        raise InputError(f"{what} file {shown}: more than {most} JSON values (commas and brackets)")
 
     def bad_constant(name):
-        raise InputError(f"{what} file {path}: {name} is not allowed")
+        raise InputError(f"{what} file {shown}: {name} is not allowed")
+
+    def integer(digits):
+        try:
+            return int(digits)
+        except ValueError:   # beyond Python's limit for int(str) (4300 digits)
+            raise InputError(f"{what} file {shown}: an integer of {len(digits.lstrip('-'))} digits is too long "
+                             "(write a large exact number as a string, e.g. \"1/3\")") from None
+
+    def unique(pairs):
+        out = {}
+        for k, v in pairs:
+            if k in out:
+                raise InputError(f"{what} file {shown}: duplicate key {k[:40]!r} in a JSON object")
+            out[k] = v
+        return out
 
     try:
-        return json.loads(text, parse_constant=bad_constant, parse_float=_float_text if exact_floats else float)
+        obj = json.loads(text, parse_constant=bad_constant, parse_float=_float_text if exact_floats else float,
+                         parse_int=integer, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{what} file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise InputError(f"{what} file {shown} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:
-        raise InputError(f"{what} file {path} is nested too deeply") from None
+        raise InputError(f"{what} file {shown} is nested too deeply") from None
+    check_json_text(obj, text, f"{what} file {shown}")
+    return obj
 
 
 class _float_text(str):

@@ -78,9 +78,24 @@ class ResidualSystem:
                                  e_rows, e_cols, widx[e_rows, e_cols], used))
         self._layers = layers
         self._cache = {}   # (mode, prec) -> per-layer results of the last generic evaluation
-        self._x = data.x_f64()
-        self._y = data.y_f64()
+        self._f64_data = None   # (x, y) in float64, made on first use: exact data of any size compiles
         self._sparse = None
+
+    # What the float64 evaluation serves, for the message when the data leave the float64 range.
+    FLOAT_NEED = "the float64 evaluation of H (Gauss-Newton, the choice of unknowns, figures)"
+
+    @property
+    def _x(self) -> np.ndarray:
+        return self._data_f64()[0]
+
+    @property
+    def _y(self) -> np.ndarray:
+        return self._data_f64()[1]
+
+    def _data_f64(self):
+        if self._f64_data is None:
+            self._f64_data = (self.data.x_f64(self.FLOAT_NEED), self.data.y_f64(self.FLOAT_NEED))
+        return self._f64_data
 
     # ------------------------------------------------------------------ float64
 

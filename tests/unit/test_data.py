@@ -281,7 +281,7 @@ def test_from_arrays_mixed_entries():
     ([], [], "non-empty"),
     ([[]], [1], "column"),
     ([[True]], [1], "boolean"),
-    ([["__import__('os').system('x')"]], [1], "cannot parse"),
+    ([["__import__('os').system('x')"]], [1], "not an exact rational"),
     ([[1j]], [1], "unsupported"),
     (np.zeros((2, 2, 2)), [1, 2], "2-D"),
 ])
@@ -304,3 +304,50 @@ def test_dataset_validation_equality_and_repr():
         Dataset(((q(1),), (q(2),)), ((q(2),),))
     with pytest.raises(AttributeError):
         a.source = "x"
+
+
+# --- the header rule (docs/data-format.md) and exact data beyond float64 ------------------------------------
+
+@pytest.mark.parametrize("first", ["x1,y", '"x","y"', "speed,target (m/s)", "\u03b1,\u03b2", "_a,b[0]",
+                                   " x , y ", "e5,E10", "a.b,c-d"])
+def test_a_row_of_names_is_a_header(tmp_path, first):
+    ds = load_dataset(write(tmp_path, "h.csv", f"{first}\n1,2\n3,4\n"))
+    assert ds.d == 2 and ds.row_labels == (2, 3)
+
+
+@pytest.mark.parametrize("first, fragment", [
+    ("1 / 2,7", "row 1, column 1: not an exact rational number: '1 / 2'"),
+    ("0.5.1,3", "row 1, column 1"),
+    ("x,0", "row 1, column 1: not an exact rational number: 'x'"),
+    ("x,inf", "column 2 'inf' is not a column name"),
+    ("nan,2", "non-finite"),
+    ("y,1/0", "column 2 '1/0' is not a column name"),
+    ("3x,y", "row 1, column 1"),
+])
+def test_a_malformed_first_row_is_an_error_not_a_header(tmp_path, first, fragment):
+    with pytest.raises(InputError) as ei:
+        load_dataset(write(tmp_path, "m.csv", f"{first}\n1,2\n3,4\n"))
+    assert fragment in one_line(ei)
+
+
+def test_exact_data_beyond_float64_is_read_and_float_paths_name_themselves(tmp_path):
+    ds = load_dataset(write(tmp_path, "big.csv", "x,y\n1e400,-1e400\n2,3/7\n"))
+    assert ds.X[0][0] == q(10) ** 400 and ds.Y[0][0] == -q(10) ** 400
+    with pytest.raises(InputError) as ei:
+        ds.y_f64("the torch backend")
+    msg = one_line(ei)
+    assert "big.csv: y value" in msg and "row 2, column 1" in msg and "the torch backend needs float64" in msg
+    tiny = dataset_from_arrays([["1e-400"]], [0])
+    assert tiny.x_f64()[0, 0] == 0.0                     # rounds to nearest: tiny values are no error
+
+
+def test_dataset_size_limits(tmp_path, monkeypatch):
+    import verifier.data as data_mod
+    monkeypatch.setattr(data_mod, "MAX_VALUES", 5)
+    with pytest.raises(InputError, match="more than the 5"):
+        load_dataset(write(tmp_path, "v.csv", "1,2\n3,4\n5,6\n"))
+    with pytest.raises(InputError, match="more than the 5"):
+        dataset_from_arrays([[1, 2], [3, 4], [5, 6]], [1, 2, 3])
+    monkeypatch.setattr(data_mod, "MAX_DATA_BYTES", 10)
+    with pytest.raises(InputError, match="larger than the limit of 10 bytes"):
+        load_dataset(write(tmp_path, "w.csv", "1,2\n3,4\n5,6\n"))

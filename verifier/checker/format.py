@@ -301,18 +301,23 @@ def rational_str(q) -> str:
 
 
 def decimal_str(q) -> str:
-    """Exact decimal text of a rational whose denominator is 2^a 5^b (else ``rational_str``)."""
+    """Exact decimal text of a rational whose denominator is 2^a 5^b with at most 3000 decimal places
+    (else ``rational_str``). Bounded work for any input: a denominator above 10^3000 is never factored,
+    and the digits are made by flint (no limit on the length of an integer's text)."""
     q = flint.fmpq(q)
     den = int(q.q)
+    places = 3000
+    if den.bit_length() > 3.33 * places:     # above 10^3000: more than 3000 places, so never factored
+        return rational_str(q)
     a = (den & -den).bit_length() - 1
     rest, b = den >> a, 0
     while rest % 5 == 0:
         rest //= 5
         b += 1
     k = max(a, b)
-    if rest != 1 or k > 3000:
+    if rest != 1 or k > places:
         return rational_str(q)
-    num = int(q.p) * 10 ** k // den
+    num = q.p * flint.fmpz(10) ** k // q.q
     sign, digits = ("-" if num < 0 else ""), str(abs(num)).rjust(k + 1, "0")
     return sign + (digits[:-k] + "." + digits[-k:] if k else digits)
 

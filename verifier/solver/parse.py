@@ -33,7 +33,8 @@ MAX_DEPTH = 100
 MAX_DEGREE = 1000
 
 _TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
-                    r"|(?P<op>\*\*|[-+*/^()]))")
+                    r"|(?P<op>\*\*|[-+*/^()]))", re.ASCII)
+MAX_NUMBER_CHARS = 2000     # the longest number written in a polynomial
 
 
 class ParseError(ValueError):
@@ -53,6 +54,8 @@ def _tokenize(text: str) -> list:
 
 
 def _number(text: str) -> flint.fmpq:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ParseError(f"a number of {len(text)} characters is too long (at most {MAX_NUMBER_CHARS})")
     exp = 0
     if "e" in text or "E" in text:
         mant, e = re.split("[eE]", text)
@@ -150,9 +153,9 @@ def parse_polynomial(text: str, ctx, names=None) -> flint.fmpq_mpoly:
             tok = peek()
             if tok is None or tok[0] != "num" or not tok[1].isdigit():
                 raise bad("a non-negative integer exponent")
+            if len(tok[1].lstrip("0")) > 6 or int(tok[1]) > MAX_EXPONENT:
+                raise ParseError(f"exponent {tok[1][:12]}{'...' if len(tok[1]) > 12 else ''} is above {MAX_EXPONENT}")
             e = int(tok[1])
-            if e > MAX_EXPONENT:
-                raise ParseError(f"exponent {e} is above {MAX_EXPONENT}")
             pos += 1
             if base.total_degree() * e > MAX_DEGREE:
                 raise ParseError(f"total degree above {MAX_DEGREE}")

@@ -14,6 +14,7 @@ theorem's module is imported when it is verified.
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 import sys
 import types
@@ -78,6 +79,9 @@ def _anything(name, v):
 def _widths(name, v):
     if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
         raise InputError(f"{name}={v!r:.60}: must be a list of hidden widths")
+    v = list(itertools.islice(v, MAX_CONSTRUCTION_PARAMETERS + 1))
+    if len(v) > MAX_CONSTRUCTION_PARAMETERS:
+        raise InputError(f"{name}: more than {MAX_CONSTRUCTION_PARAMETERS} hidden layers")
     return [_int(1)(f"{name}[{i}]", w) for i, w in enumerate(v)]
 
 
@@ -182,6 +186,47 @@ def check_options(theorem: "Theorem", options: dict) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- size budgets (before any work)
+
+# The largest network the rigorous construction (cooper-3.3/3.4/4.1/4.2) builds: n parameters. The d = 1000
+# benchmark (p = 10, one hidden layer of width d) has n = 12001; a network this size takes minutes and GBs.
+MAX_CONSTRUCTION_PARAMETERS = 1_000_000
+
+
+def _mlp_parameters(p: int, widths: list, l: int) -> int:  # noqa: E741
+    """Parameters of verifier.network.mlp(p, widths, l=l) with biases (without importing networkx)."""
+    n, fan_in = 0, p
+    for w in widths:
+        n += (fan_in + 1) * w
+        fan_in = w
+    return n + (fan_in + 1) * l
+
+
+def construction_budget(thm: "Theorem", data, opts: dict) -> None:
+    """Refuse, before anything is built, a construction whose network would exceed
+    :data:`MAX_CONSTRUCTION_PARAMETERS` (e.g. ``width=10**9`` or ``depth=10**9``), naming the option."""
+    if not all(isinstance(getattr(data, k, None), int) for k in ("d", "p", "l")):
+        return                                  # not a Dataset: the implementation says so
+    depth = opts.get("depth")
+    if thm.id == "cooper-3.3" and depth is not None and depth != 1 and opts.get("widths") is None:
+        raise InputError(f"depth={depth} (--depth): cooper-3.3 (Lemma 3.3) has one hidden layer; "
+                         "cooper-3.4 takes --depth")
+    given = [(k, opts[k]) for k in ("widths", "width", "depth") if opts.get(k) is not None]
+    if opts.get("widths") is not None:
+        n = _mlp_parameters(data.p, list(opts["widths"]), data.l)
+    else:
+        T = 1 if thm.id == "cooper-3.3" else depth if depth is not None else (2 if thm.id == "cooper-3.4" else 1)
+        h = opts.get("width") if opts.get("width") is not None else data.d
+        # widths [1] * (T - 1) + [h], without building the list
+        n = (data.p + 1) * h + (h + 1) * data.l if T == 1 else \
+            (data.p + 1) + 2 * (T - 2) + 2 * h + (h + 1) * data.l
+    if n > MAX_CONSTRUCTION_PARAMETERS:
+        named = ", ".join(f"{k}={_show(v)}" + ("" if k == "widths" else f" (--{k})") for k, v in given
+                          if k != "depth" or thm.id != "cooper-3.3") or f"width=d={data.d} (the default, --width)"
+        raise InputError(f"{named}: the construction's network would have n = {n} parameters, more than the "
+                         f"rigorous construction's budget of {MAX_CONSTRUCTION_PARAMETERS}")
+
+
 # --------------------------------------------------------------------------- the registry
 
 
@@ -207,6 +252,7 @@ class Theorem:
     tiers: tuple = (RIGOROUS_TIER,)
     commands: tuple = ("verify",)
     float_entry: str = ""
+    budget: object = None      # budget(theorem, data, options): refuse an instance too large to start
 
     @property
     def statement(self) -> str:
@@ -223,6 +269,8 @@ class Theorem:
     def verify(self, data, **options):
         """Verify the theorem on an instance; see :func:`verify`."""
         opts = check_options(self, options)
+        if self.budget is not None:
+            self.budget(self, data, opts)
         tier = opts.pop("tier", RIGOROUS_TIER)
         return self.implementation(tier)(self, data, **opts)
 
@@ -252,13 +300,17 @@ _LOCAL_HYP = ("x_i pairwise distinct", "activation smooth", "n > l*d",
 _POLY_HYP = ("polynomial activations with rational coefficients",)
 for _thm in [
     Theorem("cooper-3.3", "Lemma 3.3 (exact fit with one hidden layer)", "Cooper, Lemma 3.3", _CONSTRUCTION_HYP,
-            ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_lemma_3_3"),
+            ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_lemma_3_3",
+            budget=construction_budget),
     Theorem("cooper-3.4", "Corollary 3.4 (exact fit with T hidden layers)", "Cooper, Corollary 3.4",
-            _CONSTRUCTION_HYP, ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_corollary_3_4"),
+            _CONSTRUCTION_HYP, ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_corollary_3_4",
+            budget=construction_budget),
     Theorem("cooper-4.1", "Theorem 4.1 (M is nonempty and smooth of dimension n - d)", "Cooper, Theorem 4.1",
-            _SMOOTH_HYP, ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1"),
+            _SMOOTH_HYP, ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1",
+            budget=construction_budget),
     Theorem("cooper-4.2", "Remark 4.2 (l outputs: codimension l*d)", "Cooper, Remark 4.2", _SMOOTH_HYP,
-            ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1"),
+            ("data",), _CONSTRUCTION, ("arb",), f"{_COOPER}:verify_theorem_4_1",
+            budget=construction_budget),
     Theorem("cooper-2.1", "Theorem 2.1, local form (M is a smooth (n - l*d)-manifold near a point)",
             "Cooper, Theorem 2.1", _LOCAL_HYP, ("data", "network", "point"), _LOCAL + _FLOAT, ("arb", "torch"),
             f"{_COOPER}:verify_theorem_2_1", tiers=(RIGOROUS_TIER, FLOAT_TIER), float_entry=_FLOAT_ENTRY),

@@ -83,16 +83,19 @@ def point_values(net: Network, point) -> list:
         if len(vals) != net.n:
             raise InputError(f"the point needs {net.n} values, got {len(vals)}")
     out = []
+    bound = fmpq(2) ** 1000
     for v in vals:
         if isinstance(v, str):
             q = parse_rational(v)
-            if abs(q) > fmpq(2) ** 1000:
-                raise InputError(f"point value {v[:40]!r} is too large: |w| must stay below 2^1000 (float64 range)")
-            out.append(q)
         elif isinstance(v, bool) or not isinstance(v, (int, float, fmpq)) and not hasattr(v, "__float__"):
             raise InputError(f"point value {v!r:.40} is not a number")
         else:
             if isinstance(v, float) and not np.isfinite(v):
                 raise InputError("the point has a non-finite value")
-            out.append(to_fmpq(v) if not isinstance(v, np.floating) else to_fmpq(float(v)))
+            q = to_fmpq(v) if not isinstance(v, np.floating) else to_fmpq(float(v))
+        if abs(q) > bound:
+            shown = repr(v[:40]) if isinstance(v, str) else f"of {len(str(abs(q.p) // q.q))} digits"
+            raise InputError(f"point value {shown} is too large: |w| must stay below 2^1000 (float64 range), "
+                             "as cooper-2.1/2.3 run Gauss-Newton from the point in float64")
+        out.append(q)
     return out

@@ -282,8 +282,8 @@ def verify_float(thm, data, *, torch_model=None, network=None, point=None, seed:
     from ..data import Dataset
     from ..torch_backend.instance import check_device, load_instance
     if isinstance(data, Dataset):
-        data = (np.array([[float(v) for v in row] for row in data.X]),
-                np.array([[float(v) for v in row] for row in data.Y]))
+        need = "the torch backend (floating-point tier)"
+        data = (data.x_f64(need), data.y_f64(need))
     if optimizer_steps and not optimizer:
         raise InputError("optimizer_steps needs optimizer='adam', 'sgd' or 'lbfgs'")
     doc, w0, X, Y = load_instance(data=data, torch_model=torch_model, network=network, point=point,

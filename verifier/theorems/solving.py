@@ -34,6 +34,7 @@ from ..checker.format import CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, ST
 from ..checker.solve import rules as solve_rules
 from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
 from ..checker.solve.tier import evaluate_claims
+from ..data import read_limited
 from ..errors import InputError
 from ..solver.parse import ParseError, parse_polynomial
 
@@ -48,14 +49,12 @@ def read_system_file(path):
     line (``#`` starts a comment), with parentheses, powers, rationals and exact decimals. Read only by the
     safe parser :func:`verifier.solver.parse.parse_polynomial` (nothing is evaluated)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read(MAX_FILE_BYTES + 1)
+        raw = read_limited(path, limit=MAX_FILE_BYTES, what=f"system file {path}")
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text") from None
-    if len(text) > MAX_FILE_BYTES:
-        raise InputError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
     lines = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln]
     if not lines or not lines[0].lower().startswith("vars:"):

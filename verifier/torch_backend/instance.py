@@ -10,6 +10,7 @@ import os
 import numpy as np
 import torch
 
+from ..activations import parse_rational
 from ..errors import InputError
 from ..network import Network, load_network, read_json
 from ..search import random_start
@@ -36,8 +37,29 @@ def load_data(path, *, outputs: int = 1):
         return models.load_arrays(path, outputs=outputs)
     from ..data import load_dataset
     ds = load_dataset(path, outputs=outputs)
-    return (np.array([[float(v) for v in row] for row in ds.X]),
-            np.array([[float(v) for v in row] for row in ds.Y]))
+    need = "the torch backend (floating-point tier)"
+    return ds.x_f64(need), ds.y_f64(need)
+
+
+def _point_float(v, label) -> float:
+    """One point value (an exact-rational string such as "1/3", or a number) as a float64."""
+    if isinstance(v, str):
+        q = parse_rational(v)
+        try:
+            f = int(q.p) / int(q.q)
+        except OverflowError:
+            f = math.inf
+    elif isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+        raise InputError(f"--point: the value of {str(label)[:40]!r} is not a number")
+    else:
+        try:
+            f = float(v)
+        except OverflowError:
+            f = math.inf
+    if not math.isfinite(f):
+        raise InputError(f"--point: the value of {str(label)[:40]!r} is not finite in float64, which the torch "
+                         "backend computes in")
+    return f
 
 
 def load_instance(*, data, torch_model=None, network=None, point=None, outputs: int = 1, seed: int = 0):
@@ -65,7 +87,10 @@ def load_instance(*, data, torch_model=None, network=None, point=None, outputs: 
             missing = [lab for lab in net.labels if lab not in pt] if isinstance(pt, dict) else ["?"]
             if missing:
                 raise InputError(f"--point does not give parameter {missing[0]!r}")
-            w = [float(pt[lab]) for lab in net.labels]
+            extra = [k for k in pt if k not in set(net.labels)]
+            if extra:
+                raise InputError(f"--point gives {str(extra[0])[:40]!r}, which is no parameter of the network")
+            w = [_point_float(pt[lab], lab) for lab in net.labels]
         else:
             w = random_start(net, seed)
         doc, w0 = models.from_network(net, w)

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from ..activations import activation_from_json
+from ..data import MAX_ARRAY_BYTES, read_npy, read_npz
 from ..errors import InputError
 from .conv import (CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_describe, conv_from_modules, conv_n_params,
                    plain_module)
@@ -396,30 +397,59 @@ def _split(arr, outputs, what):
     return a[:, :-outputs], a[:, -outputs:]
 
 
+def _load_pt(path: str):
+    """``torch.load(weights_only=True)`` of a regular file within the size limit; a file that needs a pickle
+    (or is not a torch file) is refused on one line, with torch's warnings kept off stderr."""
+    import pickle
+    import re
+    import warnings
+    import zipfile
+
+    st = os.stat(path)
+    if not os.path.isfile(path) or st.st_size > MAX_ARRAY_BYTES:
+        raise InputError(f"{path}: " + ("not a regular file" if not os.path.isfile(path) else
+                                        f"larger than the limit of {MAX_ARRAY_BYTES // 2 ** 20} MiB for a data file"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as exc:   # the weights-only unpickler's refusal, or a corrupt file
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+        if isinstance(exc, pickle.UnpicklingError) and "Weights only load failed" in text:
+            raise InputError(f"{path}: refused: the file holds pickled Python objects beyond tensors, and pickles "
+                             "are never loaded (torch.load with weights_only=True)") from None
+        if isinstance(exc, (zipfile.BadZipFile, EOFError)):
+            raise InputError(f"{path}: not a torch (.pt) file ({type(exc).__name__})") from None
+        first = text.strip().splitlines()[0][:100] if text.strip() else ""
+        raise InputError(f"{path}: cannot read ({type(exc).__name__}: {first})") from None
+
+
 def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Inputs X (d, p) and targets Y (d, l) from ``.npz`` (keys X/x and Y/y), ``.npy`` or ``.pt``.
 
     X may also be (d, channels, length) for a Conv1d model; it is flattened row by row.
 
     ``.npy`` and a single ``.pt`` tensor hold rows ``[x, y]`` with ``outputs`` target
-    columns last. Pickles are never loaded.
+    columns last. Pickles are never loaded. Files are regular files of at most 1 GiB; an ``.npy`` header (and
+    each ``.npz`` member's) is checked before anything is allocated: at most 2^27 entries per array, and no
+    more data than the file holds.
     """
     suffix = os.path.splitext(path)[1].lower()
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     try:
         if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                keys = set(z.files)
-                kx = "X" if "X" in keys else "x" if "x" in keys else None
-                ky = "Y" if "Y" in keys else "y" if "y" in keys else None
-                if kx is None or ky is None:
-                    raise InputError(f"{path}: an .npz needs arrays X and Y (found {', '.join(sorted(keys)) or 'none'})")
-                X, Y = _finite_2d(z[kx], f"{path}:{kx}", flatten=True), _finite_2d(z[ky], f"{path}:{ky}")
+            z, names = read_npz(path, ("X", "x", "Y", "y"))
+            kx = "X" if "X" in z else "x" if "x" in z else None
+            ky = "Y" if "Y" in z else "y" if "y" in z else None
+            if kx is None or ky is None:
+                shown = ", ".join(repr(n)[:30] for n in names[:10])
+                raise InputError(f"{path}: an .npz needs arrays X and Y (found {shown or 'none'})")
+            X, Y = _finite_2d(z[kx], f"{path}:{kx}", flatten=True), _finite_2d(z[ky], f"{path}:{ky}")
         elif suffix == ".npy":
-            X, Y = _split(np.load(path, allow_pickle=False), outputs, path)
+            X, Y = _split(read_npy(path), outputs, path)
         elif suffix == ".pt":
-            obj = torch.load(path, weights_only=True, map_location="cpu")
+            obj = _load_pt(path)
             if isinstance(obj, dict):
                 kx = "X" if "X" in obj else "x" if "x" in obj else None
                 ky = "Y" if "Y" in obj else "y" if "y" in obj else None
@@ -435,7 +465,7 @@ def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]
             raise InputError(f"{path}: the torch backend reads .npz, .npy or .pt data")
     except InputError:
         raise
-    except Exception as exc:   # corrupt files: numpy/zip/pickle-refusal errors
+    except Exception as exc:   # corrupt files: numpy/zip errors
         raise InputError(f"{path}: cannot read ({type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''})") \
             from None
     if X.shape[0] != Y.shape[0]:
