@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "lie from --point for the point to count as an approximate zero (default 1e-3 (1 + max |w_i|)); "
                    "farther: inconclusive")
     alg = v.add_argument_group("polynomial networks (liao-poggio-*, cooper-2.1-global)")
-    alg.add_argument("--timeout", type=float, default=60.0,
-                     help="seconds for each engine computation (Groebner basis, lift); past it: inconclusive")
+    alg.add_argument("--timeout", type=float, default=None,
+                     help="seconds for each engine computation (Groebner basis, lift; default 60) or for the Krawczyk "
+                     "test of Cooper's theorems (estimated before it starts; default 600); past it: inconclusive")
     alg.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
     alg.add_argument("--max-terms", type=int, default=200000,
                      help="largest residual polynomial (terms) to expand (default 200000)")
@@ -362,6 +363,10 @@ def cmd_verify(args) -> int:
     thm = THEOREMS[args.theorem]
     data = load_dataset(args.data, outputs=args.outputs)
     opts = {"prec_bits": args.prec, "seed": args.seed}
+    if args.timeout is not None and "network" not in thm.needs or "point" in thm.needs and args.timeout is not None:
+        if not args.timeout > 0:
+            raise InputError("--timeout must be > 0")
+        opts["timeout"] = args.timeout
     if "point" in thm.needs:
         if not args.network or not args.point:
             raise InputError(f"{thm.id} needs --network NET.json and --point W.json")
@@ -374,11 +379,12 @@ def cmd_verify(args) -> int:
             raise InputError(f"{thm.id} needs --network NET.json (a network with polynomial activations)")
         if args.point:
             raise InputError(f"{thm.id} does not use --point")
-        if args.timeout <= 0 or args.max_memory < 64 or args.max_terms < 1 or not 1 <= args.trials <= 100:
+        timeout = 60.0 if args.timeout is None else args.timeout
+        if timeout <= 0 or args.max_memory < 64 or args.max_terms < 1 or not 1 <= args.trials <= 100:
             raise InputError("--timeout must be > 0, --max-memory >= 64 (MB), --max-terms >= 1, "
                              "--trials between 1 and 100")
         opts["network"] = load_network(args.network)
-        opts.update(timeout=args.timeout, max_memory_mb=args.max_memory, max_terms=args.max_terms,
+        opts.update(timeout=timeout, max_memory_mb=args.max_memory, max_terms=args.max_terms,
                     trials=args.trials, epsilon=args.epsilon, groebner=not args.no_groebner)
         opts = {k: v for k, v in opts.items() if k in thm.options}
     else:

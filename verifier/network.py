@@ -453,6 +453,10 @@ def network_to_json(net: Network) -> dict:
             "outputs": [str(v) for v in net.outputs], "nodes": nodes, "edges": edges}
 
 
+# Distinct relu-approx activations one network may use: each is an exact Chebyshev construction (up to about
+# half a second at degree 200), so a hostile file with hundreds of radii would run for minutes.
+MAX_RELU_APPROX_SPECS = 16
+
 _TOP_KEYS = {"format", "version", "name", "activation", "inputs", "outputs", "nodes", "edges"}
 
 
@@ -480,6 +484,7 @@ def network_from_json(obj) -> Network:
     if not isinstance(obj["nodes"], list) or not isinstance(obj["edges"], list):
         raise InputError("network: 'nodes' and 'edges' must be lists")
     g = nx.DiGraph()
+    relu_specs = set()
     for i, node in enumerate(obj["nodes"]):
         if not isinstance(node, dict):
             raise InputError(f"network: nodes[{i}] must be an object")
@@ -495,7 +500,13 @@ def network_from_json(obj) -> Network:
         if "bias" in node:
             attrs["bias"] = node["bias"]
         if "activation" in node:
-            attrs["activation"] = activation_from_json(node["activation"])
+            spec = node["activation"]
+            if isinstance(spec, dict) and spec.get("name") in ("relu-approx", "relu_approx"):
+                relu_specs.add(json.dumps(spec, sort_keys=True)[:200])
+                if len(relu_specs) > MAX_RELU_APPROX_SPECS:
+                    raise InputError(f"network: more than {MAX_RELU_APPROX_SPECS} distinct relu-approx activations "
+                                     "(each costs an exact Chebyshev construction); share one (degree, radius)")
+            attrs["activation"] = activation_from_json(spec)
         g.add_node(vid, **attrs)
     for i, edge in enumerate(obj["edges"]):
         if not isinstance(edge, dict) or set(edge) != {"from", "to", "weight"}:

@@ -86,6 +86,23 @@ SPARSE_200MB = ("sparse", 200 * 2 ** 20)
 FIFO = ("fifo",)
 
 
+def _power_net(r, depth):
+    from verifier.activations import power
+    from verifier.network import mlp, network_to_json
+    return network_to_json(mlp(1, [1] * depth, activation=power(r)))
+
+
+def _relu_net(k):
+    """One hidden layer of k units, each with its own relu-approx radius."""
+    nodes = [{"id": "x0", "kind": "input"}, {"id": "y0", "kind": "output"}]
+    edges = []
+    for j in range(k):
+        nodes.insert(1, {"id": f"h{j}", "kind": "hidden",
+                         "activation": {"name": "relu-approx", "degree": 8, "radius": f"{j + 2}/2"}})
+        edges += [{"from": "x0", "to": f"h{j}", "weight": f"a{j}"}, {"from": f"h{j}", "to": "y0", "weight": f"b{j}"}]
+    return {"format": "verifier-network", "version": 1, "activation": "identity", "nodes": nodes, "edges": edges}
+
+
 def v(theorem, data, *more):
     return ["verify", theorem, "--data", data, "--out", "cert.json", *more]
 
@@ -180,6 +197,14 @@ ROWS = [
     # --- a budget is not bad input: inconclusive with the reason ------------------------------------------
     ("budget-max-terms", {}, ["verify", "liao-poggio-bezout", "--network", "poly.json", "--data", "q.csv",
                               "--max-terms", "1", "--json"], 1, "raise --max-terms", "in"),
+    ("budget-power-1000-three-layers", {"p1000.json": json.dumps(_power_net(1000, 3))},
+     ["verify", "liao-poggio-bezout", "--network", "p1000.json", "--data", "q.csv", "--json"], 1,
+     "would grow to up to", "in"),
+    ("budget-prec-65536-at-d60", {"d60.csv": "".join(f"{i}/7,{(-1) ** i}\n" for i in range(60))},
+     ["verify", "cooper-4.1", "--data", "d60.csv", "--prec", "65536", "--json"], 1, "past the budget of 600 s", "in"),
+    ("relu-approx-64-radii", {"r64.json": json.dumps(_relu_net(64))},
+     ["verify", "liao-poggio-bezout", "--network", "r64.json", "--data", "q.csv"], 2,
+     "more than 16 distinct relu-approx activations", "in"),
 ]
 
 TORCH_ROWS = [

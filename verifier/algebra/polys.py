@@ -15,6 +15,8 @@ Bezout bound.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import flint
@@ -134,6 +136,20 @@ def _apply(cs, z, ctx):
     return out
 
 
+def _check_growth(z, k: int, max_terms: int, i: int, v) -> None:
+    """Refuse, before expanding, p(z) for an activation of degree k when even an upper bound on its terms shows
+    it hopeless (50x the budget): the monomials of degree <= k deg(z) in the variables of z, and the products of
+    at most k of z's terms. Expanding first would spend minutes (or all memory) before the term check."""
+    if k <= 1 or z.is_zero():
+        return
+    nvars = sum(1 for e in z.degrees() if e > 0)
+    deg = int(z.total_degree())
+    terms = min(math.comb(nvars + k * deg, nvars), math.comb(len(z) + k, k))
+    if terms > 50 * max_terms:
+        raise BudgetExceeded(f"the residual polynomial of point {i + 1} would grow to up to {terms:.2e} terms at node "
+                             f"{v!r} (activation degree {k}); raise --max-terms or use a smaller network")
+
+
 def compile_polynomials(net: Network, data: Dataset, *, max_terms: int = DEFAULT_MAX_TERMS) -> PolySystem:
     """Compile H into exact polynomials.
 
@@ -162,6 +178,7 @@ def compile_polynomials(net: Network, data: Dataset, *, max_terms: int = DEFAULT
             for u, lab in net.in_edges(v):
                 z = z + w[index[lab]] * o[u]
             if net.kind(v) != "output":
+                _check_growth(z, len(coeffs[v]) - 1, max_terms, i, v)
                 z = _apply(coeffs[v], z, ctx)
             if len(z) > max_terms:
                 raise BudgetExceeded(f"the residual polynomial of point {i + 1} grew past {max_terms} terms at node "

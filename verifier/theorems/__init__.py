@@ -139,7 +139,7 @@ OPTIONS = {
     "arrays_name": _anything,
 }
 
-_RIGOROUS = ("prec_bits", "seed", "progress")
+_RIGOROUS = ("prec_bits", "seed", "progress", "timeout")
 _CONSTRUCTION = _RIGOROUS + ("width", "widths", "depth", "activation")
 _LOCAL = _RIGOROUS + ("network", "point", "unknowns", "max_distance")
 # The floating-point tier of cooper-2.1/2.3 (torch backend): tier="floating-point with error bounds".

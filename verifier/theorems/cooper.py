@@ -36,6 +36,9 @@ from ..system import compile_system
 from .base import (REMARK_2_2, activation_claims, distinct_claim, instance_summary, overparam_claim, point_values,
                    width_claim)
 
+# Seconds the rigorous tier may spend on one Krawczyk test (an estimate decides before it starts).
+DEFAULT_TIMEOUT = 600.0
+
 
 def _distance(point: dict, labels, given) -> fmpq:
     """max over coordinates of |w - given| for w in the certified box (exact): |given - mid| + rad."""
@@ -57,8 +60,14 @@ def default_max_distance(given) -> fmpq:
     return round_up_rational(fmpq(1, 1000) * (1 + top), digits=3)
 
 
+def krawczyk_seconds(unknowns: int, prec_bits: int) -> float:
+    """A rough estimate of the Krawczyk test's seconds on this kind of machine: cubic in the unknowns, quadratic
+    in the precision, calibrated on 1000 unknowns at 128 bits (about 20 s; benchmarks/bench_cooper41.py)."""
+    return unknowns ** 3 * (prec_bits / 128) ** 2 / 5e7
+
+
 def zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=None, given=None,
-                max_distance=None):
+                max_distance=None, timeout: float = DEFAULT_TIMEOUT):
     """zero, rank-J, manifold (and hessian-signature) from one Krawczyk run; returns (claims, point).
 
     ``given``: the exact point the user gave (local theorems): the zero claim then states a checked bound
@@ -67,6 +76,15 @@ def zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=
     """
     net = system.network
     labels = net.labels
+    n, m, d = system.n, system.m, system.data.d
+    seconds = krawczyk_seconds(len(unknowns), prec_bits)
+    if seconds > timeout:
+        why = (f"the Krawczyk test on {len(unknowns)} unknowns at {prec_bits} bits would take about {seconds:.0f} s, "
+               f"past the budget of {timeout:g} s: lower --prec or raise --timeout")
+        claims = [Claim("zero", INCONCLUSIVE, "global", cooper_statement("zero", n, m), {}, why)]
+        claims += [Claim(cid, INCONCLUSIVE, "local", cooper_statement(cid, n, m), {}, "rests on the zero claim")
+                   for cid in ("rank-J", "manifold") + (("hessian-signature",) if hessian else ())]
+        return claims, None
     res = certify_zero(system, params, unknowns, prec_bits=prec_bits, progress=progress)
     names = [labels[u] for u in unknowns]
     point = {} if res.ok else None      # a failed attempt certifies no point
@@ -76,7 +94,6 @@ def zero_claims(system, params, unknowns, prec_bits, *, hessian: bool, progress=
             point[lab] = {"mid": decimal_str(mids[j]), "rad": decimal_str(res.rad)}
         else:
             point[lab] = decimal_str(to_fmpq(params[j]))
-    n, m, d = system.n, system.m, system.data.d
     ev = {"unknowns": names, "blocks": [[labels[u] for u in b] for b in res.blocks or [unknowns]],
           "radius": decimal_str(res.rad) if res.ok else None, "prec_bits": prec_bits}
     st, msg, distance = (VERIFIED, None, None) if res.ok else (INCONCLUSIVE, res.message, None)
@@ -149,7 +166,7 @@ def _spectrum(system, point, prec_bits) -> dict:
 
 def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: int = 1,
                          activation="smoolu", prec_bits: int = 128, seed: int = 0, progress=None,
-                         smooth_claims: bool = False) -> Certificate:
+                         smooth_claims: bool = False, timeout: float = None) -> Certificate:
     t0 = time.perf_counter()
     act = activation if isinstance(activation, Activation) else get_activation(activation)
     if widths is None:
@@ -186,7 +203,8 @@ def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: i
                         {"columns": columns, "rows": rows},
                         cooper_message("construction", VERIFIED, n=n, m=m, d=data.d)))
     t1 = time.perf_counter()
-    zc, point = zero_claims(system, params, unknowns, prec_bits, hessian=smooth_claims, progress=progress)
+    zc, point = zero_claims(system, params, unknowns, prec_bits, hessian=smooth_claims, progress=progress,
+                            timeout=timeout or DEFAULT_TIMEOUT)
     timings["certify"] = time.perf_counter() - t1
     if smooth_claims:
         claims.extend(zc)
@@ -198,7 +216,7 @@ def verify_construction(thm, data: Dataset, *, width=None, widths=None, depth: i
 
 def verify_local(thm, data: Dataset, *, network: Network, point, prec_bits: int = 128,
                  seed: int | None = None, hessian: bool = False, progress=None, unknowns=None,
-                 max_distance=None) -> Certificate:
+                 max_distance=None, timeout: float = None) -> Certificate:
     t0 = time.perf_counter()
     if network is None or point is None:
         raise InputError(f"{thm.id} needs --network and --point")
@@ -228,7 +246,7 @@ def verify_local(thm, data: Dataset, *, network: Network, point, prec_bits: int 
         unknowns = choose_unknowns(system.jacobian_f64(w))
     vals = [to_fmpq(float(x)) for x in w]
     zc, pt = zero_claims(system, vals, unknowns, prec_bits, hessian=hessian, progress=progress, given=params,
-                         max_distance=max_distance)
+                         max_distance=max_distance, timeout=timeout or DEFAULT_TIMEOUT)
     claims.extend(zc)
     cert.point = pt
     cert.timings_s["verify"] = time.perf_counter() - t0
