@@ -30,7 +30,7 @@ from fractions import Fraction
 import flint
 from flint import arb, fmpq
 
-from ..checker.solve.krawczyk import certified_inertia
+from ..checker.solve.krawczyk import certified_inertia, inertia_label
 from ..errors import InputError
 
 __all__ = [
@@ -413,16 +413,7 @@ def classify_critical_point(gs: GradientSystem, point_or_box, *, radius=None, pr
         elif all(ev(r).contains(0) for r in gs.residuals) and loss.contains(0):
             zero_loss = "contains-0"
         pos, neg, und = inertia["positive"], inertia["negative"], inertia["undecided"]
-        if zero_loss == "exact":
-            label = "global-minimum"
-        elif und:
-            label = "degenerate"
-        elif neg == 0:
-            label = "local-minimum"
-        elif pos == 0:
-            label = "local-maximum"
-        else:
-            label = "saddle"
+        label = "global-minimum" if zero_loss == "exact" else inertia_label(pos, neg, und)
         return {"label": label, "index": None if und else neg,
                 "counts": {"positive": pos, "negative": neg, "undecided": und, "method": inertia["method"]},
                 "loss": _interval(loss), "loss_mid": float(loss.mid()), "zero_loss": zero_loss}

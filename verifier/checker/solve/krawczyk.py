@@ -74,7 +74,8 @@ MIN_PREC, MAX_PREC = 16, 20_000
 MAX_BOXES = 10_000
 MAX_TERMS_PER_BOX = 5_000_000     # derivative terms * variables, a guard against hopeless jobs
 
-__all__ = ["KrawczykResult", "krawczyk_test", "verify_solution_boxes", "certified_inertia", "parse_box", "realness",
+__all__ = ["KrawczykResult", "krawczyk_test", "verify_solution_boxes", "certified_inertia", "inertia_label",
+           "parse_box", "realness",
            "boxes_disjoint", "PolySystem"]
 
 
@@ -483,6 +484,15 @@ def _approx_eigenvectors(mid_rows):
                 v, nv = [1.0] * n, math.sqrt(n)
         basis.append([x / nv for x in v])
     return basis
+
+
+def inertia_label(positive: int, negative: int, undecided: int) -> str:
+    """The kind of critical point a certified Hessian inertia shows (the solver labels with it too)."""
+    if undecided:
+        return "degenerate"
+    if negative == 0:
+        return "local-minimum"
+    return "local-maximum" if positive == 0 else "saddle"
 
 
 def certified_inertia(A, *, prec: int = 128) -> dict:

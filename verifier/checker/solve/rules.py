@@ -36,7 +36,7 @@ from ..algebra.bezout import MAX_STATES, multihomogeneous_count
 from ..algebra.polys import poly_context, poly_from_json, polynomial_residuals
 from ..core.evaluate import Network
 from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str, sha256
-from .krawczyk import certified_inertia, parse_box, verify_solution_boxes
+from .krawczyk import certified_inertia, inertia_label, parse_box, verify_solution_boxes
 
 V, R, I = "verified", "refuted", "inconclusive"
 SYSTEM_FORMAT = "verifier-polynomial-system"
@@ -361,14 +361,7 @@ def classify_boxes(st, prec, symmetries):
             inert = certified_inertia(A, prec=prec)
             L = _eval_arb(loss, box)
             pos, neg, und = inert["positive"], inert["negative"], inert["undecided"]
-            if und:
-                label = "degenerate"
-            elif neg == 0:
-                label = "local-minimum"
-            elif pos == 0:
-                label = "local-maximum"
-            else:
-                label = "saddle"
+            label = inertia_label(pos, neg, und)
             if all(x == 0 for x in info["lambdas"]) and all(res(*[re for re, _ in c]) == 0
                                                             for res in info["residuals"]):
                 label = "global-minimum-zero-loss"      # L >= 0 and L(centre) = 0; the centre is the box's point
