@@ -181,6 +181,13 @@ def test_float_tier_assumptions_are_the_tiers_own(tmp_path):
     cert.write(tmp_path / "c.json")
     doc = json.loads((tmp_path / "c.json").read_text())
     assert check_certificate(doc, base_dir=str(tmp_path)).ok
+    for cid, key, text in (("zero-float", "message", "a zero w* of H within 1e-30 of the point"),
+                           ("manifold-float", "statement", "M is a smooth manifold on all of R^n"),
+                           ("hessian-signature-float", "message", "7 positive eigenvalues >= 100, 18 zero")):
+        bad = copy.deepcopy(doc)
+        _claim(bad, cid)[key] = text
+        rep = check_certificate(_reseal(bad), base_dir=str(tmp_path))
+        assert not rep.ok and cid in rep.text(), rep.text()
     for edit in (lambda d: d["assumptions"].append("M is a smooth manifold on all of R^n"),
                  lambda d: d["assumptions"].__setitem__(-1, d["assumptions"][-1].replace("NOT covered", "covered")),
                  lambda d: d["assumptions"].append(d["assumptions"][0])):

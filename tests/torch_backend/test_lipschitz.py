@@ -206,8 +206,14 @@ def test_consistent_inflated_radius_is_accepted(deep):
     ev["radius"] = "0.01"
     ev["gamma_J"] = repr(_own_gamma(folder, doc, 0.01) * 1.01)
     ev["h"] = "0.25"
+    # a weaker claim, said as such: the message rendered from the new evidence (the checker requires it)
+    from verifier.checker.float.tier import float_message
+    claim = next(c for c in doc["claims"] if c["id"] == "zero-float")
+    claim["message"] = float_message("zero-float", "verified", n=0, m=0, d=0, evidence=ev)
     rep = _check(folder, doc)
     assert rep.ok and rep.status == "verified", rep.text()
+    claim["message"] = claim["message"].replace("0.01", "1e-9")       # the same evidence, a stronger sentence
+    assert not _check(folder, doc).ok
 
 
 TAMPER = {

@@ -139,7 +139,7 @@ def test_deep_network_is_verified(tmp_path):
     c = verify_at_scale("cooper-2.3", doc, w, X, Y, arrays_name="deep.arrays.npz")
     assert c.status == "verified", c.summary()
     z = next(x for x in c.claims if x["id"] == "zero-float")
-    assert "2 hidden layers" in z["message"] and len(z["evidence"]["spectral_norm_upper"]) == 1
+    assert "Kantorovich h <=" in z["message"] and len(z["evidence"]["spectral_norm_upper"]) == 1   # 2 hidden layers
     c.write(tmp_path / "deep.json")
     rep = check_certificate(json.loads((tmp_path / "deep.json").read_text()), base_dir=str(tmp_path))
     assert rep.ok and rep.status == "verified", rep.text()

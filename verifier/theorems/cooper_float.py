@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from ..certificate import Certificate
-from ..checker.float.tier import ASSUMPTIONS_COMMON, CONV_ASSUMPTION, REQUIRED_FLOAT_CLAIMS
+from ..checker.float.tier import (ASSUMPTIONS_COMMON, CONV_ASSUMPTION, FLOAT_CLAIM_STATEMENTS, REQUIRED_FLOAT_CLAIMS,
+                                   float_message)
 from ..checker.format import FLOAT_NOT_ENCLOSED, FLOAT_TIER, GLOBAL_SMOOTHNESS, REMARK_2_2, STATEMENTS, sha256
 from ..errors import InputError
 from ..torch_backend import models
@@ -38,15 +39,6 @@ from ..torch_backend.verify import (GAMMA_MARGIN, SAFETY, gauss_newton, lipschit
 
 TIER = FLOAT_TIER
 THEOREMS = ("cooper-2.1", "cooper-2.3")
-FLOAT_CLAIM_STATEMENTS = {
-    "rank-J-float": "J J^T at the computed point is positive definite with lambda_min >= the stated bound "
-                    "(Rump's floating-point test with an a-priori error bound), so rank J = l*d there",
-    "zero-float": "a true zero w* of H lies within the stated radius of the computed point (Newton-Kantorovich "
-                  "on the range of J^T)",
-    "manifold-float": "rank J(w*) = l*d, so M is a smooth manifold of dimension n - l*d near w*",
-    "hessian-signature-float": "Hess L(w*) = 2 J(w*)^T J(w*) has l*d positive eigenvalues, each >= the stated "
-                               "bound, and n - l*d zero eigenvalues",
-}
 # sup |s'|, sup |s''| over R (smoolu: s' increases to 1; s'' = e^(-1/t)/t^3 peaks at t = 1/3)
 
 
@@ -108,27 +100,25 @@ def verify_at_scale(theorem: str, doc: dict, w0, X, Y, *, arrays_name: str = "ce
     acts = models.smooth(doc)
     # -- hypotheses
     _, first = np.unique(X, axis=0, return_index=True)
+    names = sorted({a for a, _ in acts})
+
+    def hyp(cid, status, evidence):
+        return _claim(cid, status, "instance", FLOAT_CLAIM_STATEMENTS[cid], evidence,
+                      float_message(cid, status, n=n, m=m, d=d, activations=names, evidence=evidence))
     if len(first) < d:
         dup = sorted(set(range(d)) - set(first.tolist()))[0]
         orig = int(np.flatnonzero((X == X[dup]).all(axis=1))[0])
-        claims.append(_claim("distinct-inputs", "refuted", "instance", "the inputs x_i are pairwise distinct",
-                             {"duplicate_indices": [orig, dup]}, f"duplicate inputs x_i at rows {orig} and {dup}"))
+        claims.append(hyp("distinct-inputs", "refuted", {"duplicate_indices": [orig, dup]}))
     else:
-        claims.append(_claim("distinct-inputs", "verified", "instance", "the inputs x_i are pairwise distinct", {},
-                             f"the {d} inputs are pairwise distinct (exact comparison of the float64 values)"))
+        claims.append(hyp("distinct-inputs", "verified", {}))
     bad = [a for a, ok in acts if not ok]
-    claims.append(_claim("activation-smooth", "refuted" if bad else "verified", "instance",
-                         "every hidden activation is smooth (C-infinity)", {"activations": [a for a, _ in acts]},
-                         f"{bad[0]} is not smooth" if bad else ", ".join(sorted({a for a, _ in acts})) + " is smooth"))
-    over = n > m
-    claims.append(_claim("overparameterized", "verified" if over else "refuted", "instance",
-                         "the network has more parameters than equations: n > l*d", {"n": n, "equations": m},
-                         f"n = {n} {'>' if over else '<='} l*d = {m}"))
+    claims.append(hyp("activation-smooth", "refuted" if bad else "verified", {"activations": [a for a, _ in acts]}))
+    claims.append(hyp("overparameterized", "verified" if n > m else "refuted", {"n": n, "equations": m}))
     history, pre_losses, w_final = [], [], w0
     extra = {"device": str(device)}
     # numpy's BLAS pinned to one thread while torch's pool does the heavy work (benchmarks/bench_threads.py)
     with pinned_threads(blas=1):
-        if not bad and over and claims[0]["status"] == "verified":
+        if not bad and n > m and claims[0]["status"] == "verified":
             model = models.model_from_doc(doc, device=device)
             Xt = torch.as_tensor(X, device=device)
             Yt = torch.as_tensor(Y, device=device)
@@ -201,12 +191,10 @@ def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, tim
                           {"assumptions": pd["assumptions"]}, msg))
         return out
     sigma = pd["lambda_min_lower"]
-    out.append(_claim("rank-J-float", "verified", "local", st["rank-J-float"],
-                      {"lambda_min_lower": short_number(sigma), "shift": short_number(pd["shift"]),
-                       "error_norm_bound": short_number(pd["error_norm_bound"]), "assumptions": pd["assumptions"]},
-                      f"K = J J^T ({m} x {m}) positive definite, lambda_min(K) >= {sigma:.3e} "
-                      f"(sigma_min(J) >= {math.sqrt(sigma):.3e}); Rump test, error ||K - K_true|| <= "
-                      f"{pd['error_norm_bound']:.1e}"))
+    ev_r = {"lambda_min_lower": short_number(sigma), "shift": short_number(pd["shift"]),
+            "error_norm_bound": short_number(pd["error_norm_bound"]), "assumptions": pd["assumptions"]}
+    out.append(_claim("rank-J-float", "verified", "local", st["rank-J-float"], ev_r,
+                      float_message("rank-J-float", "verified", n=n, m=m, d=0, evidence=ev_r)))
     if sigma <= 0:
         out[-1].update(status="inconclusive", message="the proof gave only lambda_min >= 0")
         return out
@@ -253,22 +241,20 @@ def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, tim
     # ||w* - w0|| <= sqrt(Lam) r0 with r0 = (1 - sqrt(1 - 2h)) / (beta gamma Lam) <= 2 eta': rho bounds it.
     ev_z["radius"] = short_number(rho)
     out.append(_claim("zero-float", "verified", "local", st["zero-float"], ev_z,
-                      f"a zero w* of H within {rho:.2e} of the point (Kantorovich h = {h:.1e} <= 1/2, "
-                      f"||H|| = {hnorm:.2e}, gamma_J <= {gamma:.2e} on that ball, {L} hidden "
-                      f"layer{'s' if L != 1 else ''})"))
+                      float_message("zero-float", "verified", n=n, m=m, d=0, evidence=ev_z)))
     smin = math.sqrt(sigma) - gamma * rho
     if not smin > 0:
         out.append(_claim("manifold-float", "inconclusive", "local", st["manifold-float"], {"dimension": n - m},
                           "sigma_min(J) - gamma_J rho is not positive"))
         return out
     out.append(_claim("manifold-float", "verified", "local", st["manifold-float"], {"dimension": n - m},
-                      f"sigma_min(J(w*)) >= {smin:.3e} > 0: M is a smooth {n - m}-manifold near w*"))
+                      float_message("manifold-float", "verified", n=n, m=m, d=0)))
     if theorem == "cooper-2.3":
         lo = 2.0 * smin * smin / SAFETY
         top = [short_number(v) for v in ev[::-1][:min(m, 20)]]
-        out.append(_claim("hessian-signature-float", "verified", "local", st["hessian-signature-float"],
-                          {"positive": m, "zero": n - m, "min_positive_lower": short_number(lo), "top_eigenvalues_2K": top},
-                          f"{m} positive eigenvalues >= {lo:.3e} (largest {ev[-1]:.3e}), {n - m} zero"))
+        ev_h = {"positive": m, "zero": n - m, "min_positive_lower": short_number(lo), "top_eigenvalues_2K": top}
+        out.append(_claim("hessian-signature-float", "verified", "local", st["hessian-signature-float"], ev_h,
+                          float_message("hessian-signature-float", "verified", n=n, m=m, d=0, evidence=ev_h)))
     return out
 
 

@@ -30,6 +30,10 @@ def rule_distinct(ctx, claim):
     uniq = np.unique(X, axis=0)
     if uniq.shape[0] == X.shape[0]:
         return V, f"the {X.shape[0]} inputs are pairwise distinct (exact float64 comparison)"
+    pair = (claim.get("evidence") or {}).get("duplicate_indices")
+    if not (isinstance(pair, list) and len(pair) == 2 and all(type(i) is int and 0 <= i < X.shape[0] for i in pair)
+            and pair[0] != pair[1] and np.array_equal(X[pair[0]], X[pair[1]])):
+        return I, "the evidence's duplicate_indices are not two equal inputs"
     return R, f"{X.shape[0] - uniq.shape[0]} input(s) repeat an earlier one"
 
 

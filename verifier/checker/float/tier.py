@@ -92,6 +92,48 @@ def known_pd_assumption(text) -> bool:
     return middle.isdigit()
 
 
+# The statement of each claim of the tier (required verbatim).
+FLOAT_CLAIM_STATEMENTS = {
+    "distinct-inputs": "the inputs x_i are pairwise distinct",
+    "activation-smooth": "every hidden activation is smooth (C-infinity)",
+    "overparameterized": "the network has more parameters than equations: n > l*d",
+    "rank-J-float": "J J^T at the computed point is positive definite with lambda_min >= the stated bound "
+                    "(Rump's floating-point test with an a-priori error bound), so rank J = l*d there",
+    "zero-float": "a true zero w* of H lies within the stated radius of the computed point (Newton-Kantorovich "
+                  "on the range of J^T)",
+    "manifold-float": "rank J(w*) = l*d, so M is a smooth manifold of dimension n - l*d near w*",
+    "hessian-signature-float": "Hess L(w*) = 2 J(w*)^T J(w*) has l*d positive eigenvalues, each >= the stated "
+                               "bound, and n - l*d zero eigenvalues",
+}
+
+
+def float_message(cid: str, status: str, *, n: int, m: int, d: int, activations=(), evidence=None):
+    """The message of a verified claim of the tier, or of a failed hypothesis, from the instance's facts and
+    the evidence values its rule verifies (written by the solver with this function, required verbatim by
+    the checker); None where the message is free (an inconclusive claim's explanation)."""
+    ev = evidence or {}
+    if status == "verified":
+        return {
+            "distinct-inputs": f"the {d} inputs are pairwise distinct (exact comparison of the float64 values)",
+            "activation-smooth": ", ".join(activations) + (" is smooth" if len(activations) == 1 else " are smooth"),
+            "overparameterized": f"n = {n} > l*d = {m}",
+            "rank-J-float": f"K = J J^T ({m} x {m}) positive definite, lambda_min(K) >= {ev.get('lambda_min_lower')} "
+                            "(Rump's test)",
+            "zero-float": f"a zero w* of H within {ev.get('radius')} of the point (Kantorovich h <= {ev.get('h')} "
+                          f"<= 1/2, gamma_J <= {ev.get('gamma_J')} on that ball)",
+            "manifold-float": f"sigma_min(J(w*)) > 0: M is a smooth {n - m}-manifold near w*",
+            "hessian-signature-float": f"{m} positive eigenvalues >= {ev.get('min_positive_lower')}, {n - m} zero",
+        }.get(cid)
+    if status == "refuted":
+        pair = ev.get("duplicate_indices") if isinstance(ev.get("duplicate_indices"), list) else ["?", "?"]
+        return {
+            "distinct-inputs": f"duplicate inputs x_i at rows {pair[0]} and {pair[-1]}",
+            "activation-smooth": ", ".join(a for a in activations if a == "relu") + " is not smooth",
+            "overparameterized": f"n = {n} <= l*d = {m}",
+        }.get(cid)
+    return None
+
+
 MAX_ENTRIES = 4 * 10**8          # n, d*p and m^2 limits keep the checker's memory bounded
 
 
@@ -138,13 +180,20 @@ class FloatTier(Tier):
     required = REQUIRED_FLOAT_CLAIMS
     rules = FLOAT_RULES
     scopes = FLOAT_SCOPES
-    statements = {}              # the float claims carry no fixed statement
+    statements = FLOAT_CLAIM_STATEMENTS
     order = None
     width = 24
     refutable = True
 
     def __init__(self, base_dir=None):
         self.base_dir = base_dir
+
+    def texts(self, cid, status, ctx, claim, message):
+        """The fixed statement; the message of a verified claim or a failed hypothesis rendered from the
+        instance's facts and the evidence the rule verified (:func:`float_message`)."""
+        names = sorted({act.name for act in ctx["net"].acts})
+        return self.statements.get(cid), float_message(cid, status, n=ctx["n"], m=ctx["m"], d=ctx["d"],
+                                                       activations=names, evidence=claim.get("evidence"))
 
     def read(self, cert):
         theorem = cert["theorem"]
