@@ -206,3 +206,60 @@ def test_reason_and_not_claimed_are_the_tools_own_words(cooper41, edit):
     tanh = json.loads(json.dumps(verifier.verify("cooper-3.3", FOUR, activation="tanh").to_json()))
     assert check_certificate(tanh).status == "not-applicable"
     assert rejected(tanh, lambda d: d.update(reason="activation-rectified: M is empty"))
+
+
+def _mutate_one_digit(doc, rng, skip):
+    """(path, old, new, mutated document) for one digit changed in a random string or integer field."""
+    targets = [(p, s) for p, s in _strings_and_ints(doc) if re.search(r"\d", s) and p[0] not in skip]
+    path, text = rng.choice(targets)
+    i = rng.choice([k for k, ch in enumerate(text) if ch.isdigit()])
+    new = text[:i] + str((int(text[i]) + rng.randint(1, 9)) % 10) + text[i + 1:]
+    bad = copy.deepcopy(doc)
+    holder = bad
+    for k in path[:-1]:
+        holder = holder[k]
+    holder[path[-1]] = int(new) if isinstance(holder[path[-1]], int) and new.lstrip("-").isdigit() else new
+    return path, text, new, bad
+
+
+def _strings_and_ints(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _strings_and_ints(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _strings_and_ints(v, path + (i,))
+    elif isinstance(obj, (str, int)) and not isinstance(obj, bool):
+        yield path, str(obj)
+
+
+def _harmless(path) -> bool:
+    """Mutations that tell a reader nothing false: a changed instance or solution box that the checker
+    re-proves (the certificate is then true of what it shows), a larger radius (a weaker box), the precision
+    of a certificate in exact arithmetic, and the engines' statistics that reports label as numerical
+    evidence, not a proof."""
+    return (path[0] == "instance" or (len(path) > 1 and path[-1] == "radius") or "boxes" in path
+            or path == ("prec_bits",)            # exact arithmetic: an algebraic certificate uses no balls
+            or path[:2] in (("summary", "homotopy"), ("summary", "msolve_solutions"), ("summary", "msolve_real"),
+                            ("summary", "monodromy")))
+
+
+@pytest.mark.parametrize("which", ["bezout", "nullstellensatz", "critical"])
+def test_one_digit_mutations_of_every_kind(which, critical):
+    """One-digit mutations of an algebraic and a solving certificate (a seeded sample): each one the checker
+    accepts is a harmless one (listed in ``_harmless``)."""
+    from verifier.activations import power
+    from verifier.checker.format import instance_hash
+    from verifier.checker.solve.rules import system_hash
+    net = verifier.mlp(1, [1], activation=power(2))
+    doc = critical if which == "critical" else json.loads(json.dumps(verifier.verify(
+        "liao-poggio-bezout" if which == "bezout" else "liao-poggio-nullstellensatz",
+        verifier.dataset_from_arrays([[0], [1], [2], [3]], [0, 1, 8, 27]), network=net).to_json()))
+    assert check_certificate(doc).ok
+    rng = random.Random(11)
+    for _ in range(30):
+        path, old, new, bad = _mutate_one_digit(doc, rng, HARMLESS + ("digest", "format"))
+        if path[0] == "instance" and path[-1] != "sha256":
+            bad["instance"]["sha256"] = (system_hash if "system" in bad["instance"] else instance_hash)(bad["instance"])
+        if check_certificate(_reseal(bad)).ok:
+            assert _harmless(path), (path, old, new)
