@@ -30,7 +30,7 @@ from fractions import Fraction
 import flint
 from flint import arb, fmpq
 
-from ..checker.solve.krawczyk import certified_inertia, inertia_label
+from ..checker.solve.krawczyk import certified_inertia, inertia_label, lowest_group
 from ..errors import InputError
 
 __all__ = [
@@ -450,18 +450,8 @@ def classify_critical_points(gs: GradientSystem, boxes, *, complete: bool = True
     highs = [Fraction(r["loss"][1]) if _finite(r["loss"][1]) else None for r in out]
     if any(v is None for v in lows + highs):
         return out
-    best = min(range(len(out)), key=lambda i: highs[i])
     # the group of enclosures overlapping the lowest one (transitively)
-    group = {best}
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(out)):
-            if i not in group and any(lows[i] <= highs[g] and lows[g] <= highs[i] for g in group):
-                group.add(i)
-                changed = True
-    gmax = max(highs[g] for g in group)
-    separated = all(lows[i] > gmax for i in range(len(out)) if i not in group)
+    group, separated = lowest_group(lows, highs)
     if not separated:
         return out
     qboxes = [[(_q(lo), _q(hi)) for lo, hi in box] for box in boxes]

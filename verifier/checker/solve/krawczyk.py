@@ -75,8 +75,7 @@ MAX_BOXES = 10_000
 MAX_TERMS_PER_BOX = 5_000_000     # derivative terms * variables, a guard against hopeless jobs
 
 __all__ = ["KrawczykResult", "krawczyk_test", "verify_solution_boxes", "certified_inertia", "inertia_label",
-           "parse_box", "realness",
-           "boxes_disjoint", "PolySystem"]
+           "lowest_group", "parse_box", "realness", "boxes_disjoint", "PolySystem"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,6 +483,22 @@ def _approx_eigenvectors(mid_rows):
                 v, nv = [1.0] * n, math.sqrt(n)
         basis.append([x / nv for x in v])
     return basis
+
+
+def lowest_group(lows, highs):
+    """(group, separated): the indices of the loss enclosures [lows[i], highs[i]] that overlap the one with
+    the lowest upper end (transitively), and whether every other enclosure lies strictly above them all.
+    Exact numbers only (the solver labels global minima with it too)."""
+    best = min(range(len(highs)), key=lambda i: highs[i])
+    group, changed = {best}, True
+    while changed:
+        changed = False
+        for i in range(len(highs)):
+            if i not in group and any(lows[i] <= highs[g] and lows[g] <= highs[i] for g in group):
+                group.add(i)
+                changed = True
+    gmax = max(highs[g] for g in group)
+    return group, all(lows[i] > gmax for i in range(len(highs)) if i not in group)
 
 
 def inertia_label(positive: int, negative: int, undecided: int) -> str:

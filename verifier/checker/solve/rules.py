@@ -36,7 +36,7 @@ from ..algebra.bezout import MAX_STATES, multihomogeneous_count
 from ..algebra.polys import poly_context, poly_from_json, polynomial_residuals
 from ..core.evaluate import Network
 from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str, sha256
-from .krawczyk import certified_inertia, inertia_label, parse_box, verify_solution_boxes
+from .krawczyk import certified_inertia, inertia_label, lowest_group, parse_box, verify_solution_boxes
 
 V, R, I = "verified", "refuted", "inconclusive"
 SYSTEM_FORMAT = "verifier-polynomial-system"
@@ -374,16 +374,7 @@ def classify_boxes(st, prec, symmetries):
     if out and coercive and st.get("complete") and st["boxes"]["undecided"] == 0:
         lo = [fmpq(parse_rational(p["loss"][0])) for p in out]
         hi = [fmpq(parse_rational(p["loss"][1])) for p in out]
-        best = min(range(len(out)), key=lambda i: hi[i])
-        group, changed = {best}, True
-        while changed:
-            changed = False
-            for i in range(len(out)):
-                if i not in group and any(lo[i] <= hi[g] and lo[g] <= hi[i] for g in group):
-                    group.add(i)
-                    changed = True
-        gmax = max(hi[g] for g in group)
-        separated = all(lo[i] > gmax for i in range(len(out)) if i not in group)
+        group, separated = lowest_group(lo, hi)
         ok_syms = [s for s in symmetries if _symmetric(loss, s)]
         if separated and _connected(out, sorted(group), ok_syms):
             for g in group:
