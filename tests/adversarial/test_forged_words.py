@@ -263,3 +263,60 @@ def test_one_digit_mutations_of_every_kind(which, critical):
             bad["instance"]["sha256"] = (system_hash if "system" in bad["instance"] else instance_hash)(bad["instance"])
         if check_certificate(_reseal(bad)).ok:
             assert _harmless(path), (path, old, new)
+
+
+@pytest.fixture(scope="module")
+def float23(tmp_path_factory):
+    torch = pytest.importorskip("torch", reason="the floating-point tier needs torch")
+    import numpy as np
+    torch.manual_seed(0)
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.Softplus(), torch.nn.Linear(6, 1))
+    rng = np.random.default_rng(0)
+    cert = verifier.verify("cooper-2.3", (rng.normal(size=(4, 2)), rng.normal(size=(4, 1))),
+                           tier="floating-point with error bounds", torch_model=seq)
+    folder = tmp_path_factory.mktemp("float23")
+    cert.write(folder / "c.json")
+    doc = json.loads((folder / "c.json").read_text())
+    assert check_certificate(doc, base_dir=str(folder)).ok
+    return doc, str(folder)
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("unchecked residual norm", lambda d: _claim(d, "zero-float")["evidence"].update(residual_norm="1e-300")),
+    ("unchecked error bound", lambda d: _claim(d, "rank-J-float")["evidence"].update(error_norm_bound="0")),
+    ("overparameterized n", lambda d: _claim(d, "overparameterized")["evidence"].update(n=2500)),
+    ("activations", lambda d: _claim(d, "activation-smooth")["evidence"].update(activations=["tanh"])),
+    ("evidence assumption", lambda d: _claim(d, "rank-J-float")["evidence"]["assumptions"].append(
+        "M is a smooth manifold on all of R^n")),
+    ("roundings per term", lambda d: d["assumptions"].__setitem__(
+        -1, re.sub(r"m = \d+ roundings", "m = 1 roundings", d["assumptions"][-1]))),
+    ("exact Gram claimed", lambda d: d["assumptions"].append("K_true is the floating-point matrix K itself "
+                                                             "(no forming error)")),
+])
+def test_forged_evidence_of_a_float_certificate_is_rejected(float23, name, edit):
+    doc, folder = float23
+    bad = copy.deepcopy(doc)
+    edit(bad)
+    rep = check_certificate(_reseal(bad), base_dir=folder)
+    assert not rep.ok, (name, rep.text())
+
+
+def test_one_digit_mutations_of_a_float_certificate(float23):
+    """One-digit mutations of a floating-point certificate (a seeded sample of 40): each one the checker
+    accepts is a listed harmless kind. A weaker bound (a larger radius, gamma_J, h or spectral-norm bound, a
+    smaller lower bound) does not pass alone, since the message rendered from it no longer matches."""
+    from verifier.checker.format import sha256
+    doc, folder = float23
+    rng = random.Random(5)
+    accepted = []
+    for _ in range(40):
+        path, old, new, bad = _mutate_one_digit(doc, rng, HARMLESS + ("digest", "format"))
+        if path[0] == "instance" and path[-1] != "sha256":
+            bad["instance"]["sha256"] = sha256({"model": bad["instance"]["model"], "arrays": bad["instance"]["arrays"]})
+        if check_certificate(_reseal(bad), base_dir=folder).ok:
+            accepted.append((path, old, new))
+    # harmless: the engines' timings, and a listed eigenvalue of 2K moved within the checker's stated
+    # agreement tolerance (1e-8 relative plus its Gram error bound; the checker's message says "agree")
+    tol = float(_claim(doc, "hessian-signature-float")["evidence"]["top_eigenvalues_2K"][0]) * 1e-8
+    assert all(p[0] == "timings_s" or ("top_eigenvalues_2K" in p and abs(float(o) - float(n)) <= 2 * tol)
+               for p, o, n in accepted), accepted

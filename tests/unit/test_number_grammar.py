@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from verifier.activations import parse_rational
 from verifier.data import MAX_DIGITS, load_dataset, parse_exact
+from verifier.checker.format import FormatError
+from verifier.checker.format import parse_rational as checker_rational
 from verifier.errors import InputError
 
 WS = " \t\r\n\f\v"
@@ -67,6 +69,7 @@ def test_every_string_of_the_grammar_parses_to_its_value(case):
     assert ORACLE.fullmatch(text)
     assert parse_exact(text) == q(value)
     assert parse_rational(text) == q(value)          # networks, points, options: the same grammar
+    assert checker_rational(text) == q(value)        # the checker's own parser of certificates: the same grammar
 
 
 def _mutate(draw, text: str) -> str:
@@ -106,6 +109,8 @@ def test_strings_outside_the_grammar_give_input_error(text):
         got = parse_exact(text)
     except InputError as exc:
         assert "\n" not in str(exc)
+        with pytest.raises(FormatError):
+            checker_rational(text)
         try:
             parse_rational(text)
         except InputError:
@@ -113,6 +118,7 @@ def test_strings_outside_the_grammar_give_input_error(text):
         pytest.fail(f"parse_rational accepts {text!r}, parse_exact does not")
     assert ORACLE.fullmatch(text), text
     assert parse_rational(text) == got
+    assert checker_rational(text) == got
     body = text.strip(WS)
     if "/" in body:
         p, _, den = body.partition("/")

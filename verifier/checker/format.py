@@ -265,7 +265,12 @@ CLAIM_SCOPES = {
     "critical-classification": "local",
 }
 
-_RATIONAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$|^([+-]?\d+)/(\d+)$")
+# The number grammar of docs/data-format.md (the loaders' grammar, written again here): [sign]p/q, or
+# [sign]digits[.digits][e[sign]digits] with digits on at least one side of the point, |exponent| <= 10000.
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?", re.ASCII)
+_FRACTION = re.compile(r"([+-]?[0-9]+)/([0-9]+)", re.ASCII)
+_WS = " \t\r\n\f\v"
+MAX_EXPONENT = 10_000
 
 
 class FormatError(ValueError):
@@ -280,16 +285,19 @@ def parse_rational(text) -> flint.fmpq:
         return flint.fmpq(text)
     if not isinstance(text, str) or len(text) > 100000:
         raise FormatError(f"expected an exact rational string, got {type(text).__name__}")
-    m = _RATIONAL.match(text.strip())
-    if not m:
-        raise FormatError(f"not an exact rational: {text[:40]!r}")
-    if m.group(5) is not None:
-        q = flint.fmpz(m.group(6))
+    t = text.strip(_WS)
+    m = _FRACTION.fullmatch(t)
+    if m:
+        q = flint.fmpz(m.group(2))
         if q == 0:
             raise FormatError(f"zero denominator in {text[:40]!r}")
-        return flint.fmpq(flint.fmpz(m.group(5).lstrip("+")), q)
+        return flint.fmpq(flint.fmpz(m.group(1).lstrip("+")), q)
+    m = _DECIMAL.fullmatch(t)
+    if not m or not (m.group(2) or m.group(3)) or len((m.group(4) or "").lstrip("+-").lstrip("0")) > 6 \
+            or abs(int(m.group(4) or 0)) > MAX_EXPONENT:
+        raise FormatError(f"not an exact rational: {text[:40]!r}")
     sign, whole, frac, exp = m.group(1), m.group(2), m.group(3) or "", int(m.group(4) or 0)
-    num = flint.fmpz(whole + frac) * (-1 if sign == "-" else 1)
+    num = flint.fmpz((whole + frac).lstrip("0") or "0") * (-1 if sign == "-" else 1)
     e = exp - len(frac)
     return flint.fmpq(num * flint.fmpz(10) ** e) if e >= 0 else flint.fmpq(num, flint.fmpz(10) ** (-e))
 

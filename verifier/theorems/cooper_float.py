@@ -191,8 +191,8 @@ def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, tim
                           {"assumptions": pd["assumptions"]}, msg))
         return out
     sigma = pd["lambda_min_lower"]
-    ev_r = {"lambda_min_lower": short_number(sigma), "shift": short_number(pd["shift"]),
-            "error_norm_bound": short_number(pd["error_norm_bound"]), "assumptions": pd["assumptions"]}
+    # a claimed result carries only what the checker verifies (checker.float.tier.FLOAT_EVIDENCE_KEYS)
+    ev_r = {"lambda_min_lower": short_number(sigma), "assumptions": pd["assumptions"]}
     out.append(_claim("rank-J-float", "verified", "local", st["rank-J-float"], ev_r,
                       float_message("rank-J-float", "verified", n=n, m=m, d=0, evidence=ev_r)))
     if sigma <= 0:
@@ -239,7 +239,8 @@ def _tail_claims(theorem, doc, model, wc, X, Hres, K, Kabs, pd, ev, n, m, *, tim
                           "take more Gauss-Newton steps"))
         return out
     # ||w* - w0|| <= sqrt(Lam) r0 with r0 = (1 - sqrt(1 - 2h)) / (beta gamma Lam) <= 2 eta': rho bounds it.
-    ev_z["radius"] = short_number(rho)
+    ev_z = {"radius": short_number(rho), "gamma_J": ev_z["gamma_J"], "h": ev_z["h"],
+            "spectral_norm_upper": ev_z["spectral_norm_upper"]}
     out.append(_claim("zero-float", "verified", "local", st["zero-float"], ev_z,
                       float_message("zero-float", "verified", n=n, m=m, d=0, evidence=ev_z)))
     smin = math.sqrt(sigma) - gamma * rho

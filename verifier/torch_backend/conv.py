@@ -154,18 +154,6 @@ def conv_n_params(doc) -> int:
     return sum(g["n"] for g in geometry(doc))
 
 
-def conv_describe(doc) -> str:
-    parts = [f"{doc['input'][0]}x{doc['input'][1]}"]
-    for g in geometry(doc):
-        if g["kind"] == "conv1d":
-            parts.append(f"conv{g['kernel']}({g['c_out']}x{g['l_out']})")
-        else:
-            parts.append(str(g["out"]))
-    acts = sorted({a if isinstance(a, str) else a.get("name", "?")
-                   for a in (layer["activation"] for layer in doc["layers"][:-1])})
-    return "conv1d " + "-".join(parts) + (", " + "/".join(acts) if acts else "")
-
-
 class TorchConv1dNet(ModelBase):
     """A Conv1d network (module docstring) as a torch function of the flat parameter vector.
 
@@ -498,4 +486,4 @@ def canonical_labels(net):
 
 
 __all__ = ["CONV_FORMAT", "TorchConv1dNet", "canonical_labels", "check_conv_doc", "conv_from_modules",
-           "from_conv_network", "geometry", "multiplicity", "out_length", "conv_n_params", "conv_describe"]
+           "from_conv_network", "geometry", "multiplicity", "out_length", "conv_n_params"]

@@ -38,7 +38,7 @@ import torch
 from ..activations import activation_from_json
 from ..data import MAX_ARRAY_BYTES, read_npy, read_npz
 from ..errors import InputError
-from .conv import (CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_describe, conv_from_modules, conv_n_params,
+from .conv import (CONV_FORMAT, TorchConv1dNet, check_conv_doc, conv_from_modules, conv_n_params,
                    plain_module)
 from .core import TorchMLP
 from .layers import NON_SMOOTH, SMOOTH_NAMES, act_spec, check_linear_layer  # noqa: F401 - part of this module's interface
@@ -108,12 +108,9 @@ def n_params(doc) -> int:
 
 
 def describe(doc) -> str:
-    if doc["format"] == CONV_FORMAT:
-        return conv_describe(doc)
-    widths = [doc["p"]] + [layer["out"] for layer in doc["layers"]]
-    acts = sorted({a if isinstance(a, str) else a.get("name", "?")
-                   for a in (layer["activation"] for layer in doc["layers"][:-1])})
-    return "mlp " + "-".join(map(str, widths)) + (", " + "/".join(acts) if acts else "")
+    """The network's name in a summary: the checker's rendering, which it requires."""
+    from ..checker.float.tier import model_description
+    return model_description(doc)
 
 
 def smooth(doc) -> list:

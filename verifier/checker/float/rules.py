@@ -18,10 +18,11 @@ from .numerics import SAFETY, error_norm, lipschitz_J, parse_float, rump_pd, spe
 V, R, I = "verified", "refuted", "inconclusive"
 
 
-def _gram(ctx):
+def gram(ctx):
+    """The checker's own K = J J^T (cached in ``ctx`` with its error bound and its roundings per term)."""
     if "K" not in ctx:
         K, Ka, mr, ufl = ctx["net"].gram()
-        ctx.update(K=K, Mbound=error_norm(Ka, mr, ufl))
+        ctx.update(K=K, Mbound=error_norm(Ka, mr, ufl), m_round=int(mr))
     return ctx["K"]
 
 
@@ -55,7 +56,7 @@ def rule_rank(ctx, claim):
     if claim.get("status") != V:
         return I, "not claimed"
     sigma = parse_float(ev.get("lambda_min_lower"), "lambda_min_lower")
-    K = _gram(ctx)
+    K = gram(ctx)
     if not sigma > 0 or not rump_pd(K, sigma, ctx["Mbound"]):
         return I, f"Rump's test does not prove lambda_min(K) > {sigma:.3e}"
     ctx["sigma"] = sigma

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 
 import numpy as np
 
@@ -38,10 +39,10 @@ from ..format import FLOAT_TIER, FormatError, sha256
 from ..replay import Instance, Tier
 from .conv import ConvNet, read_conv_model
 from .dense import DenseNet, read_model
-from .rules import FLOAT_RULES
+from .rules import FLOAT_RULES, gram
 
 __all__ = ["TIER", "REQUIRED_FLOAT_CLAIMS", "FLOAT_SCOPES", "ASSUMPTIONS_COMMON", "CONV_ASSUMPTION", "FloatTier",
-           "load_arrays"]
+           "load_arrays", "FLOAT_EVIDENCE_KEYS", "FLOAT_EXPLANATION_KEYS", "model_description"]
 
 TIER = FLOAT_TIER
 REQUIRED_FLOAT_CLAIMS = {
@@ -80,6 +81,20 @@ PD_FORMING = ("K_true is the exact sum_k (D_k D_k^T) * (A_{{k-1}} A_{{k-1}}^T + 
               "of the factors (forward/backward pass, exp/log) are NOT covered")
 PD_ENTRY = "|K - K_true| <= entry_error entrywise (supplied by the caller); row sums taken with a safety factor of 2"
 PD_EXACT = "K_true is the floating-point matrix K itself (no forming error)"
+
+# The evidence each claim may carry: every field is checked by its rule or by ``FloatTier.problems``.
+FLOAT_EVIDENCE_KEYS = {
+    "distinct-inputs": {"duplicate_indices"}, "activation-smooth": {"activations"},
+    "overparameterized": {"n", "equations"},
+    "rank-J-float": {"lambda_min_lower", "assumptions"},
+    "zero-float": {"radius", "gamma_J", "h", "spectral_norm_upper"},
+    "manifold-float": {"dimension"},
+    "hessian-signature-float": {"positive", "zero", "min_positive_lower", "top_eigenvalues_2K"},
+}
+# An inconclusive claim claims nothing; its evidence may also say what was computed on the way to the failure
+# (a report shows it as the explanation of an inconclusive claim, never as a result).
+FLOAT_EXPLANATION_KEYS = {"residual_norm", "lambda_max_upper", "eta", "shift", "error_norm_bound", "assumptions",
+                          "lambda_min_lower", "gamma_J", "h", "spectral_norm_upper"}
 
 
 def known_pd_assumption(text) -> bool:
@@ -134,6 +149,24 @@ def float_message(cid: str, status: str, *, n: int, m: int, d: int, activations=
     return None
 
 
+def model_description(model) -> str:
+    """The network as a certificate's summary names it ("mlp 2-6-1, softplus", "conv1d 1x8-conv3(2x6)-1, tanh"),
+    from a model document (written by the solver with this function, required by the checker)."""
+    if isinstance(model, dict) and model.get("format") == "verifier-conv1d":
+        _, _, geom = read_conv_model(model)
+        parts = [f"{model['input'][0]}x{model['input'][1]}"] + [
+            f"conv{g['kernel']}({g['c_out']}x{g['l_out']})" if g["kind"] == "conv1d" else str(g["out"]) for g in geom]
+        head = "conv1d " + "-".join(parts)
+    else:
+        read_model(model)
+        head = "mlp " + "-".join(map(str, [model["p"]] + [layer["out"] for layer in model["layers"]]))
+    acts = sorted({a if isinstance(a, str) else str(a.get("name", "?"))
+                   for a in (layer["activation"] for layer in model["layers"][:-1])})
+    return head + (", " + "/".join(acts) if acts else "")
+
+
+# Where the solver ran (a summary's ``device``, a torch device name; the numbers are float64 on any of them).
+DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:[0-9]{1,3})?")
 MAX_ENTRIES = 4 * 10**8          # n, d*p and m^2 limits keep the checker's memory bounded
 
 
@@ -233,6 +266,12 @@ class FloatTier(Tier):
         header = (f"checking {theorem}: n = {n}, d = {d}, l = {l}, instance sha256 {inst['sha256'][:16]}, "
                   f"float64 with a-priori error bounds ({TIER})")
         ctx = {"X": X, "Y": Y, "w": w, "p": p, "l": l, "d": d, "n": n, "m": m, "net": net}
+        summary = cert.get("summary")
+        want = {"network": model_description(model), "n": n, "d": d, "l": l, "p": p, "arithmetic": f"float64 with "
+                f"a-priori error bounds ({TIER})"}
+        if not isinstance(summary, dict) or set(summary) != set(want) | {"device"} \
+                or any(summary[k] != v for k, v in want.items()) or not (isinstance(summary["device"], str) and DEVICE.fullmatch(summary["device"])):
+            problems.append(f"the summary must state exactly the instance: {want} and the device")
         return Instance(ctx, header, problems)
 
     def problems(self, cert, instance):
@@ -242,15 +281,51 @@ class FloatTier(Tier):
         if not isinstance(cert.get("assumptions"), list) or not cert["assumptions"]:
             out.append("a floating-point certificate must list its assumptions")
         else:
-            conv = isinstance(instance.context["net"], ConvNet)
+            ctx = instance.context
+            conv = isinstance(ctx["net"], ConvNet)
             needed = ASSUMPTIONS_COMMON + ([CONV_ASSUMPTION] if conv else [])
+            if any(isinstance(c, dict) and c.get("id") == "rank-J-float" for c in cert.get("claims") or []):
+                # the Gram proof's sentences, with the number of roundings per term of the checker's own K
+                gram(ctx)
+                forming = PD_FORMING.format(m=ctx["m_round"])
+                needed = needed + list(PD_ASSUMPTIONS) + [forming]
+                if any(isinstance(a, str) and a != forming and known_pd_assumption(a) and a.startswith(forming[:40])
+                       for a in cert["assumptions"]):
+                    out.append("the assumptions must state the checker's own roundings per term: "
+                               f"m = {ctx['m_round']}")
             missing = [a for a in needed if a not in cert["assumptions"]]
             if missing:
                 out.append(f"the assumptions must state: {missing[0][:80]}...")
             other = [a for a in cert["assumptions"] if a not in needed]
-            if any(not isinstance(a, str) or not known_pd_assumption(a) for a in other) \
+            if any(not isinstance(a, str) or a != PD_SYMMETRIC for a in other) \
                     or len(set(map(str, cert["assumptions"]))) != len(cert["assumptions"]):
                 out.append("the assumptions may state only the tier's own sentences, once each (one is not: "
                            + next((str(a)[:60] for a in other if not isinstance(a, str)
-                                   or not known_pd_assumption(a)), "a repeat") + ")")
+                                   or a != PD_SYMMETRIC), "a repeat") + ")")
+        return out + self._evidence_problems(cert, instance.context)
+
+    @staticmethod
+    def _evidence_problems(cert, ctx):
+        """Each claim carries only evidence its rule checks; the instance facts it states are the instance's."""
+        out = []
+        names = sorted({act.name for act in ctx["net"].acts})
+        for claim in cert.get("claims") or []:
+            if not isinstance(claim, dict) or claim.get("id") not in FLOAT_EVIDENCE_KEYS:
+                continue
+            cid, ev = claim["id"], claim.get("evidence")
+            allowed = FLOAT_EVIDENCE_KEYS[cid] | (FLOAT_EXPLANATION_KEYS if claim.get("status") == "inconclusive"
+                                                  else set())
+            if not isinstance(ev, dict) or set(ev) - allowed:
+                extra = sorted(set(ev) - allowed) if isinstance(ev, dict) else ["(not an object)"]
+                out.append(f"claim {cid} carries evidence the checker does not check: {', '.join(map(str, extra))}")
+                continue
+            if cid == "overparameterized" and ev and (ev.get("n"), ev.get("equations")) != (ctx["n"], ctx["m"]):
+                out.append(f"claim overparameterized must state n = {ctx['n']}, equations = {ctx['m']}")
+            if cid == "activation-smooth" and "activations" in ev and (
+                    not isinstance(ev["activations"], list) or not all(isinstance(a, str) for a in ev["activations"])
+                    or sorted(set(ev["activations"])) != names):
+                out.append(f"claim activation-smooth must list the network's activations: {', '.join(names)}")
+            if "assumptions" in ev and (not isinstance(ev["assumptions"], list) or any(
+                    not isinstance(a, str) or a not in (cert.get("assumptions") or []) for a in ev["assumptions"])):
+                out.append(f"claim {cid} may state only assumptions the certificate lists")
         return out
