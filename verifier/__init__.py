@@ -25,6 +25,8 @@ _EXPORTS = {
     "report": ("report", None),
     "solve": ("api", "solve"), "degree": ("api", "degree"), "critical_points": ("api", "critical_points"),
     "spectrum": ("api", "spectrum"),
+    # verifier.sweep is the sweep package, callable: verifier.sweep(spec, out=..., client=None)
+    "sweep": ("sweep", None),
     # verifier.theorems is the registry's package, callable: verifier.theorems() lists the theorems
     "theorems": ("theorems", None),
     # the registry and the result types

@@ -117,8 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     v.add_argument("--json", action="store_true")
     _add_solve_parsers(sub)
-    c = sub.add_parser("check", help="independently re-verify a certificate")
+    sw = sub.add_parser("sweep", help="run one theorem over a family of instances (a TOML spec) on Dask, into a "
+                        "resumable results folder")
+    sw.add_argument("spec", help="the sweep spec, a TOML file (docs/sweep-format.md)")
+    sw.add_argument("--out", required=True, help="results folder (created; run again to resume)")
+    sw.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://host:8786); default: a "
+                    "LocalCluster on this machine")
+    sw.add_argument("--workers", type=int, help="LocalCluster worker processes, one thread each (default: CPUs)")
+    sw.add_argument("--in-process", action="store_true", help="no Dask: run the instances one by one here")
+    sw.add_argument("--retry-inconclusive", action="store_true",
+                    help="recompute the instances a budget stopped")
+    sw.add_argument("--json", action="store_true")
+    c = sub.add_parser("check", help="independently re-verify a certificate, or every certificate of a sweep's "
+                       "results folder")
     c.add_argument("certificate")
+    c.add_argument("--scheduler", help="results folder: check on this Dask scheduler")
     c.add_argument("--json", action="store_true")
     r = sub.add_parser("report", help="readable report of a certificate (Markdown, or HTML with figures)")
     r.add_argument("certificate")
@@ -527,8 +540,107 @@ def cmd_spectrum(args) -> int:
     return EXIT_OK
 
 
+class _SweepProgress:
+    """Counts by status: a tqdm bar on a terminal, else a line on stderr at most every 10 s and at the end."""
+
+    def __init__(self, enabled: bool):
+        self.bar, self.enabled, self.last = None, enabled, 0.0
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=0, file=sys.stderr, unit="instance", leave=True)
+
+    def __call__(self, done, total, counts):
+        import time
+        text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.set_postfix_str(text)
+            self.bar.refresh()
+        elif self.enabled and (time.monotonic() - self.last > 10 or done == total):
+            self.last = time.monotonic()
+            print(f"sweep: {done}/{total} done ({text or 'none yet'})", file=sys.stderr)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import sweep
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        raise InputError(f"--workers {args.workers}: must be in 1..1024")
+    if args.in_process and (args.scheduler or args.workers):
+        raise InputError("--in-process runs here: it takes no --scheduler or --workers")
+    bar = _SweepProgress(not args.json)
+    try:
+        frame = sweep(args.spec, args.out, client="in-process" if args.in_process else None,
+                      scheduler=args.scheduler, workers=args.workers, progress=bar,
+                      retry_inconclusive=args.retry_inconclusive)
+    finally:
+        bar.close()
+    counts = {str(k): int(v) for k, v in frame["status"].value_counts().items()} if len(frame) else {}
+    lost = frame.attrs.get("lost", [])
+    status = "complete" if not lost else "incomplete"
+    table = os.path.join(args.out, "results.parquet")
+    if args.json:
+        rows = json.loads(frame.to_json(orient="records"))
+        _print_json(envelope("sweep", status=status, theorem=str(frame["theorem"].iloc[0]) if len(frame) else None,
+                             reason=f"{len(lost)} instance(s) lost with their workers; run again to finish"
+                             if lost else "", counts=counts, files=[table],
+                             timings={"total": round(float(frame["task_seconds"].sum()), 3)} if len(frame) else {},
+                             result={"store": args.out, "instances": frame.attrs.get("total", len(frame)),
+                                     "rows": rows, "lost": [k for k, _ in lost]}))
+    else:
+        from .sweep.summary import summary_text
+        print(summary_text(frame))
+        print(f"results  {table}   (verifier report {args.out} --format html --out sweep.html)")
+        if lost:
+            print(f"{len(lost)} instance(s) were lost with their workers; run the same command again to finish them")
+    return EXIT_OK if not lost else EXIT_NOT_VERIFIED
+
+
+def _check_store(args) -> int:
+    from .sweep import check_store
+    client = None
+    if args.scheduler:
+        from distributed import Client
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+    try:
+        res = check_store(args.certificate, client=client)
+    finally:
+        if client is not None:
+            client.close()
+    bad = len(res["failed"]) + len(res["tampered"])
+    if args.json:
+        _print_json(envelope("check", status="verified" if not bad else "inconclusive",
+                             reason=f"{bad} stored entr{'y' if bad == 1 else 'ies'} failed" if bad else "",
+                             counts={"accepted": res["ok"], "rejected": len(res["failed"]),
+                                     "tampered": len(res["tampered"])}, certificate=args.certificate,
+                             result={"failed": [{"certificate": p, "problem": m} for p, m in res["failed"]],
+                                     "tampered": res["tampered"]}))
+    else:
+        print(f"checked {res['total']} certificates in {args.certificate}: {res['ok']} accepted, "
+              f"{len(res['failed'])} rejected, {len(res['tampered'])} damaged or altered entries")
+        for p, m in res["failed"]:
+            print(f"  REJECTED {p}: {m}")
+        for k in res["tampered"]:
+            print(f"  DAMAGED  {k}: the certificate no longer matches its row (a sweep run recomputes it)")
+    return EXIT_OK if not bad else EXIT_NOT_VERIFIED
+
+
 def cmd_check(args) -> int:
     from .checker import check_certificate
+    if os.path.isdir(args.certificate):
+        from .sweep import is_store
+        if not is_store(args.certificate):
+            raise InputError(f"{args.certificate} is a folder but not a sweep results folder (no sweep.json)")
+        return _check_store(args)
+    if args.scheduler:
+        raise InputError("--scheduler goes with a sweep results folder")
     cert = _load_cert(args.certificate)
     rep = check_certificate(cert, base_dir=os.path.dirname(os.path.abspath(args.certificate)))
     if args.json:
@@ -604,4 +716,4 @@ def cmd_demo(args) -> int:
 
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
              "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points,
-             "spectrum": cmd_spectrum}
+             "spectrum": cmd_spectrum, "sweep": cmd_sweep}
