@@ -58,6 +58,13 @@ def _compute(inst) -> dict:
     except InputError as exc:
         return {"error": str(exc), "seconds": time.perf_counter() - t0}
     doc = cert.to_json()
+    seconds = time.perf_counter() - t0
+    checked = {}
+    if getattr(cert, "arrays", None) is None:       # the independent checker's verdict and its time, per row
+        from ..checker import check_certificate
+        t1 = time.perf_counter()
+        rep = check_certificate(json.loads(json.dumps(doc)))
+        checked = {"check_ok": bool(rep.ok), "check_seconds": time.perf_counter() - t1}
     arrays = None
     if getattr(cert, "arrays", None) is not None:      # pragma: no cover - the float tier is not swept yet
         import io
@@ -65,7 +72,7 @@ def _compute(inst) -> dict:
         buf = io.BytesIO()
         np.savez(buf, **cert.arrays)
         arrays = base64.b64encode(buf.getvalue()).decode()
-    return {"certificate": json.dumps(doc, indent=1) + "\n", "arrays": arrays, "seconds": time.perf_counter() - t0}
+    return {"certificate": json.dumps(doc, indent=1) + "\n", "arrays": arrays, "seconds": seconds, **checked}
 
 
 def _budgets(inst):
@@ -167,6 +174,9 @@ def run_instance(inst, *, isolate: bool = True) -> dict:
     else:
         row.update(status="error", reason=f"crash: {out.get('crash', 'no result')}", tier="")
     row["seconds"] = round(float(out.get("seconds", time.perf_counter() - t0)), 6)
+    if "check_ok" in out:
+        row["check_ok"] = out["check_ok"]
+        row["check_seconds"] = round(float(out["check_seconds"]), 6)
     row["task_seconds"] = round(time.perf_counter() - t0, 6)
     row["worker"] = os.getpid()
     return {"key": inst["key"], "index": inst["index"], "row": row, "certificate": cert_text,

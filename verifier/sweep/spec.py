@@ -208,6 +208,13 @@ def parse_spec(doc, *, base_dir: str | None = None) -> dict:
 def _axes(table, spec, what):
     axes = {}
     for key, values in table.items():
+        if key == "cases" and what == "grid":        # one axis whose values set several keys together
+            if not isinstance(values, list) or not 1 <= len(values) <= 10_000 \
+                    or not all(isinstance(c, dict) and c for c in values):
+                raise InputError("spec: grid.cases must be a list of 1 to 10000 tables of section.key = value")
+            axes[key] = [{k: _check_axis_value(spec, *_split_key(k, what), v) for k, v in case.items()}
+                         for case in values]
+            continue
         section, _, name = key.partition(".")
         if section not in ("network", "data", "options", "seed") or (section != "seed" and not name):
             raise InputError(f"spec: {what} key {key!r} must be section.key (network., data. or options.)")
@@ -219,6 +226,13 @@ def _axes(table, spec, what):
             checked = _check_draw(spec, section, name, key, values)
         axes[key] = checked
     return axes
+
+
+def _split_key(key, what):
+    section, _, name = key.partition(".")
+    if section not in ("network", "data", "options") or not name:
+        raise InputError(f"spec: {what} key {key!r} must be section.key (network., data. or options.)")
+    return section, name
 
 
 def _check_axis_value(spec, section, name, v):
@@ -273,7 +287,8 @@ def expand_one(spec, grid_index, point, draw):
     import numpy as np
     inst = {"theorem": spec["theorem"], "network": copy.deepcopy(spec["network"]), "data": copy.deepcopy(spec["data"]),
             "options": copy.deepcopy(spec["options"]), "params": {}}
-    values = dict(point)
+    values = {k: v for k, v in point.items() if k != "cases"}
+    values.update(point.get("cases", {}))
     if spec["random"]:
         rng = np.random.default_rng(_derive_seed(spec["seed"], "draw", grid_index, draw))
         for key, rule in spec["random"].items():
