@@ -133,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("certificate")
     c.add_argument("--scheduler", help="results folder: check on this Dask scheduler")
     c.add_argument("--json", action="store_true")
-    r = sub.add_parser("report", help="readable report of a certificate (Markdown, or HTML with figures)")
-    r.add_argument("certificate")
+    r = sub.add_parser("report", help="readable report of a certificate or of a sweep results folder (Markdown, "
+                       "or HTML with figures)")
+    r.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
     r.add_argument("--format", choices=("md", "html"), default="md",
                    help="md (default; to stdout unless --out) or html (one self-contained page with inline SVG "
                    "figures; needs --out)")
@@ -607,7 +608,7 @@ def _check_store(args) -> int:
         from distributed import Client
         try:
             client = Client(args.scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
     try:
         res = check_store(args.certificate, client=client)
@@ -659,24 +660,54 @@ def cmd_check(args) -> int:
     return EXIT_OK if rep.ok else EXIT_NOT_VERIFIED
 
 
-def cmd_report(args) -> int:
-    from .certificate import write_text_atomic
-    from .report import html_report, markdown_report
-    cert = _load_cert(args.certificate)
-    ext = ".html" if args.format == "html" else ".md"
+def _report_paths(args, stem, *inputs):
+    """(report file or None, figures folder or None) of ``verifier report``: --out FOLDER gives
+    FOLDER/STEM.md or .html; html needs --out; md with --out draws its figures into OUT-figures/."""
     out = args.out
     if out is not None and os.path.isdir(out):
-        stem = os.path.splitext(os.path.basename(args.certificate))[0] or "report"
-        out = os.path.join(out, stem + ext)
+        out = os.path.join(out, stem + (".html" if args.format == "html" else ".md"))
     if args.format == "html" and out is None:
         raise InputError("--format html needs --out FILE.html or --out FOLDER")
     if args.figures and (args.format != "md" or out is None):
         raise InputError("--figures goes with --format md and --out FILE.md (html pages carry their figures inline)")
-    _check_out(out, args.certificate)
-    with_figures = args.format == "md" and out is not None and not args.no_figures
-    figures_dir = os.path.splitext(out)[0] + "-figures" if with_figures else None
+    _check_out(out, *inputs)
+    figures_dir = os.path.splitext(out)[0] + "-figures" if args.format == "md" and out is not None \
+        and not args.no_figures else None
     if figures_dir is not None and os.path.exists(figures_dir) and not os.path.isdir(figures_dir):
         raise InputError(f"cannot write figures into {figures_dir}: it exists and is not a folder")
+    return out, figures_dir
+
+
+def cmd_report(args) -> int:
+    from .certificate import write_text_atomic
+    from .report import html_report, markdown_report
+    if os.path.isdir(args.certificate):
+        # A sweep results folder (verifier sweep SPEC --out DIR): counts, tables and figures of the whole family.
+        from .sweep import is_store
+        from .sweep.report import render_sweep_report
+        folder = args.certificate
+        if not is_store(folder):
+            raise InputError(f"{folder} is a folder but not a sweep results folder (no sweep.json)")
+        out, figures_dir = _report_paths(args, os.path.basename(os.path.normpath(os.path.abspath(folder))) or "sweep")
+        rep = render_sweep_report(folder, args.format, figures_dir=figures_dir,
+                                  link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
+        if out:
+            write_text_atomic(out, rep.text)
+        if args.json:
+            doc = {"format": args.format, "report": out, "store": folder, "instances": rep.instances}
+            if args.format == "md":
+                doc["markdown"] = rep.text
+                doc["figures"] = rep.figures
+            _print_json(envelope("report", status="ok", theorem=rep.theorem, counts=rep.counts, certificate=None,
+                                 files=([out] if out else []) + rep.figures, result=doc))
+        elif not out:
+            print(rep.text)
+        else:
+            print(f"report {out}" + (f"   figures {figures_dir}" if rep.figures else ""))
+        return EXIT_OK
+    cert = _load_cert(args.certificate)
+    out, figures_dir = _report_paths(args, os.path.splitext(os.path.basename(args.certificate))[0] or "report",
+                                     args.certificate)
     try:
         base_dir = os.path.dirname(os.path.abspath(args.certificate))
         if args.format == "html":

@@ -158,7 +158,7 @@ def _null_vector(ctx: _Context) -> np.ndarray:
 # --------------------------------------------------------------------------- rendering
 
 
-def _render(key: str, draw, *, size=(7.0, 4.0)) -> str:
+def render_svg(key: str, draw, *, size=(7.0, 4.0)) -> str:
     """Run ``draw(fig)`` on a fresh matplotlib Figure and return its SVG text (no XML prolog)."""
     import io
     matplotlib, MplFigure = _matplotlib()
@@ -186,7 +186,7 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _plain_log_ticks(axis) -> None:
+def plain_log_ticks(axis) -> None:
     """Tick labels like ``1e-03`` on a log axis (mathtext labels cost most of the rendering time)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     axis.set_major_locator(LogLocator(base=10, numticks=8))
@@ -215,7 +215,7 @@ def singular_values_figure(ctx: _Context) -> Figure:
         ax.set_xlim(0.5, len(s) + 0.5)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("sigma_k(J)")
-        _plain_log_ticks(ax.yaxis)
+        plain_log_ticks(ax.yaxis)
         ax.set_title(f"Singular values of the {ctx.m} x {ctx.n} Jacobian J of H at the certified point")
         ax.legend(loc="upper right", fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
@@ -230,7 +230,7 @@ def singular_values_figure(ctx: _Context) -> Figure:
         tail = "This certificate has no rank-J claim, so no certified bound is drawn."
     cap = (f"The l*d = {ctx.m} singular values of the {ctx.m} x {ctx.n} Jacobian J of H at the certified point w* "
            f"(float64, log scale). " + tail)
-    return Figure("singular-values", "Singular values of J", cap, _render("singular-values", draw))
+    return Figure("singular-values", "Singular values of J", cap, render_svg("singular-values", draw))
 
 
 # --------------------------------------------------------------------------- (b) Hessian spectrum
@@ -276,7 +276,7 @@ def hessian_spectrum_figure(ctx: _Context) -> Figure:
             ax.axhline(lower, color="C3", lw=1.5, label=f"certified: positive ones >= {_fmt(lower)}")
         ax.set_xlabel("eigenvalue index (descending)")
         ax.set_ylabel("eigenvalue of Hess L = 2 J^T J")
-        _plain_log_ticks(ax.yaxis)
+        plain_log_ticks(ax.yaxis)
         ax.set_title(f"Hessian of L at w* (n = {n})" + ("" if full else f"; the {n - m} zeros not drawn"))
         ax.legend(fontsize=7, loc="upper right")
         ax.grid(True, which="both", alpha=0.3)
@@ -298,7 +298,7 @@ def hessian_spectrum_figure(ctx: _Context) -> Figure:
     if certified:
         cap += "Green crosses are the midpoints of the Arb enclosures stored in the certificate. "
     cap += "The bar chart gives the counts the certificate proves."
-    return Figure("hessian-spectrum", "Hessian spectrum", cap.strip(), _render("hessian-spectrum", draw))
+    return Figure("hessian-spectrum", "Hessian spectrum", cap.strip(), render_svg("hessian-spectrum", draw))
 
 
 # --------------------------------------------------------------------------- (c) loss on a 2-D slice
@@ -359,7 +359,7 @@ def loss_slice_figure(ctx: _Context) -> Figure:
             axis.set_xlabel("step from w* / window")
             axis.set_title("1-D profiles" + (", log scale" if logy else ""))
             axis.grid(True, alpha=0.3)
-        _plain_log_ticks(cx.yaxis)
+        plain_log_ticks(cx.yaxis)
         bx.set_ylabel("L")
         bx.legend(fontsize=7, loc="upper center")
 
@@ -373,7 +373,7 @@ def loss_slice_figure(ctx: _Context) -> Figure:
            f"profiles show the two lines through w*, each over its own window; on the log scale the tangent "
            f"profile lies orders of magnitude below the normal one near w*.")
     return Figure("loss-slice", "Loss on a slice through the point", cap,
-                  _render("loss-slice", draw, size=(10.5, 3.6)))
+                  render_svg("loss-slice", draw, size=(10.5, 3.6)))
 
 
 # --------------------------------------------------------------------------- (d) M itself (n <= 3)
@@ -435,7 +435,7 @@ def manifold_figure(ctx: _Context):
         cap = (f"The whole parameter space R^3 around w* (window +/- {_fmt(R)}): of a {G}^3 grid (float64), the "
                f"{int(near.sum())} points whose first-order distance to M, ||J^+ H||, is below half a cell. They "
                f"trace M, {what} of dimension n - l*d = {n - m}; the certified point (red star) lies on it.")
-    return Figure("manifold", "M itself", cap, _render("manifold", draw, size=(6.0, 5.0)))
+    return Figure("manifold", "M itself", cap, render_svg("manifold", draw, size=(6.0, 5.0)))
 
 
 # --------------------------------------------------------------------------- (0) the architecture
@@ -610,7 +610,7 @@ def architecture_figure(cert: dict) -> Figure:
                 f"are left out, and only edges between drawn nodes are drawn.")
     width = min(11.0, max(6.0, 1.4 * len(layers) + 3.5))
     height = min(6.5, max(2.8, 0.28 * slots_max + 1.6))
-    return Figure("architecture", "Architecture", cap.strip(), _render("architecture", draw, size=(width, height)))
+    return Figure("architecture", "Architecture", cap.strip(), render_svg("architecture", draw, size=(width, height)))
 
 
 # --------------------------------------------------------------------------- Bezout bounds against counts
@@ -672,7 +672,7 @@ def bezout_figure(cert: dict):
                 + "); these counts are shown beside the certified bounds, not certified by them.")
     else:
         cap += "No engine count is recorded in this certificate."
-    return Figure("bezout", "Bezout bounds and solution counts", cap, _render("bezout", draw, size=(7.5, 4.0)))
+    return Figure("bezout", "Bezout bounds and solution counts", cap, render_svg("bezout", draw, size=(7.5, 4.0)))
 
 
 ALGEBRAIC = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz", "cooper-2.1-global")
@@ -776,7 +776,7 @@ def solutions_figure(cert: dict):
         cap += f"The {s['non_real']} certified non-real solutions are not drawn. "
     if label:
         cap += "Colours: the label each critical point gets from the certified inertia of the Hessian of L."
-    return Figure("solutions", "Certified real solutions", cap.strip(), _render("solutions", draw, size=(6.0, 4.0)))
+    return Figure("solutions", "Certified real solutions", cap.strip(), render_svg("solutions", draw, size=(6.0, 4.0)))
 
 
 def solve_figures(cert: dict) -> list:
@@ -833,7 +833,7 @@ def float_figures(cert: dict) -> list:
                 ax.axhline(lower, color="C3", lw=1.5, label=f"proven at w*: positive ones >= {_fmt(lower)}")
             ax.set_xlabel("eigenvalue index (descending)")
             ax.set_ylabel("eigenvalue")
-            _plain_log_ticks(ax.yaxis)
+            plain_log_ticks(ax.yaxis)
             ax.set_title(f"Hessian near the point (n = {n}, zeros not drawn)")
             ax.legend(fontsize=7, loc="upper right")
             ax.grid(True, which="both", alpha=0.3)
@@ -848,7 +848,7 @@ def float_figures(cert: dict) -> list:
             cap += (f"The red line is the certificate's lower bound at the true zero w* (floating-point tier): "
                     f"every positive eigenvalue there is >= {_fmt(lower)}.")
         figs.append(Figure("hessian-spectrum-float", "Hessian spectrum", cap.strip(),
-                           _render("hessian-spectrum-float", draw)))
+                           render_svg("hessian-spectrum-float", draw)))
     hist = extra.get("gauss_newton_max_abs_H")
     if isinstance(hist, list) and len(hist) >= 2:
         h = np.array([float(v) for v in hist])
@@ -858,12 +858,12 @@ def float_figures(cert: dict) -> list:
             ax.semilogy(np.arange(len(h)), np.maximum(h, 1e-300), "o-", ms=4, color="C0")
             ax.set_xlabel("Gauss-Newton step")
             ax.set_ylabel("max |H_r| (residual)")
-            _plain_log_ticks(ax.yaxis)
+            plain_log_ticks(ax.yaxis)
             ax.set_title("Reaching M: least-norm Gauss-Newton")
             ax.grid(True, which="both", alpha=0.3)
         cap = ("The largest residual |f(x_i) - y_i| after each least-norm Gauss-Newton step w <- w - t J^T (J J^T)^-1 H; "
                "near M, where J has full rank, t = 1 and the residual is squared each step until float64 rounding.")
-        figs.append(Figure("gauss-newton", "Gauss-Newton", cap, _render("gauss-newton", draw_gn, size=(6.0, 3.2))))
+        figs.append(Figure("gauss-newton", "Gauss-Newton", cap, render_svg("gauss-newton", draw_gn, size=(6.0, 3.2))))
     return figs
 
 
@@ -891,7 +891,7 @@ def spectrum_off_M_figure(res: dict) -> Figure:
         if s_low > 0:
             ax.axhline(s_low, color="#d62728", lw=0.8, ls=":", label=f"Lanczos lower bound on ||S||_2 = {_fmt(s_low)}")
         ax.set_yscale("log")
-        _plain_log_ticks(ax.yaxis)
+        plain_log_ticks(ax.yaxis)
         ax.set_xlabel("index j of the eigenvalues of 2 J J^T (descending)")
         ax.set_ylabel("eigenvalue")
         ax.set_title(f"Hessian near M: {m} Gram eigenvalues; the other {n - m} lie in [-{_fmt(r)}, {_fmt(r)}]")
@@ -900,7 +900,7 @@ def spectrum_off_M_figure(res: dict) -> Figure:
                f"above the red line ({int(pos.sum())} of {m}) gives a certainly positive eigenvalue of Hess L "
                f"(Weyl); the {n - int(pos.sum())} others, including the {n - m} zeros of 2 J^T J, may be zero or "
                "negative. The bound on ||S||_2 is probabilistic (Lanczos, Kuczynski-Wozniakowski).")
-    return Figure("hessian-spectrum-off-M", "Hessian spectrum near M", caption, _render("hessian-spectrum-off-M", draw))
+    return Figure("hessian-spectrum-off-M", "Hessian spectrum near M", caption, render_svg("hessian-spectrum-off-M", draw))
 
 
 def write_figures(figs, folder) -> list:

@@ -625,7 +625,7 @@ def _markdown_figures(cert, figures_dir, link_base) -> list:
 
 # ------------------------------------------------------------------------------------------------ HTML
 
-_CSS = """
+REPORT_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0;
        color: #1d2330; background: #f6f7f9; line-height: 1.45; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
@@ -694,7 +694,7 @@ def html_report(cert: dict, *, figures: bool = True, base_dir=None) -> str:
         counts[c["status"]] = counts.get(c["status"], 0) + 1
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_esc(_headline(P))}</title>", f"<style>{_CSS}</style>", "</head>",
+           f"<title>{_esc(_headline(P))}</title>", f"<style>{REPORT_CSS}</style>", "</head>",
            "<body>", "<main>",
            f"<h1><code>{_esc(P['theorem'])}</code>: {_badge(P['status'])} "
            f'<span class="tier">(tier: {_esc(P["tier"])})</span></h1>',

@@ -217,6 +217,8 @@ def key_numbers(doc) -> dict:
         if not isinstance(claim, dict) or claim.get("status") != "verified":
             continue
         ev = claim.get("evidence") if isinstance(claim.get("evidence"), dict) else {}
+        if claim.get("id") == "generic-rank" and isinstance(ev.get("lower"), int) and ev.get("lower") == ev.get("upper"):
+            out["generic_rank"] = ev["lower"]
         for (cid, key), col in _CLAIM_COLUMNS.items():
             if claim.get("id") == cid and isinstance(ev.get(key), int) and not isinstance(ev.get(key), bool):
                 out[col] = ev[key]
