@@ -448,6 +448,13 @@ def _time_figure(frame, statuses):
         slope, icept = np.polyfit(np.log(x[fit_ok]), np.log(y[fit_ok]), 1)
     unit = SIZE_UNITS.get(col)
     xlabel = f"{col}, {unit}" if unit else col
+    # the independent checker's time on the same certificates, when the table has it
+    chk = _numeric(frame, "check_seconds") if "check_seconds" in frame.columns else None
+    cy = chk.to_numpy() if chk is not None else None
+    c_ok = fit_ok & np.isfinite(cy) & (cy > 0) if cy is not None else None
+    c_slope = None
+    if c_ok is not None and len(set(x[c_ok].tolist())) >= 2:
+        c_slope, c_icept = np.polyfit(np.log(x[c_ok]), np.log(cy[c_ok]), 1)
 
     def draw(fig):
         ax = fig.subplots()
@@ -460,10 +467,17 @@ def _time_figure(frame, statuses):
             xs = np.geomspace(x[fit_ok].min(), x[fit_ok].max(), 50)
             ax.plot(xs, np.exp(icept) * xs ** slope, color="#1d2330", linewidth=1.2, linestyle="--", zorder=2,
                     label=f"fit: time ~ {col}^{slope:.2f}")
+        if c_slope is not None:
+            ax.scatter(x[c_ok], cy[c_ok], s=14 if c_ok.sum() <= 300 else 7, marker="^", facecolors="none",
+                       edgecolors="#4c72b0", linewidths=0.7, label="check (independent checker)", zorder=3)
+            xs = np.geomspace(x[c_ok].min(), x[c_ok].max(), 50)
+            ax.plot(xs, np.exp(c_icept) * xs ** c_slope, color="#4c72b0", linewidth=1.0, linestyle=":", zorder=2,
+                    label=f"fit: check ~ {col}^{c_slope:.2f}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
-        if y[ok].max() / y[ok].min() < 100:       # under two decades: 1-2-5 ticks in plain numbers
+        ys = np.concatenate([y[ok]] + ([cy[c_ok]] if c_slope is not None else []))
+        if ys.max() / ys.min() < 100:       # under two decades: 1-2-5 ticks in plain numbers
             ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
             ax.yaxis.set_minor_formatter(NullFormatter())
@@ -476,8 +490,8 @@ def _time_figure(frame, statuses):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(f"{xlabel} (log scale)")
-        ax.set_ylabel("theorem time, s (log scale)")
-        ax.set_title(f"Theorem time against {col}")
+        ax.set_ylabel("time, s (log scale)")
+        ax.set_title(f"Theorem time{' and check time' if c_slope is not None else ''} against {col}")
         ax.grid(True, which="major", color="#e5e7eb", linewidth=0.6, zorder=0)
         _tidy(ax)
         ax.legend(frameon=False, loc="best")
@@ -485,6 +499,9 @@ def _time_figure(frame, statuses):
     fit_text = (f"The dashed line is the least-squares fit of log(time) against log({col}) over the "
                 f"{int(fit_ok.sum())} instances that ran to the end: time grows like {col}^{slope:.2f}."
                 if slope is not None else "Too few distinct sizes among the finished instances for a fit.")
+    if c_slope is not None:
+        fit_text += (f" Triangles: the independent checker's time on the same certificates (check_seconds), "
+                     f"growing like {col}^{c_slope:.2f}.")
     caption = (f"Theorem time (the seconds column: the computation, not the task's overhead) against {col}"
                f"{f' ({unit})' if unit else ''} on log-log axes, one point per instance coloured by status. {fit_text}")
     return Figure("sweep-time", "Time against size", caption, _render_svg("sweep-time", draw, size=(7.0, 4.2))), ""
