@@ -562,6 +562,10 @@ class _SweepProgress:
             self.last = time.monotonic()
             print(f"sweep: {done}/{total} done ({text or 'none yet'})", file=sys.stderr)
 
+    def dashboard(self, link):
+        if self.enabled:
+            print(f"sweep: Dask dashboard {link}", file=sys.stderr)
+
     def close(self):
         if self.bar is not None:
             self.bar.close()

@@ -63,7 +63,7 @@ def _local_cluster(workers):
     from distributed import Client, LocalCluster
     n = workers or max(1, os.cpu_count() or 1)
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=":0", silence_logs=40)
     return Client(cluster), cluster
 
 
@@ -95,7 +95,6 @@ def sweep(spec, out, *, client=None, scheduler: str | None = None, workers: int 
     from .spec import expand as ex
     instances = ex(parsed)
     store = Store(out)
-    store.init(parsed, _software())
     rows, todo = {}, []
     for inst in instances:
         row = store.row(inst["key"])
@@ -103,6 +102,20 @@ def sweep(spec, out, *, client=None, scheduler: str | None = None, workers: int 
             rows[inst["key"]] = {**row, "index": inst["index"]}
         else:
             todo.append(inst)
+    own = None
+    if todo and client is None and scheduler:    # connect before writing: an unreachable scheduler leaves no folder
+        from distributed import Client
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        own = (client, None)
+    try:
+        store.init(parsed, _software())
+    except BaseException:
+        if own is not None:
+            own[0].close()
+        raise
     counts = Counter(r["status"] for r in rows.values())
     total, done = len(instances), len(rows)
     if progress:
@@ -122,19 +135,12 @@ def sweep(spec, out, *, client=None, scheduler: str | None = None, workers: int 
         for inst in todo:
             record(run_instance(inst, isolate=True))
     elif todo:
-        own = None
         if client is None:
-            if scheduler:
-                from distributed import Client
-                try:
-                    client = Client(scheduler, timeout="20s")
-                except (OSError, TimeoutError) as exc:
-                    raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-                own = (client, None)
-            else:
-                client, cluster = _local_cluster(workers)
-                own = (client, cluster)
+            client, cluster = _local_cluster(workers)
+            own = (client, cluster)
         try:
+            if progress is not None and hasattr(progress, "dashboard") and _has_dashboard(client):
+                progress.dashboard(client.dashboard_link)
             lost = _run_on(client, todo, record)
         finally:
             if own is not None:
@@ -145,6 +151,15 @@ def sweep(spec, out, *, client=None, scheduler: str | None = None, workers: int 
     frame = table(list(rows.values()))
     frame.attrs.update(total=total, lost=lost, store=store.root)
     return frame
+
+
+def _has_dashboard(client) -> bool:
+    """Whether the cluster serves Dask's dashboard (it needs bokeh)."""
+    import importlib.util
+    try:
+        return bool(client.dashboard_link) and importlib.util.find_spec("bokeh") is not None
+    except (KeyError, AttributeError, ValueError):
+        return False
 
 
 def _run_on(client, todo, record):

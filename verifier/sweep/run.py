@@ -145,6 +145,9 @@ def _warm(theorem):
     from ..theorems import THEOREMS
     from . import spec  # noqa: F401
     THEOREMS[theorem].implementation()
+    from ..checker.check import tier_for       # each task runs the checker too: load its modules here as well
+    from ..checker.core import evaluate, preconditioner  # noqa: F401
+    tier_for({"theorem": theorem})
     _WARM.add(theorem)
 
 

@@ -135,7 +135,10 @@ def load_spec(path) -> dict:
     """Read and check a spec file (TOML); relative data paths are taken from the spec's folder."""
     import tomllib
     from ..data import read_limited
-    raw = read_limited(path, limit=MAX_SPEC_BYTES, what="sweep spec")
+    try:
+        raw = read_limited(path, limit=MAX_SPEC_BYTES, what="sweep spec")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the sweep spec ({exc.strerror or exc})") from None
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -184,12 +187,7 @@ def parse_spec(doc, *, base_dir: str | None = None) -> dict:
                                                                for k, v in data.items()}}
     options = dict(doc.get("options", {}))
     for k, v in options.items():
-        if k in SWEEP_OWNED or k not in thm.options:
-            allowed = sorted(set(thm.options) - SWEEP_OWNED)
-            raise InputError(f"spec: options.{k} is not an option of {theorem} in a sweep (allowed: {', '.join(allowed)})")
-        if not isinstance(v, (int, float, str, bool)) and not (k in ("activation",) and isinstance(v, dict)) \
-                and not (k == "widths" and isinstance(v, list)):
-            raise InputError(f"spec: options.{k} = {_short(v)} must be a number, string or boolean")
+        _check_option(theorem, k, v)
     out["options"] = options
     out["grid"] = _axes(doc.get("grid", {}), out, "grid")
     rnd = dict(doc.get("random", {}))
@@ -242,6 +240,28 @@ def _check_axis_value(spec, section, name, v):
         if not spec["data"]:
             raise InputError("spec: this network draws its own data; no data. keys")
         return _check_value("data", spec["data"]["generator"], name, v)
+    if section == "options":
+        return _check_option(spec["theorem"], name, v)
+    if section == "seed":
+        return _int("", "seed", v, 0, 2**32 - 1)
+    return v
+
+
+def _check_option(theorem, k, v):
+    """An option the spec sets (in [options], or as a grid or random axis): the theorem takes it, its type is
+    plain, and the budgets the sweep itself reads (timeout, max_memory_mb) are positive numbers."""
+    from ..theorems import THEOREMS
+    thm = THEOREMS[theorem]
+    if k in SWEEP_OWNED or k not in thm.options:
+        allowed = sorted(set(thm.options) - SWEEP_OWNED)
+        raise InputError(f"spec: options.{k} is not an option of {theorem} in a sweep (allowed: {', '.join(allowed)})")
+    if not isinstance(v, (int, float, str, bool)) and not (k in ("activation",) and isinstance(v, dict)) \
+            and not (k == "widths" and isinstance(v, list)):
+        raise InputError(f"spec: options.{k} = {_short(v)} must be a number, string or boolean")
+    if k == "timeout" and (type(v) not in (int, float) or not 0 < v <= 10**7):
+        raise InputError(f"spec: options.timeout = {_short(v)} must be a number of seconds in (0, 10^7]")
+    if k == "max_memory_mb" and (type(v) is not int or not 1 <= v <= 10**7):
+        raise InputError(f"spec: options.max_memory_mb = {_short(v)} must be an integer in 1..10000000")
     return v
 
 
@@ -307,12 +327,16 @@ def expand_one(spec, grid_index, point, draw):
 
 def expand(spec) -> list[dict]:
     """The spec's instances, in a fixed order, each with ``index``, ``key`` (its content address) and ``params``."""
-    out = []
+    out, seen = [], {}
     for gi, point in enumerate(_grid_points(spec)):
         for draw in range(max(1, spec["draws"])):
             inst = _fill(expand_one(spec, gi, point, draw))
             inst["index"] = len(out)
             inst["key"] = instance_key(inst)
+            if inst["key"] in seen:
+                raise InputError(f"spec: instances {seen[inst['key']]} and {inst['index']} are the same instance "
+                                 "(the same seed and parameters)")
+            seen[inst["key"]] = inst["index"]
             out.append(inst)
     return out
 
