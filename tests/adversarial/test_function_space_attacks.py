@@ -11,12 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from adversarial_support import check, claim, reseal
+from adversarial_support import check, claim, reseal, time_limit
+from flint import fmpq
 
 from verifier.activations import power
 from verifier.algebra.rank import jacobian_mod_p, rank_mod_p
+from verifier.checker.algebra.funcspace import function_space
+from verifier.checker.core.evaluate import Network as CheckerNetwork
 from verifier.data import dataset_from_arrays
-from verifier.network import mlp, network_from_json
+from verifier.network import mlp, network_from_json, network_to_json
 from verifier.theorems import verify
 
 REPO = Path(__file__).resolve().parents[2]
@@ -129,3 +132,12 @@ def test_verifier_check_rejects_a_forged_bound(tmp_path):
                          text=True, timeout=120)
     assert res.returncode != 0
     assert "function space re-derived" in res.stdout + res.stderr
+
+
+def test_wide_layers_do_not_make_the_supports_expensive():
+    """300 x 300 edges into nodes that share one support: each node unions its distinct sources once."""
+    net = mlp(6, [300, 300], activation=power(2))
+    with time_limit(10):
+        fs = function_space(CheckerNetwork(network_to_json(net)), [[fmpq(i + j * j) for j in range(6)]
+                                                                   for i in range(3)])
+    assert fs == {"monomials": [210], "degrees": [4], "rank": 3}

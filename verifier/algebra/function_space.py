@@ -33,18 +33,22 @@ def supports(net) -> list:
     """Per output, the sorted exponent tuples that can occur in f_k(w, x) (a superset of the support)."""
     p = len(net.inputs)
     zero = (0,) * p
-    sup = {v: {tuple(1 if i == j else 0 for i in range(p))} for j, v in enumerate(net.inputs)}
+    sup = {v: frozenset({tuple(1 if i == j else 0 for i in range(p))}) for j, v in enumerate(net.inputs)}
     degree = {v: 1 for v in net.inputs}
     pow_cache = {}
     work = 0
     for v in net.order:
-        z = set().union(*(sup[u] for u, _ in net.in_edges(v)))
+        distinct = {sup[u] for u, _ in net.in_edges(v)}
+        work += sum(len(s) for s in distinct)
+        if work > MAX_SUMSET_WORK // 2:
+            raise TooLarge("the supports need too many additions and unions")
+        z = set().union(*distinct)
         if net.bias(v) is not None:
             z.add(zero)
         dz = max(degree[u] for u, _ in net.in_edges(v))
         act = net.node_activation(v)
         if act is None:
-            sup[v], degree[v] = z, dz
+            sup[v], degree[v] = frozenset(z), dz
             continue
         coeffs = [flint.fmpq(c) for c in act.coefficients()]
         nz = [i for i, c in enumerate(coeffs) if c != 0]
@@ -69,7 +73,7 @@ def supports(net) -> list:
             out.update(P[i])
         if len(out) > MAX_MONOMIALS // 2:
             raise TooLarge(f"node {v!r} has {len(out)} monomials")
-        sup[v] = out
+        sup[v] = frozenset(out)
     for v in net.outputs:
         if len(sup[v]) > MAX_MONOMIALS // 2:
             raise TooLarge(f"output {v!r} has {len(sup[v])} monomials")

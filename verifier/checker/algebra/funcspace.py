@@ -23,7 +23,8 @@ import flint
 
 MAX_DEGREE = 10_000            # total degree in x of any node
 MAX_MONOMIALS = 20_000         # support size of any node (and of every power of a pre-activation)
-MAX_SUMSET_WORK = 2_000_000    # pairs added in all sumsets (one per distinct pre-activation support)
+MAX_SUMSET_WORK = 2_000_000    # pairs added in all sumsets (one per distinct pre-activation support), plus
+                               # per node the sizes of its distinct source supports (the unions)
 MAX_ENTRIES = 500_000          # evaluation matrix entries, over the distinct output supports
 MAX_EXACT_WORK = 1_000_000     # d * |S| * min(d, |S|) for an exact rank over Q
 
@@ -56,14 +57,17 @@ def output_supports(net):
                 raise SupportTooLarge(f"node {v!r} has degree {dv} > {MAX_DEGREE} in x")
             deg[v] = dv
     B = max(deg.values()) + 1
-    sup = {v: {B ** j} for j, v in enumerate(net.inputs)}
+    sup = {v: frozenset({B ** j}) for j, v in enumerate(net.inputs)}
+    canon = {s: s for s in sup.values()}   # equal supports share one frozenset: distinct sets, distinct objects
     powers = {}          # frozenset(Z) -> [P_0, P_1, ...]: the i-fold sumsets of Z
     work = 0
     for gen in net.generations:
         for v in gen:
-            z = set()
-            for u, _ in net.preds[v]:
-                z |= sup[u]
+            srcs = list({id(sup[u]): sup[u] for u, _ in net.preds[v]}.values())
+            work += sum(len(s) for s in srcs)      # the union reads each distinct source support once
+            if work > MAX_SUMSET_WORK:
+                raise SupportTooLarge(f"the supports need more than {MAX_SUMSET_WORK} additions and unions")
+            z = set().union(*srcs)
             if net.bias[v] is not None:
                 z.add(0)
             if net.act[v] is None:
@@ -77,7 +81,7 @@ def output_supports(net):
                     prev = P[-1]
                     work += len(prev) * len(z)
                     if work > MAX_SUMSET_WORK:
-                        raise SupportTooLarge(f"the supports need more than {MAX_SUMSET_WORK} sumset additions")
+                        raise SupportTooLarge(f"the supports need more than {MAX_SUMSET_WORK} additions and unions")
                     nxt = {a + b for a in prev for b in z}
                     if len(nxt) > MAX_MONOMIALS:
                         raise SupportTooLarge(f"a power of node {v!r}'s input has more than {MAX_MONOMIALS} "
@@ -89,7 +93,8 @@ def output_supports(net):
                         out |= P[i]
             if len(out) > MAX_MONOMIALS:
                 raise SupportTooLarge(f"node {v!r} has more than {MAX_MONOMIALS} monomials")
-            sup[v] = out
+            out = frozenset(out)
+            sup[v] = canon.setdefault(out, out)
 
     def unpack(code):
         e = []
