@@ -202,12 +202,14 @@ def rule_generic_rank(ctx, claim):
         if ev.get("field_rank") != k:
             return I, f"the fields have rank {k} at the stated point, not {ev.get('field_rank')}"
         upper = min(upper, ctx.n - k)
-        sources.append(f"{len(comps)} symmetry fields of rank {k}: n - {k} = {ctx.n - k}")
+        plural = "" if len(comps) == 1 else "s"
+        sources.append(f"{len(comps)} symmetry field{plural} of rank {k}: n - {k} = {ctx.n - k}")
     if ev.get("lower") != lower or ev.get("upper") != upper:
         return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
     if lower == upper:
-        return V, (f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived "
-                   f"({'; '.join(sources)}); "
+        # Certificates without a function space keep the message they had before it existed.
+        named = f" ({'; '.join(sources)})" if "function_space" in ev else ""
+        return V, (f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived{named}; "
                    + (f"r < l*d = {ctx.m}: the image is a proper subvariety, so M is empty for generic targets"
                       if lower < ctx.m else f"r = l*d = {ctx.m}: for generic targets M is empty or smooth of "
                       f"dimension n - l*d = {ctx.n - ctx.m}"))
