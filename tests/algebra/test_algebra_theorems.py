@@ -106,9 +106,12 @@ def test_generic_rank_of_the_square_unit_is_three():
     # Claiming a larger rank than the minor shows is caught.
     bad = retamper(doc, lambda d: d["claims"][1]["evidence"].__setitem__("lower", 4))
     assert not bad.ok
-    # Dropping the symmetry fields leaves the upper bound at 4, which no longer meets the lower bound.
+    # The function space (span{1, x, x^2}) and the symmetry fields each give r <= 3 on their own.
+    assert gr.evidence["function_space"] == {"monomials": [3], "degrees": [2], "rank": 3}
+    assert gr.evidence["field_rank"] == 1
+    # Dropping both leaves the upper bound at 4, which no longer meets the lower bound.
     bad = retamper(doc, lambda d: [d["claims"][1]["evidence"].pop(k) for k in ("fields", "field_point",
-                                                                             "field_rank")])
+                                                                             "field_rank", "function_space")])
     assert not bad.ok
 
 

@@ -449,7 +449,7 @@ def _select_cols(AI: np.ndarray, p: int, rng) -> list:
 
 # ---------------------------------------------------------------------------- generic rank
 
-def generic_rank(net, data, *, trials: int = 2, seed: int = 0, p=None) -> dict:
+def generic_rank(net, data, *, trials: int = 2, seed: int = 0, p=None, upper=None) -> dict:
     """A certified lower bound on the generic rank of ``J = dH/dw`` (usually the rank itself).
 
     At ``trials`` random integer points (entries in ``[0, p)``), J mod p is
@@ -467,6 +467,9 @@ def generic_rank(net, data, *, trials: int = 2, seed: int = 0, p=None) -> dict:
         Seeds the points and the sketches: the result is reproducible.
     p : int, optional
         The prime; default :func:`choose_prime` (just below 2^26).
+    upper : int, optional
+        A proven upper bound on the generic rank (e.g. the function-space bound); the trials stop
+        once one reaches it. Default and cap: ``min(n, l*d)``.
 
     Returns
     -------
@@ -474,7 +477,7 @@ def generic_rank(net, data, *, trials: int = 2, seed: int = 0, p=None) -> dict:
         ``rank`` (the best lower bound r), ``prime``, ``point`` (ints in label order,
         the trial point achieving r), ``rows`` and ``cols`` (sorted indices into the
         rows of J and into ``net.labels``: ``J(point)[rows][:, cols]`` is invertible
-        mod p), ``trial_ranks``, ``upper`` (``min(n, l*d)``), ``seconds``, and
+        mod p), ``trial_ranks``, ``upper`` (the bound the trials stop at), ``seconds``, and
         ``timing`` (seconds spent on the Jacobians and on the rank).
 
     Raises
@@ -489,7 +492,7 @@ def generic_rank(net, data, *, trials: int = 2, seed: int = 0, p=None) -> dict:
         raise InputError(f"trials must be a positive integer, got {trials!r}")
     p = choose_prime(net, data) if p is None else _check_prime(net, data, p)
     rng = np.random.default_rng(seed)
-    upper = min(net.n, net.l * data.d)
+    upper = min(net.n, net.l * data.d) if upper is None else min(net.n, net.l * data.d, int(upper))
     best = None
     ranks, t_jac, t_rank = [], 0.0, 0.0
     for _ in range(trials):

@@ -4,7 +4,8 @@
   total-degree, multihomogeneous, Liao-Poggio and Smale-Shub counts.
 * ``liao-poggio-dimension``: the generic rank of J (the dimension of the image
   of w -> outputs on the data), certified from below by a nonzero minor modulo
-  a prime at an integer point and from above by exact symmetry vector fields;
+  a prime at an integer point and from above by exact symmetry vector fields
+  and by the function space (the monomials in x the outputs can contain);
   the dimension and degree of V(H) over C by a Groebner basis; components of
   excess dimension.
 * ``liao-poggio-nullstellensatz``: V(H) is empty over C, with cofactors
@@ -33,6 +34,7 @@ from flint import fmpq, fmpq_mat
 
 from ..algebra import engines
 from ..algebra.bounds import bounds_report
+from ..algebra.function_space import TooLarge, function_space_bound
 from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
 from ..algebra.symmetries import field_vanishes, symmetry_fields
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
@@ -225,7 +227,13 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
     from ..algebra.rank import generic_rank
     m = net.l * data.d
     statement = CLAIM_STATEMENTS["generic-rank"]
-    res = generic_rank(net, data, trials=trials, seed=seed)
+    # The function-space bound: f_w(x) lies in a span of monomials in x read off the graph (cheap; budgeted).
+    try:
+        fs = function_space_bound(net, data)
+        fs_note = ""
+    except TooLarge as exc:
+        fs, fs_note = None, f"; no function-space bound ({exc})"
+    res = generic_rank(net, data, trials=trials, seed=seed, upper=None if fs is None else fs["rank"])
     lower = res["rank"]
     upper = min(net.n, m)
     ev = {"prime": res["prime"], "point": {lab: int(v) for lab, v in zip(net.labels, res["point"])},
@@ -233,7 +241,13 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
           "lower": lower}
     trials_note = f" (ranks at the trial points: {', '.join(str(int(r)) for r in res['trial_ranks'])})"
     fields_note = ""
-    if ps is not None and lower < upper:
+    full = upper
+    if fs is not None and lower < full:
+        ev["function_space"] = fs
+        upper = min(upper, fs["rank"])
+        fs_note = (f"; f_w(x) lies in a span of {'/'.join(map(str, sorted(set(fs['monomials']))))} monomials in x "
+                   f"per output, an evaluation matrix of rank {fs['rank']}")
+    if ps is not None and lower < full:
         fields = [(desc, comp) for desc, comp in symmetry_fields(net, ps.ctx) if field_vanishes(ps.H, comp, net.n)]
         if fields:
             rng = random.Random(seed)
@@ -254,10 +268,10 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
                 f"r = {lower} < l*d = {m}: the image is a proper subvariety, so M is empty for generic targets")
         return Claim("generic-rank", VERIFIED, "global", statement, ev,
                      f"generic rank {lower} (nonzero {lower}x{lower} minor mod {res['prime']} at an integer point"
-                     f"{trials_note}{fields_note}); {cons}")
+                     f"{trials_note}{fs_note}{fields_note}); {cons}")
     return Claim("generic-rank", INCONCLUSIVE, "global", statement, ev,
-                 f"{lower} <= generic rank <= {upper}: the bounds do not meet (no symmetry explains the gap"
-                 f"{fields_note}); try more --trials or a larger network family")
+                 f"{lower} <= generic rank <= {upper}: the bounds do not meet (neither the function space nor a "
+                 f"symmetry explains the gap{fs_note}{fields_note}); try more --trials or a larger network family")
 
 
 def _linear_excess(ps: PolySystem):

@@ -18,6 +18,7 @@ import flint
 from ..format import FormatError, parse_rational
 from . import engine
 from .bezout import multihomogeneous_count
+from .funcspace import SupportTooLarge, function_space
 from .modp import minor_nonzero_mod_p
 from .polys import (check_combination, lagrange_generators, poly_from_json, polynomial_residuals,
                     vanishes_identically)
@@ -148,7 +149,8 @@ def rule_generic_rank(ctx, claim):
     p, rows, cols, point = ev.get("prime"), ev.get("rows"), ev.get("cols"), ev.get("point")
     if type(p) is not int or not isinstance(rows, list) or not isinstance(cols, list) or not isinstance(point, dict):
         raise FormatError("generic-rank evidence needs prime, rows, cols and point")
-    allowed = {"prime", "point", "rows", "cols", "lower", "upper", "equations", "fields", "field_point", "field_rank"}
+    allowed = {"prime", "point", "rows", "cols", "lower", "upper", "equations", "fields", "field_point", "field_rank",
+               "function_space"}
     if set(ev) - allowed:
         return I, f"unchecked evidence keys: {', '.join(sorted(set(ev) - allowed))[:60]}"
     if ev.get("equations") != ctx.m:
@@ -164,6 +166,19 @@ def rule_generic_rank(ctx, claim):
         return I, f"the stated minor does not certify the lower bound: {why}"
     lower = len(rows)
     upper = min(ctx.n, ctx.m)
+    sources = [f"min(n, l*d) = {upper}"]
+    if "function_space" in ev:
+        try:
+            fs = function_space(ctx.net, ctx.Xq)
+        except SupportTooLarge as exc:
+            return I, f"the function-space bound is too large to re-derive: {exc}"
+        if ev["function_space"] != fs:
+            return I, (f"the function space re-derived from the network ({fs['monomials']} monomials per output, "
+                       f"evaluation rank {fs['rank']}) differs from the stated one")
+        upper = min(upper, fs["rank"])
+        sizes = sorted(set(fs["monomials"]))
+        sources.append(f"f_w(x) lies in the span of {'/'.join(map(str, sizes))} monomials in x per output "
+                       f"(degree <= {max(fs['degrees'])}), an evaluation matrix of rank {fs['rank']}")
     if "fields" in ev:
         alg = getattr(ctx, "algebra", None)
         if alg is None:
@@ -187,10 +202,14 @@ def rule_generic_rank(ctx, claim):
         if ev.get("field_rank") != k:
             return I, f"the fields have rank {k} at the stated point, not {ev.get('field_rank')}"
         upper = min(upper, ctx.n - k)
+        plural = "" if len(comps) == 1 else "s"
+        sources.append(f"{len(comps)} symmetry field{plural} of rank {k}: n - {k} = {ctx.n - k}")
     if ev.get("lower") != lower or ev.get("upper") != upper:
         return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
     if lower == upper:
-        return V, (f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived; "
+        # Certificates without a function space keep the message they had before it existed.
+        named = f" ({'; '.join(sources)})" if "function_space" in ev else ""
+        return V, (f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived{named}; "
                    + (f"r < l*d = {ctx.m}: the image is a proper subvariety, so M is empty for generic targets"
                       if lower < ctx.m else f"r = l*d = {ctx.m}: for generic targets M is empty or smooth of "
                       f"dimension n - l*d = {ctx.n - ctx.m}"))
