@@ -16,8 +16,8 @@ import itertools
 import math
 import os
 
-MAX_POINTS = 40
-MAX_PARAMS = 40
+MAX_POINTS = 15
+MAX_PARAMS = 30
 
 
 def monomials(p: int, degree: int) -> int:
@@ -66,7 +66,7 @@ def main():
         "denominator = 16",
         "",
         "[options]",
-        "timeout = 300",
+        "timeout = 120",
         "max_memory_mb = 4000",
         "groebner = false",
         "",

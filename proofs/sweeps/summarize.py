@@ -55,6 +55,23 @@ def ktb_expected(widths, r):
     return min(params, ambient), params, ambient
 
 
+def rank_bounds(folder, row):
+    """The generic-rank claim's proven bounds (the row's columns, else read from the stored certificate)."""
+    lo, hi = value(row, "generic_rank_lower", None), value(row, "generic_rank_upper", None)
+    if lo is not None:
+        return int(lo), int(hi)
+    path = value(row, "certificate", None)
+    if not path or not os.path.exists(os.path.join(folder, path)):
+        return None, None
+    with open(os.path.join(folder, path)) as fh:
+        doc = json.load(fh)
+    for claim in doc.get("claims", []):
+        ev = claim.get("evidence") or {}
+        if claim.get("id") == "generic-rank" and isinstance(ev.get("lower"), int):
+            return ev["lower"], ev["upper"]
+    return None, None
+
+
 def neurovariety(folder):
     t = table(folder)
     spec = spec_of(folder)
@@ -72,8 +89,17 @@ def neurovariety(folder):
         rank = value(row, "generic_rank", None)
         status = row["status"]
         verified += status == "verified"
-        got = str(int(rank)) if rank is not None else "-"
-        mark = ""
+        lo, hi = rank_bounds(folder, row)
+        got = str(int(rank)) if rank is not None else (f"{lo} <= r <= {hi}" if lo is not None else "-")
+        if rank is None and lo is not None and lo > exp:
+            mark = "**above expected**"
+        mark = mark if rank is None and lo is not None and lo > exp else ""
+        if rank is None and lo is not None and hi < exp:
+            mark = "**defective**"
+            defective.append((widths, r, f"r <= {hi}", exp))
+        elif rank is None and lo is not None and lo < exp:
+            mark = "lower bound below expected"
+            defective.append((widths, r, f"{lo} <= r <= {hi} (not proven defective)", exp))
         if rank is not None and int(rank) != exp:
             mark = "**defective**" if int(rank) < exp else "**above**"
             defective.append((widths, r, int(rank), exp))
@@ -144,12 +170,18 @@ def main():
               "dimension at most d_h * #monomials (ambient). With as many generic data points as monomials, the "
               "data map is injective on that space and the certified generic rank of J is the dimension of the "
               "neurovariety. Expected (Kileel, Trager and Bruna 2019): min(d_h + sum_i (d_(i-1) - 1) d_i, ambient).\n")
-        print(f"{verified} of {total} architectures certified (generic rank proven from both sides).\n")
+        print(f"{verified} of {total} architectures certified (generic rank proven from both sides). For the others the "
+              "table gives the proven bounds lower <= r <= upper: the lower bound is a nonzero minor of J at a random "
+              "point (exact mod p), the upper one the least of min(n, l*d), the function space and the symmetry "
+              "fields. Where the lower bound stays below the expected dimension, the architecture is probably "
+              "defective but the tool has no upper bound that proves it (no polynomial kernel fields of J beyond "
+              "the rescaling symmetries are searched for yet).\n")
         print(md_table(("widths", "r", "points", "n", "params - symmetries", "ambient", "expected", "certified rank",
                         "status", "", "s"), rows))
         print()
         if defective:
-            print("Architectures whose certified dimension differs from the expected one:\n")
+            print("Architectures whose certified dimension, or proven lower bound, differs from the expected one "
+                  "(the lower bound is a random point's rank, so it is the generic rank with high probability):\n")
             for widths, r, got, exp in defective:
                 print(f"- {'-'.join(map(str, widths))}, r = {r}: certified {got}, expected {exp}.{explain(widths, r, got)}")
             print()
@@ -179,8 +211,12 @@ def main():
 def explain(widths, r, got):
     h = len(widths) - 1
     if any(w == 1 for w in widths[1:-1]):
-        return (" A hidden layer of width 1 makes f = c (w . x)^(r^(h-1)) up to the later layers' scalars: the "
-                "function space is much smaller than the parameter count suggests.")
+        return (" A hidden layer of width 1 passes one scalar g(x) on, so every output is c_k g(x)^(r^j): the "
+                "function space is far smaller than the parameter count suggests.")
+    if any(widths[i] < widths[0] for i in range(1, h)) and h >= 3:
+        return (" A hidden layer narrower than the input (a bottleneck after the first layer) confines f to "
+                "compositions through a low-dimensional polynomial map; the parameter count overstates the "
+                "dimension, as Kileel, Trager and Bruna note for bottlenecks.")
     if widths[-1] == 1 and h == 2 and widths[1] >= 2 and r == 2:
         return (" Sums of d_1 squares of linear forms in d_0 variables: quadratic forms of rank <= d_1, whose "
                 "variety has dimension below the parameter count when d_1 < d_0 (Alexander-Hirschowitz).")

@@ -217,6 +217,12 @@ def key_numbers(doc) -> dict:
         if isinstance(v, (int, bool)) and v is not None:
             out[k] = v
     for claim in doc.get("claims") or []:
+        if isinstance(claim, dict) and claim.get("id") == "generic-rank":
+            # proven bounds even when they do not meet (the checker re-derives both in either case)
+            ev = claim.get("evidence") if isinstance(claim.get("evidence"), dict) else {}
+            for key in ("lower", "upper"):
+                if isinstance(ev.get(key), int) and not isinstance(ev.get(key), bool):
+                    out[f"generic_rank_{key}"] = ev[key]
         if not isinstance(claim, dict) or claim.get("status") != "verified":
             continue
         ev = claim.get("evidence") if isinstance(claim.get("evidence"), dict) else {}
