@@ -14,7 +14,7 @@ import sys
 
 from .envelope import claim_counts as _claim_counts
 from .envelope import envelope
-from .errors import InputError
+from .errors import InputError, install_hint
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -220,7 +220,7 @@ def _solve_opts(args, *inputs):
     from .algebra import engines
     method = args.method or ("both" if engines.msolve_path() else "homotopy")
     if method in ("msolve",) and engines.msolve_path() is None:
-        raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
+        raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
     return {"method": method, "start": args.start, "timeout": args.timeout, "max_memory_mb": args.max_memory}
 
 
@@ -476,8 +476,8 @@ def _torch_instance(args):
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise InputError("the torch backend needs torch: pip install 'verifier[torch]' (CPU: pip install "
-                         "torch==2.13.0 first)") from None
+        raise InputError(f"the torch backend needs torch: {install_hint('torch')}; for the CPU build, "
+                         "pip install torch==2.13.0 first") from None
     from .torch_backend.instance import load_instance
     return load_instance(data=args.data, torch_model=args.torch_model, network=args.network, point=args.point,
                          outputs=args.outputs, seed=args.seed)
@@ -498,7 +498,7 @@ def cmd_spectrum(args) -> int:
     if args.figure:
         from .figures import figures_available
         if not figures_available():
-            raise InputError("--figure needs matplotlib: pip install 'verifier[plots]'")
+            raise InputError(f"--figure needs matplotlib: {install_hint('plots')}")
     doc, w0, X, Y = _torch_instance(args)
     from .torch_backend.instance import spectrum_report
     progress = _Progress(enabled=not args.json)
