@@ -15,13 +15,17 @@ import sys
 from .envelope import claim_counts as _claim_counts
 from .envelope import envelope
 from .errors import InputError, install_hint
+from .version import __version__
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
-        raise InputError(f"{self.prog}: {message}")
+    def error(self, message):
+        # One line, exit 2: main() prints "verifier: error: " before the message, so the message
+        # names only the subcommand ("verify: argument --prec: ..."), not the program again.
+        command = self.prog.removeprefix("verifier").strip()
+        raise InputError(f"{command}: {message}" if command else message)
 
 
 class _Progress:
@@ -59,6 +63,7 @@ def _print_json(doc) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="verifier", description="Certified theorem instances about loss landscapes of "
                 "overparameterized networks (Cooper; Liao-Poggio).")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     d = sub.add_parser("demo", help="verify, certify and report on a built-in dataset")
     d.add_argument("--out-dir", default="verifier-demo", help="folder for the certificates and reports "
@@ -305,6 +310,11 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
+        if args.version:
+            if args.command is not None:
+                raise InputError("--version takes no command")
+            print(f"verifier {__version__}")
+            return EXIT_OK
         if args.command is None:
             build_parser().print_help()
             return EXIT_BAD_INPUT

@@ -1,0 +1,40 @@
+"""`verifier --version` and argparse's usage errors, run in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from verifier.cli import main
+from verifier.version import __version__
+
+
+def test_version_prints_the_version_and_exits_0(capsys):
+    assert main(["--version"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"verifier {__version__}\n" and err == ""
+
+
+def test_version_with_a_command_is_a_usage_error(capsys):
+    assert main(["--version", "theorems"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == "verifier: error: --version takes no command\n"
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["verify"], "verifier: error: verify: the following arguments are required: theorem, --data"),
+    (["verify", "cooper-4.1", "--data", "d.csv", "--prec", "x"],
+     "verifier: error: verify: argument --prec: invalid int value: 'x'"),
+    (["--bogus"], "verifier: error: unrecognized arguments: --bogus"),
+    (["theorems", "--bogus"], "verifier: error: unrecognized arguments: --bogus"),
+    (["frob"], "verifier: error: argument command: invalid choice: 'frob'"),
+    (["check"], "verifier: error: check: the following arguments are required: certificate"),
+    (["report", "c.json", "--format", "pdf"], "verifier: error: report: argument --format: invalid choice: 'pdf'"),
+    (["critical-points", "--method", "x"], "verifier: error: critical-points: argument --method: invalid choice"),
+    (["spectrum", "--data"], "verifier: error: spectrum: argument --data: expected one argument"),
+])
+def test_usage_errors_are_one_line_with_one_prefix(capsys, argv, expect):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(expect), err
+    assert err.count("verifier") == 1, err      # "verifier: error: verifier verify: ..." was the old double prefix
