@@ -220,7 +220,8 @@ STAGES = [
     ("torch backend", ["verifier.torch_backend"]),
     ("theorems", ["verifier.theorems"]),
     ("reports", ["verifier.figures", "verifier.report"]),
-    ("interfaces", ["verifier.api", "verifier.sweep", "verifier.demo", "verifier.strategies", "verifier.cli",
+    ("interfaces", ["verifier.api", "verifier.sweep", "verifier.demo", "verifier.strategies", "verifier.doctor",
+                    "verifier.cli",
                     "verifier.__main__",
                     "verifier"]),
 ]

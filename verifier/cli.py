@@ -172,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="write all numbers here (JSON, every eigenvalue of 2K)")
     sp.add_argument("--figure", help="draw the spectrum (SVG) into this file")
     sp.add_argument("--json", action="store_true", help="print all numbers as JSON")
+    dr = sub.add_parser("doctor", help="which engines and extras are installed and working (a report; exit 0)")
+    dr.add_argument("--json", action="store_true")
     return p
 
 
@@ -357,6 +359,18 @@ def _check_out(out, *inputs):
 def _check_prec(prec):
     if not 32 <= prec <= 65536:
         raise InputError("--prec must be between 32 and 65536 bits")
+
+
+def cmd_doctor(args) -> int:
+    """Which engines and extras are installed and working: a report, so exit 0 whatever it finds."""
+    from .doctor import diagnose, render
+    doc = diagnose()
+    if args.json:
+        _print_json(envelope("doctor", status="ok", timings={"doctor": doc.pop("seconds")}, result=doc))
+    else:
+        doc.pop("seconds")
+        print(render(doc))
+    return EXIT_OK
 
 
 def cmd_theorems(args) -> int:
@@ -761,4 +775,4 @@ def cmd_demo(args) -> int:
 
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
              "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points,
-             "spectrum": cmd_spectrum, "sweep": cmd_sweep}
+             "spectrum": cmd_spectrum, "sweep": cmd_sweep, "doctor": cmd_doctor}

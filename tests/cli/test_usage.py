@@ -38,3 +38,16 @@ def test_usage_errors_are_one_line_with_one_prefix(capsys, argv, expect):
     assert out == ""
     assert err.count("\n") == 1 and err.startswith(expect), err
     assert err.count("verifier") == 1, err      # "verifier: error: verifier verify: ..." was the old double prefix
+
+
+def test_every_command_has_a_row_in_the_json_docs():
+    import argparse
+    import re
+    from pathlib import Path
+
+    from verifier.cli import build_parser
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    text = (Path(__file__).resolve().parents[2] / "docs" / "json-output.md").read_text(encoding="utf-8")
+    rows = {name for line in text.splitlines() if line.startswith("| `")
+            for name in re.findall(r"`([a-z-]+)`", line.split("|")[1])}
+    assert set(sub.choices) <= rows, sorted(set(sub.choices) - rows)
