@@ -37,3 +37,13 @@ def test_block_is_valid(lang, code):
         json.loads(code)
     else:
         tomllib.loads(code)
+
+
+def test_docs_index_lists_every_page_and_its_links_resolve():
+    index = REPO / "docs" / "index.md"
+    text = index.read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    assert all((index.parent / link).resolve().is_file() for link in links), links
+    pages = {p.name for p in (REPO / "docs").glob("*.md")} - {"index.md"}
+    assert pages <= {Path(link).name for link in links}, sorted(pages - {Path(link).name for link in links})
+    assert "(docs/index.md)" in (REPO / "README.md").read_text(encoding="utf-8")
