@@ -51,3 +51,21 @@ def test_every_command_has_a_row_in_the_json_docs():
     rows = {name for line in text.splitlines() if line.startswith("| `")
             for name in re.findall(r"`([a-z-]+)`", line.split("|")[1])}
     assert set(sub.choices) <= rows, sorted(set(sub.choices) - rows)
+
+
+@pytest.mark.parametrize("command", ["verify", "spectrum"])
+def test_a_relu_torch_model_is_a_usage_error(capsys, tmp_path, command):
+    # docs/torch-backend.md: nn.ReLU is refused with one line and exit 2 (not a not-applicable certificate).
+    pytest.importorskip("torch", reason="the torch backend needs torch")
+    import numpy as np
+    (tmp_path / "m.py").write_text("import torch.nn as nn\n\ndef build():\n"
+                                   "    return nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1)).double()\n",
+                                   encoding="utf-8")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", X=rng.standard_normal((4, 2)), Y=rng.standard_normal((4, 1)))
+    argv = ([command, "cooper-2.3"] if command == "verify" else [command]) + [
+        "--torch-model", f"{tmp_path / 'm.py'}:build", "--data", str(tmp_path / "d.npz")]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("verifier: error: activation 'relu' is not smooth: the torch backend needs C^2 "
+                                 "activations\n")
