@@ -218,12 +218,13 @@ def check_chromium(timeout: float = 10.0) -> dict:
 
 
 def diagnose(timeout: float = TIMEOUT_S) -> dict:
-    """Every component's row, the checks run side by side (children and engine subprocesses)."""
+    """Every component's row: the engines first (their runs set limits in a forked child, which wants no
+    other thread), then the child interpreters side by side."""
     start = time.perf_counter()
+    rows = [check_flint(), check_singular(timeout), check_msolve(timeout)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         heavy = [pool.submit(check_torch, timeout), pool.submit(check_sweep, timeout),
                  pool.submit(check_matplotlib, timeout), pool.submit(check_chromium)]
-        rows = [check_flint(), check_singular(timeout), check_msolve(timeout)]
         torch_row, sweep_rows, mpl_row, chromium_row = (f.result() for f in heavy)
     rows += [torch_row, mpl_row, *sweep_rows, chromium_row]
     return {"verifier": __version__, "distribution": DISTRIBUTION, "python": platform.python_version(),
