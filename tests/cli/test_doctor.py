@@ -83,3 +83,15 @@ def test_a_child_that_hangs_or_fails_is_reported_in_one_line():
     assert ans is None and why == "second line"
     ans, why = doctor._child("print('{\"a\": 1}')", timeout=10)
     assert ans == {"a": 1} and why == ""
+
+
+def test_torch_row_names_the_cuda_device(monkeypatch):
+    # No GPU here: the child's answer is faked; the real child runs in the --json test above.
+    monkeypatch.setattr(doctor, "_found", lambda module: True)
+    monkeypatch.setattr(doctor, "_child", lambda code, timeout: (
+        {"version": "2.13.0", "sum": 3.0, "cuda": True, "device": "NVIDIA H100 80GB HBM3", "devices": 2}, ""))
+    row = doctor.check_torch()
+    assert row == {"name": "torch", "status": "works", "version": "2.13.0", "extra": "torch",
+                   "detail": "CUDA available: NVIDIA H100 80GB HBM3 (and 1 more)"}
+    monkeypatch.setattr(doctor, "_child", lambda code, timeout: (None, "ImportError: libcudart.so.12"))
+    assert doctor.check_torch()["status"] == "broken"
