@@ -220,7 +220,8 @@ STAGES = [
     ("torch backend", ["verifier.torch_backend"]),
     ("theorems", ["verifier.theorems"]),
     ("reports", ["verifier.figures", "verifier.report"]),
-    ("interfaces", ["verifier.api", "verifier.sweep", "verifier.demo", "verifier.strategies", "verifier.cli",
+    ("interfaces", ["verifier.api", "verifier.sweep", "verifier.demo", "verifier.strategies", "verifier.doctor",
+                    "verifier.cli",
                     "verifier.__main__",
                     "verifier"]),
 ]
@@ -355,10 +356,11 @@ def test_checker_line_count_per_tier(capsys):
 HEAVY = ("sympy", "scipy", "networkx", "matplotlib", "torch", "numpy")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["theorems"], ["theorems", "--json"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["theorems"], ["theorems", "--json"]])
 def test_light_commands_load_no_heavy_library(argv):
-    """`verifier --help` and `verifier theorems` start fast: sympy, scipy, networkx, matplotlib, torch and
-    numpy load only when a command needs them (benchmarks/bench_startup.py measures the time)."""
+    """`verifier --help`, `verifier --version` and `verifier theorems` start fast: sympy, scipy, networkx,
+    matplotlib, torch and numpy load only when a command needs them (benchmarks/bench_startup.py measures the
+    time)."""
     code = ("import contextlib, io, sys\nfrom verifier.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    try:\n        main(sys.argv[1:])\n    except SystemExit:\n        pass\n"

@@ -118,7 +118,7 @@ def test_example_scripts_leave_no_files_in_the_repository(tmp_path):
 def test_polynomial_network_example(tmp_path):
     from verifier.algebra import engines
     if engines.singular_path() is None:
-        pytest.skip("Singular is not installed (pip install 'verifier[algebra]')")
+        pytest.skip("Singular is not installed (pip install -e '.[algebra]')")
     out = tmp_path / "out"
     res = _run_script("polynomial_network.py", ["--out-dir", str(out)], cwd=tmp_path, env=_env(tmp_path))
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]

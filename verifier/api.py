@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 
-from .errors import InputError
+from .errors import InputError, install_hint
 
 __all__ = ["verify", "check", "report", "solve", "degree", "critical_points", "spectrum", "theorems"]
 
@@ -173,7 +173,7 @@ def spectrum(*, data, torch_model=None, network=None, point=None, outputs: int =
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise InputError("spectrum needs torch: pip install 'verifier[torch]'") from None
+        raise InputError(f"spectrum needs torch: {install_hint('torch')}") from None
     from .torch_backend.instance import load_instance, spectrum_report
     doc, w0, X, Y = load_instance(data=data, torch_model=torch_model, network=network, point=point,
                                   outputs=outputs, seed=seed)

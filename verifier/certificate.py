@@ -17,6 +17,7 @@ from .checker.format import (CLAIM_STATUSES, FLOAT_TIER, FORMAT_TAG, HYPOTHESIS_
 from .errors import InputError
 
 VERIFIED, REFUTED, INCONCLUSIVE, NOT_APPLICABLE = STATUSES
+_BADGE_COLOURS = {VERIFIED: "#1a7f37", REFUTED: "#cf222e", NOT_APPLICABLE: "#6e7781", INCONCLUSIVE: "#9a6700"}
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,33 @@ class Certificate:
             write_bytes_atomic(target, blob)
         write_json_atomic(path, doc)
         return target
+
+    def _sizes(self) -> list:
+        """(name, value) of the instance's sizes: n, d, l for a network, the unknowns of a system."""
+        s = self.summary_info
+        keys = ("n", "d", "l") if "n" in s else ("unknowns",) if "unknowns" in s else ()
+        return [(k, s[k]) for k in keys if s.get(k) is not None]
+
+    def __repr__(self) -> str:
+        sizes = "".join(f", {k}={v!r}" for k, v in self._sizes())
+        return (f"Certificate(theorem={self.theorem!r}, status={self.status!r}, tier={self.tier!r}{sizes}, "
+                f"claims={len(self.claims)})")
+
+    def _repr_html_(self) -> str:
+        """A status badge, the instance and one row per claim (Jupyter); every string is escaped."""
+        from html import escape
+        status = self.status
+        colour = _BADGE_COLOURS.get(status, "#6e7781")
+        badge = (f"<span style=\"background:{colour};color:#fff;border-radius:3px;padding:0 .4em\">"
+                 f"{escape(status)}</span>")
+        network = self.summary_info.get("network")
+        what = ", ".join(([str(network)] if network else []) + [f"{k} = {v}" for k, v in self._sizes()])
+        rows = "".join(f"<tr><td><code>{escape(str(c.id))}</code></td><td>{escape(str(c.status))}</td>"
+                       f"<td>{escape(str(c.scope))}</td><td>{escape(str(c.message))}</td></tr>" for c in self.claims)
+        reason = f"<br>reason: {escape(self.reason)}" if status != VERIFIED else ""
+        return (f"<div class=\"verifier-certificate\"><p><b>{escape(self.theorem)}</b> {badge} "
+                f"<small>tier: {escape(self.tier)}</small><br>{escape(what)}{reason}</p>"
+                f"<table><tr><th>claim</th><th>status</th><th>scope</th><th>message</th></tr>{rows}</table></div>")
 
     def summary(self) -> str:
         """A short human summary in the style of ``verifier`` output."""

@@ -14,14 +14,18 @@ import sys
 
 from .envelope import claim_counts as _claim_counts
 from .envelope import envelope
-from .errors import InputError
+from .errors import InputError, install_hint
+from .version import __version__
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2
-        raise InputError(f"{self.prog}: {message}")
+    def error(self, message):
+        # One line, exit 2: main() prints "verifier: error: " before the message, so the message
+        # names only the subcommand ("verify: argument --prec: ..."), not the program again.
+        command = self.prog.removeprefix("verifier").strip()
+        raise InputError(f"{command}: {message}" if command else message)
 
 
 class _Progress:
@@ -59,6 +63,7 @@ def _print_json(doc) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="verifier", description="Certified theorem instances about loss landscapes of "
                 "overparameterized networks (Cooper; Liao-Poggio).")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     d = sub.add_parser("demo", help="verify, certify and report on a built-in dataset")
     d.add_argument("--out-dir", default="verifier-demo", help="folder for the certificates and reports "
@@ -167,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="write all numbers here (JSON, every eigenvalue of 2K)")
     sp.add_argument("--figure", help="draw the spectrum (SVG) into this file")
     sp.add_argument("--json", action="store_true", help="print all numbers as JSON")
+    dr = sub.add_parser("doctor", help="which engines and extras are installed and working (a report; exit 0)")
+    dr.add_argument("--json", action="store_true")
     return p
 
 
@@ -220,7 +227,7 @@ def _solve_opts(args, *inputs):
     from .algebra import engines
     method = args.method or ("both" if engines.msolve_path() else "homotopy")
     if method in ("msolve",) and engines.msolve_path() is None:
-        raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
+        raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
     return {"method": method, "start": args.start, "timeout": args.timeout, "max_memory_mb": args.max_memory}
 
 
@@ -305,6 +312,11 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
+        if args.version:
+            if args.command is not None:
+                raise InputError("--version takes no command")
+            print(f"verifier {__version__}")
+            return EXIT_OK
         if args.command is None:
             build_parser().print_help()
             return EXIT_BAD_INPUT
@@ -347,6 +359,18 @@ def _check_out(out, *inputs):
 def _check_prec(prec):
     if not 32 <= prec <= 65536:
         raise InputError("--prec must be between 32 and 65536 bits")
+
+
+def cmd_doctor(args) -> int:
+    """Which engines and extras are installed and working: a report, so exit 0 whatever it finds."""
+    from .doctor import diagnose, render
+    doc = diagnose()
+    if args.json:
+        _print_json(envelope("doctor", status="ok", timings={"doctor": doc.pop("seconds")}, result=doc))
+    else:
+        doc.pop("seconds")
+        print(render(doc))
+    return EXIT_OK
 
 
 def cmd_theorems(args) -> int:
@@ -476,8 +500,8 @@ def _torch_instance(args):
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise InputError("the torch backend needs torch: pip install 'verifier[torch]' (CPU: pip install "
-                         "torch==2.13.0 first)") from None
+        raise InputError(f"the torch backend needs torch: {install_hint('torch')}; for the CPU build, "
+                         "pip install torch==2.13.0 first") from None
     from .torch_backend.instance import load_instance
     return load_instance(data=args.data, torch_model=args.torch_model, network=args.network, point=args.point,
                          outputs=args.outputs, seed=args.seed)
@@ -498,7 +522,7 @@ def cmd_spectrum(args) -> int:
     if args.figure:
         from .figures import figures_available
         if not figures_available():
-            raise InputError("--figure needs matplotlib: pip install 'verifier[plots]'")
+            raise InputError(f"--figure needs matplotlib: {install_hint('plots')}")
     doc, w0, X, Y = _torch_instance(args)
     from .torch_backend.instance import spectrum_report
     progress = _Progress(enabled=not args.json)
@@ -751,4 +775,4 @@ def cmd_demo(args) -> int:
 
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
              "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points,
-             "spectrum": cmd_spectrum, "sweep": cmd_sweep}
+             "spectrum": cmd_spectrum, "sweep": cmd_sweep, "doctor": cmd_doctor}

@@ -27,9 +27,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, install_hint
 
-PLOTS_MISSING = "figures need the `plots` extra (pip install \"verifier[plots]\", which installs matplotlib)"
+PLOTS_MISSING = f"figures need the `plots` extra, which installs matplotlib: {install_hint('plots')}"
 
 # Sizes above which the cheaper variant of a computation is used.
 _HESSIAN_FULL_MAX_N = 2000        # full eigvalsh of the n x n matrix 2 J^T J

@@ -22,7 +22,7 @@ from verifier.network import mlp
 from verifier.theorems import verify
 
 pytestmark = pytest.mark.skipif(engines.singular_path() is None,
-                                reason="Singular is not installed (pip install 'verifier[algebra]')")
+                                reason="Singular is not installed (pip install -e '.[algebra]')")
 
 NETS = {"t2-unit": lambda: mlp(1, [1], activation=power(2)),
         "t2-two": lambda: mlp(1, [2], activation=power(2), output_bias=False),

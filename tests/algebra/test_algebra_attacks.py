@@ -30,7 +30,7 @@ from verifier.network import mlp
 from verifier.theorems import verify
 
 SINGULAR = engines.singular_path()
-needs_singular = pytest.mark.skipif(SINGULAR is None, reason="Singular not installed: pip install 'verifier[algebra]'")
+needs_singular = pytest.mark.skipif(SINGULAR is None, reason="Singular not installed: pip install -e '.[algebra]'")
 
 SQUARE = mlp(1, [1], activation=power(2))        # labels W1[0,0], b1[0], W2[0,0], b2[0]: w, b, a, c
 

@@ -13,7 +13,7 @@ from verifier.cli import main
 from verifier.network import mlp, network_to_json
 
 needs_singular = pytest.mark.skipif(engines.singular_path() is None,
-                                    reason="Singular is not installed (pip install 'verifier[algebra]')")
+                                    reason="Singular is not installed (pip install -e '.[algebra]')")
 
 
 @pytest.fixture()

@@ -61,8 +61,8 @@ from verifier.theorems import verify
 
 SINGULAR = engines.singular_path()
 MSOLVE = engines.msolve_path()
-needs_singular = pytest.mark.skipif(SINGULAR is None, reason="Singular not installed: pip install 'verifier[algebra]'")
-needs_msolve = pytest.mark.skipif(MSOLVE is None, reason="msolve not installed: pip install 'verifier[algebra]'")
+needs_singular = pytest.mark.skipif(SINGULAR is None, reason="Singular not installed: pip install -e '.[algebra]'")
+needs_msolve = pytest.mark.skipif(MSOLVE is None, reason="msolve not installed: pip install -e '.[algebra]'")
 
 THEOREM_IDS = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz", "cooper-2.1-global")
 

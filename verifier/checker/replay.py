@@ -45,6 +45,33 @@ class CheckReport:
     def text(self) -> str:
         return "\n".join([self.header, *self.lines, f"checker: {self.status} ({self.seconds:.2f} s)"])
 
+    def __repr__(self) -> str:
+        return f"CheckReport(ok={self.ok}, status={self.status!r}, claims={len(self.results)})"
+
+    def _repr_html_(self) -> str:
+        """A badge and one row per claim (Jupyter); every string is escaped."""
+        from html import escape
+        rows = "".join(f"<tr><td><code>{escape(str(r.get('id')))}</code></td><td>{escape(str(r.get('stated')))}</td>"
+                       f"<td>{_badge(str(r.get('checked')))}</td><td>{escape(str(r.get('message')))}</td></tr>"
+                       for r in self.results)
+        # The claims' lines come first, then the problems (and a malformed certificate's reason).
+        problems = "".join(f"<li>{escape(line.strip())}</li>" for line in self.lines[len(self.results):])
+        return (f"<div class=\"verifier-check\"><p><b>checker</b> {_badge(self.status)} "
+                f"{'accepted' if self.ok else 'not accepted'} in {self.seconds:.2f} s<br>{escape(self.header)}</p>"
+                + (f"<ul>{problems}</ul>" if problems else "")
+                + (f"<table><tr><th>claim</th><th>stated</th><th>checked</th><th>message</th></tr>{rows}</table>"
+                   if rows else "") + "</div>")
+
+
+_BADGE_COLOURS = {"verified": "#1a7f37", "refuted": "#cf222e", "not-applicable": "#6e7781", "inconclusive": "#9a6700"}
+
+
+def _badge(status: str) -> str:
+    from html import escape
+    colour = _BADGE_COLOURS.get(status, "#6e7781")
+    return (f"<span style=\"background:{colour};color:#fff;border-radius:3px;padding:0 .4em\">"
+            f"{escape(status)}</span>")
+
 
 @dataclass
 class Instance:

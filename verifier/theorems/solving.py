@@ -35,7 +35,7 @@ from ..checker.solve import rules as solve_rules
 from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
 from ..checker.solve.tier import evaluate_claims
 from ..data import read_limited
-from ..errors import InputError
+from ..errors import InputError, install_hint
 from ..solver.parse import ParseError, parse_polynomial
 
 PREC = 128
@@ -195,7 +195,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     if method in ("msolve", "both"):
         if engines.msolve_path() is None:
             if method == "msolve":
-                raise InputError("--method msolve needs msolve (pip install 'verifier[algebra]')")
+                raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
             extra["msolve"] = {"status": "not installed"}
         else:
             from ..solver.certify import boxes_from_msolve

@@ -240,7 +240,8 @@ def rule_variety_dimension(ctx, claim):
     budget = min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) else engine.TIMEOUT_S
     res = engine.singular_dimension(H, alg["variables"], timeout=budget)
     if res is None:
-        return I, "re-checking the Groebner dimension needs Singular (pip install 'verifier[algebra]')"
+        return I, ("re-checking the Groebner dimension needs Singular: pip install "
+                   "'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
     dim, deg = res
     if ev.get("dimension") != dim or (dim >= 0 and ev.get("degree") != deg):
         return I, f"Singular recomputes dimension {dim}, degree {deg}, not the stated values"
