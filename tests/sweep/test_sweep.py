@@ -319,3 +319,18 @@ def test_local_cluster_runs_every_instance_once(tmp_path):
     assert sorted(_rows(out)) == sorted(keys)
     assert len(pd.read_parquet(os.path.join(out, "results.parquet"))) == len(keys)
     assert check_store(out) == {"total": 6, "ok": 6, "failed": [], "tampered": []}
+
+
+def test_a_certificate_the_checker_rejects_is_never_a_verified_row(tmp_path, monkeypatch):
+    """The row's status is the certificate's only when the independent checker accepts it."""
+    import verifier.checker as checker_pkg
+    from verifier.sweep.run import run_instance
+    from verifier.sweep.spec import expand, parse_spec
+
+    class Rejected:
+        ok, status = False, "verified"
+    monkeypatch.setattr(checker_pkg, "check_certificate", lambda doc, **_: Rejected())
+    inst = expand(parse_spec({"theorem": "cooper-4.1", "data": {"inputs": 1, "points": 3}}))[0]
+    row = run_instance(inst, isolate=False)["row"]
+    assert row["check_ok"] is False and row["status"] == "inconclusive"
+    assert "did not accept" in row["reason"]

@@ -35,10 +35,9 @@ def load_spec(spec):
 
 
 def expand(spec):
-    """The instance list of a spec (a path, a dict, or a parsed spec)."""
+    """The instance list of a spec (a TOML file or its dict)."""
     from .spec import expand as ex
-    return ex(load_spec(spec) if not (isinstance(spec, dict) and "grid" in spec and "draws" in spec
-                                      and "base_dir" in spec) else spec)
+    return ex(load_spec(spec))
 
 
 def is_store(path) -> bool:
@@ -184,18 +183,10 @@ def _run_on(client, todo, record):
 def check_store(path, *, client=None, progress=None) -> dict:
     """Re-verify every certificate of a results folder with the independent checker; returns
     ``{"total", "ok", "failed": [(path, first problem)], "tampered": [keys]}``."""
-    import json
     from .store import Store
     store = Store(path, create=False)
-    rows_dir = os.path.join(store.root, "rows")
-    names = sorted(n[:-5] for n in os.listdir(rows_dir) if n.endswith(".json")) if os.path.isdir(rows_dir) else []
-    tampered, paths = [], []
-    for key in names:
-        row = store.row(key)
-        if row is None:
-            tampered.append(key)
-        elif row.get("certificate_sha256"):
-            paths.append(store.cert_path(key, row["theorem"]))
+    rows, tampered = store.rows()
+    paths = [store.cert_path(row["key"], row["theorem"]) for row in rows if row.get("certificate_sha256")]
     results = []
     if client is not None and paths:
         futures = client.map(_check_one, paths, pure=False)

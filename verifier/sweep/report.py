@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from .summary import family_columns
 
 __all__ = ["sweep_report", "render_sweep_report", "SweepReport", "load_results", "MAX_ROWS", "MAX_VALUES"]
 
@@ -38,7 +39,6 @@ MAX_VALUES = 30                 # family parameters with more distinct values ge
 MAX_DEFECTIVE = 200             # rows of the defective-instances table shown
 MAX_CELL = 200                  # characters of one table cell before it is cut
 MAX_MARKER_BYTES = 16 << 20     # sweep.json
-MAX_ROW_BYTES = 1 << 20         # one row file
 
 STATUS_ORDER = ("verified", "refuted", "inconclusive", "not-applicable", "error")
 STATUS_COLOURS = {"verified": "#1f8a4c", "refuted": "#c0392b", "inconclusive": "#e67e22",
@@ -79,31 +79,13 @@ def _read_marker(folder) -> dict:
     return doc
 
 
-def _rows_from_files(folder):
-    """The rows of ``rows/*.json`` as dicts (files that are not a JSON object naming their key are skipped);
-    returns ``(rows, skipped)``."""
-    rows_dir = os.path.join(folder, "rows")
-    rows, skipped = [], 0
-    for name in sorted(os.listdir(rows_dir)):
-        if not name.endswith(".json"):
-            continue
-        path = os.path.join(rows_dir, name)
-        try:
-            if not os.path.isfile(path) or os.path.getsize(path) > MAX_ROW_BYTES:
-                skipped += 1
-                continue
-            with open(path, encoding="utf-8") as fh:
-                row = json.load(fh)
-        except (OSError, ValueError):
-            skipped += 1
-            continue
-        if not isinstance(row, dict) or row.get("key") != name[:-5] or "status" not in row:
-            skipped += 1
-            continue
-        # plain values only: a list or a table becomes its JSON text, as in the parquet table
-        rows.append({str(k): (json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v)
-                     for k, v in row.items()})
-    return rows, skipped
+def _rows_from_store(folder):
+    """The whole rows of the store as plain values (a list or a table becomes its JSON text, as in the parquet
+    table); returns ``(rows, number of damaged entries left out)``."""
+    from .store import Store
+    rows, damaged = Store(folder, create=False).rows()
+    return [{str(k): (json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v) for k, v in row.items()}
+            for row in rows], len(damaged)
 
 
 def load_results(folder):
@@ -136,14 +118,14 @@ def load_results(folder):
             frame = pd.DataFrame()
         else:
             try:
-                rows, skipped = _rows_from_files(folder)
+                rows, skipped = _rows_from_store(folder)
             except OSError as exc:
                 raise InputError(f"{folder}: cannot read its rows ({exc.strerror or exc})") from None
             if problem and not rows:
                 raise InputError(f"{folder}: {problem} and no row file could be read to rebuild it")
             frame = table(rows) if rows else pd.DataFrame()
             note = (f"{problem or TABLE + ' is missing'}: the table was rebuilt from {len(rows)} row file(s)"
-                    + (f" ({skipped} unreadable, left out)" if skipped else "") + ".")
+                    + (f" ({skipped} damaged, left out)" if skipped else "") + ".")
     if len(frame) and "status" not in frame.columns:
         raise InputError(f"{folder}: the results table has no status column")
     if len(frame) and "index" in frame.columns:
@@ -227,11 +209,6 @@ def _colour(status: str, statuses) -> str:
     return _OTHER_COLOURS[others.index(status) % len(_OTHER_COLOURS)] if status in others else "#6b7280"
 
 
-def _family_columns(frame) -> list:
-    from .summary import family_columns
-    return family_columns(frame)
-
-
 def _numeric(frame, col):
     """The column as floats (None when it is not a numeric column)."""
     import pandas as pd
@@ -253,7 +230,7 @@ def _numeric(frame, col):
 def _by_parameter(frame, statuses) -> list:
     """``[(parameter, [(value, {status: count})], skipped_because_too_many)]``."""
     out = []
-    for col in _family_columns(frame):
+    for col in family_columns(frame):
         labels = [_value_text(v) for v in frame[col].tolist()]
         distinct = sorted(set(labels), key=_sort_key)
         if len(distinct) > MAX_VALUES:
@@ -281,7 +258,7 @@ def _size_column(frame):
     """``(column, sizes as floats)`` of the first of d, n, the numeric family parameters with at least 3 distinct
     positive values; None when there is none."""
     import numpy as np
-    candidates = ["d", "n"] + [c for c in _family_columns(frame) if c not in ("d", "n", "seed")]
+    candidates = ["d", "n"] + [c for c in family_columns(frame) if c not in ("d", "n", "seed")]
     for col in candidates:
         s = _numeric(frame, col)
         if s is None:
@@ -322,7 +299,7 @@ def _dimension_pairs(frame, theorem) -> list:
 def _defective(frame, pairs) -> list:
     """Rows (dicts) of the instances whose certified value differs from the expected one."""
     out = []
-    fam = _family_columns(frame)
+    fam = family_columns(frame)
     for col, expected, _label in pairs:
         cert = _numeric(frame, col)
         for i in range(len(frame)):

@@ -64,7 +64,7 @@ def _compute(inst) -> dict:
         from ..checker import check_certificate
         t1 = time.perf_counter()
         rep = check_certificate(json.loads(json.dumps(doc)))
-        checked = {"check_ok": bool(rep.ok), "check_seconds": time.perf_counter() - t1}
+        checked = {"check_ok": bool(rep.ok), "check_status": rep.status, "check_seconds": time.perf_counter() - t1}
     arrays = None
     if getattr(cert, "arrays", None) is not None:      # pragma: no cover - the float tier is not swept yet
         import io
@@ -141,7 +141,7 @@ def _warm(theorem):
     child starts with it loaded (about 0.5 s per instance otherwise)."""
     if theorem in _WARM:
         return
-    from .. import api, data, network, search, system  # noqa: F401
+    from .. import api, data, network, search, system  # noqa: F401 - loaded before the fork
     from ..theorems import THEOREMS
     from . import spec  # noqa: F401
     THEOREMS[theorem].implementation()
@@ -179,6 +179,10 @@ def run_instance(inst, *, isolate: bool = True) -> dict:
     row["seconds"] = round(float(out.get("seconds", time.perf_counter() - t0)), 6)
     if "check_ok" in out:
         row["check_ok"] = out["check_ok"]
+        if not out["check_ok"]:      # the table never shows a status the independent checker did not accept
+            checked = str(out.get("check_status") or "")
+            row.update(status=checked if checked in ("refuted", "not-applicable") else "inconclusive",
+                       reason=f"the independent checker did not accept the certificate (it stated {row['status']})")
         row["check_seconds"] = round(float(out["check_seconds"]), 6)
     row["task_seconds"] = round(time.perf_counter() - t0, 6)
     row["worker"] = os.getpid()

@@ -361,7 +361,7 @@ def _fill(inst):
         if "inputs" in inst["data"]:
             if inst["data"]["inputs"] is None:
                 if p is None:
-                    raise InputError(f"spec: data.inputs is required (no network gives it)")
+                    raise InputError("spec: data.inputs is required (no network gives it)")
                 inst["data"]["inputs"] = p
             elif p is not None and inst["data"]["inputs"] != p:
                 raise InputError(f"spec: data.inputs = {inst['data']['inputs']} but the network has {p} inputs")

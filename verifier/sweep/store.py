@@ -92,14 +92,18 @@ class Store:
                 return None
         return row
 
-    def certificates(self):
-        """Paths of every certificate a whole, untampered row names."""
+    def keys(self) -> list:
+        """The keys of every row file in the store, sorted."""
         folder = os.path.join(self.root, "rows")
-        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-            if name.endswith(".json"):
-                row = self.row(name[:-5])
-                if row is not None and row.get("certificate_sha256"):
-                    yield self.cert_path(row["key"], row["theorem"])
+        return sorted(n[:-5] for n in os.listdir(folder) if n.endswith(".json")) if os.path.isdir(folder) else []
+
+    def rows(self):
+        """``(whole rows, keys of damaged entries)``: every row file read through :meth:`row`."""
+        rows, damaged = [], []
+        for key in self.keys():
+            row = self.row(key)
+            (damaged.append(key) if row is None else rows.append(row))
+        return rows, damaged
 
     # -- writing
     def write(self, result: dict, theorem: str) -> dict:
