@@ -25,7 +25,7 @@ SCRIPTS = {"cooper_2_1.py": "cooper-2.1", "cooper_2_3.py": "cooper-2.3", "cooper
            "cooper_3_4.py": "cooper-3.4", "cooper_4_1.py": "cooper-4.1", "cooper_4_2.py": "cooper-4.2",
            "liao_poggio_bezout.py": "liao-poggio-bezout", "liao_poggio_dimension.py": "liao-poggio-dimension",
            "liao_poggio_nullstellensatz.py": "liao-poggio-nullstellensatz",
-           "cooper_2_1_global.py": "cooper-2.1-global"}
+           "cooper_2_1_global.py": "cooper-2.1-global", "cooper_connected.py": "cooper-connected"}
 ORDER = ("verified", "refuted", "not-applicable", "inconclusive")
 
 

@@ -120,7 +120,28 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train with this optimiser before Gauss-Newton")
     tb.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
+    v.add_argument("--from", dest="from_point", metavar="W0.json", help="cooper-connected: the start point")
+    v.add_argument("--to", dest="to_point", metavar="W1.json", help="cooper-connected: the end point")
     v.add_argument("--json", action="store_true")
+    cn = sub.add_parser("connect", help="a certified path in M (L = 0 along it) between two approximate zeros, "
+                        "e.g. two trained minima (cooper-connected)")
+    cn.add_argument("--network", required=True, help="network JSON (docs/network-format.md), smooth activations")
+    cn.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
+    cn.add_argument("--outputs", type=int, default=1, help="number l of target columns at the end of each row "
+                    "(default 1)")
+    cn.add_argument("--from", dest="from_point", required=True, metavar="W0.json",
+                    help="the start point {label: value} (values read exactly)")
+    cn.add_argument("--to", dest="to_point", required=True, metavar="W1.json", help="the end point {label: value}")
+    cn.add_argument("--out", help="write the certificate here (JSON)")
+    cn.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
+    cn.add_argument("--timeout", type=float, default=600.0,
+                    help="seconds for the search of the path (default 600); past it: inconclusive")
+    cn.add_argument("--max-distance", help="how far (max-norm, exact rational) the path's ends may lie from the given "
+                    "points (default 1e-3 (1 + max |w_i|))")
+    cn.add_argument("--max-segments", type=int, default=5000, help="most Krawczyk segments (default 5000)")
+    cn.add_argument("--grid", type=int, default=21,
+                    help="points of the straight segment where L is enclosed (segment-loss; default 21, 0: none)")
+    cn.add_argument("--json", action="store_true")
     _add_solve_parsers(sub)
     sw = sub.add_parser("sweep", help="run one theorem over a family of instances (a TOML spec) on Dask, into a "
                         "resumable results folder")
@@ -396,6 +417,14 @@ def cmd_verify(args) -> int:
         raise InputError(f"unknown theorem {args.theorem!r}; known: {', '.join(THEOREMS)}")
     if args.torch_model or args.torch:
         return _verify_torch(args)
+    if args.theorem == "cooper-connected" or args.from_point or args.to_point:
+        if args.theorem != "cooper-connected":
+            raise InputError(f"--from/--to belong to cooper-connected, not {args.theorem}")
+        if not (args.network and args.from_point and args.to_point):
+            raise InputError("cooper-connected needs --network NET.json, --from W0.json and --to W1.json")
+        args.max_segments, args.grid = 5000, 21
+        args.timeout = 600.0 if args.timeout is None else args.timeout
+        return _connect(args, "verify")
     _check_prec(args.prec)
     _check_out(args.out, args.data, args.network, args.point)
     thm = THEOREMS[args.theorem]
@@ -451,6 +480,41 @@ def cmd_verify(args) -> int:
     if args.json:
         doc = cert.to_json()
         _print_json(_cert_envelope("verify", doc, args.out))
+    else:
+        print(cert.summary())
+        if args.out:
+            print(f"  certificate {args.out}")
+    return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+
+
+def cmd_connect(args) -> int:
+    return _connect(args, "connect")
+
+
+def _connect(args, command: str) -> int:
+    """verifier connect (and verify cooper-connected): a certified path in M between two points."""
+    from .data import load_dataset
+    from .network import load_network, read_json
+    from .theorems import verify
+    _check_prec(args.prec)
+    _check_out(args.out, args.data, args.network, args.from_point, args.to_point)
+    if not args.timeout > 0:
+        raise InputError("--timeout must be > 0")
+    opts = {"network": load_network(args.network), "start": read_json(args.from_point, "start point"),
+            "end": read_json(args.to_point, "end point"), "prec_bits": args.prec, "timeout": args.timeout,
+            "max_segments": args.max_segments, "grid": args.grid}
+    if args.max_distance is not None:
+        opts["max_distance"] = args.max_distance
+    data = load_dataset(args.data, outputs=args.outputs)
+    progress = _Progress(enabled=not args.json)
+    try:
+        cert = verify("cooper-connected", data, progress=progress, **opts)
+    finally:
+        progress.close()
+    if args.out:
+        cert.write(args.out)
+    if args.json:
+        _print_json(_cert_envelope(command, cert.to_json(), args.out))
     else:
         print(cert.summary())
         if args.out:
@@ -775,4 +839,4 @@ def cmd_demo(args) -> int:
 
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
              "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points,
-             "spectrum": cmd_spectrum, "sweep": cmd_sweep, "doctor": cmd_doctor}
+             "spectrum": cmd_spectrum, "sweep": cmd_sweep, "doctor": cmd_doctor, "connect": cmd_connect}

@@ -45,6 +45,9 @@ REQUIRED_CLAIMS = {
                    "construction", "zero", "rank-J", "manifold", "hessian-signature"),
 }
 REQUIRED_CLAIMS["cooper-4.2"] = REQUIRED_CLAIMS["cooper-4.1"]
+# A certified path in M between two approximate zeros (verifier connect); segment-loss is reported beside it.
+REQUIRED_CLAIMS["cooper-connected"] = ("activation-smooth", "overparameterized", "path")
+PATH_CLAIMS = ("path", "segment-loss")
 REQUIRED_CLAIMS.update({
     "liao-poggio-bezout": ("polynomial-system", "bezout-bounds"),
     "liao-poggio-dimension": ("polynomial-system", "generic-rank"),
@@ -86,6 +89,9 @@ STATEMENTS = {
                   "around it, and M is a smooth submanifold of dimension n - l*d near w*.",
     "cooper-2.3": "At a point w* of M with rank J = l*d, the Hessian of L = sum f_i^2 has l*d positive "
                   "eigenvalues, each >= 2 sigma_min(J)^2, and n - l*d zero eigenvalues.",
+    "cooper-connected": "Given two approximate zeros w0 and w1 of H, there are true points of M near each, joined "
+                        "by a continuous path in M: L = 0 at every point of the path and rank J = l*d along it, so "
+                        "both points lie in one connected component of the smooth part of M.",
     "liao-poggio-bezout": "For a polynomial network, H = 0 is a system of l*d polynomial equations over Q in n "
                           "unknowns; its isolated complex solutions (for n > l*d: the points of M on a generic "
                           "affine slice of codimension n - l*d) number at most the Bezout numbers of its degrees.",
@@ -134,6 +140,14 @@ CLAIM_STATEMENTS = {
                      "M = H^{-1}(0) is empty or a smooth manifold of dimension n - l*d everywhere",
     "sard-perturbation": "Theorem 2.1's perturbation: for the stated targets y + r with max |r| < epsilon, 0 is a "
                          "regular value of the perturbed H over C",
+    "path": "a continuous path w(t), t in [0, 1], with H(w(t)) = 0 at every t (so L = 0 along it) joins a zero of H "
+            "within start_distance (max-norm) of the given start point to a zero within end_distance of the given end "
+            "point; on every piece of the path a square l*d x l*d block J_u of J is nonsingular, so rank J = l*d "
+            "along the whole path and it lies in the smooth part of M",
+    "segment-loss": "at each stated t, the loss L = sum_i |f_w(x_i) - y_i|^2 at w = (1 - t) w0 + t w1 on the straight "
+                    "segment between the given points lies in the stated interval; the largest lower end is a "
+                    "certified lower bound on the loss barrier along that segment (a fact about the segment, not "
+                    "about M)",
     "solutions-certified": "each box passes the Krawczyk test (exactly one complex solution in it, with a "
                            "nonsingular Jacobian) and the boxes are pairwise disjoint; the certified count is a LOWER "
                            "bound on the number of distinct complex solutions, the count of boxes proven real a "
@@ -262,8 +276,22 @@ CLAIM_SCOPES = {
     "variety-dimension": "global", "infeasible": "global", "regular-value": "global",
     "sard-perturbation": "after-perturbation",
     "solutions-certified": "global", "bezout-bounds-square": "global", "count-exact": "global",
-    "critical-classification": "local",
+    "critical-classification": "local", "path": "global", "segment-loss": "instance",
 }
+
+
+def path_message(segments: int, legs: int, start_distance: str, end_distance: str) -> str:
+    """The message of a verified ``path`` claim, rendered from the chain's counts and the distance bounds it
+    verified (the writer and the checker render it with this one function)."""
+    return (f"{segments} Krawczyk segments in {legs} leg{'s' if legs != 1 else ''} ({legs - 1} re-pivot"
+            f"{'s' if legs != 2 else ''}) chain a zero within {start_distance} of the start point to a zero "
+            f"within {end_distance} of the end point")
+
+
+def segment_loss_message(points: int, barrier_lower: str) -> str:
+    """The message of a verified ``segment-loss`` claim."""
+    return (f"L enclosed at {points} points of the straight segment; the loss barrier along it is at least "
+            f"{barrier_lower}")
 
 # The number grammar of docs/data-format.md (the loaders' grammar, written again here): [sign]p/q, or
 # [sign]digits[.digits][e[sign]digits] with digits on at least one side of the point, |exponent| <= 10000.

@@ -136,7 +136,8 @@ OPTIONS = {
     "tier": _choice(*TIERS), "torch_model": _anything, "device": _anything, "steps": _int(0),
     "tol": lambda name, v: 0.0 if v == 0 else _positive_number(name, v),
     "optimizer": _choice(None, "adam", "sgd", "lbfgs"), "optimizer_steps": _int(0), "lr": _positive_number,
-    "arrays_name": _anything,
+    "arrays_name": _anything, "start": _anything, "end": _anything, "max_segments": _int(1, 20000),
+    "grid": _int(0, 1000),
 }
 
 _RIGOROUS = ("prec_bits", "seed", "progress", "timeout")
@@ -181,7 +182,7 @@ def check_options(theorem: "Theorem", options: dict) -> dict:
     for name in theorem.needs:
         if name != "data" and out.get(name) is None:
             raise InputError(f"{theorem.id} needs {name}=... (see verifier theorems)")
-    if "point" in theorem.needs and out.get("network") is None:
+    if ("point" in theorem.needs or "start" in theorem.needs) and out.get("network") is None:
         raise InputError(f"{theorem.id} needs network=... and point=...")
     return out
 
@@ -317,6 +318,12 @@ for _thm in [
     Theorem("cooper-2.3", "Proposition 2.3 (Hessian signature on M)", "Cooper, Proposition 2.3", _LOCAL_HYP,
             ("data", "network", "point"), _LOCAL + _FLOAT, ("arb", "torch"), f"{_COOPER}:verify_proposition_2_3",
             tiers=(RIGOROUS_TIER, FLOAT_TIER), float_entry=_FLOAT_ENTRY),
+    Theorem("cooper-connected", "Two approximate zeros joined by a certified path in M (L = 0 along it)",
+            "Cooper, Theorem 2.1 (M a manifold), made constructive: a chain of Krawczyk tests along a route",
+            ("activation smooth", "n > l*d", "two approximate zeros (e.g. trained minima) are given"),
+            ("data", "network", "start", "end"), _RIGOROUS + ("network", "start", "end", "max_distance",
+                                                             "max_segments", "grid"),
+            ("arb",), "verifier.landscape.connect:verify_connected", commands=("connect", "verify")),
     Theorem("liao-poggio-bezout", "Liao-Poggio: Bezout bounds for the polynomial system H = 0",
             "Liao and Poggio, Section 4 (Bezout)", _POLY_HYP, ("data", "network"),
             _ALGEBRA + ("counts", "groebner"), ("msolve", "singular"), "verifier.theorems.liao_poggio:run"),

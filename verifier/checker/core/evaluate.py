@@ -73,6 +73,33 @@ class Activation:
         raise FormatError(f"unknown activation {self.name}")  # pragma: no cover
 
 
+    def second(self, t: arb) -> arb:
+        """sigma''(t) enclosed at every point of the ball t (for derivatives of the Jacobian along a route)."""
+        if self.coeffs is not None:
+            v, dv, d2 = arb(0), arb(0), arb(0)
+            for c in reversed(self.coeffs):
+                d2 = d2 * t + 2 * dv
+                dv = dv * t + v
+                v = v * t + arb(c)
+            return d2
+        if self.name == "smoolu":
+            # sigma'' = exp(-1/t) / t^3 for t > 0 (0 for t <= 0); it increases on (0, 1/3] and decreases after.
+            if t.upper() <= 0:
+                return arb(0)
+            if t.lower() > 0:
+                return (-1 / t).exp() / (t * t * t)
+            top = t.upper() if t.upper() <= arb(1) / 3 else arb(1) / 3
+            return arb(0).union((-1 / top).exp() / (top * top * top))
+        if self.name in ("softplus", "sigmoid"):
+            s = 1 / (1 + (-t).exp())
+            ds = s * (1 - s)
+            return ds if self.name == "softplus" else ds * (1 - 2 * s)
+        if self.name == "tanh":
+            th = t.tanh()
+            return -2 * th * (1 - th * th)
+        raise FormatError(f"unknown activation {self.name}")  # pragma: no cover
+
+
 class Network:
     """A network document, read strictly, with its generations precomputed."""
 
@@ -233,3 +260,82 @@ class Network:
                         contrib = [w * x for x in a]
                         adj[u] = contrib if prev is None else [x + y for x, y in zip(prev, contrib)]
         return arb_mat(J)
+
+    def forward_tangent(self, X, params, tangent):
+        """The forward pass with its derivative along a direction of the parameters (forward mode).
+
+        ``tangent``: {label: arb}, the direction's components (absent labels: 0). Returns (O, Ot, D1, D1t):
+        node outputs and their derivatives, sigma' per hidden node and its derivative, each a list over the
+        data points (Ot of an output node is the directional derivative of f there).
+        """
+        d = len(X)
+        O = {v: [X[t][j] for t in range(d)] for j, v in enumerate(self.inputs)}
+        Ot = {v: [arb(0)] * d for v in self.inputs}
+        D1, D1t = {}, {}
+        zero = arb(0)
+        for gen in self.generations:
+            srcs = sorted({u for v in gen for u, _ in self.preds[v]})
+            col = {u: c for c, u in enumerate(srcs)}
+            rows, trows = [], []
+            for v in gen:
+                row, trow = [zero] * (len(srcs) + 1), [zero] * (len(srcs) + 1)
+                for u, lab in self.preds[v]:
+                    row[col[u]] = row[col[u]] + params[lab]
+                    trow[col[u]] = trow[col[u]] + tangent.get(lab, zero)
+                if self.bias[v] is not None:
+                    row[-1], trow[-1] = params[self.bias[v]], tangent.get(self.bias[v], zero)
+                rows.append(row)
+                trows.append(trow)
+            src = arb_mat([O[u] for u in srcs] + [[arb(1)] * d])
+            tsrc = arb_mat([Ot[u] for u in srcs] + [[zero] * d])
+            Z = (arb_mat(rows) * src).tolist()
+            Zt = (arb_mat(trows) * src + arb_mat(rows) * tsrc).tolist()
+            for v, z, zt in zip(gen, Z, Zt):
+                if self.act[v] is None:
+                    O[v], Ot[v], D1[v], D1t[v] = z, zt, None, None
+                else:
+                    pairs = [self.act[v](x) for x in z]
+                    O[v] = [a for a, _ in pairs]
+                    D1[v] = [b for _, b in pairs]
+                    Ot[v] = [b * x for (_, b), x in zip(pairs, zt)]
+                    D1t[v] = [self.act[v].second(x) * y for x, y in zip(z, zt)]
+        return O, Ot, D1, D1t
+
+    def jacobian_columns_tangent(self, O, Ot, D1, D1t, params, tangent, wanted):
+        """The columns dH/dp for p in ``wanted`` and their derivatives along ``tangent`` (forward over reverse),
+        from :meth:`forward_tangent`'s result: returns (J, Jt) as arb_mats (l*d x len(wanted))."""
+        d, l = len(next(iter(O.values()))), len(self.outputs)
+        where = {lab: j for j, lab in enumerate(wanted)}
+        zero = arb(0)
+        J = [[zero] * len(wanted) for _ in range(l * d)]
+        Jt = [[zero] * len(wanted) for _ in range(l * d)]
+        order = [v for gen in self.generations for v in gen]
+        for k, out in enumerate(self.outputs):
+            adj = {out: ([arb(1)] * d, [zero] * d)}
+            for v in reversed(order):
+                got = adj.pop(v, None)
+                if got is None:
+                    continue
+                a, at = got
+                if D1[v] is not None:
+                    a, at = [x * y for x, y in zip(a, D1[v])], [x * y + z * w for x, y, z, w in
+                                                                 zip(at, D1[v], a, D1t[v])]
+                if self.bias[v] in where:
+                    j = where[self.bias[v]]
+                    for i in range(d):
+                        J[i * l + k][j] += a[i]
+                        Jt[i * l + k][j] += at[i]
+                for u, lab in self.preds[v]:
+                    if lab in where:
+                        j = where[lab]
+                        for i in range(d):
+                            J[i * l + k][j] += a[i] * O[u][i]
+                            Jt[i * l + k][j] += at[i] * O[u][i] + a[i] * Ot[u][i]
+                    if self.kind[u] != "input":
+                        w, wt = params[lab], tangent.get(lab, zero)
+                        c = [w * x for x in a]
+                        ct = [wt * x + w * y for x, y in zip(a, at)]
+                        prev = adj.get(u)
+                        adj[u] = (c, ct) if prev is None else ([x + y for x, y in zip(prev[0], c)],
+                                                              [x + y for x, y in zip(prev[1], ct)])
+        return arb_mat(J), arb_mat(Jt)

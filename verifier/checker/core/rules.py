@@ -15,6 +15,7 @@ from flint import arb, arb_mat
 from ..format import FormatError, arb_to_fmpq, parse_rational
 from .evaluate import RECTIFIED, SMOOTH
 from .norms import norm2_upper
+from .path import rule_path, rule_segment_loss
 from .preconditioner import preconditioner
 
 V, R, I = "verified", "refuted", "inconclusive"
@@ -31,6 +32,8 @@ class Context:
         self.n = len(net.labels)
         self.krawczyk = None   # set by the zero rule when it verifies
         self.forward = {}      # forward passes at the midpoint and over the box
+        self.endpoints = None  # the given points of a path claim (cooper-connected), read by its rule
+        self.progress = None   # optional callable(text): progress of long rules
 
     def arb_rows(self, rows):
         return [[arb(c) for c in row] for row in rows]
@@ -375,4 +378,6 @@ RULES = {
     "rank-J": rule_rank,
     "manifold": rule_manifold,
     "hessian-signature": rule_hessian,
+    "path": rule_path,
+    "segment-loss": rule_segment_loss,
 }

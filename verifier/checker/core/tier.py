@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import flint
 
-from ..format import (ALGEBRAIC_CLAIMS, ALGEBRAIC_THEOREMS, CLAIM_SCOPES, COOPER_STATEMENTS, HYPOTHESIS_CLAIMS, REQUIRED_CLAIMS,
-                      SOLVE_THEOREMS, FormatError, cooper_message, cooper_statement, instance_hash, parse_rational)
+from ..format import (ALGEBRAIC_CLAIMS, ALGEBRAIC_THEOREMS, CLAIM_SCOPES, COOPER_STATEMENTS, HYPOTHESIS_CLAIMS,
+                      PATH_CLAIMS, REQUIRED_CLAIMS, SOLVE_THEOREMS, FormatError, cooper_message, cooper_statement, instance_hash, parse_rational)
 from ..replay import Instance, Tier
 from .evaluate import Network
 from .rules import Context, last_hidden
@@ -26,6 +26,9 @@ EVIDENCE_KEYS = {
              "max_residual_f64"},
     "rank-J": {"rank", "sigma_min_lower"}, "manifold": {"dimension"},
     "hessian-signature": {"positive", "zero", "min_positive_lower", "spectrum", "spectrum_zeros"},
+    "path": {"prec_bits", "start", "end", "legs", "max_distance", "start_distance", "end_distance", "stopped_at",
+             "start_box", "end_box"},
+    "segment-loss": {"t", "lower", "upper", "barrier_lower"},
 }
 # What an algebraic certificate's summary says of its arithmetic.
 EXACT_ARITHMETIC = "exact over Q and modulo primes"
@@ -123,7 +126,7 @@ class NetworkTier(Tier):
     def texts(self, cid, status, ctx, claim, message):
         """Cooper's claims: the statement with the instance's numbers; the message of a verified claim or a
         failed hypothesis, rendered from the facts re-derived here and the evidence the rule verified."""
-        if cid in ALGEBRAIC_CLAIMS:     # exact re-derivations: a verified claim says what the rule found
+        if cid in ALGEBRAIC_CLAIMS or cid in PATH_CLAIMS:   # a verified claim says what the rule found
             return self.statements.get(cid), (message if status == "verified" else None)
         if cid not in COOPER_STATEMENTS:
             return super().texts(cid, status, ctx, claim, message)

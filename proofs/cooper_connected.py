@@ -1,0 +1,96 @@
+"""cooper-connected: two approximate zeros of H joined by a certified path in M (L = 0 along all of it).
+
+Theorem (made constructive from Cooper's Theorem 2.1): for a network with a smooth activation and n > l*d,
+given two approximate zeros w0 and w1 of H (e.g. two trained networks), there are true points of M near each,
+joined by a continuous path in M on which rank J = l*d; so both lie in one connected component of the smooth
+part of M. The certificate stores the chain of Krawczyk segments (t-intervals, boxes, splits) and the checker
+re-runs every test; beside it, the loss along the straight segment between the two points, enclosed on a grid.
+
+Instances (128-bit balls; w0 by Gauss-Newton from a seeded start, w1 by Gauss-Newton from w0 plus seeded noise
+of the stated scale, or as stated):
+
+* ``tanh-d3-p1-h4-near``, ``tanh-d3-p1-h4-far``: mlp 1-4-1, tanh, noise 0.3 and 1.0;
+* ``softplus-d6-p2-h8``: mlp 2-8-1, softplus, noise 0.5;
+* ``tanh-d5-p2-h6-independent``: mlp 2-6-1 between two independent Gauss-Newton runs (two seeded starts), inputs
+  in [-2, 2];
+* ``softplus-d8-p2-h4x8``: two hidden layers, mlp 2-4-8-1, noise 0.2;
+* ``softplus-d6-p2-l2-h6``: two outputs, noise 0.5;
+
+expected inconclusive (the disconnected counter-case, never verified):
+
+* ``hyperbola-sign-flip``: f(x) = w2 (w1 x), no biases, one point (x, y) = (1, 1): M = {w1 w2 = 1} is a
+  hyperbola with two components, and w0 = (1, 1), w1 = (-1, -1) (a sign flip of the hidden unit) lie on
+  different ones (w1 never vanishes on M, and it changes sign between them). No path in M joins them, so the
+  verifier must not say verified;
+
+hypothesis failures (not-applicable):
+
+* ``underparam-d4-p1-h1``: mlp 1-1-1 has n = 4 <= l*d = 4.
+"""
+
+import sys
+
+import numpy as np
+
+from _corpus import Instance, main, random_dataset, trained_point
+from verifier.data import Dataset
+from verifier.network import mlp, network_from_json
+from verifier.search import gauss_newton
+from verifier.system import compile_system
+from flint import fmpq
+
+THEOREM = "cooper-connected"
+FAMILY = ("MLPs (tanh, softplus; 1-2 hidden layers; l = 1, 2) between two Gauss-Newton points; the hyperbola "
+          "w1 w2 = 1 (two components, a sign flip); failing: n <= l*d")
+
+
+def pair(name, data, *, p, widths, activation, l=1, seed=0, noise=0.5, expected="verified", note=""):  # noqa: E741
+    net = mlp(p, widths, l=l, activation=activation)
+    w0 = trained_point(net, data, seed)
+    system = compile_system(net, data)
+    rng = np.random.default_rng(seed + 1000)
+    start = np.array([w0[lab] for lab in net.labels])
+    start = start + noise * rng.normal(size=net.n) if noise is not None else rng.normal(size=net.n)
+    w1 = dict(zip(net.labels, (float(x) for x in gauss_newton(system, start, steps=60))))
+    return Instance(name, data, {"network": net, "start": w0, "end": w1, "prec_bits": 128, "seed": seed},
+                    expected, note)
+
+
+def scaled(data, c):
+    """The dataset with inputs scaled by c (inputs in [-2, 2] instead of [-4, 4])."""
+    return Dataset(tuple(tuple(c * x for x in row) for row in data.X), data.Y, source=data.source + f", x scaled by {c}")
+
+
+def hyperbola():
+    doc = {"format": "verifier-network", "version": 1, "name": "x -> w2 (w1 x)", "activation": "identity",
+           "nodes": [{"id": "x", "kind": "input"}, {"id": "h", "kind": "hidden"}, {"id": "o", "kind": "output"}],
+           "edges": [{"from": "x", "to": "h", "weight": "w1"}, {"from": "h", "to": "o", "weight": "w2"}]}
+    net = network_from_json(doc)
+    data = Dataset(((fmpq(1),),), ((fmpq(1),),), source="one point (1, 1)")
+    return Instance("hyperbola-sign-flip", data, {"network": net, "start": {"w1": 1, "w2": 1},
+                                                  "end": {"w1": -1, "w2": -1}, "prec_bits": 128, "seed": 0},
+                    "inconclusive", "M = {w1 w2 = 1} has two components; the points lie on different ones")
+
+
+def instances():
+    return [
+        pair("tanh-d3-p1-h4-near", random_dataset(3, 1), p=1, widths=[4], activation="tanh", seed=1, noise=0.3,
+             note="mlp 1-4-1, noise 0.3"),
+        pair("tanh-d3-p1-h4-far", random_dataset(3, 1), p=1, widths=[4], activation="tanh", seed=1, noise=1.0,
+             note="mlp 1-4-1, noise 1.0"),
+        pair("softplus-d6-p2-h8", random_dataset(6, 2), p=2, widths=[8], activation="softplus", seed=2,
+             note="mlp 2-8-1"),
+        pair("tanh-d5-p2-h6-independent", scaled(random_dataset(5, 2), fmpq(1, 2)), p=2, widths=[6],
+             activation="tanh", seed=2, noise=None, note="mlp 2-6-1, two independent Gauss-Newton runs"),
+        pair("softplus-d8-p2-h4x8", random_dataset(8, 2), p=2, widths=[4, 8], activation="softplus", seed=6,
+             noise=0.2, note="two hidden layers, mlp 2-4-8-1"),
+        pair("softplus-d6-p2-l2-h6", random_dataset(6, 2, 2), p=2, widths=[6], l=2, activation="softplus", seed=8,
+             note="two outputs, mlp 2-6-2"),
+        hyperbola(),
+        pair("underparam-d4-p1-h1", random_dataset(4, 1), p=1, widths=[1], activation="tanh", seed=3,
+             expected="not-applicable", note="hypothesis fails: n = 4 <= l*d = 4"),
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main(THEOREM, FAMILY, instances()))
