@@ -234,6 +234,13 @@ def _int(x):
     return type(x) is int
 
 
+def _singular_vdim(st):
+    """(dim, vdim) of the system from the checker's own Singular run, once per check (None without Singular)."""
+    if "singular_vdim" not in st:
+        st["singular_vdim"] = engine.singular_vdim(st["eqs"])
+    return st["singular_vdim"]
+
+
 def rule_solutions(st, claim):
     ev = claim.get("evidence") or {}
     prec = ev.get("prec")
@@ -253,6 +260,21 @@ def rule_solutions(st, claim):
     if stated != counts:
         return I, f"the stated counts {stated} differ from the re-checked {counts}"
     st["certified"] = res["certified"]
+    if res["certified"] == 0:
+        # A lower bound of 0 says nothing: with no box, the claim stands only where the system provably has
+        # no complex solution at all (the checker's own Singular run: the Groebner basis is {1}).
+        if st["info"]["kind"] == "witness":
+            return I, ("no witness point certified: a lower bound of 0 on the degree says nothing (no solver "
+                       "route found a point of V(H) on the slices)")
+        res_s = _singular_vdim(st)
+        if res_s is None:
+            return I, ("no box certified, and Singular is not available to the checker (or failed), so that the "
+                       "system has no solution cannot be re-checked: a lower bound of 0 says nothing")
+        if res_s[0] != -1:
+            return I, (f"no box certified, but Singular finds the system consistent (dimension {res_s[0]}): a "
+                       "lower bound of 0 says nothing")
+        return V, ("no box, and none is missing: the checker's Singular run gives the Groebner basis {1}, so the "
+                   "system has no complex solution")
     return V, (f"{res['certified']} disjoint certified boxes ({res['real']} real, {res['non_real']} non-real, "
                f"{res['undecided']} undecided): at least {res['certified']} distinct complex solutions and at "
                f"least {res['real']} real ones (lower bounds)")
@@ -296,7 +318,7 @@ def rule_count_exact(st, claim):
         st["complete"] = True
         return V, f"the certified count {c} equals a Bezout bound: all solutions found, all simple" + real
     if method == "singular":
-        res = engine.singular_vdim(st["eqs"])
+        res = _singular_vdim(st)
         if res is None:
             return I, "Singular is not available to the checker (or failed): the count cannot be re-checked exactly"
         dim, vdim = res
