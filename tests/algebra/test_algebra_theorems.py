@@ -204,6 +204,31 @@ def test_zero_targets_make_zero_a_critical_value_and_a_perturbation_fixes_it():
 
 
 @needs_singular
+def test_inconclusive_regular_value_does_not_hide_a_verified_sard_perturbation(monkeypatch):
+    """With no exact singular point found, regular-value is inconclusive (evidence: the chart with complex
+    solutions) and the Sard perturbation is verified: the checker reads the inconclusive claim's evidence as
+    what it is (not as malformed cofactors) and re-checks the perturbation as verified."""
+    from verifier.theorems import liao_poggio
+    monkeypatch.setattr(liao_poggio, "_cheap_singular_point", lambda *a, **k: None)
+    monkeypatch.setattr(liao_poggio, "_singular_point", lambda *a, **k: None)
+    cert = verify("cooper-2.1-global", ds([1, 2, 3], [0, 0, 0]), network=square_net())
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "inconclusive" and "chart" in rv.evidence, rv.message
+    sard = next(c for c in cert.claims if c.id == "sard-perturbation")
+    assert sard.status == "verified", sard.message
+    doc, rep = check(cert)
+    assert rep.status == "inconclusive" and not any("problem" in ln for ln in rep.lines), rep.text()
+    got = {r["id"]: r["checked"] for r in rep.results}
+    assert got["regular-value"] == "inconclusive" and got["sard-perturbation"] == "verified", rep.text()
+    # An inconclusive Sard claim (no perturbation certified: evidence epsilon and tries) is read as such too.
+    monkeypatch.setattr(liao_poggio, "_regular_claim", lambda *a, **k: (None, 0))
+    cert = verify("cooper-2.1-global", ds([1, 2, 3], [0, 0, 0]), network=square_net())
+    assert [c.status for c in cert.claims[1:]] == ["inconclusive", "inconclusive"]
+    doc, rep = check(cert)
+    assert rep.status == "inconclusive" and not any("problem" in ln for ln in rep.lines), rep.text()
+
+
+@needs_singular
 def test_generic_targets_give_a_regular_value():
     cert = verify("cooper-2.1-global", ds([1, 2, 3], [1, 3, 2]), network=square_net())
     rv = next(c for c in cert.claims if c.id == "regular-value")

@@ -301,8 +301,12 @@ def _perturbed_targets(ctx, ev):
 
 def _charts_rule(ctx, claim, Y):
     ev = claim.get("evidence") or {}
-    names = _variables(ctx, ev, extra=range(ctx.m))
     charts = ev.get("charts")
+    if "charts" not in ev and claim.get("status") != V:
+        # What an inconclusive claim carries is what was found before it stopped (a chart with solutions, a
+        # budget, a number of tries), not cofactors: there is nothing to expand, and that is not malformed.
+        return I, "no chart cofactors to expand (the claim is not stated verified)"
+    names = _variables(ctx, ev, extra=range(ctx.m))
     if not isinstance(charts, list) or len(charts) != ctx.m:
         return I, f"needs cofactors for all {ctx.m} charts"
     fctx, H = _system(ctx, names, Y)
@@ -341,6 +345,8 @@ def rule_sard(ctx, claim):
     ev = claim.get("evidence") or {}
     if not _all_polynomial(ctx):
         return I, "the activations are not all polynomial"
+    if "perturbation" not in ev and claim.get("status") != V:
+        return I, "no certified perturbation to re-check (the claim is not stated verified)"
     Y, eps = _perturbed_targets(ctx, ev)
     if Y is None:
         return I, "a perturbation entry is not smaller than epsilon"
