@@ -150,6 +150,12 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     extra = dict(extra or {})
     boxes, notes, disagreements = [], [], []
     hom = None
+    const = solve_rules.constant_reason(eqs, witness=source["kind"] == "witness")
+    if const is not None:
+        # Nothing to solve: a constant equation settles the system (no solution, or none isolated).
+        notes.append(const)
+        extra["constant_equation"] = const
+        method = "none"
     if method in ("homotopy", "both"):
         from ..solver.certify import refine_and_certify
         from ..solver.homotopy import track
@@ -327,7 +333,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
           "layered_degree": rep["degrees"]["liao_poggio"]}
     src = {"kind": "witness", **_network_source(net, data), "slices": slices}
     extra = {"network_counts": lp}
-    if kw.get("method") == "monodromy":
+    if kw.get("method") == "monodromy" and solve_rules.constant_reason(ps.H) is None:
         from ..solver.monodromy import monodromy_witness
         t0 = time.monotonic()
         cand, info = monodromy_witness(ps.H, slices, seed=seed, progress=kw.get("progress"),

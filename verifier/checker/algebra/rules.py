@@ -88,7 +88,19 @@ def rule_polynomial_system(ctx, claim):
         return I, "the stated Liao-Poggio degree counts differ from the recomputed ones"
     ctx.algebra = {"variables": names, "H": H, "degrees": degs, "group_degrees": gdeg,
                    "group_sizes": [len(g) for g in groups]}
-    return V, f"{len(H)} residual polynomials recompiled; degrees {min(degs)}..{max(degs)} match"
+    zero = [r for r, h in enumerate(H) if h.is_zero()]
+    const = [r for r, h in enumerate(H) if not h.is_zero() and h.total_degree() < 1]
+    if not zero and not const:
+        return V, f"{len(H)} residual polynomials recompiled; degrees {min(degs)}..{max(degs)} match"
+    rest = [dg for dg in degs if dg > 0]
+    words = []
+    if const:
+        words.append(f"residual {const[0]} is the nonzero constant {H[const[0]].coeffs()[0]}, so V(H) is empty")
+    if zero:
+        words.append(f"{len(zero)} residual(s) identically 0 (residual {zero[0]} first: every parameter fits that "
+                     "data point)")
+    return V, (f"{len(H)} residual polynomials recompiled; degrees match; " + "; ".join(words)
+               + (f"; the other degrees {min(rest)}..{max(rest)}" if rest else ""))
 
 
 def _mbezout(group_degrees, sizes):
@@ -130,6 +142,9 @@ def rule_bezout(ctx, claim):
     if ev != expected:
         wrong = sorted(key for key in set(ev) | set(expected) if ev.get(key) != expected.get(key))
         return I, f"the stated numbers differ from the recomputed ones ({', '.join(wrong)[:80]})"
+    if tot is None:
+        return V, (f"Bezout numbers recomputed from the degrees: no total-degree number (a residual is constant), "
+                   f"multihomogeneous {mh}")
     return V, f"Bezout numbers recomputed from the degrees: total {tot}, multihomogeneous {mh}"
 
 
