@@ -282,6 +282,17 @@ def rule_infeasible(ctx, claim):
     if alg is None:
         return I, "needs a verified polynomial-system claim first"
     H = alg["H"]
+    if status == R and ev.get("method") == "groebner":
+        # No point: the engine found 1 outside the ideal (H). The checker re-derives that with its own
+        # Singular run (std, dim), like variety-dimension: dim >= 0 means the Groebner basis is not {1}.
+        res = engine.singular_dimension(H, alg["variables"], timeout=engine.TIMEOUT_S)
+        if res is None:
+            return I, ("re-checking that 1 is not in the ideal needs Singular (or Singular ran out of time): pip "
+                       "install 'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
+        if res[0] < 0:
+            return I, "Singular finds 1 in the ideal: V(H) is empty"
+        return R, (f"the checker's Singular run: the Groebner basis of (H) is not {{1}} (dim V(H) = {res[0]}), so "
+                   "V(H) is nonempty over C (Hilbert's Nullstellensatz); no exact point is given")
     if status == R:
         vals = _exact_point(ctx, alg["variables"])
         if vals is None:
@@ -353,6 +364,13 @@ def rule_regular_value(ctx, claim):
         return I, "rank J is full at the stated point"
     if not _all_polynomial(ctx):
         return I, "the activations are not all polynomial"
+    ev = claim.get("evidence") or {}
+    if "cofactors" in ev:
+        # V(H) empty: no zero at all, so rank J = l*d at every zero (vacuously).
+        status, msg = rule_infeasible(ctx, {"status": V, "evidence": ev})
+        if status != V:
+            return I, f"V(H) is not shown empty: {msg}"
+        return V, (f"V(H) is empty ({msg}): 0 is a regular value of H vacuously, and M is empty")
     return _charts_rule(ctx, claim, None)
 
 
