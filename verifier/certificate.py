@@ -234,6 +234,9 @@ def _system_lines(doc) -> list:
     s = doc["summary"]
     lines = [f"  system      {s['unknowns']} equations in {s['unknowns']} unknowns (source: {s['source']})"]
     h = s.get("homotopy")
+    hx = doc["extra"].get("homotopy") or {}
+    if hx.get("status") == "not run":
+        lines.append(f"  homotopy    not run: {hx.get('reason')}")
     if h:
         mult = ", ".join(map(str, h["singular_multiplicities"])) or "-"
         lines.append(f"  homotopy    {h['paths']} paths ({h['start_system']}): {h['nonsingular']} finite nonsingular, "

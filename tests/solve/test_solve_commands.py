@@ -225,3 +225,15 @@ def test_degree_with_the_zero_input_is_an_answer_not_a_traceback(tmp_path, capsy
     text = capsys.readouterr().out
     assert rc == 0 and "-1..3" not in text and "total None" not in text
     assert ("nonzero constant -1" if target == "1" else "identically 0") in text
+
+
+def test_path_budget_is_inconclusive_not_bad_input(tmp_path, capsys):
+    """H = 2, d = 2, dx = dy = m = 1: the total-degree start system has 5^8 = 390625 paths, past the tracker's
+    budget of 200000. A budget is not bad input: the certificate is written, inconclusive, with the reason
+    (exit 1, never 2), and the checker agrees."""
+    out = tmp_path / "dl.json"
+    rc, doc = _run(capsys, "critical-points", "--deep-linear", "2,2,1,1,1", "--method", "homotopy", "--out", str(out))
+    assert rc == 1 and doc["status"] == "inconclusive"
+    assert "max_paths=200000" in doc["reason"]
+    assert json.loads(out.read_text())["extra"]["homotopy"]["status"] == "not run"
+    assert _recheck(out, capsys)[0] == 1
