@@ -342,7 +342,7 @@ def test_critical_points_table(certs):
     assert "## Critical points" in md and "| box | label | index | inertia | loss L in |" in md
     assert "| 3 | saddle | 1 | +1 -1 ?0 | [0.5, 0.5] |" in md
     assert md.count("| global-minimum | 0 | +2 -0 ?0 |") == 2
-    assert "| source | deep-linear:" in md and "| regularisation lambdas | 1/81, 8/81 |" in md
+    assert "| source | deep-linear:" in md and "| regularisation lambdas | 112/1683, 923/1722 |" in md
     page = html_report(doc, figures=False)
     assert '<h2 id="critical-points">Critical points</h2>' in page and "<td>saddle</td>" in page
 

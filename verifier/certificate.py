@@ -234,6 +234,9 @@ def _system_lines(doc) -> list:
     s = doc["summary"]
     lines = [f"  system      {s['unknowns']} equations in {s['unknowns']} unknowns (source: {s['source']})"]
     h = s.get("homotopy")
+    hx = doc["extra"].get("homotopy") or {}
+    if hx.get("status") == "not run":
+        lines.append(f"  homotopy    not run: {hx.get('reason')}")
     if h:
         mult = ", ".join(map(str, h["singular_multiplicities"])) or "-"
         lines.append(f"  homotopy    {h['paths']} paths ({h['start_system']}): {h['nonsingular']} finite nonsingular, "
@@ -261,7 +264,9 @@ def _system_lines(doc) -> list:
     if nc:
         lines.append(f"  network     Liao-Poggio {nc['liao_poggio']['formula']} = {nc['liao_poggio']['value']}, "
                      f"Smale-Shub {nc['smale_shub_real_estimate']['formula']} = "
-                     f"{nc['smale_shub_real_estimate']['value']} (reported, not bounds); degree found {s['certified']}")
+                     f"{nc['smale_shub_real_estimate']['value']} (reported, not bounds); degree certified {'' if s['exact'] else 'at least '}{s['certified']}")
+    if doc["extra"].get("constant_equation"):
+        lines.append(f"  constant    {doc['extra']['constant_equation']}")
     for c in doc["claims"]:
         lines.append(f"  [{c['status']:^12s}] {c['id']}: {c['message']}")
         if c["id"] == "critical-classification":

@@ -295,7 +295,9 @@ def _solve_sections(cert) -> list:
                      f"= {c} (the count meets a Bezout bound)" if at_bezout else f">= {c}"))
     rows += [("Bezout bound, total degree", tot), ("Bezout bound, multihomogeneous", mh)]
     h = _dict(s.get("homotopy") or extra.get("homotopy"))
-    if h:
+    if h.get("status") == "not run":
+        rows.append(("homotopy", f"not run: {h.get('reason', '?')}"))
+    elif h:
         rows.append(("homotopy (numerical, not a proof)",
                      f"{h.get('paths', '?')} paths ({h.get('start_system', '?')}): {h.get('nonsingular', '?')} finite "
                      f"nonsingular, {h.get('singular_points', '?')} singular, {h.get('infinity', '?')} at infinity, "

@@ -204,6 +204,46 @@ def test_zero_targets_make_zero_a_critical_value_and_a_perturbation_fixes_it():
 
 
 @needs_singular
+def test_inconclusive_regular_value_does_not_hide_a_verified_sard_perturbation(monkeypatch):
+    """With no exact singular point found, regular-value is inconclusive (evidence: the chart with complex
+    solutions) and the Sard perturbation is verified: the checker reads the inconclusive claim's evidence as
+    what it is (not as malformed cofactors) and re-checks the perturbation as verified."""
+    from verifier.theorems import liao_poggio
+    monkeypatch.setattr(liao_poggio, "_cheap_singular_point", lambda *a, **k: None)
+    monkeypatch.setattr(liao_poggio, "_singular_point", lambda *a, **k: None)
+    cert = verify("cooper-2.1-global", ds([1, 2, 3], [0, 0, 0]), network=square_net())
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "inconclusive" and "chart" in rv.evidence, rv.message
+    sard = next(c for c in cert.claims if c.id == "sard-perturbation")
+    assert sard.status == "verified", sard.message
+    doc, rep = check(cert)
+    assert rep.status == "inconclusive" and not any("problem" in ln for ln in rep.lines), rep.text()
+    got = {r["id"]: r["checked"] for r in rep.results}
+    assert got["regular-value"] == "inconclusive" and got["sard-perturbation"] == "verified", rep.text()
+    # An inconclusive Sard claim (no perturbation certified: evidence epsilon and tries) is read as such too.
+    monkeypatch.setattr(liao_poggio, "_regular_claim", lambda *a, **k: (None, 0))
+    cert = verify("cooper-2.1-global", ds([1, 2, 3], [0, 0, 0]), network=square_net())
+    assert [c.status for c in cert.claims[1:]] == ["inconclusive", "inconclusive"]
+    doc, rep = check(cert)
+    assert rep.status == "inconclusive" and not any("problem" in ln for ln in rep.lines), rep.text()
+
+
+@needs_singular
+def test_empty_variety_makes_zero_a_regular_value_vacuously():
+    """y = x^3 on four points is fitted by no a (w x + b)^2 + c: V(H) is empty, so 0 is a regular value
+    vacuously; the evidence is the Nullstellensatz cofactors of H, which the checker expands."""
+    cert = verify("cooper-2.1-global", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net())
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "verified" and "cofactors" in rv.evidence and "empty" in rv.message, rv.message
+    assert [c.id for c in cert.claims] == ["polynomial-system", "regular-value"]
+    doc, rep = check(cert)
+    assert rep.ok, rep.text()
+    bad = retamper(doc, lambda d: d["claims"][1]["evidence"]["cofactors"].__setitem__(
+        0, d["claims"][1]["evidence"]["cofactors"][1]))
+    assert not bad.ok and bad.status != "verified"
+
+
+@needs_singular
 def test_generic_targets_give_a_regular_value():
     cert = verify("cooper-2.1-global", ds([1, 2, 3], [1, 3, 2]), network=square_net())
     rv = next(c for c in cert.claims if c.id == "regular-value")
@@ -212,6 +252,44 @@ def test_generic_targets_give_a_regular_value():
     assert rep.ok, rep.text()
     bad = retamper(doc, lambda d: d["claims"][1]["evidence"]["charts"][0].pop())
     assert not bad.ok
+
+
+@needs_singular
+def test_nonempty_without_a_point_is_refuted_by_the_groebner_basis(monkeypatch):
+    """When the point search runs out of budget, the engine's "1 is not in the ideal" is kept: the infeasible
+    claim is refuted (V(H) nonempty over C) and the checker re-derives it with its own Singular run; tampered
+    to an empty V(H), the same evidence is not accepted; without Singular in the checker it is inconclusive."""
+    from verifier.checker.algebra import engine as checker_engine
+    from verifier.errors import BudgetExceeded
+    from verifier.theorems import liao_poggio
+
+    def boom(*a, **k):
+        raise BudgetExceeded("Singular ran past the time budget")
+    monkeypatch.setattr(liao_poggio, "_output_layer_point", lambda *a, **k: None)
+    monkeypatch.setattr(engines, "rational_point", boom)
+    cert = verify("liao-poggio-nullstellensatz", ds([1, 2, 3], [1, 3, 2]), network=square_net())
+    inf = next(c for c in cert.claims if c.id == "infeasible")
+    assert inf.status == "refuted" and inf.evidence["method"] == "groebner" and "not in the ideal" in inf.message
+    assert cert.point is None
+    doc, rep = check(cert)
+    assert rep.status == "refuted" and rep.ok is False and not any("problem" in ln for ln in rep.lines), rep.text()
+    # The same evidence for data no network fits (y = x^3 on 4 points is no quadratic): not refuted.
+    bad = verify("liao-poggio-nullstellensatz", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net())
+    assert next(c for c in bad.claims if c.id == "infeasible").status == "verified"
+    bdoc = bad.to_json()
+    claim = next(c for c in bdoc["claims"] if c["id"] == "infeasible")
+    claim.update(status="refuted", evidence={"method": "groebner", "engine": "Singular std"})
+    bdoc["status"] = "refuted"
+    bdoc["reason"] = claim["message"]
+    bdoc["digest"] = digest(bdoc)
+    brep = check_certificate(json.loads(json.dumps(bdoc)))
+    assert brep.status != "refuted" and not brep.ok
+    # A checker without Singular cannot re-derive it: the solver then says inconclusive, with the finding.
+    monkeypatch.setattr(checker_engine, "_singular", lambda: None)
+    cert = verify("liao-poggio-nullstellensatz", ds([1, 2, 3], [1, 3, 2]), network=square_net())
+    inf = next(c for c in cert.claims if c.id == "infeasible")
+    assert inf.status == "inconclusive" and "1 is not in the ideal" in inf.message
+    assert check(cert)[1].status == "inconclusive"
 
 
 def test_budget_gives_inconclusive(monkeypatch):

@@ -12,6 +12,7 @@ from flint import fmpq
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from verifier.errors import BudgetExceeded
 from verifier.solver.homotopy import HomotopyResult, multihomogeneous_count, total_degree_count, track
 from verifier.solver.numeric import NumericSystem, newton_mp
 
@@ -158,7 +159,7 @@ def test_bad_inputs_and_budgets():
         track([x - 1, y - 2], start="multihomogeneous")
     with pytest.raises(ValueError):
         track([x - 1, y - 2], start="multihomogeneous", groups=[[0], [0]])
-    with pytest.raises(ValueError):
+    with pytest.raises(BudgetExceeded):          # a budget, not bad input
         track([x ** 3 - 1, y ** 3 - 2], max_paths=8)
     r = track([x ** 3 - 1, y ** 3 - 2], timeout=0.0)
     assert not r.complete and r.summary()["failed"] == 9

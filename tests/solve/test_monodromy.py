@@ -173,3 +173,31 @@ def test_cli_rejects_bad_loop_options(tmp_path, capsys):
     rc = main(["degree", "--network", str(tmp_path / "net.json"), "--data", str(tmp_path / "d.csv"),
                "--method", "monodromy", "--loops", "0"])
     assert rc == 2
+
+
+def test_no_witness_point_is_inconclusive(shallow, rational):
+    """A monodromy run that ends with no point (e.g. no first point found) certifies 0 boxes: a lower bound
+    of 0 says nothing, so the certificate is inconclusive with that reason, and the checker agrees; a
+    verified certificate whose boxes were all removed is not accepted."""
+    net, data = _shallow()
+    ps, _ = shallow
+    slices, cand, info = rational
+    src = {"kind": "witness", "network": network_to_json(net), "data": data.to_json(), "slices": slices}
+    doc = certify_system("witness-degree", list(net.labels), sliced_system(ps, slices), src, method="monodromy",
+                         candidates=cand[:0], extra={"monodromy": dict(info, points=0)}).to_json()
+    assert doc["summary"]["certified"] == 0
+    assert doc["status"] == "inconclusive" and "no witness point certified" in doc["reason"]
+    rep = check_certificate(doc)
+    assert rep.status == "inconclusive" and not rep.ok
+    good = certify_system("witness-degree", list(net.labels), sliced_system(ps, slices), src, method="monodromy",
+                          candidates=cand, extra={"monodromy": info}).to_json()
+    assert good["status"] == "verified"
+    bad = copy.deepcopy(good)
+    for cl in bad["claims"]:
+        if cl["id"] == "solutions-certified":
+            cl["evidence"].update(boxes=[], certified=0, real=0, non_real=0, undecided=0)
+        if cl["id"] == "count-exact":
+            cl["evidence"].update(count=0, real_exact=True)
+    bad["summary"].update(certified=0, real=0, non_real=0, undecided=0)
+    rep = check_certificate(_reseal(bad))
+    assert not rep.ok and rep.status != "verified"

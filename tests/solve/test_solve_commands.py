@@ -197,3 +197,43 @@ def test_singular_endpoints_that_are_simple_roots_get_certified():
                         timeout=120).to_json()
     assert doc["summary"]["certified"] == 8 and doc["status"] == "verified"
     assert check_certificate(doc).ok
+
+
+@pytest.mark.parametrize("target, rc_want, status, words", [
+    ("1", 0, "verified", "nonzero constant -1"),           # f(0) = 0 without biases: the residual is -1, V(H) empty
+    ("0", 1, "inconclusive", "identically 0"),             # the residual is 0 = 0: it constrains nothing
+])
+def test_degree_with_the_zero_input_is_an_answer_not_a_traceback(tmp_path, capsys, target, rc_want, status, words):
+    """A network without biases maps the zero input to 0, so its residual is the constant -y: with y != 0, V(H)
+    is empty (verified, exactly: no witness point and none missing); with y = 0 the equation is 0 = 0, V(H) has
+    no (n - l*d)-dimensional part and the answer is inconclusive with that reason. Never exit 2, never a
+    traceback, and the checker agrees; the Bezout message names the constant residual."""
+    from verifier.activations import power
+    from verifier.network import mlp, network_to_json
+    (tmp_path / "nb.json").write_text(json.dumps(network_to_json(mlp(1, [2], activation=power(2), bias=False))))
+    (tmp_path / "z.csv").write_text(f"0,{target}\n1,2\n")
+    out = tmp_path / "w.json"
+    for method in ("homotopy", "monodromy"):
+        rc, doc = _run(capsys, "degree", "--network", str(tmp_path / "nb.json"), "--data", str(tmp_path / "z.csv"),
+                       "--method", method, "--out", str(out))
+        assert rc == rc_want and doc["status"] == status, doc
+        sol = next(c for c in doc["claims"] if c["id"] == "solutions-certified")
+        assert words in sol["message"] and doc["summary"]["certified"] == 0
+        assert _recheck(out, capsys)[0] == rc_want
+    rc = main(["verify", "liao-poggio-bezout", "--network", str(tmp_path / "nb.json"), "--data",
+               str(tmp_path / "z.csv")])
+    text = capsys.readouterr().out
+    assert rc == 0 and "-1..3" not in text and "total None" not in text
+    assert ("nonzero constant -1" if target == "1" else "identically 0") in text
+
+
+def test_path_budget_is_inconclusive_not_bad_input(tmp_path, capsys):
+    """H = 2, d = 2, dx = dy = m = 1: the total-degree start system has 5^8 = 390625 paths, past the tracker's
+    budget of 200000. A budget is not bad input: the certificate is written, inconclusive, with the reason
+    (exit 1, never 2), and the checker agrees."""
+    out = tmp_path / "dl.json"
+    rc, doc = _run(capsys, "critical-points", "--deep-linear", "2,2,1,1,1", "--method", "homotopy", "--out", str(out))
+    assert rc == 1 and doc["status"] == "inconclusive"
+    assert "max_paths=200000" in doc["reason"]
+    assert json.loads(out.read_text())["extra"]["homotopy"]["status"] == "not run"
+    assert _recheck(out, capsys)[0] == 1

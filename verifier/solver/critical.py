@@ -162,6 +162,23 @@ def _check_symmetry(loss, sign) -> bool:
     return True
 
 
+def generic_lambdas(rng, N: int) -> list:
+    """N pairwise distinct rationals a/b in (0, 1], 1000 <= b <= 9999, from ``rng``.
+
+    Equal constants are a closed condition that lowers the number of critical points (e.g. two equal
+    lambdas in a column of the last weight matrix: 29 instead of 33 for H = 1, d = 2, dx = dy = 2); the
+    earlier draw (i/9)(j/9) had 36 values and hit it on about 6% of the published rows' instances. A
+    coincidence is resampled, so the seeded instance stays deterministic and avoids it."""
+    out, seen = [], set()
+    while len(out) < N:
+        b = rng.randint(1000, 9999)
+        q = fmpq(rng.randint(1, b), b)
+        if q not in seen:
+            seen.add(q)
+            out.append(q)
+    return out
+
+
 def deep_linear_gradient(H: int, d: int, dx: int, dy: int, m: int, *, X=None, Y=None, lambdas=None,
                          seed: int = 0) -> GradientSystem:
     """Critical-point equations of the regularised deep linear network.
@@ -179,9 +196,11 @@ def deep_linear_gradient(H: int, d: int, dx: int, dy: int, m: int, *, X=None, Y=
     X, Y : optional ``m x dx`` and ``m x dy`` exact rationals (int, Fraction, fmpq or "p/q" text);
         when omitted, random nonzero rationals ``a/b`` with ``|a/b| <= 2`` and ``b <= 9``
         (seeded by ``seed``).
-    lambdas : optional, one per weight (a scalar is used for every weight); when omitted, random
-        rationals in ``(0, 1]`` with denominators up to 9 (seeded). Zero constants are allowed
-        (the critical set may then be positive-dimensional).
+    lambdas : optional, one per weight (a scalar is used for every weight); when omitted, pairwise
+        distinct random rationals ``a/b`` in ``(0, 1]`` with ``1000 <= b <= 9999`` (seeded;
+        :func:`generic_lambdas`), so that no coincidence (two equal constants in a column of the last
+        weight matrix makes critical points disappear) makes the seeded instance degenerate. Zero
+        constants are allowed (the critical set may then be positive-dimensional).
     """
     for name, v, lo in (("H", H, 1), ("d", d, 1), ("dx", dx, 1), ("dy", dy, 1), ("m", m, 1)):
         if not isinstance(v, int) or v < lo:
@@ -199,7 +218,7 @@ def deep_linear_gradient(H: int, d: int, dx: int, dy: int, m: int, *, X=None, Y=
     if len(X) != m or len(Y) != m or any(len(r) != dx for r in X) or any(len(r) != dy for r in Y):
         raise InputError(f"deep_linear_gradient: X must be {m} x {dx} and Y {m} x {dy}")
     if lambdas is None:
-        lambdas = [fmpq(rng.randint(1, 9), 9) * fmpq(rng.randint(1, 9), 9) for _ in range(N)]
+        lambdas = generic_lambdas(rng, N)
     elif not isinstance(lambdas, (list, tuple)):
         lambdas = [lambdas] * N
     lambdas = [_q(v) for v in lambdas]

@@ -1206,7 +1206,7 @@ def track(polys, *, start: str = "total-degree", groups=None, gamma=None, seed: 
     gamma : the gamma-trick constant; default ``exp(2 pi i u)`` with ``u`` from ``seed``.
     seed : seeds gamma, the patches and the start system's coefficients (deterministic).
     timeout : seconds; on expiry the unfinished paths are ``failed`` and ``complete=False``.
-    max_paths : refuse (``ValueError``) a start system with more paths.
+    max_paths : refuse (``BudgetExceeded``: a budget, not bad input) a start system with more paths.
     tol : Newton corrector tolerance along the paths is ``max(tol, 1e-12)*10`` relative.
     progress : optional ``callable(done, total)``.
     chunk : paths per batch (default from the size of the monomial table).
@@ -1239,7 +1239,8 @@ def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, prog
     else:
         raise ValueError("start must be 'total-degree' or 'multihomogeneous'")
     if count > max_paths:
-        raise ValueError(f"track: {count} paths exceed max_paths={max_paths}")
+        from ..errors import BudgetExceeded
+        raise BudgetExceeded(f"the {start} start system has {count} paths, more than the budget max_paths={max_paths}")
     hom = _Homotopy(F, grp, start, rng, gamma)
     Z0 = hom.start_solutions()
     assert len(Z0) == count, (len(Z0), count)

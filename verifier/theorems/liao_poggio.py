@@ -410,21 +410,48 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
                                         f"{max(int(g.total_degree()) for g in cof if not g.is_zero())} "
                                         "(checked by exact expansion)"))
                 else:
-                    pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb,
-                                                seed=seed)
+                    # 1 is not in the ideal: V(H) is nonempty over C. An exact rational point certifies it
+                    # without an engine; failing that (none found, or the search ran out of budget), the
+                    # checker re-derives "1 is not in (H)" with its own Singular run.
+                    pt, why = None, "no exact rational point was found"
+                    try:
+                        pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb,
+                                                    seed=seed)
+                    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+                        why = f"the search for an exact point stopped: {exc}"
                     if pt is not None:
                         vals = [pt[name] for name in ps.ctx.names()]
                         cert.point = _exact_point_json(net, vals)
                         claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
                                             "V(H) is nonempty: the exact rational point in `point` fits the data"))
                     else:
-                        claims.append(Claim("infeasible", INCONCLUSIVE, "global", statement, {"one_in_ideal": False},
-                                            "1 is not in the ideal (Singular), so V(H) is nonempty over C, but no "
-                                            "exact point was found to certify it"))
+                        claims.append(_groebner_refutation(cert, statement, why))
             except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
                 claims.append(_engine_failure_claim("infeasible", statement, exc))
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
+
+
+def _groebner_refutation(cert, statement, why):
+    """``infeasible`` refuted by "1 is not in the ideal" when the checker's own Singular run re-derives it;
+    else inconclusive with the engine's finding in the message."""
+    import json
+
+    from ..checker import check_certificate
+    claim = Claim("infeasible", REFUTED, "global", statement, {"method": "groebner", "engine": "Singular std"},
+                  f"1 is not in the ideal (H) (Singular's Groebner basis is not {{1}}), so V(H) is nonempty over C "
+                  f"(Hilbert's Nullstellensatz); {why}")
+    cert.claims.append(claim)
+    try:
+        rep = check_certificate(json.loads(json.dumps(cert.to_json())))
+        ok = any(r["id"] == "infeasible" and r["checked"] == REFUTED for r in rep.results)
+    finally:
+        cert.claims.remove(claim)
+    if ok:
+        return claim
+    return Claim("infeasible", INCONCLUSIVE, "global", statement, {"one_in_ideal": False},
+                 f"1 is not in the ideal (Singular), so V(H) is nonempty over C, but the checker could not re-derive "
+                 f"that with its own Singular run, and {why}")
 
 
 # ---------------------------------------------------------------------------
@@ -491,6 +518,21 @@ def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
     return None
 
 
+def _empty_regular_claim(net, ps, statement, timeout, max_memory_mb):
+    """``regular-value`` verified vacuously when V(H) is empty (Nullstellensatz cofactors of H, which the
+    checker expands); None when V(H) is nonempty or the engine does not answer within a quarter of the
+    budget (the Lagrange charts then decide)."""
+    try:
+        cof = engines.lift_one(ps.H, ps.ctx, timeout=max(1.0, timeout / 4), max_memory_mb=max_memory_mb)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        return None
+    if cof is None:
+        return None
+    ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof], "engine": "Singular lift"}
+    return Claim("regular-value", VERIFIED, "global", statement, ev,
+                 "V(H) is empty (1 = sum g_r H_r, checked by exact expansion): 0 is a regular value vacuously")
+
+
 def _regular_claim(cid, ps, statement, scope, timeout, max_memory_mb, extra_ev=None):
     deadline = time.perf_counter() + timeout
     try:
@@ -522,9 +564,10 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     # A singular point that costs nothing to find (e.g. the zero network for zero targets) settles the
     # question before any Groebner computation.
     sp = _cheap_singular_point(ps, seed)
-    if sp is not None:
-        claim, chart = None, None
-    else:
+    claim, chart = None, None
+    if sp is None:
+        claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
+    if sp is None and claim is None:
         claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
     if claim is None:
         sp = sp if sp is not None else _singular_point(ps, seed, timeout, max_memory_mb)

@@ -35,7 +35,7 @@ from ..checker.solve import rules as solve_rules
 from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
 from ..checker.solve.tier import evaluate_claims
 from ..data import read_limited
-from ..errors import InputError, install_hint
+from ..errors import BudgetExceeded, InputError, install_hint
 from ..solver.parse import ParseError, parse_polynomial
 
 PREC = 128
@@ -148,8 +148,14 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
     groups = groups or [list(range(n))]
     ctx = eqs[0].context()
     extra = dict(extra or {})
-    boxes, notes, disagreements = [], [], []
+    boxes, notes, disagreements, budget_notes = [], [], [], []
     hom = None
+    const = solve_rules.constant_reason(eqs, witness=source["kind"] == "witness")
+    if const is not None:
+        # Nothing to solve: a constant equation settles the system (no solution, or none isolated).
+        notes.append(const)
+        extra["constant_equation"] = const
+        method = "none"
     if method in ("homotopy", "both"):
         from ..solver.certify import refine_and_certify
         from ..solver.homotopy import track
@@ -160,7 +166,12 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                         timeout=timeout)
         except ValueError as exc:
             raise InputError(f"homotopy: {exc}") from None
+        except BudgetExceeded as exc:       # a budget is never bad input: the answer is a lower bound or inconclusive
+            res = None
+            budget_notes.append(f"homotopy not run: {exc}")
+            extra["homotopy"] = {"status": "not run", "reason": str(exc)}
         timings["homotopy"] = time.monotonic() - t0
+    if method in ("homotopy", "both") and res is not None:
         hom = res.summary()
         say("certifying homotopy endpoints (Newton in Arb, Krawczyk)")
         t0 = time.monotonic()
@@ -241,7 +252,10 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         status, msg = solve_rules.rule_classification(st, cl)
         results[-1] = (cl, status, msg)
     for claim, status, msg in results:
+        if status != "verified" and budget_notes:
+            msg = "; ".join(budget_notes) + "; " + msg      # an inconclusive claim's message says why
         claim["status"], claim["message"] = status, msg
+    notes.extend(budget_notes)
     timings["check"] = time.monotonic() - t0
     # disagreements, reported, never hidden
     c = counts["certified"]
@@ -327,7 +341,7 @@ def witness_degree(net, data, *, seed=0, max_terms=200_000, loops=500, stall=5, 
           "layered_degree": rep["degrees"]["liao_poggio"]}
     src = {"kind": "witness", **_network_source(net, data), "slices": slices}
     extra = {"network_counts": lp}
-    if kw.get("method") == "monodromy":
+    if kw.get("method") == "monodromy" and solve_rules.constant_reason(ps.H) is None:
         from ..solver.monodromy import monodromy_witness
         t0 = time.monotonic()
         cand, info = monodromy_witness(ps.H, slices, seed=seed, progress=kw.get("progress"),

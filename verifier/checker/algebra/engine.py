@@ -1,9 +1,12 @@
-"""The checker's own calls to Singular, for the two claims no certificate can carry cheaply.
+"""The checker's own calls to Singular, for the claims no certificate can carry cheaply.
 
 * ``variety-dimension`` (``algebra/rules.py``): the dimension and degree of V(H) from a Groebner
   basis (:func:`singular_dimension`: ``std``, ``dim``, ``mult``);
-* ``count-exact`` with ``method: singular`` (``solve/rules.py``): dimension 0 and the number of
-  solutions with multiplicity (:func:`singular_vdim`: ``std``, ``dim``, ``vdim``).
+* ``infeasible`` refuted with ``method: groebner`` (``algebra/rules.py``): dim V(H) >= 0, so 1 is not in
+  the ideal and V(H) is nonempty over C (:func:`singular_dimension`);
+* ``count-exact`` with ``method: singular``, and ``solutions-certified`` with no box (``solve/rules.py``):
+  dimension 0 and the number of solutions with multiplicity, or dimension -1 (no solution)
+  (:func:`singular_vdim`: ``std``, ``dim``, ``vdim``).
 
 The checker writes its own short Singular script when the binary is installed (extra ``algebra``),
 runs it with a time and memory budget, and reads back two integers. Without Singular it returns None

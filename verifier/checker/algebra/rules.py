@@ -88,7 +88,19 @@ def rule_polynomial_system(ctx, claim):
         return I, "the stated Liao-Poggio degree counts differ from the recomputed ones"
     ctx.algebra = {"variables": names, "H": H, "degrees": degs, "group_degrees": gdeg,
                    "group_sizes": [len(g) for g in groups]}
-    return V, f"{len(H)} residual polynomials recompiled; degrees {min(degs)}..{max(degs)} match"
+    zero = [r for r, h in enumerate(H) if h.is_zero()]
+    const = [r for r, h in enumerate(H) if not h.is_zero() and h.total_degree() < 1]
+    if not zero and not const:
+        return V, f"{len(H)} residual polynomials recompiled; degrees {min(degs)}..{max(degs)} match"
+    rest = [dg for dg in degs if dg > 0]
+    words = []
+    if const:
+        words.append(f"residual {const[0]} is the nonzero constant {H[const[0]].coeffs()[0]}, so V(H) is empty")
+    if zero:
+        words.append(f"{len(zero)} residual(s) identically 0 (residual {zero[0]} first: every parameter fits that "
+                     "data point)")
+    return V, (f"{len(H)} residual polynomials recompiled; degrees match; " + "; ".join(words)
+               + (f"; the other degrees {min(rest)}..{max(rest)}" if rest else ""))
 
 
 def _mbezout(group_degrees, sizes):
@@ -130,6 +142,9 @@ def rule_bezout(ctx, claim):
     if ev != expected:
         wrong = sorted(key for key in set(ev) | set(expected) if ev.get(key) != expected.get(key))
         return I, f"the stated numbers differ from the recomputed ones ({', '.join(wrong)[:80]})"
+    if tot is None:
+        return V, (f"Bezout numbers recomputed from the degrees: no total-degree number (a residual is constant), "
+                   f"multihomogeneous {mh}")
     return V, f"Bezout numbers recomputed from the degrees: total {tot}, multihomogeneous {mh}"
 
 
@@ -267,6 +282,17 @@ def rule_infeasible(ctx, claim):
     if alg is None:
         return I, "needs a verified polynomial-system claim first"
     H = alg["H"]
+    if status == R and ev.get("method") == "groebner":
+        # No point: the engine found 1 outside the ideal (H). The checker re-derives that with its own
+        # Singular run (std, dim), like variety-dimension: dim >= 0 means the Groebner basis is not {1}.
+        res = engine.singular_dimension(H, alg["variables"], timeout=engine.TIMEOUT_S)
+        if res is None:
+            return I, ("re-checking that 1 is not in the ideal needs Singular (or Singular ran out of time): pip "
+                       "install 'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
+        if res[0] < 0:
+            return I, "Singular finds 1 in the ideal: V(H) is empty"
+        return R, (f"the checker's Singular run: the Groebner basis of (H) is not {{1}} (dim V(H) = {res[0]}), so "
+                   "V(H) is nonempty over C (Hilbert's Nullstellensatz); no exact point is given")
     if status == R:
         vals = _exact_point(ctx, alg["variables"])
         if vals is None:
@@ -301,8 +327,12 @@ def _perturbed_targets(ctx, ev):
 
 def _charts_rule(ctx, claim, Y):
     ev = claim.get("evidence") or {}
-    names = _variables(ctx, ev, extra=range(ctx.m))
     charts = ev.get("charts")
+    if "charts" not in ev and claim.get("status") != V:
+        # What an inconclusive claim carries is what was found before it stopped (a chart with solutions, a
+        # budget, a number of tries), not cofactors: there is nothing to expand, and that is not malformed.
+        return I, "no chart cofactors to expand (the claim is not stated verified)"
+    names = _variables(ctx, ev, extra=range(ctx.m))
     if not isinstance(charts, list) or len(charts) != ctx.m:
         return I, f"needs cofactors for all {ctx.m} charts"
     fctx, H = _system(ctx, names, Y)
@@ -334,6 +364,13 @@ def rule_regular_value(ctx, claim):
         return I, "rank J is full at the stated point"
     if not _all_polynomial(ctx):
         return I, "the activations are not all polynomial"
+    ev = claim.get("evidence") or {}
+    if "cofactors" in ev:
+        # V(H) empty: no zero at all, so rank J = l*d at every zero (vacuously).
+        status, msg = rule_infeasible(ctx, {"status": V, "evidence": ev})
+        if status != V:
+            return I, f"V(H) is not shown empty: {msg}"
+        return V, (f"V(H) is empty ({msg}): 0 is a regular value of H vacuously, and M is empty")
     return _charts_rule(ctx, claim, None)
 
 
@@ -341,6 +378,8 @@ def rule_sard(ctx, claim):
     ev = claim.get("evidence") or {}
     if not _all_polynomial(ctx):
         return I, "the activations are not all polynomial"
+    if "perturbation" not in ev and claim.get("status") != V:
+        return I, "no certified perturbation to re-check (the claim is not stated verified)"
     Y, eps = _perturbed_targets(ctx, ev)
     if Y is None:
         return I, "a perturbation entry is not smaller than epsilon"

@@ -196,9 +196,12 @@ def read_system(inst):
         raise FormatError("the system must be square: as many equations as variables")
     ctx = poly_context(len(names))
     eqs = [poly_from_json(e, ctx, len(names)) for e in eqj]
-    if any(e.total_degree() < 1 for e in eqs):
-        raise FormatError("every equation must be a non-constant polynomial")
     derived, info = derive(inst["source"], names)
+    # A file states its equations: a constant one is an error there. A system derived from a network and
+    # its data may have one (e.g. the zero input of a network without biases: the residual is -y), and it
+    # is then an answer, not bad input (see constant_equations).
+    if derived is None and any(e.total_degree() < 1 for e in eqs):
+        raise FormatError("every equation must be a non-constant polynomial")
     if derived is not None:
         if len(derived) != len(eqs) or any(a != b for a, b in zip(derived, eqs)):
             bad = next(i for i, (a, b) in enumerate(zip(derived, eqs)) if a != b) if len(derived) == len(eqs) else 0
@@ -206,10 +209,40 @@ def read_system(inst):
     return names, eqs, info
 
 
+def constant_equations(eqs):
+    """(indices of identically zero equations, [(index, value)] of nonzero constant ones)."""
+    zero = [k for k, e in enumerate(eqs) if e.is_zero()]
+    nonzero = [(k, e.coeffs()[0]) for k, e in enumerate(eqs) if not e.is_zero() and e.total_degree() < 1]
+    return zero, nonzero
+
+
+def constant_reason(eqs, witness=False):
+    """Why a system with a constant equation has no certified box (None when no equation is constant).
+
+    A nonzero constant c = 0 has no solution, so the system has none; an identically zero equation imposes
+    nothing, so every solution of the others lies on a component of positive dimension (n - 1 equations in n
+    unknowns) and none is isolated; for a witness system, V(H) is then cut out by fewer than l*d residuals and
+    has no component of dimension n - l*d."""
+    zero, nonzero = constant_equations(eqs)
+    if nonzero:
+        k, c = nonzero[0]
+        return (f"equation {k} is the nonzero constant {rational_str(c)}: the system has no complex solution"
+                + (" (V(H) is empty: no network fits the data)" if witness else ""))
+    if zero:
+        if witness:
+            return (f"residual {zero[0]} is identically 0 (that data point is fitted by every parameter): V(H) is cut "
+                    "out by fewer than l*d equations, so every component has dimension > n - l*d and there is no "
+                    "(n - l*d)-dimensional part to count; drop that data point")
+        return (f"equation {zero[0]} is identically 0: every solution lies on a component of positive dimension, "
+                "none is isolated, so there is nothing to box")
+    return None
+
+
 # ------------------------------------------------------------------------------------ Bezout numbers
 
 def total_degree(eqs) -> int:
-    return math.prod(int(e.total_degree()) for e in eqs)
+    """The total-degree Bezout number (0 when an equation is constant: no isolated solution)."""
+    return math.prod(max(int(e.total_degree()), 0) for e in eqs)
 
 
 def multihomogeneous(eqs, groups) -> int | None:
@@ -234,6 +267,13 @@ def _int(x):
     return type(x) is int
 
 
+def _singular_vdim(st):
+    """(dim, vdim) of the system from the checker's own Singular run, once per check (None without Singular)."""
+    if "singular_vdim" not in st:
+        st["singular_vdim"] = engine.singular_vdim(st["eqs"])
+    return st["singular_vdim"]
+
+
 def rule_solutions(st, claim):
     ev = claim.get("evidence") or {}
     prec = ev.get("prec")
@@ -253,6 +293,28 @@ def rule_solutions(st, claim):
     if stated != counts:
         return I, f"the stated counts {stated} differ from the re-checked {counts}"
     st["certified"] = res["certified"]
+    if res["certified"] == 0:
+        # A lower bound of 0 says nothing: with no box, the claim stands only where the system provably has
+        # no complex solution at all (a nonzero constant equation, or the checker's own Singular run: the
+        # Groebner basis is {1}).
+        zero, nonzero = constant_equations(st["eqs"])
+        why = constant_reason(st["eqs"], witness=st["info"]["kind"] == "witness")
+        if nonzero:
+            return V, f"no box, and none is missing: {why}"
+        if zero:
+            return I, f"no box: {why}"
+        if st["info"]["kind"] == "witness":
+            return I, ("no witness point certified: a lower bound of 0 on the degree says nothing (no solver "
+                       "route found a point of V(H) on the slices)")
+        res_s = _singular_vdim(st)
+        if res_s is None:
+            return I, ("no box certified, and Singular is not available to the checker (or failed), so that the "
+                       "system has no solution cannot be re-checked: a lower bound of 0 says nothing")
+        if res_s[0] != -1:
+            return I, (f"no box certified, but Singular finds the system consistent (dimension {res_s[0]}): a "
+                       "lower bound of 0 says nothing")
+        return V, ("no box, and none is missing: the checker's Singular run gives the Groebner basis {1}, so the "
+                   "system has no complex solution")
     return V, (f"{res['certified']} disjoint certified boxes ({res['real']} real, {res['non_real']} non-real, "
                f"{res['undecided']} undecided): at least {res['certified']} distinct complex solutions and at "
                f"least {res['real']} real ones (lower bounds)")
@@ -286,6 +348,9 @@ def rule_count_exact(st, claim):
     und = st["boxes"]["undecided"]
     if ev.get("real_exact") is not (und == 0):
         return I, f"real_exact must be {und == 0} ({und} boxes of undecided realness)"
+    zero, _ = constant_equations(st["eqs"])
+    if zero:
+        return I, f"equation {zero[0]} is identically 0: the Bezout number 0 counts isolated solutions only"
     method = ev.get("method")
     real = (f"; the real count {st['boxes']['real']} is exact" if und == 0
             else f"; {und} boxes of undecided realness: the real count is a lower bound")
@@ -296,7 +361,7 @@ def rule_count_exact(st, claim):
         st["complete"] = True
         return V, f"the certified count {c} equals a Bezout bound: all solutions found, all simple" + real
     if method == "singular":
-        res = engine.singular_vdim(st["eqs"])
+        res = _singular_vdim(st)
         if res is None:
             return I, "Singular is not available to the checker (or failed): the count cannot be re-checked exactly"
         dim, vdim = res
