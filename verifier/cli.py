@@ -184,6 +184,9 @@ def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
     q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",
                    help="homotopy start system (default total-degree)")
     q.add_argument("--out", help="write the certificate here (JSON)")
+    q.add_argument("--solutions-out", metavar="FILE.csv|FILE.json",
+                   help="write every certified solution (one row per box: number, realness, coordinates, radius; "
+                   "critical points add label and loss) to this CSV or JSON file")
     q.add_argument("--timeout", type=float, default=600.0, help="seconds for the homotopy and each engine run")
     q.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
     q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances)")
@@ -224,6 +227,13 @@ def _solve_opts(args, *inputs):
     if not args.timeout > 0 or args.max_memory < 64:
         raise InputError("--timeout must be > 0 and --max-memory >= 64 (MB)")
     _check_out(args.out, *inputs)
+    if args.solutions_out is not None:
+        from .solutions import SOLUTIONS_FORMATS
+        if not args.solutions_out.lower().endswith(SOLUTIONS_FORMATS):
+            raise InputError(f"--solutions-out {args.solutions_out}: give a .csv or .json file name")
+        _check_out(args.solutions_out, *inputs)
+        if args.out and os.path.abspath(args.out) == os.path.abspath(args.solutions_out):
+            raise InputError("--out and --solutions-out name the same file")
     from .algebra import engines
     method = args.method or ("both" if engines.msolve_path() else "homotopy")
     if method in ("msolve",) and engines.msolve_path() is None:
@@ -248,13 +258,21 @@ def _finish_solve(args, run) -> int:
     doc = cert.to_json()
     if args.out:
         cert.write(args.out)
+    if args.solutions_out:
+        from .solutions import write_solutions
+        write_solutions(args.solutions_out, doc)
     if args.json:
-        _print_json(_cert_envelope(args.command, doc, args.out, result={
-            "extra": {k: v for k, v in doc["extra"].items() if k != "homotopy"}}))
+        from .solutions import solution_rows
+        names, rows = solution_rows(doc)
+        _print_json(_cert_envelope(args.command, doc, args.out, files=[args.solutions_out] if args.solutions_out
+                                   else [], result={"extra": {k: v for k, v in doc["extra"].items() if k != "homotopy"},
+                                                    "variables": names, "solutions": rows}))
     else:
         print(cert.summary())
         if args.out:
             print(f"  certificate {args.out}")
+        if args.solutions_out:
+            print(f"  solutions   {args.solutions_out}")
     return EXIT_OK if doc["status"] == "verified" else EXIT_NOT_VERIFIED
 
 
