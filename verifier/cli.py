@@ -60,6 +60,9 @@ def _print_json(doc) -> None:
     print(json.dumps(doc, indent=1))
 
 
+_JSON_HELP = "print one JSON object (the shape of docs/json-output.md) instead of text"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="verifier", description="Certified theorem instances about loss landscapes of "
                 "overparameterized networks (Cooper; Liao-Poggio).")
@@ -68,13 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="verify, certify and report on a built-in dataset")
     d.add_argument("--out-dir", default="verifier-demo", help="folder for the certificates and reports "
                    "(default: ./verifier-demo)")
-    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d.add_argument("--json", action="store_true", help=_JSON_HELP)
     t = sub.add_parser("theorems", help="list the theorems and their hypotheses")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--json", action="store_true", help=_JSON_HELP)
     v = sub.add_parser("verify", help="verify a theorem instance and write a certificate")
     v.add_argument("theorem", help="theorem id, e.g. cooper-4.1 (see `verifier theorems`)")
     v.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
-    v.add_argument("--outputs", type=int, default=1, help="number l of target columns at the end of each row")
+    v.add_argument("--outputs", type=int, default=1,
+                   help="number l of target columns at the end of each row (default %(default)s)")
     v.add_argument("--network", help="network JSON (docs/network-format.md); cooper-2.1/2.3")
     v.add_argument("--point", help="parameter point JSON {label: value} (values as exact strings like \"3/7\" "
                    "or JSON numbers, read exactly); cooper-2.1/2.3")
@@ -83,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--depth", type=int, default=None, help="number of hidden layers T (default 1; cooper-3.4: 2)")
     v.add_argument("--activation", default="smoolu", help="activation name or JSON spec (default smoolu)")
     v.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
-    v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection")
+    v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection (default %(default)s)")
     v.add_argument("--max-distance", help="cooper-2.1/2.3: how far (max-norm, exact rational) the certified zero may "
                    "lie from --point for the point to count as an approximate zero (default 1e-3 (1 + max |w_i|)); "
                    "farther: inconclusive")
@@ -96,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="largest residual polynomial (terms) to expand (default 200000)")
     alg.add_argument("--trials", type=int, default=2, help="random points for the generic rank (default 2)")
     alg.add_argument("--epsilon", default="1/1000",
-                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value")
+                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value (exact rational; "
+                     "default %(default)s)")
     alg.add_argument("--no-groebner", action="store_true",
                      help="no engine runs beyond what the answer needs: liao-poggio-dimension skips the Groebner "
                      "dimension (modular rank only), liao-poggio-bezout the solution counts beside the bounds")
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train with this optimiser before Gauss-Newton")
     tb.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help=_JSON_HELP)
     _add_solve_parsers(sub)
     sw = sub.add_parser("sweep", help="run one theorem over a family of instances (a TOML spec) on Dask, into a "
                         "resumable results folder")
@@ -132,12 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--in-process", action="store_true", help="no Dask: run the instances one by one here")
     sw.add_argument("--retry-inconclusive", action="store_true",
                     help="recompute the instances a budget stopped")
-    sw.add_argument("--json", action="store_true")
+    sw.add_argument("--json", action="store_true", help=_JSON_HELP)
     c = sub.add_parser("check", help="independently re-verify a certificate, or every certificate of a sweep's "
                        "results folder")
-    c.add_argument("certificate")
+    c.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
     c.add_argument("--scheduler", help="results folder: check on this Dask scheduler")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help=_JSON_HELP)
     r = sub.add_parser("report", help="readable report of a certificate or of a sweep results folder (Markdown, "
                        "or HTML with figures)")
     r.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
@@ -158,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "--torch-model")
     sp.add_argument("--point", help="with --network: parameter point JSON {label: value} (default: seeded random)")
     sp.add_argument("--data", required=True, help="dataset: .npz (X, Y), .npy, .pt (weights_only), .csv or .json")
-    sp.add_argument("--outputs", type=int, default=1, help="number l of target columns (.npy, .csv)")
+    sp.add_argument("--outputs", type=int, default=1,
+                    help="number l of target columns (.npy, .csv, .json; default %(default)s)")
     sp.add_argument("--optimizer", choices=("adam", "sgd", "lbfgs"), help="train with this optimiser first")
     sp.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     sp.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
@@ -167,13 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--delta", type=float, default=1e-3,
                     help="failure probability of the probabilistic upper bound on ||S||_2 (default 1e-3)")
     sp.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vector and of a random --network "
-                    "point")
+                    "point (default %(default)s)")
     sp.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     sp.add_argument("--out", help="write all numbers here (JSON, every eigenvalue of 2K)")
     sp.add_argument("--figure", help="draw the spectrum (SVG) into this file")
     sp.add_argument("--json", action="store_true", help="print all numbers as JSON")
     dr = sub.add_parser("doctor", help="which engines and extras are installed and working (a report; exit 0)")
-    dr.add_argument("--json", action="store_true")
+    dr.add_argument("--json", action="store_true", help=_JSON_HELP)
     return p
 
 
@@ -187,23 +193,25 @@ def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
     q.add_argument("--solutions-out", metavar="FILE.csv|FILE.json",
                    help="write every certified solution (one row per box: number, realness, coordinates, radius; "
                    "critical points add label and loss) to this CSV or JSON file")
-    q.add_argument("--timeout", type=float, default=600.0, help="seconds for the homotopy and each engine run")
+    q.add_argument("--timeout", type=float, default=600.0,
+                   help="seconds for the homotopy and for each engine run (default %(default)g; verify's default is 60)")
     q.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
-    q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances)")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances; default %(default)s)")
+    q.add_argument("--json", action="store_true", help=_JSON_HELP)
 
 
 def _add_solve_parsers(sub):
     s = sub.add_parser("solve", help="all solutions of a square polynomial system, certified (polynomial-solutions)")
     s.add_argument("system", nargs="?", help="text file: 'vars: x, y' then one polynomial per line")
     s.add_argument("--network", help="square polynomial network (n = l*d) instead of a file")
-    s.add_argument("--data", help="dataset for --network")
-    s.add_argument("--outputs", type=int, default=1, help="number l of target columns (default 1)")
+    s.add_argument("--data", help="dataset for --network: .csv, .json or .npy")
+    s.add_argument("--outputs", type=int, default=1, help="number l of target columns (default %(default)s)")
     _solve_common(s)
     g = sub.add_parser("degree", help="witness set of V(H) for n > l*d: certified degree lower bound (witness-degree)")
-    g.add_argument("--network", required=True)
-    g.add_argument("--data", required=True)
-    g.add_argument("--outputs", type=int, default=1)
+    g.add_argument("--network", required=True, help="network JSON with polynomial activations, n > l*d "
+                   "(docs/network-format.md)")
+    g.add_argument("--data", required=True, help="dataset: .csv, .json or .npy (docs/data-format.md)")
+    g.add_argument("--outputs", type=int, default=1, help="number l of target columns (default %(default)s)")
     _solve_common(g, ("homotopy", "msolve", "both", "monodromy"),
                   "; monodromy: a witness set on complex slices from one point by monodromy loops, complete when "
                   "the trace test passes (numerical evidence, not a proof), moved to the rational slices and "
@@ -216,9 +224,10 @@ def _add_solve_parsers(sub):
     c = sub.add_parser("critical-points", help="real critical points of a polynomial loss, classified "
                        "(liao-poggio-prop-1)")
     c.add_argument("--deep-linear", metavar="H,d,dx,dy,m", help="regularised deep linear network (seeded data)")
-    c.add_argument("--network")
-    c.add_argument("--data")
-    c.add_argument("--outputs", type=int, default=1)
+    c.add_argument("--network", help="network JSON with polynomial activations (docs/network-format.md): the "
+                   "critical points of its loss on --data")
+    c.add_argument("--data", help="dataset for --network: .csv, .json or .npy")
+    c.add_argument("--outputs", type=int, default=1, help="number l of target columns (default %(default)s)")
     c.add_argument("--lambda", dest="lam", default="0", help="L2 constant for --network (exact rational, default 0)")
     _solve_common(c)
 
