@@ -29,22 +29,56 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Progress:
-    """Stage messages on a tqdm line (elapsed time) when stderr is a terminal; silent otherwise."""
+    """Progress messages on stderr. ``mode``: ``"bar"`` (the default: a tqdm line with the elapsed time when
+    stderr is a terminal; silent otherwise), ``"lines"`` (``--verbose``: timestamped lines, terminal or not,
+    at most one every 2 s within a stage, every new stage and every finished count) or ``"off"``."""
 
-    def __init__(self, enabled: bool):
-        self.bar = None
-        if enabled and sys.stderr.isatty():
+    def __init__(self, mode: str = "bar"):
+        import time
+        self.bar, self.mode, self.t0 = None, mode, time.monotonic()
+        self.last_key, self.last_t, self.last_text = None, -math.inf, None
+        if mode == "bar" and sys.stderr.isatty():
             from tqdm import tqdm
             self.bar = tqdm(total=None, bar_format="{desc} [{elapsed}]", file=sys.stderr, leave=False)
 
     def __call__(self, text: str):
         if self.bar is not None:
-            self.bar.set_description_str(text)
-            self.bar.update(0)
+            self.bar.set_description_str(text, refresh=False)
+            self.bar.update(0)          # redraws at most every tqdm.mininterval
+        elif self.mode == "lines":
+            import re
+            import time
+            now = time.monotonic()
+            key = re.sub(r"\d+", "#", text)
+            counts = re.search(r"(\d+)(?: of |/)(\d+)\b", text)
+            finished = counts is not None and counts.group(1) == counts.group(2)
+            if text != self.last_text and (key != self.last_key or finished or now - self.last_t >= 2.0):
+                print(f"verifier: [{now - self.t0:7.1f} s] {text}", file=sys.stderr, flush=True)
+                self.last_key, self.last_t, self.last_text = key, now, text
 
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+def _progress(args) -> _Progress:
+    """The progress of a command from its --quiet/--verbose (and --json: no progress bar unless --verbose)."""
+    if getattr(args, "quiet", False):
+        return _Progress("off")
+    if getattr(args, "verbose", False):
+        return _Progress("lines")
+    return _Progress("off" if getattr(args, "json", False) else "bar")
+
+
+def _add_progress_flags(p) -> None:
+    """-q/--quiet and -v/--verbose for the commands that report progress on long work."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress messages on stderr (the results are printed as usual)")
+    g.add_argument("-v", "--verbose", action="store_true",
+                   help="progress as timestamped lines on stderr (stages, counts such as paths tracked of total), "
+                   "also when stderr is not a terminal and with --json (default: one progress line on a terminal, "
+                   "none with --json)")
 
 
 def _cert_envelope(command, doc, out, files=(), result=None) -> dict:
@@ -126,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     v.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(v)
     _add_solve_parsers(sub)
     sw = sub.add_parser("sweep", help="run one theorem over a family of instances (a TOML spec) on Dask, into a "
                         "resumable results folder")
@@ -138,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--retry-inconclusive", action="store_true",
                     help="recompute the instances a budget stopped")
     sw.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(sw)
     c = sub.add_parser("check", help="independently re-verify a certificate, or every certificate of a sweep's "
                        "results folder")
     c.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
@@ -178,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="write all numbers here (JSON, every eigenvalue of 2K)")
     sp.add_argument("--figure", help="draw the spectrum (SVG) into this file")
     sp.add_argument("--json", action="store_true", help="print all numbers as JSON")
+    _add_progress_flags(sp)
     dr = sub.add_parser("doctor", help="which engines and extras are installed and working (a report; exit 0)")
     dr.add_argument("--json", action="store_true", help=_JSON_HELP)
     return p
@@ -198,6 +235,7 @@ def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
     q.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
     q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances; default %(default)s)")
     q.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(q)
 
 
 def _add_solve_parsers(sub):
@@ -259,7 +297,7 @@ def _load_net_data(args):
 
 
 def _finish_solve(args, run) -> int:
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         cert = run(progress)
     finally:
@@ -468,7 +506,7 @@ def cmd_verify(args) -> int:
             if args.depth < 1:
                 raise InputError("--depth must be >= 1")
             opts["depth"] = args.depth
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         cert = verify(args.theorem, data, progress=progress, **opts)
     finally:
@@ -501,7 +539,7 @@ def _verify_torch(args) -> int:
     from .theorems.cooper_float import verify_at_scale
     check_device(args.device)
     arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         cert = verify_at_scale(args.theorem, doc, w0, X, Y, arrays_name=arrays_name, steps=args.steps, tol=args.tol,
                                optimizer=args.optimizer, optimizer_steps=args.optimizer_steps, lr=args.lr,
@@ -552,7 +590,7 @@ def cmd_spectrum(args) -> int:
             raise InputError(f"--figure needs matplotlib: {install_hint('plots')}")
     doc, w0, X, Y = _torch_instance(args)
     from .torch_backend.instance import spectrum_report
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         out = spectrum_report(doc, w0, X, Y, device=args.device, optimizer=args.optimizer,
                               optimizer_steps=args.optimizer_steps, lr=args.lr, lanczos_steps=args.lanczos_steps,
@@ -628,7 +666,7 @@ def cmd_sweep(args) -> int:
         raise InputError(f"--workers {args.workers}: must be in 1..1024")
     if args.in_process and (args.scheduler or args.workers):
         raise InputError("--in-process runs here: it takes no --scheduler or --workers")
-    bar = _SweepProgress(not args.json)
+    bar = _SweepProgress(not args.quiet and (args.verbose or not args.json))
     try:
         frame = sweep(args.spec, args.out, client="in-process" if args.in_process else None,
                       scheduler=args.scheduler, workers=args.workers, progress=bar,
