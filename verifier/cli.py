@@ -111,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="verify a theorem instance and write a certificate")
     v.add_argument("theorem", help="theorem id, e.g. cooper-4.1 (see `verifier theorems`)")
     v.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
-    v.add_argument("--outputs", type=int, default=1,
-                   help="number l of target columns at the end of each row (default %(default)s)")
+    v.add_argument("--outputs", type=int, default=None,
+                   help="number l of target columns at the end of each row (default 1; a .json, .npz or .pt dict "
+                   "dataset names its targets, and --outputs must then agree)")
     v.add_argument("--network", help="network JSON (docs/network-format.md); cooper-2.1/2.3")
     v.add_argument("--point", help="parameter point JSON {label: value} (values as exact strings like \"3/7\" "
                    "or JSON numbers, read exactly); cooper-2.1/2.3")
@@ -199,13 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "--torch-model")
     sp.add_argument("--point", help="with --network: parameter point JSON {label: value} (default: seeded random)")
     sp.add_argument("--data", required=True, help="dataset: .npz (X, Y), .npy, .pt (weights_only), .csv or .json")
-    sp.add_argument("--outputs", type=int, default=1,
-                    help="number l of target columns (.npy, .csv, .json; default %(default)s)")
+    sp.add_argument("--outputs", type=int, default=None,
+                    help="number l of target columns at the end of each row (.npy, .csv; default 1; .npz and .json "
+                    "name their targets, and --outputs must then agree)")
     sp.add_argument("--optimizer", choices=("adam", "sgd", "lbfgs"), help="train with this optimiser first")
     sp.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     sp.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     sp.add_argument("--lanczos-steps", type=int, default=60,
-                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default 60; memory: steps * n)")
+                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default %(default)s, at most n: more are "
+                    "clamped to n; memory: steps * n)")
     sp.add_argument("--delta", type=float, default=1e-3,
                     help="failure probability of the probabilistic upper bound on ||S||_2 (default 1e-3)")
     sp.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vector and of a random --network "
@@ -243,13 +246,13 @@ def _add_solve_parsers(sub):
     s.add_argument("system", nargs="?", help="text file: 'vars: x, y' then one polynomial per line")
     s.add_argument("--network", help="square polynomial network (n = l*d) instead of a file")
     s.add_argument("--data", help="dataset for --network: .csv, .json or .npy")
-    s.add_argument("--outputs", type=int, default=1, help="number l of target columns (default %(default)s)")
+    s.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
     _solve_common(s)
     g = sub.add_parser("degree", help="witness set of V(H) for n > l*d: certified degree lower bound (witness-degree)")
     g.add_argument("--network", required=True, help="network JSON with polynomial activations, n > l*d "
                    "(docs/network-format.md)")
     g.add_argument("--data", required=True, help="dataset: .csv, .json or .npy (docs/data-format.md)")
-    g.add_argument("--outputs", type=int, default=1, help="number l of target columns (default %(default)s)")
+    g.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
     _solve_common(g, ("homotopy", "msolve", "both", "monodromy"),
                   "; monodromy: a witness set on complex slices from one point by monodromy loops, complete when "
                   "the trace test passes (numerical evidence, not a proof), moved to the rational slices and "
@@ -265,7 +268,7 @@ def _add_solve_parsers(sub):
     c.add_argument("--network", help="network JSON with polynomial activations (docs/network-format.md): the "
                    "critical points of its loss on --data")
     c.add_argument("--data", help="dataset for --network: .csv, .json or .npy")
-    c.add_argument("--outputs", type=int, default=1, help="number l of target columns (default %(default)s)")
+    c.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
     c.add_argument("--lambda", dest="lam", default="0", help="L2 constant for --network (exact rational, default 0)")
     _solve_common(c)
 
@@ -293,7 +296,11 @@ def _load_net_data(args):
     from .network import load_network
     if not args.network or not args.data:
         raise InputError("give --network NET.json and --data D.csv")
-    return load_network(args.network), load_dataset(args.data, outputs=args.outputs)
+    net = load_network(args.network)
+    data = load_dataset(args.data, outputs=_outputs(args))
+    _check_outputs(args, data.l)
+    _check_shape(args, data.p, data.l, net.p, net.l, "network")
+    return net, data
 
 
 def _finish_solve(args, run) -> int:
@@ -421,6 +428,46 @@ def _check_out(out, *inputs):
             raise InputError(f"--out {out} would overwrite the input file {path}")
 
 
+def _outputs(args) -> int:
+    return 1 if args.outputs is None else args.outputs
+
+
+def _check_outputs(args, found: int) -> None:
+    """A dataset that names its targets (.json x/y, .npz X/Y, a .pt dict) has as many as it has: an explicit
+    --outputs must agree (for .csv and .npy --outputs is what splits the columns, so they always agree)."""
+    if args.outputs is not None and args.outputs != found:
+        raise InputError(f"--outputs {args.outputs}, but {args.data} holds {found} target column"
+                         f"{'s' if found != 1 else ''}: leave --outputs out for a dataset that names its targets")
+
+
+def _check_shape(args, dp, dl, p, l, what) -> None:  # noqa: E741
+    """The data's input and target columns must be the network's (or model's) inputs and outputs."""
+    if (dp, dl) == (p, l):
+        return
+    hint = f": give --outputs {l}" if dp + dl == p + l and not str(args.data).lower().endswith(
+        (".json", ".npz", ".pt")) else ""
+    raise InputError(f"the data have {dp} input column{'s' if dp != 1 else ''} and {dl} target column"
+                     f"{'s' if dl != 1 else ''} (--outputs {_outputs(args)}); the {what} has {p} input"
+                     f"{'s' if p != 1 else ''} and {l} output{'s' if l != 1 else ''}{hint}")
+
+
+def _check_shifted_outputs(args, data) -> None:
+    """--outputs l >= 2 on a file whose inputs then repeat, but not with fewer target columns: most likely a
+    file with fewer outputs, its input columns shifted into the targets. Refused, not certified as
+    not-applicable."""
+    if args.outputs is None or args.outputs < 2 or str(args.data).lower().endswith((".json", ".npz", ".pt")) \
+            or not data.duplicate_rows():
+        return
+    from .data import load_dataset
+    for fewer in range(args.outputs - 1, 0, -1):
+        if not load_dataset(args.data, outputs=fewer).duplicate_rows():
+            rows = data.duplicate_rows()[0]
+            shown = " and ".join(str(data.row_labels[i - 1]) for i in rows[:2])
+            raise InputError(f"--outputs {args.outputs} leaves {data.p} input column{'s' if data.p != 1 else ''} "
+                             f"whose values repeat (rows {shown}), while with --outputs {fewer} the inputs are "
+                             f"distinct: does {args.data} have {args.outputs} target columns?")
+
+
 def _check_prec(prec):
     if not 32 <= prec <= 65536:
         raise InputError("--prec must be between 32 and 65536 bits")
@@ -464,7 +511,8 @@ def cmd_verify(args) -> int:
     _check_prec(args.prec)
     _check_out(args.out, args.data, args.network, args.point)
     thm = THEOREMS[args.theorem]
-    data = load_dataset(args.data, outputs=args.outputs)
+    data = load_dataset(args.data, outputs=_outputs(args))
+    _check_outputs(args, data.l)
     opts = {"prec_bits": args.prec, "seed": args.seed}
     if args.timeout is not None and "network" not in thm.needs or "point" in thm.needs and args.timeout is not None:
         if not args.timeout > 0:
@@ -474,6 +522,7 @@ def cmd_verify(args) -> int:
         if not args.network or not args.point:
             raise InputError(f"{thm.id} needs --network NET.json and --point W.json")
         opts["network"] = load_network(args.network)
+        _check_shape(args, data.p, data.l, opts["network"].p, opts["network"].l, "network")
         opts["point"] = read_json(args.point, "point")
         if args.max_distance is not None:
             opts["max_distance"] = args.max_distance
@@ -487,12 +536,14 @@ def cmd_verify(args) -> int:
             raise InputError("--timeout must be > 0, --max-memory >= 64 (MB), --max-terms >= 1, "
                              "--trials between 1 and 100")
         opts["network"] = load_network(args.network)
+        _check_shape(args, data.p, data.l, opts["network"].p, opts["network"].l, "network")
         opts.update(timeout=timeout, max_memory_mb=args.max_memory, max_terms=args.max_terms,
                     trials=args.trials, epsilon=args.epsilon, groebner=not args.no_groebner)
         opts = {k: v for k, v in opts.items() if k in thm.options}
     else:
         if args.network or args.point:
             raise InputError(f"{thm.id} builds its own network: --network/--point are not used")
+        _check_shifted_outputs(args, data)
         act = args.activation
         if act.lstrip().startswith("{"):
             try:
@@ -568,8 +619,10 @@ def _torch_instance(args):
         raise InputError(f"the torch backend needs torch: {install_hint('torch')}; for the CPU build, "
                          "pip install torch==2.13.0 first") from None
     from .torch_backend.instance import load_instance
-    return load_instance(data=args.data, torch_model=args.torch_model, network=args.network, point=args.point,
-                         outputs=args.outputs, seed=args.seed)
+    doc, w0, X, Y = load_instance(data=args.data, torch_model=args.torch_model, network=args.network,
+                                  point=args.point, outputs=_outputs(args), seed=args.seed)
+    _check_outputs(args, Y.shape[1])
+    return doc, w0, X, Y
 
 
 def cmd_spectrum(args) -> int:
@@ -616,7 +669,10 @@ def cmd_spectrum(args) -> int:
     print(f"  loss        L = {out['loss']:.4g}, ||H|| = {out['residual_norm']:.4g}")
     print(f"  2 J J^T     {len(mu)} eigenvalues in [{mu[0]:.4g}, {mu[-1]:.4g}] (all listed with --json/--out)")
     bound = out["second_part_norm_bound"]
-    print(f"  ||S||_2     >= {out['second_part_norm_lower']:.4g} (Lanczos, {out['lanczos_steps']} steps), "
+    steps = out["lanczos_steps"]
+    asked = out.get("lanczos_steps_requested", steps)
+    steps_text = f"{steps} steps" + (f" = n, not the {asked} asked for" if asked > steps else "")
+    print(f"  ||S||_2     >= {out['second_part_norm_lower']:.4g} (Lanczos, {steps_text}), "
           + (f"<= {bound:.4g} with probability >= {out['second_part_bound_confidence']:g}" if bound is not None
              else "no upper bound from this many steps (take more --lanczos-steps)"))
     lo, hi = (v if v is not None else (-math.inf if i == 0 else math.inf)
