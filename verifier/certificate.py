@@ -195,8 +195,9 @@ class Certificate:
         from html import escape
         status = self.status
         colour = _BADGE_COLOURS.get(status, "#6e7781")
+        shown = status if self.tier == RIGOROUS_TIER else f"{status} ({self.tier})"   # never "verified" alone
         badge = (f"<span style=\"background:{colour};color:#fff;border-radius:3px;padding:0 .4em\">"
-                 f"{escape(status)}</span>")
+                 f"{escape(shown)}</span>")
         network = self.summary_info.get("network")
         what = ", ".join(([str(network)] if network else []) + [f"{k} = {v}" for k, v in self._sizes()])
         rows = "".join(f"<tr><td><code>{escape(str(c.id))}</code></td><td>{escape(str(c.status))}</td>"

@@ -187,8 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="md (default; to stdout unless --out) or html (one self-contained page with inline SVG "
                    "figures; needs --out)")
     r.add_argument("--out", help="write the report to this file, or into this existing folder as CERT.md/.html")
-    r.add_argument("--figures", action="store_true",
-                   help="md with --out: draw the figures as SVG files in OUT-figures/ and link them (the default)")
+    r.add_argument("--figures", nargs="?", const=True, default=None, metavar="DIR",
+                   help="with DIR: also write every figure for a paper, as DIR/fig-KEY.png (200 dpi) and "
+                   "DIR/fig-KEY.pdf (vector); without --out only the figures are written. Bare --figures (md with "
+                   "--out): draw the figures as SVG files in OUT-figures/ and link them (the default)")
     r.add_argument("--no-figures", action="store_true", help="md with --out: no figure files")
     r.add_argument("--json", action="store_true", help="print {theorem, status, report, ...} as JSON")
     sp = sub.add_parser("spectrum", help="Hessian spectrum at a trained point near M (torch backend): all l*d "
@@ -817,7 +819,7 @@ def _report_paths(args, stem, *inputs):
         out = os.path.join(out, stem + (".html" if args.format == "html" else ".md"))
     if args.format == "html" and out is None:
         raise InputError("--format html needs --out FILE.html or --out FOLDER")
-    if args.figures and (args.format != "md" or out is None):
+    if args.figures is True and (args.format != "md" or out is None):
         raise InputError("--figures goes with --format md and --out FILE.md (html pages carry their figures inline)")
     _check_out(out, *inputs)
     figures_dir = os.path.splitext(out)[0] + "-figures" if args.format == "md" and out is not None \
@@ -837,6 +839,8 @@ def cmd_report(args) -> int:
         folder = args.certificate
         if not is_store(folder):
             raise InputError(f"{folder} is a folder but not a sweep results folder (no sweep.json)")
+        if isinstance(args.figures, str):
+            raise InputError("--figures DIR (PNG and PDF figures) goes with a certificate, not a sweep results folder")
         out, figures_dir = _report_paths(args, os.path.basename(os.path.normpath(os.path.abspath(folder))) or "sweep")
         rep = render_sweep_report(folder, args.format, figures_dir=figures_dir,
                                   link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
@@ -855,8 +859,37 @@ def cmd_report(args) -> int:
             print(f"report {out}" + (f"   figures {figures_dir}" if rep.figures else ""))
         return EXIT_OK
     cert = _load_cert(args.certificate)
+    export_dir = args.figures if isinstance(args.figures, str) else None
+    if export_dir is not None:
+        if args.out is None and args.format == "html":
+            args.format = "md"                     # only the figures: no page is written
+        if os.path.exists(export_dir) and not os.path.isdir(export_dir):
+            raise InputError(f"--figures {export_dir}: it exists and is not a folder")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(export_dir))):
+            raise InputError(f"--figures {export_dir}: its parent folder does not exist")
+        from .figures import figures_available
+        if not figures_available():
+            raise InputError(f"--figures needs matplotlib: {install_hint('plots')}")
     out, figures_dir = _report_paths(args, os.path.splitext(os.path.basename(args.certificate))[0] or "report",
                                      args.certificate)
+    exported, blobs = [], []
+    if export_dir is not None:
+        from .figures import render_exports, write_exports
+        from .report import figures_of
+        figs, why = figures_of(cert)
+        if not figs:
+            raise InputError(f"{args.certificate}: no figures to write ({why})")
+        blobs = render_exports(figs, export_dir)          # rendered before anything is written
+        if out is None:
+            exported = write_exports(blobs)
+            if args.json:
+                _print_json(envelope("report", status=str(cert.get("status")), theorem=cert.get("theorem"),
+                                     tier=cert.get("tier", "rigorous"), reason=cert.get("reason") or "",
+                                     certificate=args.certificate, files=exported,
+                                     result={"format": None, "report": None, "figures": exported}))
+            else:
+                print(f"figures {export_dir}: " + ", ".join(os.path.basename(f) for f in exported))
+            return EXIT_OK
     try:
         base_dir = os.path.dirname(os.path.abspath(args.certificate))
         if args.format == "html":
@@ -866,6 +899,8 @@ def cmd_report(args) -> int:
                                    link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None
+    if blobs:
+        exported = write_exports(blobs)
     if out:
         write_text_atomic(out, text)
     if args.json:
@@ -878,14 +913,17 @@ def cmd_report(args) -> int:
                                  if f.endswith(".svg")) if os.path.isdir(figures_dir) else []
                 doc["figures"] = figures
         claims = cert.get("claims") if isinstance(cert.get("claims"), list) else []
+        doc["figures"] = figures + exported
         _print_json(envelope("report", status=str(cert.get("status")), theorem=cert.get("theorem"),
                              tier=cert.get("tier", "rigorous"), reason=cert.get("reason") or "",
                              counts=_claim_counts([c for c in claims if isinstance(c, dict) and "status" in c]),
-                             certificate=args.certificate, files=([out] if out else []) + figures, result=doc))
+                             certificate=args.certificate, files=([out] if out else []) + figures + exported,
+                             result=doc))
     elif not out:
         print(text)
     else:
-        print(f"report {out}" + (f"   figures {figures_dir}" if figures_dir and os.path.isdir(figures_dir) else ""))
+        print(f"report {out}" + (f"   figures {figures_dir}" if figures_dir and os.path.isdir(figures_dir) else "")
+              + (f"   PNG/PDF figures {export_dir}" if exported else ""))
     return EXIT_OK
 
 
