@@ -315,8 +315,9 @@ def _finish_solve(args, run) -> int:
     if args.out:
         cert.write(args.out)
     if args.solutions_out:
-        from .solutions import write_solutions
-        write_solutions(args.solutions_out, doc)
+        from .certificate import write_text_atomic
+        from .solutions import solutions_file_text
+        write_text_atomic(args.solutions_out, solutions_file_text(args.solutions_out, doc))
     if args.json:
         from .solutions import solution_rows
         names, rows = solution_rows(doc)

@@ -14,7 +14,7 @@ import io
 import json
 from fractions import Fraction
 
-__all__ = ["solution_rows", "solutions_table", "solutions_csv", "solutions_json", "SOLUTIONS_FORMATS",
+__all__ = ["solution_rows", "solutions_table", "solutions_csv", "solutions_json", "solutions_file_text", "SOLUTIONS_FORMATS",
            "TABLE_ROWS"]
 
 SOLUTIONS_FORMATS = (".csv", ".json")
@@ -130,10 +130,8 @@ def solutions_json(cert) -> dict:
             "solutions": rows}
 
 
-def write_solutions(path, cert) -> None:
-    """Write the solutions to ``path`` (``.csv`` or ``.json``, by its extension), atomically."""
-    from .certificate import write_text_atomic
+def solutions_file_text(path, cert) -> str:
+    """What ``--solutions-out PATH`` writes: JSON for a ``.json`` name, CSV otherwise."""
     if str(path).lower().endswith(".json"):
-        write_text_atomic(path, json.dumps(solutions_json(cert), indent=1) + "\n")
-    else:
-        write_text_atomic(path, solutions_csv(cert))
+        return json.dumps(solutions_json(cert), indent=1) + "\n"
+    return solutions_csv(cert)
