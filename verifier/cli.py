@@ -135,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="largest residual polynomial (terms) to expand (default 200000)")
     alg.add_argument("--trials", type=int, default=2, help="random points for the generic rank (default 2)")
     alg.add_argument("--epsilon", default="1/1000",
-                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value (exact rational; "
-                     "default %(default)s)")
+                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value "
+                     "(exact rational; default %(default)s)")
     alg.add_argument("--no-groebner", action="store_true",
                      help="no engine runs beyond what the answer needs: liao-poggio-dimension skips the Groebner "
                      "dimension (modular rank only), liao-poggio-bezout the solution counts beside the bounds")
@@ -209,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     sp.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     sp.add_argument("--lanczos-steps", type=int, default=60,
-                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default %(default)s, at most n: more are "
-                    "clamped to n; memory: steps * n)")
+                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default %(default)s, at most n: "
+                    "more are clamped to n; memory: steps * n)")
     sp.add_argument("--delta", type=float, default=1e-3,
                     help="failure probability of the probabilistic upper bound on ||S||_2 (default 1e-3)")
     sp.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vector and of a random --network "
@@ -236,7 +236,8 @@ def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
                    help="write every certified solution (one row per box: number, realness, coordinates, radius; "
                    "critical points add label and loss) to this CSV or JSON file")
     q.add_argument("--timeout", type=float, default=600.0,
-                   help="seconds for the homotopy and for each engine run (default %(default)g; verify's default is 60)")
+                   help="seconds for the homotopy and for each engine run (default %(default)g; verify's default "
+                   "is 60)")
     q.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
     q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances; default %(default)s)")
     q.add_argument("--json", action="store_true", help=_JSON_HELP)

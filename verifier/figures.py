@@ -247,7 +247,7 @@ def _fmt(x: float) -> str:
 def plain_log_ticks(axis) -> None:
     """Tick labels like ``1e-03`` on a log axis (mathtext labels cost most of the rendering time); an axis
     that spans less than two decades also labels its minor ticks (``2e1``, ``5e1``), so it is never bare."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     def label(v, _pos):
         return f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")

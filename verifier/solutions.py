@@ -14,8 +14,8 @@ import io
 import json
 from fractions import Fraction
 
-__all__ = ["solution_rows", "solutions_table", "solutions_csv", "solutions_json", "solutions_file_text", "SOLUTIONS_FORMATS",
-           "TABLE_ROWS"]
+__all__ = ["solution_rows", "solutions_table", "solutions_csv", "solutions_json", "solutions_file_text",
+           "SOLUTIONS_FORMATS", "TABLE_ROWS"]
 
 SOLUTIONS_FORMATS = (".csv", ".json")
 TABLE_ROWS = 20          # rows shown in the terminal; the rest is counted
