@@ -216,7 +216,7 @@ STAGES = [
     ("model", ["verifier.activations", "verifier.data", "verifier.network"]),
     ("evaluation", ["verifier.system", "verifier.checks", "verifier.construction", "verifier.search"]),
     ("engines", ["verifier.algebra", "verifier.solver"]),
-    ("certificate", ["verifier.certificate"]),
+    ("certificate", ["verifier.certificate", "verifier.solutions"]),
     ("torch backend", ["verifier.torch_backend"]),
     ("theorems", ["verifier.theorems"]),
     ("reports", ["verifier.figures", "verifier.report"]),

@@ -17,6 +17,8 @@ SCRIPTS = {
     "train_then_certify.py": ("numerical counts match the certified signature", {"cert.json", "report.html"}),
     "multi_output.py": ("the square system splits into 3 independent blocks (one per output):",
                         {"cert.json", "points.csv", "report.html"}),
+    "notebook_train_verify_report.py": ("Certificate(theorem='cooper-2.3', status='verified', tier='rigorous', n=17, "
+                                        "d=4, l=1, claims=7)", {"cert.json", "report.html", "figures"}),
 }
 CHECKED = "result: VERIFIED and independently re-checked"
 
@@ -138,3 +140,17 @@ def test_conv1d_example_verifies_and_rechecks(tmp_path):
     assert CHECKED in lines and "checker: verified" in res.stdout
     assert any(ln.startswith("near M: ||S||_2 <=") for ln in lines)
     assert {p.name for p in out.iterdir()} == {"cert.json", "cert.arrays.npz"}
+
+
+def test_notebook_example_is_cells_and_writes_png_and_pdf_figures(tmp_path):
+    """The notebook-as-script: `# %%` cells (jupytext percent format), run top to bottom, figures for a paper."""
+    text = (REPO / "examples" / "notebook_train_verify_report.py").read_text(encoding="utf-8")
+    assert text.count("# %%") >= 8 and text.startswith("# %% [markdown]")
+    out = tmp_path / "out"
+    res = _run_script("notebook_train_verify_report.py", ["--out-dir", str(out)], cwd=tmp_path, env=_env(tmp_path))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "CheckReport(ok=True, status='verified', claims=7)" in res.stdout
+    names = {p.name for p in (out / "figures").iterdir()}
+    keys = ("architecture", "singular-values", "hessian-spectrum", "loss-slice")
+    assert names == {f"fig-{k}.{x}" for k in keys for x in ("png", "pdf")}
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -13,7 +13,7 @@ import flint
 
 from .version import __version__
 from .checker.format import (CLAIM_STATUSES, FLOAT_TIER, FORMAT_TAG, HYPOTHESIS_CLAIMS, HYPOTHESIS_SUFFIX, RIGOROUS_TIER, SCHEMA_VERSION,
-                             SCOPES, STATUSES, TIERS, claims_status, digest, instance_hash, parse_rational)
+                             SCOPES, STATUSES, TIERS, claims_status, digest, instance_hash)
 from .errors import InputError
 
 VERIFIED, REFUTED, INCONCLUSIVE, NOT_APPLICABLE = STATUSES
@@ -195,8 +195,9 @@ class Certificate:
         from html import escape
         status = self.status
         colour = _BADGE_COLOURS.get(status, "#6e7781")
+        shown = status if self.tier == RIGOROUS_TIER else f"{status} ({self.tier})"   # never "verified" alone
         badge = (f"<span style=\"background:{colour};color:#fff;border-radius:3px;padding:0 .4em\">"
-                 f"{escape(status)}</span>")
+                 f"{escape(shown)}</span>")
         network = self.summary_info.get("network")
         what = ", ".join(([str(network)] if network else []) + [f"{k} = {v}" for k, v in self._sizes()])
         rows = "".join(f"<tr><td><code>{escape(str(c.id))}</code></td><td>{escape(str(c.status))}</td>"
@@ -238,7 +239,7 @@ def _system_lines(doc) -> list:
     if hx.get("status") == "not run":
         lines.append(f"  homotopy    not run: {hx.get('reason')}")
     if h:
-        mult = ", ".join(map(str, h["singular_multiplicities"])) or "-"
+        mult = _multiplicities(h["singular_multiplicities"])
         lines.append(f"  homotopy    {h['paths']} paths ({h['start_system']}): {h['nonsingular']} finite nonsingular, "
                      f"{h['singular_points']} singular (multiplicities {mult}), {h['infinity']} at infinity, "
                      f"{h['failed']} failed, {h['real']} real")
@@ -269,15 +270,18 @@ def _system_lines(doc) -> list:
         lines.append(f"  constant    {doc['extra']['constant_equation']}")
     for c in doc["claims"]:
         lines.append(f"  [{c['status']:^12s}] {c['id']}: {c['message']}")
-        if c["id"] == "critical-classification":
-            for p in c["evidence"]["points"]:
-                idx = f" index {p['index']}" if p["label"] == "saddle" else ""
-                lo, hi = (float(parse_rational(x)) for x in p["loss"])
-                lines.append(f"      box {p['box']:3d}  {p['label']}{idx}  inertia +{p['inertia']['positive']} "
-                             f"-{p['inertia']['negative']} ?{p['inertia']['undecided']}  L in [{lo:.6g}, {hi:.6g}]")
+    from .solutions import solutions_table
+    lines += solutions_table(doc)
     for dmsg in s["disagreements"]:
         lines.append(f"  DISAGREEMENT {dmsg}")
     return lines
+
+
+def _multiplicities(mults) -> str:
+    """``[3, 2, 2, 1]`` -> ``"3, 2 (x2), 1"``: each multiplicity once, with how many points have it."""
+    from collections import Counter
+    counts = Counter(mults)
+    return ", ".join(f"{m}" + (f" (x{k})" if k > 1 else "") for m, k in sorted(counts.items(), reverse=True)) or "-"
 
 
 def write_json_atomic(path, obj) -> None:

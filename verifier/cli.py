@@ -29,22 +29,56 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Progress:
-    """Stage messages on a tqdm line (elapsed time) when stderr is a terminal; silent otherwise."""
+    """Progress messages on stderr. ``mode``: ``"bar"`` (the default: a tqdm line with the elapsed time when
+    stderr is a terminal; silent otherwise), ``"lines"`` (``--verbose``: timestamped lines, terminal or not,
+    at most one every 2 s within a stage, every new stage and every finished count) or ``"off"``."""
 
-    def __init__(self, enabled: bool):
-        self.bar = None
-        if enabled and sys.stderr.isatty():
+    def __init__(self, mode: str = "bar"):
+        import time
+        self.bar, self.mode, self.t0 = None, mode, time.monotonic()
+        self.last_key, self.last_t, self.last_text = None, -math.inf, None
+        if mode == "bar" and sys.stderr.isatty():
             from tqdm import tqdm
             self.bar = tqdm(total=None, bar_format="{desc} [{elapsed}]", file=sys.stderr, leave=False)
 
     def __call__(self, text: str):
         if self.bar is not None:
-            self.bar.set_description_str(text)
-            self.bar.update(0)
+            self.bar.set_description_str(text, refresh=False)
+            self.bar.update(0)          # redraws at most every tqdm.mininterval
+        elif self.mode == "lines":
+            import re
+            import time
+            now = time.monotonic()
+            key = re.sub(r"\d+", "#", text)
+            counts = re.search(r"(\d+)(?: of |/)(\d+)\b", text)
+            finished = counts is not None and counts.group(1) == counts.group(2)
+            if text != self.last_text and (key != self.last_key or finished or now - self.last_t >= 2.0):
+                print(f"verifier: [{now - self.t0:7.1f} s] {text}", file=sys.stderr, flush=True)
+                self.last_key, self.last_t, self.last_text = key, now, text
 
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+def _progress(args) -> _Progress:
+    """The progress of a command from its --quiet/--verbose (and --json: no progress bar unless --verbose)."""
+    if getattr(args, "quiet", False):
+        return _Progress("off")
+    if getattr(args, "verbose", False):
+        return _Progress("lines")
+    return _Progress("off" if getattr(args, "json", False) else "bar")
+
+
+def _add_progress_flags(p) -> None:
+    """-q/--quiet and -v/--verbose for the commands that report progress on long work."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress messages on stderr (the results are printed as usual)")
+    g.add_argument("-v", "--verbose", action="store_true",
+                   help="progress as timestamped lines on stderr (stages, counts such as paths tracked of total), "
+                   "also when stderr is not a terminal and with --json (default: one progress line on a terminal, "
+                   "none with --json)")
 
 
 def _cert_envelope(command, doc, out, files=(), result=None) -> dict:
@@ -60,6 +94,9 @@ def _print_json(doc) -> None:
     print(json.dumps(doc, indent=1))
 
 
+_JSON_HELP = "print one JSON object (the shape of docs/json-output.md) instead of text"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="verifier", description="Certified theorem instances about loss landscapes of "
                 "overparameterized networks (Cooper; Liao-Poggio).")
@@ -68,13 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="verify, certify and report on a built-in dataset")
     d.add_argument("--out-dir", default="verifier-demo", help="folder for the certificates and reports "
                    "(default: ./verifier-demo)")
-    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d.add_argument("--json", action="store_true", help=_JSON_HELP)
     t = sub.add_parser("theorems", help="list the theorems and their hypotheses")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--json", action="store_true", help=_JSON_HELP)
     v = sub.add_parser("verify", help="verify a theorem instance and write a certificate")
     v.add_argument("theorem", help="theorem id, e.g. cooper-4.1 (see `verifier theorems`)")
     v.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
-    v.add_argument("--outputs", type=int, default=1, help="number l of target columns at the end of each row")
+    v.add_argument("--outputs", type=int, default=None,
+                   help="number l of target columns at the end of each row (default 1; a .json, .npz or .pt dict "
+                   "dataset names its targets, and --outputs must then agree)")
     v.add_argument("--network", help="network JSON (docs/network-format.md); cooper-2.1/2.3")
     v.add_argument("--point", help="parameter point JSON {label: value} (values as exact strings like \"3/7\" "
                    "or JSON numbers, read exactly); cooper-2.1/2.3")
@@ -83,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--depth", type=int, default=None, help="number of hidden layers T (default 1; cooper-3.4: 2)")
     v.add_argument("--activation", default="smoolu", help="activation name or JSON spec (default smoolu)")
     v.add_argument("--prec", type=int, default=128, help="ball precision in bits (default 128)")
-    v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection")
+    v.add_argument("--seed", type=int, default=0, help="seed for the construction's projection (default %(default)s)")
     v.add_argument("--max-distance", help="cooper-2.1/2.3: how far (max-norm, exact rational) the certified zero may "
                    "lie from --point for the point to count as an approximate zero (default 1e-3 (1 + max |w_i|)); "
                    "farther: inconclusive")
@@ -96,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="largest residual polynomial (terms) to expand (default 200000)")
     alg.add_argument("--trials", type=int, default=2, help="random points for the generic rank (default 2)")
     alg.add_argument("--epsilon", default="1/1000",
-                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value")
+                     help="cooper-2.1-global: bound on the target perturbation when 0 is a critical value "
+                     "(exact rational; default %(default)s)")
     alg.add_argument("--no-groebner", action="store_true",
                      help="no engine runs beyond what the answer needs: liao-poggio-dimension skips the Groebner "
                      "dimension (modular rank only), liao-poggio-bezout the solution counts beside the bounds")
@@ -122,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     tb.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     v.add_argument("--from", dest="from_point", metavar="W0.json", help="cooper-connected: the start point")
     v.add_argument("--to", dest="to_point", metavar="W1.json", help="cooper-connected: the end point")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(v)
     cn = sub.add_parser("connect", help="a certified path in M (L = 0 along it) between two approximate zeros, "
                         "e.g. two trained minima (cooper-connected)")
     cn.add_argument("--network", required=True, help="network JSON (docs/network-format.md), smooth activations")
@@ -141,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     cn.add_argument("--max-segments", type=int, default=5000, help="most Krawczyk segments (default 5000)")
     cn.add_argument("--grid", type=int, default=21,
                     help="points of the straight segment where L is enclosed (segment-loss; default 21, 0: none)")
-    cn.add_argument("--json", action="store_true")
+    cn.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(cn)
     _add_solve_parsers(sub)
     sw = sub.add_parser("sweep", help="run one theorem over a family of instances (a TOML spec) on Dask, into a "
                         "resumable results folder")
@@ -153,12 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--in-process", action="store_true", help="no Dask: run the instances one by one here")
     sw.add_argument("--retry-inconclusive", action="store_true",
                     help="recompute the instances a budget stopped")
-    sw.add_argument("--json", action="store_true")
+    sw.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(sw)
     c = sub.add_parser("check", help="independently re-verify a certificate, or every certificate of a sweep's "
                        "results folder")
-    c.add_argument("certificate")
+    c.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
     c.add_argument("--scheduler", help="results folder: check on this Dask scheduler")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help=_JSON_HELP)
     r = sub.add_parser("report", help="readable report of a certificate or of a sweep results folder (Markdown, "
                        "or HTML with figures)")
     r.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
@@ -166,8 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="md (default; to stdout unless --out) or html (one self-contained page with inline SVG "
                    "figures; needs --out)")
     r.add_argument("--out", help="write the report to this file, or into this existing folder as CERT.md/.html")
-    r.add_argument("--figures", action="store_true",
-                   help="md with --out: draw the figures as SVG files in OUT-figures/ and link them (the default)")
+    r.add_argument("--figures", nargs="?", const=True, default=None, metavar="DIR",
+                   help="with DIR: also write every figure for a paper, as DIR/fig-KEY.png (200 dpi) and "
+                   "DIR/fig-KEY.pdf (vector); without --out only the figures are written. Bare --figures (md with "
+                   "--out): draw the figures as SVG files in OUT-figures/ and link them (the default)")
     r.add_argument("--no-figures", action="store_true", help="md with --out: no figure files")
     r.add_argument("--json", action="store_true", help="print {theorem, status, report, ...} as JSON")
     sp = sub.add_parser("spectrum", help="Hessian spectrum at a trained point near M (torch backend): all l*d "
@@ -179,22 +224,26 @@ def build_parser() -> argparse.ArgumentParser:
                     "--torch-model")
     sp.add_argument("--point", help="with --network: parameter point JSON {label: value} (default: seeded random)")
     sp.add_argument("--data", required=True, help="dataset: .npz (X, Y), .npy, .pt (weights_only), .csv or .json")
-    sp.add_argument("--outputs", type=int, default=1, help="number l of target columns (.npy, .csv)")
+    sp.add_argument("--outputs", type=int, default=None,
+                    help="number l of target columns at the end of each row (.npy, .csv; default 1; .npz and .json "
+                    "name their targets, and --outputs must then agree)")
     sp.add_argument("--optimizer", choices=("adam", "sgd", "lbfgs"), help="train with this optimiser first")
     sp.add_argument("--optimizer-steps", type=int, default=0, help="steps of --optimizer (default 0)")
     sp.add_argument("--lr", type=float, default=1e-3, help="learning rate of --optimizer (default 1e-3)")
     sp.add_argument("--lanczos-steps", type=int, default=60,
-                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default 60; memory: steps * n)")
+                    help="Lanczos steps on the second part S = 2 sum H_r Hess H_r (default %(default)s, at most n: "
+                    "more are clamped to n; memory: steps * n)")
     sp.add_argument("--delta", type=float, default=1e-3,
                     help="failure probability of the probabilistic upper bound on ||S||_2 (default 1e-3)")
     sp.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vector and of a random --network "
-                    "point")
+                    "point (default %(default)s)")
     sp.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     sp.add_argument("--out", help="write all numbers here (JSON, every eigenvalue of 2K)")
     sp.add_argument("--figure", help="draw the spectrum (SVG) into this file")
     sp.add_argument("--json", action="store_true", help="print all numbers as JSON")
+    _add_progress_flags(sp)
     dr = sub.add_parser("doctor", help="which engines and extras are installed and working (a report; exit 0)")
-    dr.add_argument("--json", action="store_true")
+    dr.add_argument("--json", action="store_true", help=_JSON_HELP)
     return p
 
 
@@ -205,23 +254,30 @@ def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
     q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",
                    help="homotopy start system (default total-degree)")
     q.add_argument("--out", help="write the certificate here (JSON)")
-    q.add_argument("--timeout", type=float, default=600.0, help="seconds for the homotopy and each engine run")
+    q.add_argument("--solutions-out", metavar="FILE.csv|FILE.json",
+                   help="write every certified solution (one row per box: number, realness, coordinates, radius; "
+                   "critical points add label and loss) to this CSV or JSON file")
+    q.add_argument("--timeout", type=float, default=600.0,
+                   help="seconds for the homotopy and for each engine run (default %(default)g; verify's default "
+                   "is 60)")
     q.add_argument("--max-memory", type=int, default=4096, help="MB of memory for each engine run (default 4096)")
-    q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances)")
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--seed", type=int, default=0, help="seed (homotopy, slices, random instances; default %(default)s)")
+    q.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_progress_flags(q)
 
 
 def _add_solve_parsers(sub):
     s = sub.add_parser("solve", help="all solutions of a square polynomial system, certified (polynomial-solutions)")
     s.add_argument("system", nargs="?", help="text file: 'vars: x, y' then one polynomial per line")
     s.add_argument("--network", help="square polynomial network (n = l*d) instead of a file")
-    s.add_argument("--data", help="dataset for --network")
-    s.add_argument("--outputs", type=int, default=1, help="number l of target columns (default 1)")
+    s.add_argument("--data", help="dataset for --network: .csv, .json or .npy")
+    s.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
     _solve_common(s)
     g = sub.add_parser("degree", help="witness set of V(H) for n > l*d: certified degree lower bound (witness-degree)")
-    g.add_argument("--network", required=True)
-    g.add_argument("--data", required=True)
-    g.add_argument("--outputs", type=int, default=1)
+    g.add_argument("--network", required=True, help="network JSON with polynomial activations, n > l*d "
+                   "(docs/network-format.md)")
+    g.add_argument("--data", required=True, help="dataset: .csv, .json or .npy (docs/data-format.md)")
+    g.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
     _solve_common(g, ("homotopy", "msolve", "both", "monodromy"),
                   "; monodromy: a witness set on complex slices from one point by monodromy loops, complete when "
                   "the trace test passes (numerical evidence, not a proof), moved to the rational slices and "
@@ -234,9 +290,10 @@ def _add_solve_parsers(sub):
     c = sub.add_parser("critical-points", help="real critical points of a polynomial loss, classified "
                        "(liao-poggio-prop-1)")
     c.add_argument("--deep-linear", metavar="H,d,dx,dy,m", help="regularised deep linear network (seeded data)")
-    c.add_argument("--network")
-    c.add_argument("--data")
-    c.add_argument("--outputs", type=int, default=1)
+    c.add_argument("--network", help="network JSON with polynomial activations (docs/network-format.md): the "
+                   "critical points of its loss on --data")
+    c.add_argument("--data", help="dataset for --network: .csv, .json or .npy")
+    c.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
     c.add_argument("--lambda", dest="lam", default="0", help="L2 constant for --network (exact rational, default 0)")
     _solve_common(c)
 
@@ -245,6 +302,13 @@ def _solve_opts(args, *inputs):
     if not args.timeout > 0 or args.max_memory < 64:
         raise InputError("--timeout must be > 0 and --max-memory >= 64 (MB)")
     _check_out(args.out, *inputs)
+    if args.solutions_out is not None:
+        from .solutions import SOLUTIONS_FORMATS
+        if not args.solutions_out.lower().endswith(SOLUTIONS_FORMATS):
+            raise InputError(f"--solutions-out {args.solutions_out}: give a .csv or .json file name")
+        _check_out(args.solutions_out, *inputs)
+        if args.out and os.path.abspath(args.out) == os.path.abspath(args.solutions_out):
+            raise InputError("--out and --solutions-out name the same file")
     from .algebra import engines
     method = args.method or ("both" if engines.msolve_path() else "homotopy")
     if method in ("msolve",) and engines.msolve_path() is None:
@@ -257,11 +321,15 @@ def _load_net_data(args):
     from .network import load_network
     if not args.network or not args.data:
         raise InputError("give --network NET.json and --data D.csv")
-    return load_network(args.network), load_dataset(args.data, outputs=args.outputs)
+    net = load_network(args.network)
+    data = load_dataset(args.data, outputs=_outputs(args))
+    _check_outputs(args, data.l)
+    _check_shape(args, data.p, data.l, net.p, net.l, "network")
+    return net, data
 
 
 def _finish_solve(args, run) -> int:
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         cert = run(progress)
     finally:
@@ -269,13 +337,22 @@ def _finish_solve(args, run) -> int:
     doc = cert.to_json()
     if args.out:
         cert.write(args.out)
+    if args.solutions_out:
+        from .certificate import write_text_atomic
+        from .solutions import solutions_file_text
+        write_text_atomic(args.solutions_out, solutions_file_text(args.solutions_out, doc))
     if args.json:
-        _print_json(_cert_envelope(args.command, doc, args.out, result={
-            "extra": {k: v for k, v in doc["extra"].items() if k != "homotopy"}}))
+        from .solutions import solution_rows
+        names, rows = solution_rows(doc)
+        _print_json(_cert_envelope(args.command, doc, args.out, files=[args.solutions_out] if args.solutions_out
+                                   else [], result={"extra": {k: v for k, v in doc["extra"].items() if k != "homotopy"},
+                                                    "variables": names, "solutions": rows}))
     else:
         print(cert.summary())
         if args.out:
             print(f"  certificate {args.out}")
+        if args.solutions_out:
+            print(f"  solutions   {args.solutions_out}")
     return EXIT_OK if doc["status"] == "verified" else EXIT_NOT_VERIFIED
 
 
@@ -377,6 +454,46 @@ def _check_out(out, *inputs):
             raise InputError(f"--out {out} would overwrite the input file {path}")
 
 
+def _outputs(args) -> int:
+    return 1 if args.outputs is None else args.outputs
+
+
+def _check_outputs(args, found: int) -> None:
+    """A dataset that names its targets (.json x/y, .npz X/Y, a .pt dict) has as many as it has: an explicit
+    --outputs must agree (for .csv and .npy --outputs is what splits the columns, so they always agree)."""
+    if args.outputs is not None and args.outputs != found:
+        raise InputError(f"--outputs {args.outputs}, but {args.data} holds {found} target column"
+                         f"{'s' if found != 1 else ''}: leave --outputs out for a dataset that names its targets")
+
+
+def _check_shape(args, dp, dl, p, l, what) -> None:  # noqa: E741
+    """The data's input and target columns must be the network's (or model's) inputs and outputs."""
+    if (dp, dl) == (p, l):
+        return
+    hint = f": give --outputs {l}" if dp + dl == p + l and not str(args.data).lower().endswith(
+        (".json", ".npz", ".pt")) else ""
+    raise InputError(f"the data have {dp} input column{'s' if dp != 1 else ''} and {dl} target column"
+                     f"{'s' if dl != 1 else ''} (--outputs {_outputs(args)}); the {what} has {p} input"
+                     f"{'s' if p != 1 else ''} and {l} output{'s' if l != 1 else ''}{hint}")
+
+
+def _check_shifted_outputs(args, data) -> None:
+    """--outputs l >= 2 on a file whose inputs then repeat, but not with fewer target columns: most likely a
+    file with fewer outputs, its input columns shifted into the targets. Refused, not certified as
+    not-applicable."""
+    if args.outputs is None or args.outputs < 2 or str(args.data).lower().endswith((".json", ".npz", ".pt")) \
+            or not data.duplicate_rows():
+        return
+    from .data import load_dataset
+    for fewer in range(args.outputs - 1, 0, -1):
+        if not load_dataset(args.data, outputs=fewer).duplicate_rows():
+            rows = data.duplicate_rows()[0]
+            shown = " and ".join(str(data.row_labels[i - 1]) for i in rows[:2])
+            raise InputError(f"--outputs {args.outputs} leaves {data.p} input column{'s' if data.p != 1 else ''} "
+                             f"whose values repeat (rows {shown}), while with --outputs {fewer} the inputs are "
+                             f"distinct: does {args.data} have {args.outputs} target columns?")
+
+
 def _check_prec(prec):
     if not 32 <= prec <= 65536:
         raise InputError("--prec must be between 32 and 65536 bits")
@@ -428,7 +545,8 @@ def cmd_verify(args) -> int:
     _check_prec(args.prec)
     _check_out(args.out, args.data, args.network, args.point)
     thm = THEOREMS[args.theorem]
-    data = load_dataset(args.data, outputs=args.outputs)
+    data = load_dataset(args.data, outputs=_outputs(args))
+    _check_outputs(args, data.l)
     opts = {"prec_bits": args.prec, "seed": args.seed}
     if args.timeout is not None and "network" not in thm.needs or "point" in thm.needs and args.timeout is not None:
         if not args.timeout > 0:
@@ -438,6 +556,7 @@ def cmd_verify(args) -> int:
         if not args.network or not args.point:
             raise InputError(f"{thm.id} needs --network NET.json and --point W.json")
         opts["network"] = load_network(args.network)
+        _check_shape(args, data.p, data.l, opts["network"].p, opts["network"].l, "network")
         opts["point"] = read_json(args.point, "point")
         if args.max_distance is not None:
             opts["max_distance"] = args.max_distance
@@ -451,12 +570,14 @@ def cmd_verify(args) -> int:
             raise InputError("--timeout must be > 0, --max-memory >= 64 (MB), --max-terms >= 1, "
                              "--trials between 1 and 100")
         opts["network"] = load_network(args.network)
+        _check_shape(args, data.p, data.l, opts["network"].p, opts["network"].l, "network")
         opts.update(timeout=timeout, max_memory_mb=args.max_memory, max_terms=args.max_terms,
                     trials=args.trials, epsilon=args.epsilon, groebner=not args.no_groebner)
         opts = {k: v for k, v in opts.items() if k in thm.options}
     else:
         if args.network or args.point:
             raise InputError(f"{thm.id} builds its own network: --network/--point are not used")
+        _check_shifted_outputs(args, data)
         act = args.activation
         if act.lstrip().startswith("{"):
             try:
@@ -470,7 +591,7 @@ def cmd_verify(args) -> int:
             if args.depth < 1:
                 raise InputError("--depth must be >= 1")
             opts["depth"] = args.depth
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         cert = verify(args.theorem, data, progress=progress, **opts)
     finally:
@@ -538,7 +659,7 @@ def _verify_torch(args) -> int:
     from .theorems.cooper_float import verify_at_scale
     check_device(args.device)
     arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         cert = verify_at_scale(args.theorem, doc, w0, X, Y, arrays_name=arrays_name, steps=args.steps, tol=args.tol,
                                optimizer=args.optimizer, optimizer_steps=args.optimizer_steps, lr=args.lr,
@@ -567,8 +688,10 @@ def _torch_instance(args):
         raise InputError(f"the torch backend needs torch: {install_hint('torch')}; for the CPU build, "
                          "pip install torch==2.13.0 first") from None
     from .torch_backend.instance import load_instance
-    return load_instance(data=args.data, torch_model=args.torch_model, network=args.network, point=args.point,
-                         outputs=args.outputs, seed=args.seed)
+    doc, w0, X, Y = load_instance(data=args.data, torch_model=args.torch_model, network=args.network,
+                                  point=args.point, outputs=_outputs(args), seed=args.seed)
+    _check_outputs(args, Y.shape[1])
+    return doc, w0, X, Y
 
 
 def cmd_spectrum(args) -> int:
@@ -589,7 +712,7 @@ def cmd_spectrum(args) -> int:
             raise InputError(f"--figure needs matplotlib: {install_hint('plots')}")
     doc, w0, X, Y = _torch_instance(args)
     from .torch_backend.instance import spectrum_report
-    progress = _Progress(enabled=not args.json)
+    progress = _progress(args)
     try:
         out = spectrum_report(doc, w0, X, Y, device=args.device, optimizer=args.optimizer,
                               optimizer_steps=args.optimizer_steps, lr=args.lr, lanczos_steps=args.lanczos_steps,
@@ -615,7 +738,10 @@ def cmd_spectrum(args) -> int:
     print(f"  loss        L = {out['loss']:.4g}, ||H|| = {out['residual_norm']:.4g}")
     print(f"  2 J J^T     {len(mu)} eigenvalues in [{mu[0]:.4g}, {mu[-1]:.4g}] (all listed with --json/--out)")
     bound = out["second_part_norm_bound"]
-    print(f"  ||S||_2     >= {out['second_part_norm_lower']:.4g} (Lanczos, {out['lanczos_steps']} steps), "
+    steps = out["lanczos_steps"]
+    asked = out.get("lanczos_steps_requested", steps)
+    steps_text = f"{steps} steps" + (f" = n, not the {asked} asked for" if asked > steps else "")
+    print(f"  ||S||_2     >= {out['second_part_norm_lower']:.4g} (Lanczos, {steps_text}), "
           + (f"<= {bound:.4g} with probability >= {out['second_part_bound_confidence']:g}" if bound is not None
              else "no upper bound from this many steps (take more --lanczos-steps)"))
     lo, hi = (v if v is not None else (-math.inf if i == 0 else math.inf)
@@ -665,7 +791,7 @@ def cmd_sweep(args) -> int:
         raise InputError(f"--workers {args.workers}: must be in 1..1024")
     if args.in_process and (args.scheduler or args.workers):
         raise InputError("--in-process runs here: it takes no --scheduler or --workers")
-    bar = _SweepProgress(not args.json)
+    bar = _SweepProgress(not args.quiet and (args.verbose or not args.json))
     try:
         frame = sweep(args.spec, args.out, client="in-process" if args.in_process else None,
                       scheduler=args.scheduler, workers=args.workers, progress=bar,
@@ -760,7 +886,7 @@ def _report_paths(args, stem, *inputs):
         out = os.path.join(out, stem + (".html" if args.format == "html" else ".md"))
     if args.format == "html" and out is None:
         raise InputError("--format html needs --out FILE.html or --out FOLDER")
-    if args.figures and (args.format != "md" or out is None):
+    if args.figures is True and (args.format != "md" or out is None):
         raise InputError("--figures goes with --format md and --out FILE.md (html pages carry their figures inline)")
     _check_out(out, *inputs)
     figures_dir = os.path.splitext(out)[0] + "-figures" if args.format == "md" and out is not None \
@@ -780,6 +906,8 @@ def cmd_report(args) -> int:
         folder = args.certificate
         if not is_store(folder):
             raise InputError(f"{folder} is a folder but not a sweep results folder (no sweep.json)")
+        if isinstance(args.figures, str):
+            raise InputError("--figures DIR (PNG and PDF figures) goes with a certificate, not a sweep results folder")
         out, figures_dir = _report_paths(args, os.path.basename(os.path.normpath(os.path.abspath(folder))) or "sweep")
         rep = render_sweep_report(folder, args.format, figures_dir=figures_dir,
                                   link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
@@ -798,8 +926,37 @@ def cmd_report(args) -> int:
             print(f"report {out}" + (f"   figures {figures_dir}" if rep.figures else ""))
         return EXIT_OK
     cert = _load_cert(args.certificate)
+    export_dir = args.figures if isinstance(args.figures, str) else None
+    if export_dir is not None:
+        if args.out is None and args.format == "html":
+            args.format = "md"                     # only the figures: no page is written
+        if os.path.exists(export_dir) and not os.path.isdir(export_dir):
+            raise InputError(f"--figures {export_dir}: it exists and is not a folder")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(export_dir))):
+            raise InputError(f"--figures {export_dir}: its parent folder does not exist")
+        from .figures import figures_available
+        if not figures_available():
+            raise InputError(f"--figures needs matplotlib: {install_hint('plots')}")
     out, figures_dir = _report_paths(args, os.path.splitext(os.path.basename(args.certificate))[0] or "report",
                                      args.certificate)
+    exported, blobs = [], []
+    if export_dir is not None:
+        from .figures import render_exports, write_exports
+        from .report import figures_of
+        figs, why = figures_of(cert)
+        if not figs:
+            raise InputError(f"{args.certificate}: no figures to write ({why})")
+        blobs = render_exports(figs, export_dir)          # rendered before anything is written
+        if out is None:
+            exported = write_exports(blobs)
+            if args.json:
+                _print_json(envelope("report", status=str(cert.get("status")), theorem=cert.get("theorem"),
+                                     tier=cert.get("tier", "rigorous"), reason=cert.get("reason") or "",
+                                     certificate=args.certificate, files=exported,
+                                     result={"format": None, "report": None, "figures": exported}))
+            else:
+                print(f"figures {export_dir}: " + ", ".join(os.path.basename(f) for f in exported))
+            return EXIT_OK
     try:
         base_dir = os.path.dirname(os.path.abspath(args.certificate))
         if args.format == "html":
@@ -809,6 +966,8 @@ def cmd_report(args) -> int:
                                    link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None
+    if blobs:
+        exported = write_exports(blobs)
     if out:
         write_text_atomic(out, text)
     if args.json:
@@ -821,14 +980,17 @@ def cmd_report(args) -> int:
                                  if f.endswith(".svg")) if os.path.isdir(figures_dir) else []
                 doc["figures"] = figures
         claims = cert.get("claims") if isinstance(cert.get("claims"), list) else []
+        doc["figures"] = figures + exported
         _print_json(envelope("report", status=str(cert.get("status")), theorem=cert.get("theorem"),
                              tier=cert.get("tier", "rigorous"), reason=cert.get("reason") or "",
                              counts=_claim_counts([c for c in claims if isinstance(c, dict) and "status" in c]),
-                             certificate=args.certificate, files=([out] if out else []) + figures, result=doc))
+                             certificate=args.certificate, files=([out] if out else []) + figures + exported,
+                             result=doc))
     elif not out:
         print(text)
     else:
-        print(f"report {out}" + (f"   figures {figures_dir}" if figures_dir and os.path.isdir(figures_dir) else ""))
+        print(f"report {out}" + (f"   figures {figures_dir}" if figures_dir and os.path.isdir(figures_dir) else "")
+              + (f"   PNG/PDF figures {export_dir}" if exported else ""))
     return EXIT_OK
 
 

@@ -158,13 +158,25 @@ def _null_vector(ctx: _Context) -> np.ndarray:
 # --------------------------------------------------------------------------- rendering
 
 
+class SVG(str):
+    """SVG text that remembers how it was drawn (``draw``, ``size``, ``key``), so the same figure can be
+    rendered again as PNG or PDF (:func:`figure_bytes`). It is a ``str`` everywhere else."""
+
+    draw = None
+    size = (7.0, 4.0)
+    key = ""
+
+
+_RC = {"font.family": "sans-serif", "font.size": 9.0, "axes.titlesize": 10.0}
+
+
 def render_svg(key: str, draw, *, size=(7.0, 4.0)) -> str:
     """Run ``draw(fig)`` on a fresh matplotlib Figure and return its SVG text (no XML prolog)."""
     import io
     matplotlib, MplFigure = _matplotlib()
     rc = {"svg.hashsalt": f"verifier-{key}",     # deterministic ids, unique per figure (inline SVGs share a page)
           "svg.fonttype": "none",                # real <text>: small files, searchable labels
-          "font.family": "sans-serif", "font.size": 9.0, "axes.titlesize": 10.0}
+          **_RC}
     with matplotlib.rc_context(rc):
         fig = MplFigure(figsize=size, layout="constrained")
         draw(fig)
@@ -179,7 +191,53 @@ def render_svg(key: str, draw, *, size=(7.0, 4.0)) -> str:
     svg = re.sub(r'(\sid=")([^"#]+)"', lambda m: f'{m.group(1)}{key}-{m.group(2)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{key}-{m.group(1)})", svg)
     svg = re.sub(r'(href=")#([^"]+)"', lambda m: f'{m.group(1)}#{key}-{m.group(2)}"', svg)
-    return svg.strip() + "\n"
+    out = SVG(svg.strip() + "\n")
+    out.draw, out.size, out.key = draw, size, key
+    return out
+
+
+EXPORT_FORMATS = ("png", "pdf")
+
+
+def figure_bytes(fig: "Figure", fmt: str) -> bytes:
+    """The figure rendered again as ``png`` (200 dpi) or ``pdf`` (vector, fonts embedded), for a paper."""
+    import io
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    draw = getattr(fig.svg, "draw", None)
+    if draw is None:
+        raise ValueError(f"figure {fig.key!r} was not drawn here (only its SVG text is known)")
+    matplotlib, MplFigure = _matplotlib()
+    with matplotlib.rc_context({**_RC, "pdf.fonttype": 42}):
+        mfig = MplFigure(figsize=fig.svg.size, layout="constrained")
+        draw(mfig)
+        buf = io.BytesIO()
+        meta = {"Software": None} if fmt == "png" else {"Creator": None, "Producer": None, "CreationDate": None}
+        mfig.savefig(buf, format=fmt, dpi=200, metadata=meta)
+    return buf.getvalue()
+
+
+def render_exports(figs, folder, formats=EXPORT_FORMATS) -> list:
+    """``[(folder/fig-<key>.<fmt>, bytes)]`` for every figure and format, rendered, nothing written yet."""
+    import os
+    return [(os.path.join(folder, f"fig-{f.key}.{fmt}"), figure_bytes(f, fmt)) for f in figs for fmt in formats]
+
+
+def write_exports(blobs) -> list:
+    """Write what :func:`render_exports` rendered (atomically; a missing last folder is created)."""
+    import os
+
+    from .certificate import write_bytes_atomic
+    for path, blob in blobs:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        write_bytes_atomic(path, blob)
+    return [path for path, _ in blobs]
+
+
+def export_figures(figs, folder, formats=EXPORT_FORMATS) -> list:
+    """Write each figure as ``folder/fig-<key>.png`` and ``.pdf`` (atomically; the folder is created if its
+    parent exists). Everything is rendered before the first file is written. Returns the paths."""
+    return write_exports(render_exports(figs, folder, formats))
 
 
 def _fmt(x: float) -> str:
@@ -187,11 +245,19 @@ def _fmt(x: float) -> str:
 
 
 def plain_log_ticks(axis) -> None:
-    """Tick labels like ``1e-03`` on a log axis (mathtext labels cost most of the rendering time)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    """Tick labels like ``1e-03`` on a log axis (mathtext labels cost most of the rendering time); an axis
+    that spans less than two decades also labels its minor ticks (``2e1``, ``5e1``), so it is never bare."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    def label(v, _pos):
+        return f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")
+
+    def minor(v, _pos):
+        lo, hi = sorted(axis.get_view_interval())
+        return label(v, _pos) if lo > 0 and hi / lo < 100 and f"{v:.0e}"[0] in "25" else ""
     axis.set_major_locator(LogLocator(base=10, numticks=8))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0e}".replace("e+0", "e").replace("e-0", "e-")))
-    axis.set_minor_formatter(NullFormatter())
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(FuncFormatter(minor))
 
 
 # --------------------------------------------------------------------------- (a) singular values
@@ -211,10 +277,10 @@ def singular_values_figure(ctx: _Context) -> Figure:
             ax.axhspan(bottom, lower, color="C3", alpha=0.12, lw=0,
                        label="excluded by the certificate (down to 0)")
             ax.set_ylim(bottom, s.max() * 3)
-        ax.set_xlabel("index k (descending)")
+        ax.set_xlabel(r"index $k$ ($\sigma_k$ descending)")
         ax.set_xlim(0.5, len(s) + 0.5)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_ylabel("sigma_k(J)")
+        ax.set_ylabel(r"$\sigma_k(J)$")
         plain_log_ticks(ax.yaxis)
         ax.set_title(f"Singular values of the {ctx.m} x {ctx.n} Jacobian J of H at the certified point")
         ax.legend(loc="upper right", fontsize=8)
@@ -257,6 +323,7 @@ def hessian_spectrum_figure(ctx: _Context) -> Figure:
     if full:
         ev = np.sort(np.linalg.eigvalsh(2.0 * ctx.J.T @ ctx.J))[::-1]
         pos, zer = ev[:m], ev[m:]
+        zer = zer[np.argsort(-np.abs(zer), kind="stable")]     # plotted as |lambda|: sorted by it, descending
     else:
         pos, zer = np.sort(2.0 * ctx.s ** 2)[::-1], None
     floor = 1e-18
@@ -274,8 +341,8 @@ def hessian_spectrum_figure(ctx: _Context) -> Figure:
                         label="Arb enclosures in the certificate")
         if lower is not None and lower > 0:
             ax.axhline(lower, color="C3", lw=1.5, label=f"certified: positive ones >= {_fmt(lower)}")
-        ax.set_xlabel("eigenvalue index (descending)")
-        ax.set_ylabel("eigenvalue of Hess L = 2 J^T J")
+        ax.set_xlabel("index k: the positive eigenvalues, then the zeros, each by |lambda| descending")
+        ax.set_ylabel(r"$|\lambda_k|$ of Hess $L = 2 J^T J$")
         plain_log_ticks(ax.yaxis)
         ax.set_title(f"Hessian of L at w* (n = {n})" + ("" if full else f"; the {n - m} zeros not drawn"))
         ax.legend(fontsize=7, loc="upper right")
@@ -340,23 +407,28 @@ def loss_slice_figure(ctx: _Context) -> Figure:
         ax, bx, cx = fig.subplots(1, 3, width_ratios=[1.25, 1, 1])
         logZ = np.log10(np.maximum(Z, floor))
         lo = max(float(logZ.min()), np.log10(ref) - 10)      # the last 10 decades are enough to see the valley
-        cs = ax.contourf(u, v, np.maximum(logZ, lo), levels=np.linspace(lo, float(logZ.max()) + 1e-9, 31),
+        # Both axes in units of their own window (scales that differ by orders of magnitude are named on the axes)
+        cs = ax.contourf(u / Rt, v / Rn, np.maximum(logZ, lo), levels=np.linspace(lo, float(logZ.max()) + 1e-9, 31),
                          cmap="viridis")
-        fig.colorbar(cs, ax=ax, label="log10 L (float64)", shrink=0.9, format="%.0f")
-        ax.contour(u, v, Z, levels=[ref * 1e-4, ref * 1e-2], colors="white", linewidths=0.6, alpha=0.8)
+        fig.colorbar(cs, ax=ax, label=r"$\log_{10} L$ (float64)", shrink=0.9, format="%.0f")
+        ax.contour(u / Rt, v / Rn, Z, levels=[ref * 1e-4, ref * 1e-2], colors="white", linewidths=0.6, alpha=0.8)
         ax.plot([0], [0], marker="*", ms=11, color="red", mec="white", ls="none", label="certified point w*")
-        ax.set_xlabel(f"u: along tangent t (kernel of J), +/- {_fmt(Rt)}")
-        ax.set_ylabel(f"v: along normal v1, +/- {_fmt(Rn)}")
-        ax.set_title("log10 L on the plane w* + u t + v v1")
+        ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+        ax.set_xlabel(f"u / {_fmt(Rt)}  (along the tangent t, kernel of J)")
+        ax.set_ylabel(f"v / {_fmt(Rn)}  (along the normal v1)")
+        ratio = Rt / Rn if Rn > 0 else float("nan")
+        ax.set_title(r"$\log_{10} L$ on the plane $w^* + u\,t + v\,v_1$" + (
+            f"\n(axis scales differ: 1 unit of u = {_fmt(ratio)} units of v)" if not 0.5 <= ratio <= 2 else ""),
+            fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
         for axis, logy in ((bx, False), (cx, True)):
             plot = axis.semilogy if logy else axis.plot
             plot(x, np.maximum(prof_n, floor) if logy else prof_n, color="C1",
-                 label=f"along v1 (normal), +/- {_fmt(Rn)}")
+                 label=f"along v1 (normal), window {_fmt(Rn)}")
             plot(x, np.maximum(prof_t, floor) if logy else prof_t, color="C0",
-                 label=f"along t (tangent), +/- {_fmt(Rt)}")
+                 label=f"along t (tangent), window {_fmt(Rt)}")
             axis.axvline(0, color="red", lw=0.8, ls=":")
-            axis.set_xlabel("step from w* / window")
+            axis.set_xlabel("step from w* / its window")
             axis.set_title("1-D profiles" + (", log scale" if logy else ""))
             axis.grid(True, alpha=0.3)
         plain_log_ticks(cx.yaxis)
@@ -367,7 +439,8 @@ def loss_slice_figure(ctx: _Context) -> Figure:
            f"M (a vector in the kernel of J) and the unit normal direction v1 in which L curves most (top right "
            f"singular vector of J, sigma_1 = {_fmt(s1)}). The window is +/- {_fmt(Rn)} along v1, where L climbs like "
            f"sigma_1^2 v^2 to about sum y_i^2 = {_fmt(ref)} (the loss of the zero function), and +/- {_fmt(Rt)} along "
-           f"t, as far as the straight tangent line stays below that level (note the different scales). See a "
+           f"t, as far as the straight tangent line stays below that level; both axes are in units of their window, "
+           f"so one unit of u is {_fmt(Rt / Rn if Rn > 0 else float('nan'))} units of v. See a "
            f"valley: across M the loss rises steeply, along t it stays near 0 and grows only at higher order, as M "
            f"curves away from its tangent line (white contours: L = 1e-4 and 1e-2 times sum y_i^2). The 1-D "
            f"profiles show the two lines through w*, each over its own window; on the log scale the tangent "
@@ -377,6 +450,44 @@ def loss_slice_figure(ctx: _Context) -> Figure:
 
 
 # --------------------------------------------------------------------------- (d) M itself (n <= 3)
+
+
+def _kernel_direction(J: np.ndarray) -> np.ndarray:
+    """The unit vector spanning the kernel of a full-rank (n - 1) x n matrix."""
+    return np.linalg.svd(J)[2][-1]
+
+
+def trace_curve(system, w0: np.ndarray, R: float, h: float, max_steps: int = 4000) -> np.ndarray:
+    """Points of the curve M = H^{-1}(0) through ``w0`` (n - l*d = 1), by predictor-corrector continuation in
+    float64 both ways from ``w0``: a step ``h`` along the kernel of J, then least-norm Gauss-Newton back to
+    H = 0. A branch stops where it leaves the box ``|w - w0|_inf <= R``, closes up, or the corrector fails (a
+    singular point of M, or a step too long): a picture, not a proof. Returns a (k, n) array in order."""
+    t0 = _kernel_direction(system.jacobian_f64(w0))
+    scale = 1e-9 * max(1.0, float(np.max(np.abs(w0))))
+    branches = []
+    for sign in (1.0, -1.0):
+        w, t, pts = w0.copy(), sign * t0, []
+        for k in range(max_steps):
+            z = w + h * t
+            ok = False
+            for _ in range(12):
+                J = system.jacobian_f64(z)
+                dz = np.linalg.lstsq(J, system.value_f64(z), rcond=None)[0]
+                z = z - dz
+                if np.linalg.norm(dz) <= 1e-12 * max(1.0, np.linalg.norm(z)):
+                    ok = True
+                    break
+            if not ok or not np.all(np.isfinite(z)) or np.linalg.norm(system.value_f64(z)) > scale \
+                    or np.linalg.norm(z - w) > 3 * h:
+                break
+            t_new = _kernel_direction(system.jacobian_f64(z))
+            t = t_new if t_new @ t >= 0 else -t_new
+            w = z
+            pts.append(w)
+            if np.max(np.abs(w - w0)) > R or (k > 10 and np.linalg.norm(w - w0) < 1.5 * h):
+                break
+        branches.append(pts)
+    return np.array(branches[1][::-1] + [w0] + branches[0])
 
 
 def manifold_figure(ctx: _Context):
@@ -399,6 +510,14 @@ def manifold_figure(ctx: _Context):
     Jg = grads.reshape(-1, m, n)
     dist = np.linalg.norm(np.einsum("kij,kj->ki", np.linalg.pinv(Jg), H), axis=1)
     near = dist <= 0.5 * h
+    curve = None
+    if n == 3 and n - m == 1:              # a curve in R^3: traced, not sampled
+        try:
+            curve = trace_curve(ctx.system, ctx.w, R, R / 150)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+            curve = None
+        if curve is not None and len(curve) < 3:
+            curve = None
 
     def draw(fig):
         if n == 2:
@@ -412,25 +531,40 @@ def manifold_figure(ctx: _Context):
             ax.set_xlabel(labels[0])
             ax.set_ylabel(labels[1])
             ax.legend(fontsize=8, loc="upper right")
-            ax.set_title("M = L^{-1}(0) (white curve) in the whole parameter plane")
+            ax.set_title(r"$M = L^{-1}(0)$ (white curve) in the parameter plane")
         else:
             ax = fig.add_subplot(projection="3d")
-            P = pts[near]
-            ax.scatter(P[:, 0], P[:, 1], P[:, 2], s=3, c=P[:, 2], cmap="viridis", alpha=0.6, depthshade=True,
-                       label="grid points within half a cell of M")
+            if curve is not None:
+                ax.plot(curve[:, 0], curve[:, 1], curve[:, 2], color="C0", lw=2.2,
+                        label="M, traced from w* (float64 continuation)")
+                lo_, hi_ = ctx.w - R, ctx.w + R
+                ax.set_xlim(lo_[0], hi_[0])
+                ax.set_ylim(lo_[1], hi_[1])
+                ax.set_zlim(lo_[2], hi_[2])
+            else:
+                P = pts[near]
+                ax.scatter(P[:, 0], P[:, 1], P[:, 2], s=8, c=P[:, 2], cmap="viridis", alpha=0.85,
+                           depthshade=False, label="grid points within half a cell of M")
             ax.scatter([ctx.w[0]], [ctx.w[1]], [ctx.w[2]], s=120, marker="*", color="red",
                        label="certified point w*")
             ax.set_xlabel(labels[0])
             ax.set_ylabel(labels[1])
             ax.set_zlabel(labels[2])
             ax.legend(fontsize=8, loc="upper left")
-            ax.set_title(f"M = L^{{-1}}(0) in R^3: a {n - m}-dimensional {'surface' if n - m == 2 else 'curve'}")
+            ax.set_title(r"$M = L^{-1}(0)$ in $\mathbb{R}^3$: " + f"a {'surface' if n - m == 2 else 'curve'} "
+                         f"(dimension {n - m})")
 
     what = {1: "a curve", 2: "a surface"}.get(n - m, f"a {n - m}-manifold")
     if n == 2:
         cap = (f"The whole parameter space R^2 around w* (window +/- {_fmt(R)}): log10 L on a {G} x {G} grid "
                f"(float64), with the zero set M drawn in white. M is {what} (dimension n - l*d = {n - m}), "
                f"and the certified point (red star) lies on it; away from M the loss rises.")
+    elif curve is not None:
+        cap = (f"The parameter space R^3 around w* (window +/- {_fmt(R)}): M is {what} (dimension n - l*d = "
+               f"{n - m}), traced from the certified point (red star) both ways by float64 predictor-corrector "
+               f"continuation ({len(curve)} points, steps of {_fmt(R / 150)} along the kernel of J, each corrected "
+               f"back to H = 0) until it leaves the window or closes up. A picture of the part of M connected to "
+               f"w*, not a proof.")
     else:
         cap = (f"The whole parameter space R^3 around w* (window +/- {_fmt(R)}): of a {G}^3 grid (float64), the "
                f"{int(near.sum())} points whose first-order distance to M, ||J^+ H||, is below half a cell. They "
@@ -831,8 +965,9 @@ def float_figures(cert: dict) -> list:
             ax.semilogy(k, np.maximum(mu, 1e-300), "o", ms=3, color="C0", label=f"{len(mu)} eigenvalues of 2 J J^T")
             if lower is not None and lower > 0:
                 ax.axhline(lower, color="C3", lw=1.5, label=f"proven at w*: positive ones >= {_fmt(lower)}")
-            ax.set_xlabel("eigenvalue index (descending)")
-            ax.set_ylabel("eigenvalue")
+            ax.set_xlabel(r"index $k$ ($\mu_k$ descending)")
+            ax.set_ylabel(r"eigenvalue $\mu_k$ of $2 J J^T$")
+            ax.xaxis.get_major_locator().set_params(integer=True)
             plain_log_ticks(ax.yaxis)
             ax.set_title(f"Hessian near the point (n = {n}, zeros not drawn)")
             ax.legend(fontsize=7, loc="upper right")

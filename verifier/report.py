@@ -500,6 +500,11 @@ _NO_SOLVE_FIGURES = ("There are no figures for this kind of certificate (a squar
                      "above say what was certified")
 
 
+def figures_of(cert: dict):
+    """(figures, why the rest were not drawn or None) of a certificate, as the report draws them."""
+    return _figures(cert)
+
+
 def _figures(cert: dict):
     """(figures, why the rest were not drawn or None): never raises for a certificate that parsed as JSON.
 
@@ -641,6 +646,9 @@ code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.92em;
          color: #fff; } .verified { background: #1f8a4c; } .refuted { background: #c0392b; }
 .inconclusive { background: #b7791f; } .not-applicable { background: #4b5563; } .unknown { background: #6b7280; }
 .tier { font-size: 0.6em; font-weight: 400; color: #3d4658; }
+.badge.float-tier { background-image: repeating-linear-gradient(135deg, rgba(255,255,255,.22) 0 6px,
+       transparent 6px 12px); outline: 2px dashed rgba(0,0,0,.35); outline-offset: 1px; }
+.badge.verified.float-tier { background-color: #2f7d6d; }
 .glance { display: flex; gap: 24px; flex-wrap: wrap; } .glance > div { flex: 1 1 320px; }
 .claim { border: 1px solid #dde1e7; border-radius: 6px; padding: 8px 14px; margin: 10px 0; }
 .claim h3 { margin: 0.2em 0; font-size: 1.05em; } .why { color: #3d4658; font-style: italic; }
@@ -664,6 +672,21 @@ def _code_spans(text) -> str:
 def _badge(status) -> str:
     cls = status if status in ("verified", "refuted", "inconclusive", "not-applicable") else "unknown"
     return f'<span class="badge {cls}">{_esc(status)}</span>'
+
+
+def headline_status(status, tier_name) -> str:
+    """The status as the headline states it: with the tier where it is not the rigorous one, so a
+    floating-point certificate never reads like a rigorous one ("verified (floating-point with error bounds)")."""
+    return str(status) if tier_name == RIGOROUS_TIER else f"{status} ({tier_name})"
+
+
+def _headline_badge(P) -> str:
+    """The page's status badge: the tier in its text (and a hatched look) for the floating-point tier."""
+    status = P["status"]
+    cls = status if status in ("verified", "refuted", "inconclusive", "not-applicable") else "unknown"
+    if P["tier"] == RIGOROUS_TIER:
+        return f'<span class="badge {cls}">{_esc(status)}</span> <span class="tier">(tier: {_esc(P["tier"])})</span>'
+    return f'<span class="badge {cls} float-tier">{_esc(headline_status(status, P["tier"]))}</span>'
 
 
 def _html_section(sec) -> list:
@@ -698,8 +721,7 @@ def html_report(cert: dict, *, figures: bool = True, base_dir=None) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_esc(_headline(P))}</title>", f"<style>{REPORT_CSS}</style>", "</head>",
            "<body>", "<main>",
-           f"<h1><code>{_esc(P['theorem'])}</code>: {_badge(P['status'])} "
-           f'<span class="tier">(tier: {_esc(P["tier"])})</span></h1>',
+           f"<h1><code>{_esc(P['theorem'])}</code>: {_headline_badge(P)}</h1>",
            f"<blockquote>{_esc(P['statement'])}</blockquote>"]
     if P["meaning"]:
         out.append(f'<p class="muted"><em>{_esc(P["status"])}:</em> {_esc(P["meaning"])}</p>')

@@ -249,7 +249,8 @@ CASES = [
      verify21(), "float64"),
     ("data-network-shape-mismatch", {"net.json": json.dumps(NET)},
      ["verify", "cooper-2.1", "--data", "pts3.csv", "--network", "net.json", "--point", "point.json",
-      "--out", "cert.json"], "p = 3 input columns but the network has 2 inputs"),
+      "--out", "cert.json"], "the data have 3 input columns and 1 target column (--outputs 1); "
+      "the network has 2 inputs and 1 output"),
     # --- check / report ------------------------------------------------------------------------------
     ("check-missing-file", {}, ["check", "nowhere.json"], "cannot read certificate file nowhere.json"),
     ("check-non-json", {"c.json": "this is not JSON\n"}, ["check", "c.json"], "not valid JSON"),

@@ -69,3 +69,41 @@ def test_a_relu_torch_model_is_a_usage_error(capsys, tmp_path, command):
     out, err = capsys.readouterr()
     assert out == "" and err == ("verifier: error: activation 'relu' is not smooth: the torch backend needs C^2 "
                                  "activations\n")
+
+
+def _subparsers():
+    import argparse
+
+    from verifier.cli import build_parser
+    top = build_parser()
+    subs = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    return [("verifier", top)] + sorted(subs.choices.items())
+
+
+def test_every_option_of_every_command_has_help_and_states_its_default():
+    """`verifier COMMAND --help` explains every option, and names the default of every option that has one."""
+    import argparse
+    seen = 0
+    for name, parser in _subparsers():
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            seen += 1
+            label = f"{name} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help and action.help.strip(), f"{label} has no help text"
+            text = formatter._expand_help(action)
+            if not (action.default is None or action.default is False or action.default == argparse.SUPPRESS):
+                assert "default" in text, f"{label} does not state its default {action.default!r}: {text}"
+    assert seen > 100
+
+
+@pytest.mark.parametrize("command, needle", [
+    ("verify", "default 60"), ("verify", "default 600"), ("solve", "default 600"), ("degree", "default 600"),
+    ("critical-points", "default 600"), ("spectrum", "--lanczos-steps"),
+])
+def test_help_states_the_timeouts(capsys, command, needle):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert needle in " ".join(capsys.readouterr().out.split())

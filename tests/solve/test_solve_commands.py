@@ -237,3 +237,60 @@ def test_path_budget_is_inconclusive_not_bad_input(tmp_path, capsys):
     assert "max_paths=200000" in doc["reason"]
     assert json.loads(out.read_text())["extra"]["homotopy"]["status"] == "not run"
     assert _recheck(out, capsys)[0] == 1
+
+
+def test_solve_prints_the_solutions_and_writes_them(tmp_path, capsys):
+    """The text output ends with a table of the certified solutions; --solutions-out writes CSV or JSON."""
+    import csv
+    d = _files(tmp_path)
+    rc = main(["solve", str(d / "circle.txt"), "--method", "homotopy", "--solutions-out", str(d / "s.csv")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    table = out[out.index("  solutions   4 certified boxes"):].splitlines()
+    assert table[1].split() == ["#", "real", "x", "y"]
+    assert sorted(tuple(line.split()[2:]) for line in table[2:6]) == [("-1", "-2"), ("-2", "-1"), ("1", "2"),
+                                                                        ("2", "1")]
+    assert f"solutions   {d / 's.csv'}" in out
+    rows = list(csv.DictReader((d / "s.csv").open()))
+    assert [r["solution"] for r in rows] == ["1", "2", "3", "4"] and {r["real"] for r in rows} == {"true"}
+    assert sorted((float(r["x_re"]), float(r["y_re"])) for r in rows) == [(-2, -1), (-1, -2), (1, 2), (2, 1)]
+    assert {float(r["x_im"]) for r in rows} == {0.0} and all(0 < float(r["radius"]) < 1e-10 for r in rows)
+    rc, doc = _run(capsys, "solve", str(d / "circle.txt"), "--method", "homotopy", "--solutions-out",
+                   str(d / "s.json"))
+    assert doc["files"] == [str(d / "s.json")] and doc["result"]["variables"] == ["x", "y"]
+    saved = json.loads((d / "s.json").read_text())
+    assert saved["count"] == 4 and saved["variables"] == ["x", "y"] and saved["solutions"] == doc["solutions"]
+    assert sorted(tuple(r["center"][0]) for r in saved["solutions"]) == [("-1", "0"), ("-2", "0"), ("1", "0"),
+                                                                         ("2", "0")]
+
+
+def test_critical_points_table_labels_and_truncation(tmp_path, capsys):
+    from verifier.solutions import solution_rows, solutions_table
+    d = _files(tmp_path)
+    rc = main(["critical-points", "--deep-linear", "1,1,1,1,1", "--out", str(d / "dl.json")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "saddle (index 1)  1/1/0" in out and out.count("global-minimum    2/0/0") == 2
+    doc = json.loads((d / "dl.json").read_text())
+    names, rows = solution_rows(doc)
+    assert len(rows) == 5 and sorted(str(r["label"]) for r in rows) == ["None", "None", "global-minimum",
+                                                                         "global-minimum", "saddle"]
+    lines = solutions_table(doc, limit=2)
+    assert len(lines) == 1 + 1 + 2 + 1 and lines[-1].strip().startswith("... and 3 more")
+
+
+def test_multiplicities_are_grouped():
+    from verifier.certificate import _multiplicities
+    assert _multiplicities([]) == "-"
+    assert _multiplicities([3, 2, 2, 1]) == "3, 2 (x2), 1"
+    assert _multiplicities([2] * 240) == "2 (x240)"
+
+
+@pytest.mark.parametrize("name", ["s.txt", "sub/s.csv", "same"])
+def test_bad_solutions_out(tmp_path, capsys, name):
+    d = _files(tmp_path)
+    before = set(p.name for p in d.iterdir())
+    target = str(d / "c.json") if name == "same" else str(d / name)
+    assert main(["solve", str(d / "circle.txt"), "--out", str(d / "c.json"), "--solutions-out", target]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("verifier: error:")
+    assert set(p.name for p in d.iterdir()) == before

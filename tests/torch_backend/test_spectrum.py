@@ -238,7 +238,7 @@ def test_cli_spectrum_conv_model(tmp_path, cli):
     r = cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--lanczos-steps", "5",
              cwd=tmp_path)
     assert r.returncode == 0 and "certainly positive" in r.stdout, r.stderr
-    for bad in (["--lanczos-steps", "0"], ["--delta", "2"], ["--point", "p.json"], ["--lanczos-steps", "100000"],
+    for bad in (["--lanczos-steps", "0"], ["--delta", "2"], ["--point", "p.json"],
                 ["--device", "foo"], ["--figure", "bad.json"],
                 ["--optimizer", "sgd", "--optimizer-steps", "20", "--lr", "1e300"]):
         r = cli("spectrum", "--torch-model", "model.py:build", "--data", "data.npz", "--out", "bad.json", *bad,

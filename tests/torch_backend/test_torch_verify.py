@@ -255,7 +255,8 @@ def test_cli_network_json_path(cli_dir, cli):
 
 BAD = [
     (["--torch-model", "model.py"], "FILE.py:FUNCTION"),
-    (["--torch-model", "nofile.py:build"], "not a .py file"),
+    (["--torch-model", "nofile.py:build"], "nofile.py does not exist"),
+    (["--torch-model", "model.txt:build"], "not a .py file"),
     (["--torch-model", "model.py:missing"], "no function missing"),
     (["--torch-model", "model.py:broken"], "RuntimeError: boom"),
     (["--torch-model", "model.py:build", "--device", "cuda:7"], None),

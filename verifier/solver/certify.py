@@ -238,12 +238,15 @@ def _try_certify(F, x, prec, radius_factor, accepted, *, real):
     return None, None, None, f"Krawczyk test failed: {last}"
 
 
-def _certify_points(F, starts, prec, radius_factor, *, real_hint=None, labels=None):
-    """Shared loop: starts is a list of complex vectors (or None for a malformed one)."""
+def _certify_points(F, starts, prec, radius_factor, *, real_hint=None, labels=None, progress=None):
+    """Shared loop: starts is a list of complex vectors (or None for a malformed one);
+    ``progress(done, total)`` after each."""
     out = CertifiedSolutions(prec=prec)
     accepted = []           # (centre, radius)
     kinds = []
     for i, x0 in enumerate(starts):
+        if progress is not None:
+            progress(i, len(starts))
         approx = labels[i] if labels is not None else None
         if x0 is None:
             out.failures.append({"index": i, "approx": approx, "reason": "not a finite point"})
@@ -283,6 +286,8 @@ def _certify_points(F, starts, prec, radius_factor, *, real_hint=None, labels=No
             if not conv:
                 why = "Newton's method did not converge (singular or clustered solution?); " + why
             out.failures.append({"index": i, "approx": approx, "reason": why})
+    if progress is not None:
+        progress(len(starts), len(starts))
     report = verify_solution_boxes(F, out.boxes, prec=prec, budget=None)
     out.check = report
     out.certified, out.real = report["certified"], report["real"]
@@ -314,7 +319,8 @@ def _as_rows(approx):
             for row in rows]
 
 
-def refine_and_certify(polys, approx, *, prec: int = 128, radius_factor: float = 16.0) -> CertifiedSolutions:
+def refine_and_certify(polys, approx, *, prec: int = 128, radius_factor: float = 16.0,
+                       progress=None) -> CertifiedSolutions:
     """Certify approximate solutions of the square system ``polys``.
 
     Parameters
@@ -325,6 +331,7 @@ def refine_and_certify(polys, approx, *, prec: int = 128, radius_factor: float =
     radius_factor : the first radius tried is ``radius_factor`` times the last Newton correction, at
         least ``2^-(prec/2)`` times max(1, |x|); smaller radii (down to twice the correction) are
         tried when it fails or overlaps another box.
+    progress : optional ``callable(done, total)``, called before each approximation and at the end.
 
     Each approximation is refined by Newton's method at ``prec`` bits. Real-looking ones
     (|Im| <= 1e-6 |x|) first get a real centre; if that box fails the Krawczyk test, the complex
@@ -338,7 +345,7 @@ def refine_and_certify(polys, approx, *, prec: int = 128, radius_factor: float =
         if row is not None and len(row) != F.n:
             raise ValueError(f"an approximation has {len(row)} coordinates for {F.n} unknowns")
     labels = [None if row is None else [[z.real, z.imag] for z in row] for row in rows]
-    return _certify_points(F, rows, prec, radius_factor, labels=labels)
+    return _certify_points(F, rows, prec, radius_factor, labels=labels, progress=progress)
 
 
 def boxes_from_msolve(polys, ctx, real_boxes, *, prec: int = 128, radius_factor: float = 16.0) \

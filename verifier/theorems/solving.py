@@ -163,7 +163,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         t0 = time.monotonic()
         try:
             res = track(eqs, start=start, groups=groups if start == "multihomogeneous" else None, seed=seed,
-                        timeout=timeout)
+                        timeout=timeout, progress=lambda done, total: say(
+                            f"homotopy ({start}): {done} of {total} paths tracked"))
         except ValueError as exc:
             raise InputError(f"homotopy: {exc}") from None
         except BudgetExceeded as exc:       # a budget is never bad input: the answer is a lower bound or inconclusive
@@ -179,7 +180,9 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         # large modulus, reached by several paths that the endgame could not separate) is then still
         # proven; a truly singular one fails the Krawczyk test and counts for nothing.
         ns, sg = res.solutions("nonsingular"), res.solutions("singular")
-        cs = refine_and_certify(eqs, np.vstack([ns, sg]) if len(sg) else ns, prec=PREC)
+        cs = refine_and_certify(eqs, np.vstack([ns, sg]) if len(sg) else ns, prec=PREC,
+                                progress=lambda done, total: say(
+                                    f"certifying homotopy endpoints (Newton in Arb, Krawczyk): {done} of {total}"))
         timings["certify"] = time.monotonic() - t0
         boxes = list(cs.boxes)
         hom["uncertified_endpoints"] = len(cs.failures)
@@ -194,7 +197,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         from ..solver.certify import refine_and_certify
         say("certifying the monodromy endpoints (Newton in Arb, Krawczyk)")
         t0 = time.monotonic()
-        cs = refine_and_certify(eqs, candidates, prec=PREC)
+        cs = refine_and_certify(eqs, candidates, prec=PREC, progress=lambda done, total: say(
+            f"certifying the monodromy endpoints (Newton in Arb, Krawczyk): {done} of {total}"))
         timings["certify"] = time.monotonic() - t0
         boxes = list(cs.boxes)
         mono = extra.setdefault("monodromy", {})

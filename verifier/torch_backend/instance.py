@@ -76,6 +76,9 @@ def load_instance(*, data, torch_model=None, network=None, point=None, outputs: 
         if point is not None:
             raise InputError("--point goes with --network; a --torch-model carries its own weights")
         built = models.load_builder(torch_model) if isinstance(torch_model, str) else torch_model
+        first, last = _linear_ends(built)
+        if first is not None and X.ndim == 2 and (X.shape[1], Y.shape[1]) != (first, last):
+            raise InputError(_shape_message(X.shape[1], Y.shape[1], first, last, data, outputs))
         if isinstance(built, Network):
             doc, w0 = models.from_network(built, random_start(built, seed))
         else:
@@ -96,9 +99,28 @@ def load_instance(*, data, torch_model=None, network=None, point=None, outputs: 
         doc, w0 = models.from_network(net, w)
     p, l = models.n_inputs(doc), doc["l"]
     if X.ndim < 2 or Y.ndim != 2 or X.shape[1] != p or Y.shape[1] != l:
-        raise InputError(f"the data have {X.shape[1] if X.ndim > 1 else '?'} inputs and "
-                         f"{Y.shape[1] if Y.ndim > 1 else '?'} outputs; the model expects {p} and {l}")
+        raise InputError(_shape_message(X.shape[1] if X.ndim > 1 else "?", Y.shape[1] if Y.ndim > 1 else "?", p, l,
+                                        data, outputs))
     return doc, w0, X, Y
+
+
+def _linear_ends(module):
+    """(inputs of the first layer, outputs of the last) of an nn.Sequential that starts and ends with
+    nn.Linear; (None, None) otherwise (a Conv1d network, a Network: checked after translation)."""
+    layers = list(module) if isinstance(module, torch.nn.Sequential) else []
+    if layers and isinstance(layers[0], torch.nn.Linear) and isinstance(layers[-1], torch.nn.Linear):
+        return layers[0].in_features, layers[-1].out_features
+    return None, None
+
+
+def _shape_message(dp, dl, p, l, data, outputs) -> str:  # noqa: E741
+    """The data's columns against the model's inputs and outputs, with the --outputs that would split them."""
+    split = isinstance(data, (str, os.PathLike)) and not str(data).lower().endswith((".npz", ".json", ".pt"))
+    hint = f": give --outputs {l}" if split and isinstance(dp, int) and isinstance(dl, int) and dp + dl == p + l \
+        else ""
+    given = f" (--outputs {outputs})" if split else ""
+    return (f"the data have {dp} input column{'s' if dp != 1 else ''} and {dl} target column{'s' if dl != 1 else ''}"
+            f"{given}; the model has {p} input{'s' if p != 1 else ''} and {l} output{'s' if l != 1 else ''}{hint}")
 
 
 def _json_finite(obj):
@@ -115,14 +137,15 @@ def _json_finite(obj):
 def spectrum_report(doc, w0, X, Y, *, device="cpu", optimizer=None, optimizer_steps=0, lr=1e-3,
                     lanczos_steps=60, seed=0, delta=1e-3, progress=None) -> dict:
     """The Hessian spectrum at a point near M as plain numbers (JSON-ready, infinities as None): all
-    eigenvalues of 2K = 2 J J^T, a two-sided bound on ||S|| by Lanczos, Weyl's counts."""
+    eigenvalues of 2K = 2 J J^T, a two-sided bound on ||S|| by Lanczos, Weyl's counts. ``lanczos_steps``
+    is clamped to n (``lanczos_steps_requested`` keeps what was asked)."""
     from .spectrum import hessian_off_M
     from .verify import pretrain
     say = progress or (lambda text: None)
     check_device(device)
     model = models.model_from_doc(doc, device=device)
-    if lanczos_steps > model.n:
-        raise InputError(f"--lanczos-steps {lanczos_steps} exceeds n = {model.n}")
+    requested = lanczos_steps
+    lanczos_steps = min(lanczos_steps, model.n)     # a Krylov space has at most n dimensions
     w = torch.as_tensor(w0, device=device)
     Xt, Yt = torch.as_tensor(X, device=device), torch.as_tensor(Y, device=device)
     losses = []
@@ -139,7 +162,7 @@ def spectrum_report(doc, w0, X, Y, *, device="cpu", optimizer=None, optimizer_st
             from None
     out = {"network": models.describe(doc), "n": res["n"], "m": res["m"], "device": str(device),
            "optimizer_losses": losses, "tier": res["tier"], "statement": res["statement"],
-           "assumptions": res["assumptions"]}
+           "assumptions": res["assumptions"], "lanczos_steps_requested": requested}
     for key, val in res.items():
         if key in out:
             continue

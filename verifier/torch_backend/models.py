@@ -350,8 +350,12 @@ def load_builder(spec: str):
     path, sep, name = spec.rpartition(":")
     if not sep or not path or not name.isidentifier():
         raise InputError(f"--torch-model must be FILE.py:FUNCTION, got {spec!r:.80}")
-    if not os.path.isfile(path) or not path.endswith(".py"):
-        raise InputError(f"--torch-model: {path} is not a .py file")
+    if not path.endswith(".py"):
+        raise InputError(f"--torch-model: {path} is not a .py file (FILE.py:FUNCTION)")
+    if not os.path.exists(path):
+        raise InputError(f"--torch-model: {path} does not exist")
+    if not os.path.isfile(path):
+        raise InputError(f"--torch-model: {path} is not a regular file")
     modname = "verifier_user_model_" + str(abs(hash(os.path.abspath(path))))
     loader = importlib.util.spec_from_file_location(modname, path)
     module = importlib.util.module_from_spec(loader)
@@ -383,7 +387,8 @@ def _finite_2d(a, what, flatten=False):
     if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
         raise InputError(f"{what} must be a non-empty 2-D array, got shape {a.shape}")
     if not np.isfinite(a).all():
-        raise InputError(f"{what} has non-finite values")
+        i, j = (int(k) for k in np.argwhere(~np.isfinite(a))[0])
+        raise InputError(f"{what} has non-finite values (first at row {i + 1}, column {j + 1})")
     return a
 
 

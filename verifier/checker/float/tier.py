@@ -141,8 +141,9 @@ def float_message(cid: str, status: str, *, n: int, m: int, d: int, activations=
         }.get(cid)
     if status == "refuted":
         pair = ev.get("duplicate_indices") if isinstance(ev.get("duplicate_indices"), list) else ["?", "?"]
+        rows = [i + 1 if type(i) is int else i for i in (pair[0], pair[-1])]     # 0-based indices, rows from 1
         return {
-            "distinct-inputs": f"duplicate inputs x_i at rows {pair[0]} and {pair[-1]}",
+            "distinct-inputs": f"duplicate inputs x_i at rows {rows[0]} and {rows[1]}",
             "activation-smooth": ", ".join(a for a in activations if a == "relu") + " is not smooth",
             "overparameterized": f"n = {n} <= l*d = {m}",
         }.get(cid)
