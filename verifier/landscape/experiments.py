@@ -238,7 +238,7 @@ def run_landscape(*, task=None, network=None, data=None, outputs: int = 1, runs:
             h = model.residual(w, Xt, Yt)
             loss = (h * h).sum()
             if k == k0:
-                snap_loss.append(float(loss))
+                snap_loss.append(float(loss.detach()))
             (loss / d).backward()
             opt.step()
             if (k + 1) % every == 0 or k + 1 == k1:
