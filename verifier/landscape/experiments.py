@@ -302,12 +302,15 @@ def run_landscape(*, task=None, network=None, data=None, outputs: int = 1, runs:
     # 4a. trajectories: classical MDS on 1 - cos, PCA of run 1 with loss contours
     t0 = time.perf_counter()
     say("MDS and PCA of the trajectories")
-    allW = np.vstack([np.vstack(tr["_W"]) for tr in trajectories])
-    owner = np.concatenate([[i] * len(tr["_W"]) for i, tr in enumerate(trajectories)])
+    # each trajectory's recorded weights, then its endpoint on M (the Gauss-Newton leg) when reached
+    allW = np.vstack([np.vstack(tr["_W"]) for tr in trajectories] + [ep["_w"][None] for ep in endpoints])
+    owner = np.concatenate([[i] * len(tr["_W"]) for i, tr in enumerate(trajectories)]
+                           + [[-1 - i] for i in range(len(endpoints))])
     D = cosine_dissimilarity(allW)
     Zm, evm = classical_mds(D, 2)
     for i, tr in enumerate(trajectories):
         tr["mds"] = Zm[owner == i].tolist()
+        tr["mds_endpoint"] = Zm[owner == -1 - i][0].tolist()
     mds = {"dissimilarity": "1 - cosine similarity of the whole parameter vectors",
            "method": "classical (strain) MDS: double centring and eigh",
            "eigenvalues_top": evm[:6].tolist(),
@@ -316,8 +319,10 @@ def run_landscape(*, task=None, network=None, data=None, outputs: int = 1, runs:
     W1 = np.vstack([np.vstack(trajectories[i]["_W"]) for i in run1])
     center = endpoints[0]["_w"]
     P1, comps, c, ratio = pca(W1, 2, center=center)
+    P1 = np.vstack([P1] + [((endpoints[i]["_w"] - c) @ comps.T)[None] for i in run1])
     for i in run1:
         trajectories[i]["pca"] = ((np.vstack(trajectories[i]["_W"]) - c) @ comps.T).tolist()
+        trajectories[i]["pca_endpoint"] = ((endpoints[i]["_w"] - c) @ comps.T).tolist()
     pad = 0.15
     lo, hi = np.minimum(P1.min(axis=0), 0.0), np.maximum(P1.max(axis=0), 0.0)   # the centre is on the plane
     span = np.maximum(hi - lo, 1e-12)
@@ -341,9 +346,10 @@ def run_landscape(*, task=None, network=None, data=None, outputs: int = 1, runs:
     for a, b, kind in pairs:
         wa, wb = endpoints[a]["_w"], endpoints[b]["_w"]
         Ls = [loss_of((1 - t) * wa + t * wb) for t in ts]
-        inside = [L for t, L in zip(ts, Ls) if 0 <= t <= 1]
+        inside = [L for t, L in zip(ts, Ls) if -1e-12 <= t <= 1 + 1e-12]
+        ends = max(Ls[int(np.argmin(np.abs(ts)))], Ls[int(np.argmin(np.abs(ts - 1)))])     # L(0), L(1)
         interp.append({"a": endpoints[a]["name"], "b": endpoints[b]["name"], "kind": kind, "loss": Ls,
-                       "barrier": float(max(inside) - max(Ls[20], Ls[40])),
+                       "barrier": float(max(inside) - ends),
                        "distance": float(np.linalg.norm(wa - wb))})
     timings["interpolation"] = time.perf_counter() - t0
 

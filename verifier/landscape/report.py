@@ -77,6 +77,12 @@ def _log10(a):
     return np.log10(np.maximum(a, 1e-300))
 
 
+def _floored(L, decades=6.0):
+    """log10 L, floored ``decades`` below its maximum (on M, L is ~1e-30; the colour scale shows the basin)."""
+    g = _log10(L)
+    return np.maximum(g, g.max() - decades)
+
+
 def figures(res) -> dict:
     """key -> (title, caption, draw function)."""
     trs, eps = res["trajectories"], res["endpoints"]
@@ -105,15 +111,18 @@ def figures(res) -> dict:
             ax.plot(Z[:, 0], Z[:, 1], color=_color(tr["run"]), ls="-" if tr["branch"] is None else "--", lw=0.9,
                     marker=".", ms=2.5, label=_label(tr) if tr["branch"] is None else None)
             ep = by_name[name_of(tr)]
-            ax.plot(Z[-1, 0], Z[-1, 1], marker="*" if _certified(ep) else "x", ms=9 if _certified(ep) else 6,
+            E = tr["mds_endpoint"]
+            ax.plot([Z[-1, 0], E[0]], [Z[-1, 1], E[1]], color=_color(tr["run"]), ls=":", lw=0.8)
+            ax.plot(E[0], E[1], marker="*" if _certified(ep) else "x", ms=9 if _certified(ep) else 6,
                     color=_color(tr["run"]), mec="black", mew=0.5)
             if tr["branch"] is None:
                 ax.plot(Z[0, 0], Z[0, 1], marker="o", ms=4, color=_color(tr["run"]), mfc="white")
         ax.set_xlabel(r"MDS axis 1 (units of $1-\cos$)")
         ax.set_ylabel(r"MDS axis 2 (units of $1-\cos$)")
         ax.legend(ncol=2, fontsize=6.5)
-    out["mds"] = ("Trajectories by classical MDS", "Every recorded weight vector of every run and branch, placed "
-                  "by classical (strain) MDS of the dissimilarity 1 - cos(w_i, w_j). Open circle: start; star: an "
+    out["mds"] = ("Trajectories by classical MDS", "Every recorded weight vector of every run and branch, and each "
+                  "endpoint after Gauss-Newton (dotted leg), placed by classical (strain) MDS of the dissimilarity "
+                  "1 - cos(w_i, w_j). Open circle: start; star: an "
                   "endpoint with a verified, re-checked certificate (a true point of M lies in its certified "
                   "box); x: not certified. Numerical.", mds)
 
@@ -122,20 +131,25 @@ def figures(res) -> dict:
     def pca_contours(fig):
         ax = fig.add_subplot()
         A, B = np.meshgrid(pc["alpha"], pc["beta"])
-        cs = ax.contourf(A, B, _log10(pc["loss"]), levels=20, cmap="viridis")
+        cs = ax.contourf(A, B, _floored(pc["loss"]), levels=20, cmap="viridis")
         fig.colorbar(cs, ax=ax, label=r"$\log_{10} L$")
         for tr in trs:
             if "pca" in tr:
                 P = np.array(tr["pca"])
-                ax.plot(P[:, 0], P[:, 1], color="white" if tr["branch"] is None else "#ff7f0e",
-                        ls="-" if tr["branch"] is None else "--", lw=1.0, marker=".", ms=2.5)
+                col = "white" if tr["branch"] is None else "#ff7f0e"
+                ax.plot(P[:, 0], P[:, 1], color=col, ls="-" if tr["branch"] is None else "--", lw=1.0, marker=".",
+                        ms=2.5)
+                E = tr["pca_endpoint"]
+                ax.plot([P[-1, 0], E[0]], [P[-1, 1], E[1]], color=col, ls=":", lw=0.8)
+                ax.plot(E[0], E[1], marker="*", ms=7, color=col, mec="black", mew=0.4)
         ax.plot(0, 0, marker="*", ms=10, color="red", mec="black", mew=0.5)
         r = pc["explained_variance_ratio"] + [0.0, 0.0]
         ax.set_xlabel(rf"$\alpha$ along PC 1 ({100 * r[0]:.0f}% of variance; parameter units)")
         ax.set_ylabel(rf"$\beta$ along PC 2 ({100 * r[1]:.0f}% of variance; parameter units)")
     out["pca-contours"] = ("Run 1 on its PCA plane", "L on the plane through run 1's endpoint (red star) spanned "
                            "by the top two principal directions of run 1's recorded weights (main: white; branches: "
-                           "orange dashed), as in Li et al. The trajectories leave the plane, so the contours are "
+                           "orange dashed; dotted: the Gauss-Newton leg to M, small stars), as in Li et al.; colours floored 6 "
+                           "decades below the top. The trajectories leave the plane, so the contours are "
                            "the loss on the plane, not along the paths. Numerical.", pca_contours)
 
     ip = res["interpolation"]
@@ -149,12 +163,14 @@ def figures(res) -> dict:
         ax.axvline(0, color="grey", lw=0.5)
         ax.axvline(1, color="grey", lw=0.5)
         ax.set_yscale("log")
+        top = max((max(c["loss"]) for c in ip["curves"] if c["loss"]), default=1.0) or 1.0
+        ax.set_ylim(bottom=top * 1e-8)          # the endpoints lie on M (L ~ 1e-30): cut below 1e-8 of the top
         ax.set_xlabel(r"$t$ (dimensionless)")
         ax.set_ylabel(r"$L((1-t)\,w_a + t\,w_b)$")
         ax.legend(fontsize=6, ncol=2)
     out["interpolation"] = ("Interpolation between endpoints", "L along straight lines between endpoints: within "
                             "a run (main endpoint to a branch endpoint, solid) and across runs (dashed); t in "
-                            "[-0.25, 1.25]. A straight segment is not a path in M: these curves are numerical and "
+                            "[-0.25, 1.25]; the axis is cut 8 decades below the top (at t = 0 and 1, on M, L is near 0). A straight segment is not a path in M: these curves are numerical and "
                             "say nothing certified about connectivity (that is cooper-connected's job).",
                             interpolation)
 
@@ -163,8 +179,8 @@ def figures(res) -> dict:
     def surface(fig):
         ax = fig.add_subplot()
         A, B = np.meshgrid(sf["alpha"], sf["beta"])
-        cs = ax.contourf(A, B, _log10(sf["loss"]), levels=20, cmap="magma")
-        ax.contour(A, B, _log10(sf["loss"]), levels=10, colors="white", linewidths=0.3)
+        cs = ax.contourf(A, B, _floored(sf["loss"]), levels=20, cmap="magma")
+        ax.contour(A, B, _floored(sf["loss"]), levels=10, colors="white", linewidths=0.3)
         fig.colorbar(cs, ax=ax, label=r"$\log_{10} L$")
         ax.plot(0, 0, marker="*", ms=10, color="cyan", mec="black", mew=0.5)
         ax.set_xlabel(r"$\alpha$ along $\delta_1$ (filter-normalised, dimensionless)")
@@ -173,7 +189,7 @@ def figures(res) -> dict:
     out["surface"] = ("Filter-normalised loss surface", f"L(w* + alpha delta_1 + beta delta_2) around {sf['center']}'s "
                       "endpoint w* (star), with two seeded Gaussian directions filter-normalised as in Li et al.: "
                       "each neuron's incoming weights rescaled to the norm of the same weights of w*, bias "
-                      "directions 0. Numerical.", surface)
+                      "directions 0; colours floored 6 decades below the top. Numerical.", surface)
 
     def spectrum(fig):
         ax = fig.add_subplot()
