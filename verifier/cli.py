@@ -838,7 +838,7 @@ def cmd_landscape(args) -> int:
     print(f"landscape  {res['description']}")
     print(f"  network    {res['network']}: n = {res['n']}, l*d = {res['m']}")
     print(f"  endpoints  {len(eps)}: {reached} reached M, {cert} certified (cooper-2.3, re-checked)")
-    print(f"  connect    " + (", ".join(f"{c['a']}-{c['b']}: {c['status']}" for c in res["connect"]) or "none tried"))
+    print("  connect    " + (", ".join(f"{c['a']}-{c['b']}: {c['status']}" for c in res["connect"]) or "none tried"))
     print(f"  report     {summary['report']}   numbers {summary['numbers']}")
     return EXIT_OK
 

@@ -67,8 +67,8 @@ pytest.importorskip("matplotlib", reason="verifier landscape draws with matplotl
 
 from verifier.cli import main  # noqa: E402
 
-TINY = ["landscape", "--task", "teacher", "--points", "8", "--runs", "2", "--branches", "1", "--steps", "40", "--grid", "5",
-        "--quiet"]
+TINY = ["landscape", "--task", "teacher", "--points", "8", "--runs", "2", "--branches", "1", "--steps", "40",
+        "--grid", "5", "--quiet"]
 
 
 def _numbers(folder):

@@ -96,7 +96,8 @@ def figures(res) -> dict:
         ax = fig.add_subplot()
         for tr in trs:
             ax.plot(tr["steps"], np.maximum(tr["loss"], 1e-300), color=_color(tr["run"]),
-                    ls="-" if tr["branch"] is None else "--", lw=1.0, label=_label(tr) if tr["branch"] in (None, 0) else None)
+                    ls="-" if tr["branch"] is None else "--", lw=1.0,
+                    label=_label(tr) if tr["branch"] in (None, 0) else None)
         ax.set_yscale("log")
         ax.set_xlabel(r"training step $k$ (full-batch Adam)")
         ax.set_ylabel(r"$L(w_k)=\sum_r H_r(w_k)^2$")
@@ -148,7 +149,8 @@ def figures(res) -> dict:
         ax.set_ylabel(rf"$\beta$ along PC 2 ({100 * r[1]:.0f}% of variance; parameter units)")
     out["pca-contours"] = ("Run 1 on its PCA plane", "L on the plane through run 1's endpoint (red star) spanned "
                            "by the top two principal directions of run 1's recorded weights (main: white; branches: "
-                           "orange dashed; dotted: the Gauss-Newton leg to M, small stars), as in Li et al.; colours floored 6 "
+                           "orange dashed; dotted: the Gauss-Newton leg to M, small stars), as in Li et al.; "
+                           "colours floored 6 "
                            "decades below the top. The trajectories leave the plane, so the contours are "
                            "the loss on the plane, not along the paths. Numerical.", pca_contours)
 
@@ -170,7 +172,8 @@ def figures(res) -> dict:
         ax.legend(fontsize=6, ncol=2)
     out["interpolation"] = ("Interpolation between endpoints", "L along straight lines between endpoints: within "
                             "a run (main endpoint to a branch endpoint, solid) and across runs (dashed); t in "
-                            "[-0.25, 1.25]; the axis is cut 8 decades below the top (at t = 0 and 1, on M, L is near 0). A straight segment is not a path in M: these curves are numerical and "
+                            "[-0.25, 1.25]; the axis is cut 8 decades below the top (at t = 0 and 1, on M, L is "
+                            "near 0). A straight segment is not a path in M: these curves are numerical and "
                             "say nothing certified about connectivity (that is cooper-connected's job).",
                             interpolation)
 
