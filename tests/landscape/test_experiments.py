@@ -154,3 +154,29 @@ def test_digits_task_loads_without_download():
     assert len(np.unique(X, axis=0)) == 50
     net2, X2, Y2, _ = builtin_task("digits", 0, points=50)
     assert np.array_equal(X, X2) and np.array_equal(Y, Y2)
+
+
+def test_try_connect_records_what_the_registry_answers(monkeypatch):
+    import verifier
+    from verifier.landscape.experiments import try_connect
+    net = mlp(1, [2], activation="tanh")
+    w = [0.0] * net.n
+    monkeypatch.setattr(verifier, "THEOREMS", {})
+    assert try_connect(None, net, w, w)["status"] == "not available"
+    calls = []
+
+    class Fake:
+        status, reason = "inconclusive", "budget"
+
+    def fake_verify(theorem, data, **options):
+        calls.append((theorem, sorted(options)))
+        if options["timeout"] < 1:
+            raise RuntimeError("under construction")
+        return Fake()
+    monkeypatch.setattr(verifier, "THEOREMS", {"cooper-connected": None})
+    monkeypatch.setattr(verifier, "verify", fake_verify)
+    res = try_connect("data", net, w, w, timeout=5)
+    assert res["status"] == "inconclusive" and res["certificate"].reason == "budget"
+    assert calls[0] == ("cooper-connected", ["end", "network", "start", "timeout"])
+    res = try_connect("data", net, w, w, timeout=0.5)       # an exception is recorded, not raised
+    assert res["status"] == "error" and "under construction" in res["reason"]

@@ -124,8 +124,8 @@ def figures(res) -> dict:
     out["mds"] = ("Trajectories by classical MDS", "Every recorded weight vector of every run and branch, and each "
                   "endpoint after Gauss-Newton (dotted leg), placed by classical (strain) MDS of the dissimilarity "
                   "1 - cos(w_i, w_j). Open circle: start; star: an "
-                  "endpoint with a verified, re-checked certificate (a true point of M lies in its certified "
-                  "box); x: not certified. Numerical.", mds)
+                  "endpoint with a verified, re-checked certificate (a true point of M lies within its certified "
+                  "distance); x: not certified. Numerical.", mds)
 
     pc = res["pca"]
 
@@ -300,8 +300,10 @@ def html_page(res, imgs) -> str:
          f'<p class="note"><strong>What is certified and what is not.</strong> Only the endpoint certificates are '
          f"proofs: {n_cert} of {len(eps)} endpoints ({n_reach} reached M numerically) carry a verified "
          "<code>cooper-2.3</code> certificate that <code>verifier check</code> re-accepted: a true point of M lies "
-         "in a certified box around the endpoint, M is a smooth (n - l*d)-manifold there and the Hessian of L has "
-         "l*d positive and n - l*d zero eigenvalues there. Everything else on this page (training curves, MDS, "
+         "within a certified distance of the endpoint (a box in the rigorous tier, a ball in the floating-point "
+         "tier, whose proof also rests on the assumptions its certificate lists), M is a smooth "
+         "(n - l*d)-manifold there and the Hessian of L has l*d positive and n - l*d zero eigenvalues there. "
+         "Everything else on this page (training curves, MDS, "
          "PCA contours, interpolation curves, loss surfaces, the plotted spectra) is float64 numerics, not "
          "proof.</p>"]
     h += ['<h2 id="endpoints">Endpoints and their certificates</h2>',
