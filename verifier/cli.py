@@ -796,6 +796,7 @@ def _add_landscape_parser(sub):
     la.add_argument("--points", type=int, help="with --task: number of data points (default 24, digits 300)")
     la.add_argument("--connect-timeout", type=float, default=60.0, help="seconds per cooper-connected attempt")
     la.add_argument("--no-certify", action="store_true", help="do not certify the endpoints")
+    la.add_argument("--threads", type=int, default=1, help="torch threads (default 1: fastest for small networks)")
     la.add_argument("--seed", type=int, default=0, help="seed of starts, noise and directions (default 0)")
     la.add_argument("--out", required=True, help="folder for report.html, landscape.json, figures/, certificates/")
     la.add_argument("--json", action="store_true", help="print one JSON summary")
@@ -823,7 +824,7 @@ def cmd_landscape(args) -> int:
                         branches=args.branches, steps=args.steps, branch_at=args.branch_at, noise=args.noise,
                         lr=args.lr, seed=args.seed, grid=args.grid, points=args.points,
                         certify=not args.no_certify, connect_timeout=args.connect_timeout, out=args.out,
-                        progress=say)
+                        threads=args.threads, progress=say)
     eps = res["endpoints"]
     cert = sum(1 for ep in eps if ep["certificate"].get("certified"))
     reached = sum(1 for ep in eps if ep["reached_M"])
