@@ -159,9 +159,18 @@ def figures(res) -> dict:
     def interpolation(fig):
         ax = fig.add_subplot()
         t = np.array(ip["t"])
-        for c in ip["curves"]:
-            ax.plot(t, np.maximum(c["loss"], 1e-300), lw=1.0, ls="-" if c["kind"] == "within run" else "--",
-                    label=f"{c['a']} $\\to$ {c['b']}")
+        many = len(ip["curves"]) > 8      # then colours by run and one legend entry per kind of pair
+        seen = set()
+        for i, c in enumerate(ip["curves"]):
+            within = c["kind"] == "within run"
+            run = int(c["a"].removeprefix("run").split("-")[0]) - 1
+            label = f"{c['a']} $\\to$ {c['b']}"
+            if many:
+                label = None if c["kind"] in seen else ("within a run (colour: run)" if within else
+                                                        "across runs (grey)")
+                seen.add(c["kind"])
+            ax.plot(t, np.maximum(c["loss"], 1e-300), lw=1.0, ls="-" if within else "--", label=label,
+                    color=(_color(run) if within else "0.45") if many else None)
         ax.axvline(0, color="grey", lw=0.5)
         ax.axvline(1, color="grey", lw=0.5)
         ax.set_yscale("log")
