@@ -180,3 +180,17 @@ def test_try_connect_records_what_the_registry_answers(monkeypatch):
     assert calls[0] == ("cooper-connected", ["end", "network", "start", "timeout"])
     res = try_connect("data", net, w, w, timeout=0.5)       # an exception is recorded, not raised
     assert res["status"] == "error" and "under construction" in res["reason"]
+
+
+def test_one_run_without_branches_and_a_missing_torch(tmp_path, capsys, monkeypatch):
+    from verifier.landscape.experiments import run_landscape
+    res = run_landscape(task="random-labels", points=6, runs=1, branches=0, steps=20, grid=5,
+                        out=str(tmp_path / "one"))
+    assert len(res["endpoints"]) == 1 and res["interpolation"]["curves"] == [] and res["connect"] == []
+    assert os.path.isfile(tmp_path / "one" / "figures" / "interpolation.pdf")
+    import sys
+    monkeypatch.setitem(sys.modules, "torch", None)           # import torch now raises ImportError
+    assert main(TINY + ["--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs torch" in err and "landscape-verifier[torch]" in err
+    assert not (tmp_path / "x").exists()

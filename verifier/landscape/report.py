@@ -178,7 +178,10 @@ def figures(res) -> dict:
         ax.set_ylim(bottom=top * 1e-8)          # the endpoints lie on M (L ~ 1e-30): cut below 1e-8 of the top
         ax.set_xlabel(r"$t$ (dimensionless)")
         ax.set_ylabel(r"$L((1-t)\,w_a + t\,w_b)$")
-        ax.legend(fontsize=6, ncol=2)
+        if ip["curves"]:
+            ax.legend(fontsize=6, ncol=2)
+        else:
+            ax.text(0.5, 0.5, "no pairs (one run without branches)", transform=ax.transAxes, ha="center")
     out["interpolation"] = ("Interpolation between endpoints", "L along straight lines between endpoints: within "
                             "a run (main endpoint to a branch endpoint, solid) and across runs (dashed); t in "
                             "[-0.25, 1.25]; the axis is cut 8 decades below the top (at t = 0 and 1, on M, L is "
