@@ -244,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_progress_flags(sp)
     dr = sub.add_parser("doctor", help="which engines and extras are installed and working (a report; exit 0)")
     dr.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_landscape_parser(sub)
     return p
 
 
@@ -999,6 +1000,77 @@ def cmd_demo(args) -> int:
     return run_demo(args.out_dir, as_json=args.json)
 
 
+# --------------------------------------------------------------------------- landscape (experiments)
+
+
+def _add_landscape_parser(sub):
+    la = sub.add_parser("landscape", help="landscape experiments: training runs with perturbation branches, MDS and "
+                        "PCA trajectories, interpolation, filter-normalised surfaces, spectra; endpoints certified")
+    la.add_argument("--task", help="a built-in task instead of --network/--data: teacher, random-labels or digits "
+                    "(scikit-learn's bundled digits, no download)")
+    la.add_argument("--network", help="network JSON (smooth activations)")
+    la.add_argument("--data", help="dataset (.csv, .json, .npy)")
+    la.add_argument("--outputs", type=int, default=1, help="number l of target columns of --data (default 1)")
+    la.add_argument("--runs", type=int, default=8, help="training runs (default 8)")
+    la.add_argument("--branches", type=int, default=2, help="perturbation branches per run (default 2)")
+    la.add_argument("--steps", type=int, default=1000, help="full-batch Adam steps per run (default 1000)")
+    la.add_argument("--branch-at", type=int, help="step at which the branches start (default --steps / 2)")
+    la.add_argument("--noise", type=float, default=0.25, help="branch noise: this times each layer's standard "
+                    "deviation (default 0.25)")
+    la.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate (default 1e-2)")
+    la.add_argument("--grid", type=int, default=21, help="grid points per side of the loss planes (default 21)")
+    la.add_argument("--points", type=int, help="with --task: number of data points (default 24, digits 300)")
+    la.add_argument("--connect-timeout", type=float, default=60.0, help="seconds per cooper-connected attempt")
+    la.add_argument("--no-certify", action="store_true", help="do not certify the endpoints")
+    la.add_argument("--threads", type=int, default=1, help="torch threads (default 1: fastest for small networks)")
+    la.add_argument("--seed", type=int, default=0, help="seed of starts, noise and directions (default 0)")
+    la.add_argument("--out", required=True, help="folder for report.html, landscape.json, figures/, certificates/")
+    la.add_argument("--json", action="store_true", help="print one JSON summary")
+    la.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def cmd_landscape(args) -> int:
+    """The landscape experiments (verifier.landscape.experiments.run_landscape) into --out."""
+    import time
+    from .landscape.experiments import run_landscape
+    if (args.task is None) == (args.network is None and args.data is None):
+        raise InputError("give either --task NAME or --network NET.json with --data PTS.csv")
+    if args.points is not None and (args.task is None or not 2 <= args.points <= 5000):
+        raise InputError("--points goes with --task and must be between 2 and 5000")
+    for path in (args.network, args.data):
+        if path and not os.path.isfile(path):
+            raise InputError(f"cannot read {path}: no such file")
+    last = [0.0]
+
+    def say(text):
+        if not args.quiet and (time.monotonic() - last[0] > 1.0 or "step" not in text):
+            last[0] = time.monotonic()
+            print(f"landscape: {text}", file=sys.stderr, flush=True)
+    res = run_landscape(task=args.task, network=args.network, data=args.data, outputs=args.outputs, runs=args.runs,
+                        branches=args.branches, steps=args.steps, branch_at=args.branch_at, noise=args.noise,
+                        lr=args.lr, seed=args.seed, grid=args.grid, points=args.points,
+                        certify=not args.no_certify, connect_timeout=args.connect_timeout, out=args.out,
+                        threads=args.threads, progress=say)
+    eps = res["endpoints"]
+    cert = sum(1 for ep in eps if ep["certificate"].get("certified"))
+    reached = sum(1 for ep in eps if ep["reached_M"])
+    summary = {"description": res["description"], "network": res["network"], "n": res["n"], "d": res["d"],
+               "l": res["l"], "endpoints": len(eps), "reached_M": reached, "certified": cert,
+               "connect": [{k: c[k] for k in ("a", "b", "status")} for c in res["connect"]],
+               "report": os.path.join(args.out, "report.html"), "numbers": os.path.join(args.out, "landscape.json")}
+    if args.json:
+        _print_json(envelope("landscape", status="ok", files=res["files"], timings=res["timings_s"],
+                             result=summary))
+        return EXIT_OK
+    print(f"landscape  {res['description']}")
+    print(f"  network    {res['network']}: n = {res['n']}, l*d = {res['m']}")
+    print(f"  endpoints  {len(eps)}: {reached} reached M, {cert} certified (cooper-2.3, re-checked)")
+    print("  connect    " + (", ".join(f"{c['a']}-{c['b']}: {c['status']}" for c in res["connect"]) or "none tried"))
+    print(f"  report     {summary['report']}   numbers {summary['numbers']}")
+    return EXIT_OK
+
+
 _COMMANDS = {"theorems": cmd_theorems, "verify": cmd_verify, "check": cmd_check, "report": cmd_report,
              "demo": cmd_demo, "solve": cmd_solve, "degree": cmd_degree, "critical-points": cmd_critical_points,
-             "spectrum": cmd_spectrum, "sweep": cmd_sweep, "doctor": cmd_doctor, "connect": cmd_connect}
+             "spectrum": cmd_spectrum, "sweep": cmd_sweep, "doctor": cmd_doctor, "connect": cmd_connect,
+             "landscape": cmd_landscape}
