@@ -168,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. two trained minima (cooper-connected)")
     cn.add_argument("--network", required=True, help="network JSON (docs/network-format.md), smooth activations")
     cn.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
-    cn.add_argument("--outputs", type=int, default=1, help="number l of target columns at the end of each row "
-                    "(default 1)")
+    cn.add_argument("--outputs", type=int, default=None, help="number l of target columns at the end of each row "
+                    "(default 1 for .csv and .npy; a .json dataset names its targets, and --outputs must then agree)")
     cn.add_argument("--from", dest="from_point", required=True, metavar="W0.json",
                     help="the start point {label: value} (values read exactly)")
     cn.add_argument("--to", dest="to_point", required=True, metavar="W1.json", help="the end point {label: value}")
@@ -627,8 +627,11 @@ def _connect(args, command: str) -> int:
             "max_segments": args.max_segments, "grid": args.grid}
     if args.max_distance is not None:
         opts["max_distance"] = args.max_distance
-    data = load_dataset(args.data, outputs=args.outputs)
-    progress = _Progress(enabled=not args.json)
+    data = load_dataset(args.data, outputs=_outputs(args))
+    _check_outputs(args, data.l)
+    net = opts["network"]
+    _check_shape(args, data.p, data.l, len(net.inputs), len(net.outputs), "network")
+    progress = _progress(args)
     try:
         cert = verify("cooper-connected", data, progress=progress, **opts)
     finally:
@@ -1020,7 +1023,7 @@ def _add_landscape_parser(sub):
     la.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate (default 1e-2)")
     la.add_argument("--grid", type=int, default=21, help="grid points per side of the loss planes (default 21)")
     la.add_argument("--points", type=int, help="with --task: number of data points (default 24, digits 300)")
-    la.add_argument("--connect-timeout", type=float, default=60.0, help="seconds per cooper-connected attempt")
+    la.add_argument("--connect-timeout", type=float, default=60.0, help="seconds per cooper-connected attempt (default %(default)s)")
     la.add_argument("--no-certify", action="store_true", help="do not certify the endpoints")
     la.add_argument("--threads", type=int, default=1, help="torch threads (default 1: fastest for small networks)")
     la.add_argument("--seed", type=int, default=0, help="seed of starts, noise and directions (default 0)")

@@ -77,6 +77,8 @@ def _numbers(folder):
     doc.pop("timings_s")
     for ep in doc["endpoints"]:
         ep["certificate"].pop("seconds", None)
+    for pair in doc["connect"]:
+        pair.pop("seconds", None)
     return doc
 
 
