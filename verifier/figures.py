@@ -812,6 +812,84 @@ def bezout_figure(cert: dict):
 ALGEBRAIC = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz", "cooper-2.1-global")
 
 
+# --------------------------------------------------------------------------- certified paths (cooper-connected)
+
+_PATH_MAX_CURVES = 6
+
+
+def path_figures(cert: dict) -> list:
+    """The certified path against the straight segment (cooper-connected): left, the loss along both (0 on
+    the path, the certified enclosures of L on the segment); right, a few pivots along the path, as the boxes
+    of its segments. Read from the certificate only; [] when it holds neither claim's evidence."""
+    claims = {c.get("id"): c for c in cert.get("claims", []) if isinstance(c, dict)}
+    path, loss = claims.get("path"), claims.get("segment-loss")
+    ev = (path or {}).get("evidence") or {}
+    lev = (loss or {}).get("evidence") or {}
+    legs = ev.get("legs") if path and path.get("status") == "verified" else None
+    if not legs and not (loss and loss.get("status") == "verified"):
+        return []
+    boxes = []                     # (t0, t1, leg index, {pivot: (mid, rad)})
+    for j, leg in enumerate(legs or []):
+        t0 = boxes[-1][1] if boxes else 0.0
+        for seg in leg["segments"]:
+            t1 = _to_float(seg["t"])
+            boxes.append((t0, t1, j, {p: (_to_float(x), _to_float(r)) for p, x, r in
+                                      zip(leg["pivots"], seg["mid"], seg["rad"])}))
+            t0 = t1
+    shown = list(legs[0]["pivots"][:_PATH_MAX_CURVES]) if legs else []
+    has_loss = bool(loss and loss.get("status") == "verified")
+
+    def draw(fig):
+        axes = fig.subplots(1, 2 if legs else 1, squeeze=False)[0]
+        ax = axes[0]
+        if has_loss:
+            t = np.array([_to_float(x) for x in lev["t"]])
+            lo = np.array([_to_float(x) for x in lev["lower"]])
+            hi = np.array([_to_float(x) for x in lev["upper"]])
+            ax.fill_between(t, np.maximum(lo, 0), hi, color="#c44e52", alpha=0.35, lw=0,
+                            label="straight segment: certified enclosure of $L$")
+            ax.plot(t, 0.5 * (np.maximum(lo, 0) + hi), color="#c44e52", lw=1.2)
+        if legs:
+            ax.plot([0, 1], [0, 0], color="#1f8a4c", lw=2.5, label="certified path in $M$: $L = 0$")
+        ax.set_xlabel("$t$ (path parameter; segment: $w = (1-t)\\,w_0 + t\\,w_1$)")
+        ax.set_ylabel("$L$")
+        ax.set_title("Loss along the path and along the straight segment")
+        ax.legend(fontsize=8, loc="upper right")
+        if legs:
+            ax2 = axes[1]
+            colours = ["#4c72b0", "#55a868", "#8172b2", "#ccb974", "#64b5cd", "#c44e52"]
+            for k, p in enumerate(shown):
+                for t0, t1, j, b in boxes:
+                    if p in b:
+                        mid, rad = b[p]
+                        ax2.fill_between([t0, t1], [mid - rad] * 2, [mid + rad] * 2, color=colours[k % 6],
+                                         alpha=0.35, lw=0)
+                        ax2.plot([t0, t1], [mid, mid], color=colours[k % 6], lw=1,
+                                 label=p if (t0, j) == next((x[0], x[2]) for x in boxes if p in x[3]) else None)
+            starts = [next(x[0] for x in boxes if x[2] == j) for j in range(1, len(legs))]
+            for t in starts:
+                ax2.axvline(t, color="#6b7280", lw=0.8, ls="--")
+            ax2.set_xlabel("$t$")
+            ax2.set_ylabel("pivot value (box of each segment)")
+            ax2.set_title("Pivots of the first leg along the path" + (" (dashed: re-pivots)" if starts else ""))
+            ax2.legend(fontsize=7, loc="best")
+    n_seg = len(boxes)
+    cap = ""
+    if legs:
+        cap += (f"Green: the certified path ({n_seg} Krawczyk segments in {len(legs)} leg"
+                f"{'s' if len(legs) != 1 else ''}); every point of it is a zero of H, so L = 0 there. ")
+    if has_loss:
+        cap += (f"Red: the loss on the straight segment between the two given points, enclosed at {len(lev['t'])} "
+                f"points (certified; the curve between them is drawn, not certified); its barrier is at least "
+                f"{lev.get('barrier_lower')}. ")
+    if legs:
+        cap += ("Right: the boxes of the segments for up to six pivots of the first leg (each box holds the path "
+                "over its t-interval).")
+    size = (11.0, 4.0) if legs else (7.0, 4.0)
+    return [Figure("path", "The certified path and the straight segment", cap.strip(),
+                   render_svg("path", draw, size=size))]
+
+
 # --------------------------------------------------------------------------- all of them
 
 
@@ -832,6 +910,8 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
     if cert.get("theorem") in SOLVE:
         return [f for f in solve_figures(cert) if architecture or f.key != "architecture"]
     arch = [architecture_figure(cert)] if architecture else []
+    if cert.get("theorem") == "cooper-connected":
+        return arch + path_figures(cert)
     if cert.get("theorem") in ALGEBRAIC:
         bz = bezout_figure(cert)
         return arch + ([bz] if bz is not None else [])

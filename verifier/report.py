@@ -130,6 +130,9 @@ def _figures_sentence(cert: dict, figs=()) -> str:
     """What the figures are and what the claims rest on instead, right for the certificate's kind."""
     k = _kind(cert)
     show = _FIGURES_SHOW[k]
+    if cert.get("theorem") == "cooper-connected":
+        show = ("pictures drawn from the certificate alone (the network, the boxes of the path's segments and the "
+                "enclosures of the loss on the straight segment)")
     if k == "solve":
         what = [_SOLVE_FIGURES_SHOW[f.key] for f in figs if f.key in _SOLVE_FIGURES_SHOW]
         show += f" ({' and '.join(what)})" if what else ""
