@@ -252,7 +252,7 @@ def test_cli_report_html_into_a_folder_and_as_json(cli_html):
 
 @pytest.mark.parametrize("argv, expect", [
     (["report", "c.json", "--format", "html"], "--format html needs --out"),
-    (["report", "c.json", "--format", "pdf", "--out", "x.pdf"], "invalid choice"),
+    (["report", "c.json", "--format", "docx", "--out", "x.docx"], "invalid choice"),
     (["report", "c.json", "--figures"], "--figures goes with"),
     (["report", "nowhere.json", "--format", "html", "--out", "x.html"], "cannot read certificate file"),
     (["report", "c.json", "--format", "html", "--out", "no/such/folder/x.html"], "folder does not exist"),

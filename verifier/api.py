@@ -94,11 +94,12 @@ def check(certificate, *, base_dir=None):
     return check_certificate(_certificate_doc(certificate), base_dir=base_dir)
 
 
-def report(certificate, *, format: str = "md", figures_dir=None) -> str:
+def report(certificate, *, format: str = "md", figures_dir=None, out=None, paper: str = "a4"):
     """A readable report of a certificate: Markdown (``format="md"``; figures as SVG files in
-    ``figures_dir`` when given) or one self-contained HTML page with inline figures (``"html"``)."""
+    ``figures_dir`` when given), one self-contained HTML page with inline figures (``"html"``) or a PDF
+    file (``"pdf"``, bytes; ``paper`` ``"a4"`` or ``"letter"``). ``out``: also write it to that file."""
     from .report import report as render
-    return render(certificate, format=format, figures_dir=figures_dir)
+    return render(certificate, format=format, figures_dir=figures_dir, out=out, paper=paper)
 
 
 def _solve_options(options, allowed):

@@ -203,12 +203,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--scheduler", help="results folder: check on this Dask scheduler")
     c.add_argument("--json", action="store_true", help=_JSON_HELP)
     r = sub.add_parser("report", help="readable report of a certificate or of a sweep results folder (Markdown, "
-                       "or HTML with figures)")
+                       "HTML with figures, or for a certificate a PDF)")
     r.add_argument("certificate", help="a certificate (.json), or a sweep results folder (verifier sweep --out)")
-    r.add_argument("--format", choices=("md", "html"), default="md",
-                   help="md (default; to stdout unless --out) or html (one self-contained page with inline SVG "
-                   "figures; needs --out)")
-    r.add_argument("--out", help="write the report to this file, or into this existing folder as CERT.md/.html")
+    r.add_argument("--format", choices=("md", "html", "pdf"), default="md",
+                   help="md (default; to stdout unless --out), html (one self-contained page with inline SVG "
+                   "figures; needs --out) or pdf (a certificate's report as one PDF file: the text, then one page "
+                   "per figure; needs --out and matplotlib)")
+    r.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                   help="pdf: the page size, portrait (default a4)")
+    r.add_argument("--out", help="write the report to this file, or into this existing folder as "
+                   "CERT.md/.html/.pdf")
     r.add_argument("--figures", nargs="?", const=True, default=None, metavar="DIR",
                    help="with DIR: also write every figure for a paper, as DIR/fig-KEY.png (200 dpi) and "
                    "DIR/fig-KEY.pdf (vector); without --out only the figures are written. Bare --figures (md with "
@@ -887,9 +891,9 @@ def _report_paths(args, stem, *inputs):
     FOLDER/STEM.md or .html; html needs --out; md with --out draws its figures into OUT-figures/."""
     out = args.out
     if out is not None and os.path.isdir(out):
-        out = os.path.join(out, stem + (".html" if args.format == "html" else ".md"))
-    if args.format == "html" and out is None:
-        raise InputError("--format html needs --out FILE.html or --out FOLDER")
+        out = os.path.join(out, stem + "." + args.format)
+    if args.format in ("html", "pdf") and out is None:
+        raise InputError(f"--format {args.format} needs --out FILE.{args.format} or --out FOLDER")
     if args.figures is True and (args.format != "md" or out is None):
         raise InputError("--figures goes with --format md and --out FILE.md (html pages carry their figures inline)")
     _check_out(out, *inputs)
@@ -901,7 +905,7 @@ def _report_paths(args, stem, *inputs):
 
 
 def cmd_report(args) -> int:
-    from .certificate import write_text_atomic
+    from .certificate import write_bytes_atomic, write_text_atomic
     from .report import html_report, markdown_report
     if os.path.isdir(args.certificate):
         # A sweep results folder (verifier sweep SPEC --out DIR): counts, tables and figures of the whole family.
@@ -912,6 +916,8 @@ def cmd_report(args) -> int:
             raise InputError(f"{folder} is a folder but not a sweep results folder (no sweep.json)")
         if isinstance(args.figures, str):
             raise InputError("--figures DIR (PNG and PDF figures) goes with a certificate, not a sweep results folder")
+        if args.format == "pdf":
+            raise InputError("--format pdf goes with a certificate; a sweep results folder's report is md or html")
         out, figures_dir = _report_paths(args, os.path.basename(os.path.normpath(os.path.abspath(folder))) or "sweep")
         rep = render_sweep_report(folder, args.format, figures_dir=figures_dir,
                                   link_base=os.path.dirname(os.path.abspath(out)) if figures_dir else None)
@@ -941,6 +947,10 @@ def cmd_report(args) -> int:
         from .figures import figures_available
         if not figures_available():
             raise InputError(f"--figures needs matplotlib: {install_hint('plots')}")
+    if args.format == "pdf":
+        from .figures import figures_available
+        if not figures_available():
+            raise InputError(f"--format pdf needs matplotlib: {install_hint('plots')}")
     out, figures_dir = _report_paths(args, os.path.splitext(os.path.basename(args.certificate))[0] or "report",
                                      args.certificate)
     exported, blobs = [], []
@@ -961,9 +971,13 @@ def cmd_report(args) -> int:
             else:
                 print(f"figures {export_dir}: " + ", ".join(os.path.basename(f) for f in exported))
             return EXIT_OK
+    pages = None
     try:
         base_dir = os.path.dirname(os.path.abspath(args.certificate))
-        if args.format == "html":
+        if args.format == "pdf":
+            from .report_pdf import render_pdf
+            text, pages = render_pdf(cert, base_dir=base_dir, paper=args.paper)
+        elif args.format == "html":
             text = html_report(cert, base_dir=base_dir)
         else:
             text = markdown_report(cert, figures_dir=figures_dir, base_dir=base_dir,
@@ -972,10 +986,14 @@ def cmd_report(args) -> int:
         raise InputError(f"{args.certificate} is not a well-formed certificate ({type(exc).__name__})") from None
     if blobs:
         exported = write_exports(blobs)
-    if out:
+    if out and args.format == "pdf":
+        write_bytes_atomic(out, text)
+    elif out:
         write_text_atomic(out, text)
     if args.json:
         doc = {"format": args.format, "report": out}
+        if pages is not None:
+            doc["pages"] = pages
         figures = []
         if args.format == "md":
             doc["markdown"] = text

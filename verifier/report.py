@@ -1,4 +1,5 @@
-"""Readable reports of a certificate (Markdown, or one self-contained HTML page), from the certificate alone.
+"""Readable reports of a certificate (Markdown, one self-contained HTML page, or a PDF file drawn by
+:mod:`verifier.report_pdf` from the same parts), from the certificate alone.
 
 Every certificate the tool writes gets a report: the rigorous network theorems (Arb balls), the algebraic
 ones (exact and modular arithmetic, Singular evidence), the square polynomial systems of ``verifier solve``,
@@ -15,6 +16,7 @@ import types
 from fractions import Fraction
 
 from .checker.format import ALGEBRAIC_THEOREMS, SOLVE_THEOREMS, instance_hash
+from .errors import install_hint
 
 # The two tiers (verifier.checker.float.tier.TIER names the second). A certificate without "tier" is rigorous.
 RIGOROUS_TIER = "rigorous"
@@ -445,7 +447,7 @@ def _check_parts(cert: dict, base_dir) -> dict:
 
 
 def _parts(cert: dict, base_dir=None) -> dict:
-    """The report's content, independent of the output format (Markdown and HTML render the same parts).
+    """The report's content, independent of the output format (Markdown, HTML and PDF render the same parts).
 
     Never raises KeyError or TypeError on a certificate (a dict) that lacks optional keys: missing values
     read "?". The certificate is re-checked first (``base_dir``: its folder, where a floating-point
@@ -782,16 +784,21 @@ def html_report(cert: dict, *, figures: bool = True, base_dir=None) -> str:
 # --------------------------------------------------------------------------- the verb
 
 
-def report(certificate, *, format: str = "md", figures_dir=None) -> str:
+def report(certificate, *, format: str = "md", figures_dir=None, out=None, paper: str = "a4"):
     """A readable report of a certificate (a Certificate, its JSON or a path): Markdown
-    (``format="md"``; the figures as SVG files in ``figures_dir`` when given) or one self-contained HTML
-    page with inline figures (``"html"``). ``verifier.report(...)`` calls this."""
+    (``format="md"``; the figures as SVG files in ``figures_dir`` when given), one self-contained HTML
+    page with inline figures (``"html"``), or one PDF file (``"pdf"``: the bytes; the text pages, then one
+    page per figure; ``paper`` ``"a4"`` or ``"letter"``; needs matplotlib, the ``plots`` extra). With
+    ``out`` the report is also written to that file (atomically). Returns the text, or for pdf the bytes.
+    ``verifier.report(...)`` calls this."""
     import json
     import os
 
     from .errors import InputError
-    if format not in ("md", "html"):
-        raise InputError(f"format={format!r:.40}: must be 'md' or 'html'")
+    if format not in ("md", "html", "pdf"):
+        raise InputError(f"format={format!r:.40}: must be 'md', 'html' or 'pdf'")
+    if paper not in ("a4", "letter"):
+        raise InputError(f"paper={paper!r:.40}: must be 'a4' or 'letter'")
     if hasattr(certificate, "to_json"):
         doc = json.loads(json.dumps(certificate.to_json()))
     elif isinstance(certificate, dict):
@@ -805,8 +812,21 @@ def report(certificate, *, format: str = "md", figures_dir=None) -> str:
         raise InputError("not a verifier certificate")
     base_dir = os.path.dirname(os.path.abspath(os.fspath(certificate))) \
         if isinstance(certificate, (str, os.PathLike)) else None
-    return html_report(doc, base_dir=base_dir) if format == "html" else \
-        markdown_report(doc, figures_dir=figures_dir, base_dir=base_dir)
+    if format == "pdf":
+        from .figures import FiguresUnavailable
+        from .report_pdf import pdf_report
+        try:
+            result = pdf_report(doc, base_dir=base_dir, paper=paper)
+        except FiguresUnavailable:
+            raise InputError(f"format='pdf' needs matplotlib: {install_hint('plots')}") from None
+    elif format == "html":
+        result = html_report(doc, base_dir=base_dir)
+    else:
+        result = markdown_report(doc, figures_dir=figures_dir, base_dir=base_dir)
+    if out is not None:
+        from .certificate import write_bytes_atomic, write_text_atomic
+        (write_bytes_atomic if format == "pdf" else write_text_atomic)(out, result)
+    return result
 
 
 class _ReportModule(types.ModuleType):

@@ -28,7 +28,7 @@ def test_version_with_a_command_is_a_usage_error(capsys):
     (["theorems", "--bogus"], "verifier: error: unrecognized arguments: --bogus"),
     (["frob"], "verifier: error: argument command: invalid choice: 'frob'"),
     (["check"], "verifier: error: check: the following arguments are required: certificate"),
-    (["report", "c.json", "--format", "pdf"], "verifier: error: report: argument --format: invalid choice: 'pdf'"),
+    (["report", "c.json", "--format", "docx"], "verifier: error: report: argument --format: invalid choice: 'docx'"),
     (["critical-points", "--method", "x"], "verifier: error: critical-points: argument --method: invalid choice"),
     (["spectrum", "--data"], "verifier: error: spectrum: argument --data: expected one argument"),
 ])
