@@ -219,7 +219,7 @@ STAGES = [
     ("certificate", ["verifier.certificate", "verifier.solutions"]),
     ("torch backend", ["verifier.torch_backend"]),
     ("theorems", ["verifier.theorems"]),
-    ("reports", ["verifier.figures", "verifier.report"]),
+    ("reports", ["verifier.figures", "verifier.report", "verifier.report_pdf"]),
     ("interfaces", ["verifier.api", "verifier.sweep", "verifier.demo", "verifier.strategies", "verifier.doctor",
                     "verifier.cli",
                     "verifier.__main__",

@@ -27,7 +27,7 @@ def _pages(blob: bytes) -> int:
 @pytest.fixture(scope="module")
 def rigorous():
     """(certificate, PDF bytes, page count, the strings drawn on each page)."""
-    from verifier.report_pdf import render_pdf
+    from verifier.report import render_pdf
     cert = json.loads(RIGOROUS.read_text(encoding="utf-8"))
     texts = {}
     blob, n = render_pdf(cert, page_hook=lambda k, page: texts.setdefault(k, [t.get_text() for t in page.texts]))
@@ -59,7 +59,7 @@ def test_pdf_has_the_text_pages_then_one_page_per_figure(rigorous):
 
 
 def test_pdf_is_deterministic_and_dateless(rigorous):
-    from verifier.report_pdf import pdf_report
+    from verifier.report import pdf_report
     cert, blob, _, _ = rigorous
     assert pdf_report(cert) == blob
     assert b"/CreationDate" not in blob and b"/Producer" not in blob and b"Matplotlib" not in blob
@@ -67,10 +67,11 @@ def test_pdf_is_deterministic_and_dateless(rigorous):
 
 def test_pdf_lines_fit_the_page(rigorous):
     """Every string of the text pages is no wider than the page's body (wrapped by textwrap and measured)."""
-    from verifier.report_pdf import _MARGIN, PAPERS, _Layout, _parts, _text_rows
+    from verifier.report import report_content
+    from verifier.report_pdf import _MARGIN, PAPERS, _Layout, _text_rows
     cert = rigorous[0]
     W = PAPERS["a4"][0] - 2 * _MARGIN
-    rows = _text_rows(cert, _parts(cert), *figures_of(cert), W)
+    rows = _text_rows(report_content(cert), W)
     fonts = _Layout(W).fonts
     widths = [x + fonts.width(text, style) for r in rows for x, text, style in r.texts if not style.startswith("badge:")]
     assert widths and max(widths) <= W + 0.01
@@ -96,7 +97,7 @@ def test_cli_pdf_of_a_connected_certificate_and_the_api_agree(tmp_path, capsys):
 
 
 def test_letter_paper():
-    from verifier.report_pdf import pdf_report
+    from verifier.report import pdf_report
     cert = json.loads(CONNECTED.read_text(encoding="utf-8"))
     assert b"/MediaBox [0 0 612 792]" in pdf_report(cert, paper="letter").replace(b" ]", b"]").replace(b"[ ", b"[")
 

@@ -975,7 +975,7 @@ def cmd_report(args) -> int:
     try:
         base_dir = os.path.dirname(os.path.abspath(args.certificate))
         if args.format == "pdf":
-            from .report_pdf import render_pdf
+            from .report import render_pdf
             text, pages = render_pdf(cert, base_dir=base_dir, paper=args.paper)
         elif args.format == "html":
             text = html_report(cert, base_dir=base_dir)

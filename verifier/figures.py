@@ -168,6 +168,12 @@ class SVG(str):
 
 
 _RC = {"font.family": "sans-serif", "font.size": 9.0, "axes.titlesize": 10.0}
+RC = _RC                       # the figures' matplotlib settings, for other drawings in the same style (PDF)
+
+
+def matplotlib_modules():
+    """(matplotlib, its Figure class); FiguresUnavailable without the plots extra."""
+    return _matplotlib()
 
 
 def render_svg(key: str, draw, *, size=(7.0, 4.0)) -> str:

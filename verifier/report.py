@@ -554,6 +554,30 @@ def _figures(cert: dict):
     return figs, None
 
 
+def report_content(cert: dict, base_dir=None) -> dict:
+    """What every report of ``cert`` says, built once: the parts, the figures (and why some are missing), the
+    headline, the status line and the figures' sentences (the PDF report lays these out)."""
+    P = _parts(cert, base_dir)
+    figs, why = _figures(cert)
+    return {"parts": P, "figures": figs, "why": why, "headline": _headline(P),
+            "status_line": headline_status(P["status"], P["tier"]),
+            "figures_sentence": _figures_sentence(cert, figs) if figs else "",
+            "why_sentence": _sentence(why) if why else ""}
+
+
+def render_pdf(cert: dict, *, base_dir=None, paper: str = "a4", page_hook=None) -> tuple:
+    """(PDF bytes, number of pages) of the report of ``cert`` (see :mod:`verifier.report_pdf`)."""
+    from .report_pdf import draw_pdf
+    return draw_pdf(report_content(cert, base_dir), paper=paper, page_hook=page_hook)
+
+
+def pdf_report(cert: dict, *, base_dir=None, paper: str = "a4") -> bytes:
+    """The report of a certificate (a parsed JSON object) as PDF bytes: text pages, then one page per
+    figure. ``paper``: ``"a4"`` (default) or ``"letter"``, portrait. Needs matplotlib (the ``plots``
+    extra); raises :class:`verifier.figures.FiguresUnavailable` without it."""
+    return render_pdf(cert, base_dir=base_dir, paper=paper)[0]
+
+
 def markdown_report(cert: dict, *, figures_dir=None, link_base=None, base_dir=None) -> str:
     """Markdown for a certificate (a parsed JSON object).
 
@@ -814,7 +838,6 @@ def report(certificate, *, format: str = "md", figures_dir=None, out=None, paper
         if isinstance(certificate, (str, os.PathLike)) else None
     if format == "pdf":
         from .figures import FiguresUnavailable
-        from .report_pdf import pdf_report
         try:
             result = pdf_report(doc, base_dir=base_dir, paper=paper)
         except FiguresUnavailable:

@@ -1,7 +1,8 @@
 """The report of a certificate as one PDF file, drawn with matplotlib alone (the ``plots`` extra).
 
 The text pages say what the Markdown and HTML reports say: they lay out the same parts
-(:func:`verifier.report._parts`, built once per certificate) in the same order, wrapped to the page width.
+(:func:`verifier.report.report_content`, built once per certificate) in the same order, wrapped to the page
+width; ``verifier.report`` hands them over, so this module needs nothing from it.
 One page per figure follows, each figure drawn again from its stored ``draw`` callable (as
 :func:`verifier.figures.figure_bytes` does) with its title and caption. The file carries no creation date
 and no producer string, so one certificate gives the same bytes every time.
@@ -11,8 +12,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .report import (RIGOROUS_TIER, _figures, _figures_sentence, _headline, _parts, _sentence,
-                     headline_status)
+from .checker.format import RIGOROUS_TIER
 
 PAPERS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}     # portrait, in points
 _MARGIN = 54.0                                                   # 0.75 in on every side
@@ -144,14 +144,14 @@ class _Layout:
         self.space(6.0)
 
 
-def _text_rows(cert: dict, P: dict, figs, why, width: float) -> list:
-    """The report's text (the parts of :func:`verifier.report._parts`, in the HTML page's order) as rows."""
+def _text_rows(content: dict, width: float) -> list:
+    """The report's text (:func:`verifier.report.report_content`, in the HTML page's order) as rows."""
+    P, figs, why = content["parts"], content["figures"], content["why"]
     L = _Layout(width)
-    L.heading(_headline(P), "h1")
+    L.heading(content["headline"], "h1")
     float_tier = P["tier"] != RIGOROUS_TIER
     colour = _FLOAT_BADGE if float_tier and P["status"] == "verified" else _BADGE.get(P["status"], "#6b7280")
-    L.badge(headline_status(P["status"], P["tier"]) if float_tier else f"{P['status']}   (tier: {P['tier']})",
-            colour)
+    L.badge(content["status_line"] if float_tier else f"{P['status']}   (tier: {P['tier']})", colour)
     L.para(P["statement"], "quote", indent=0.0, bar="#9aa5b8", after=6.0)
     if P["meaning"]:
         L.para(f"{P['status']}: {P['meaning']}", "muted")
@@ -183,9 +183,9 @@ def _text_rows(cert: dict, P: dict, figs, why, width: float) -> list:
             L.para(c["spectrum"], "cell")
     L.heading("Figures", "h2")
     if figs:
-        L.para(_figures_sentence(cert, figs), "muted")
+        L.para(content["figures_sentence"], "muted")
     if why:
-        L.para(_sentence(why), "note")
+        L.para(content["why_sentence"], "note")
     for i, f in enumerate(figs, 1):
         L.para(f"Figure {i}: {f.title} (on the pages that follow)", indent=12.0, bullet="\u2022", after=2.0)
     if P["out_of_scope"]:
@@ -288,32 +288,32 @@ def _figure_page(page, fig, number: int, total: int, W: float, H: float, fonts: 
         y += _leading("muted")
 
 
-def _pages(cert: dict, *, base_dir=None, paper: str = "a4"):
+def _pages(content: dict, paper: str = "a4"):
     """(text pages as lists of rows, figures, page size in points): the layout, nothing drawn yet."""
     W, H = PAPERS[paper]
-    P = _parts(cert, base_dir)
-    figs, why = _figures(cert)
-    figs = [f for f in figs if getattr(f.svg, "draw", None) is not None]
-    rows = _text_rows(cert, P, figs, why, W - 2 * _MARGIN)
-    return P, _paginate(rows, H - 2 * _MARGIN - 12.0), figs, (W, H)
+    figs = [f for f in content["figures"] if getattr(f.svg, "draw", None) is not None]
+    rows = _text_rows({**content, "figures": figs}, W - 2 * _MARGIN)
+    return _paginate(rows, H - 2 * _MARGIN - 12.0), figs, (W, H)
 
 
-def render_pdf(cert: dict, *, base_dir=None, paper: str = "a4", page_hook=None) -> tuple:
-    """(PDF bytes, number of pages). ``page_hook(index, figure)`` sees each matplotlib page before it is
-    saved (a test renders one as PNG with it)."""
+def draw_pdf(content: dict, *, paper: str = "a4", page_hook=None) -> tuple:
+    """(PDF bytes, number of pages) of a report's content (:func:`verifier.report.report_content`).
+    ``page_hook(index, figure)`` sees each matplotlib page before it is saved (a test renders one as PNG
+    with it)."""
     import io
 
-    from .figures import _RC, _matplotlib
-    matplotlib, MplFigure = _matplotlib()
+    from .figures import RC, matplotlib_modules
+    matplotlib, MplFigure = matplotlib_modules()
     from matplotlib.backends.backend_pdf import PdfPages
     if paper not in PAPERS:
         raise ValueError(f"paper {paper!r}: one of {', '.join(PAPERS)}")
-    P, text_pages, figs, (W, H) = _pages(cert, base_dir=base_dir, paper=paper)
+    P = content["parts"]
+    text_pages, figs, (W, H) = _pages(content, paper=paper)
     total = len(text_pages) + len(figs)
     fonts = _Fonts()
     buf = io.BytesIO()
-    meta = {"Title": _headline(P), "Creator": None, "Producer": None, "CreationDate": None}
-    with matplotlib.rc_context({**_RC, "pdf.fonttype": 42}):
+    meta = {"Title": content["headline"], "Creator": None, "Producer": None, "CreationDate": None}
+    with matplotlib.rc_context({**RC, "pdf.fonttype": 42}):
         with PdfPages(buf, metadata=meta) as pdf:
             for k in range(total):
                 page = MplFigure(figsize=(W / 72.0, H / 72.0))
@@ -322,16 +322,8 @@ def render_pdf(cert: dict, *, base_dir=None, paper: str = "a4", page_hook=None) 
                 else:
                     n = k - len(text_pages)
                     _figure_page(page, figs[n], n + 1, len(figs), W, H, fonts)
-                _footer(page, f"{P['theorem']}: {headline_status(P['status'], P['tier'])}   \u2014   "
-                        f"page {k + 1} of {total}", H)
+                _footer(page, f"{P['theorem']}: {content['status_line']}   \u2014   page {k + 1} of {total}", H)
                 if page_hook is not None:
                     page_hook(k, page)
                 pdf.savefig(page)
     return buf.getvalue(), total
-
-
-def pdf_report(cert: dict, *, base_dir=None, paper: str = "a4") -> bytes:
-    """The report of a certificate (a parsed JSON object) as PDF bytes: text pages, then one page per
-    figure. ``paper``: ``"a4"`` (default) or ``"letter"``, portrait. Needs matplotlib (the ``plots``
-    extra); raises :class:`verifier.figures.FiguresUnavailable` without it."""
-    return render_pdf(cert, base_dir=base_dir, paper=paper)[0]
