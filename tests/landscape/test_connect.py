@@ -94,15 +94,42 @@ def test_closed_form_path_on_the_hyperbola():
         t0 = t_end
 
 
-def test_the_disconnected_case_is_never_verified():
-    # (1, 1) and (-1, -1) lie on the two components of the hyperbola w1 w2 = 1 (a sign flip of the hidden unit).
+def test_the_disconnected_case_is_refuted_never_verified():
+    # (1, 1) and (-1, -1) lie on the two components of the hyperbola w1 w2 = 1 (a sign flip of the hidden unit):
+    # w1 never vanishes on M (1 = -(w1 w2 - 1) + w2 w1) and changes sign between them.
+    from verifier.algebra import engines
+    if engines.singular_path() is None:
+        pytest.skip("the separation needs Singular (the algebra extra)")
     net, data = _hyperbola()
     cert = verifier.verify("cooper-connected", data, network=net, start={"w1": 1, "w2": 1},
                            end={"w1": -1, "w2": -1}, timeout=20)
-    assert cert.status == "inconclusive"
-    assert "stopped at t =" in _path(cert.to_json())["message"]
+    assert cert.status == "refuted"
+    doc = cert.to_json()
+    sep = next(c for c in doc["claims"] if c["id"] == "separated")
+    assert sep["status"] == "verified" and sep["evidence"]["coordinate"] == "w1"
     report = verifier.check(cert)
-    assert report.status == "inconclusive" and not report.ok
+    assert report.status == "refuted" and report.ok is False and not any("problem" in x for x in report.lines)
+    # Forged separations: the checker does not refute.
+    for forge in ("cofactor", "sign", "distance", "points"):
+        d = copy.deepcopy(doc)
+        s = next(c for c in d["claims"] if c["id"] == "separated")["evidence"]
+        if forge == "cofactor":
+            s["cofactors"][-1] = {"terms": [["2", [0, 1]]]}
+        elif forge == "sign":
+            s["end_value"] = "1"
+        elif forge == "distance":
+            s["max_distance"] = "2"
+        else:
+            _path(d)["evidence"]["end"]["w1"] = "-2"
+        assert _recheck(d).status != "refuted", forge
+
+
+def test_a_separation_is_never_claimed_between_connected_points():
+    # (1, 1) and (2, 1/2) lie on one branch: no coordinate changes sign, the path verifies.
+    net, data = _hyperbola()
+    cert = verifier.verify("cooper-connected", data, network=net, start={"w1": 1, "w2": 1},
+                           end={"w1": 2, "w2": "1/2"})
+    assert cert.status == "verified" and "separated" not in {c.id for c in cert.claims}
 
 
 @pytest.mark.parametrize("seed", [0, 3, 5])

@@ -47,7 +47,7 @@ REQUIRED_CLAIMS = {
 REQUIRED_CLAIMS["cooper-4.2"] = REQUIRED_CLAIMS["cooper-4.1"]
 # A certified path in M between two approximate zeros (verifier connect); segment-loss is reported beside it.
 REQUIRED_CLAIMS["cooper-connected"] = ("activation-smooth", "overparameterized", "path")
-PATH_CLAIMS = ("path", "segment-loss")
+PATH_CLAIMS = ("path", "segment-loss", "separated")
 REQUIRED_CLAIMS.update({
     "liao-poggio-bezout": ("polynomial-system", "bezout-bounds"),
     "liao-poggio-dimension": ("polynomial-system", "generic-rank"),
@@ -144,6 +144,10 @@ CLAIM_STATEMENTS = {
             "within start_distance (max-norm) of the given start point to a zero within end_distance of the given end "
             "point; on every piece of the path a square l*d x l*d block J_u of J is nonsingular, so rank J = l*d "
             "along the whole path and it lies in the smooth part of M",
+    "separated": "the coordinate w_k does not vanish on M over C (1 = sum_r g_r H_r + g w_k, Hilbert's "
+                 "Nullstellensatz) and has opposite signs on the max_distance boxes around the two given points, "
+                 "which do not reach w_k = 0: every zero of H near the start lies on one side of w_k = 0, every "
+                 "zero near the end on the other, so no path in M joins them (a polynomial network)",
     "segment-loss": "at each stated t, the loss L = sum_i |f_w(x_i) - y_i|^2 at w = (1 - t) w0 + t w1 on the straight "
                     "segment between the given points lies in the stated interval; the largest lower end is a "
                     "certified lower bound on the loss barrier along that segment (a fact about the segment, not "
@@ -276,7 +280,7 @@ CLAIM_SCOPES = {
     "variety-dimension": "global", "infeasible": "global", "regular-value": "global",
     "sard-perturbation": "after-perturbation",
     "solutions-certified": "global", "bezout-bounds-square": "global", "count-exact": "global",
-    "critical-classification": "local", "path": "global", "segment-loss": "instance",
+    "critical-classification": "local", "path": "global", "segment-loss": "instance", "separated": "global",
 }
 
 

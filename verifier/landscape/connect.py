@@ -373,6 +373,41 @@ def _loss_claim(ctx, start, end, grid: int) -> Claim:
                  segment_loss_message(len(ts), ev["barrier_lower"]))
 
 
+def _separation(network, data, start: dict, end: dict, limit: fmpq, *, timeout: float, say):
+    """The separated claim, when the network is polynomial and some coordinate w_k has opposite signs at the two
+    points, farther than ``limit`` from 0, and never vanishes on M (Singular finds 1 in the ideal (H, w_k));
+    else None. Polynomial networks only; without Singular, None."""
+    from ..algebra.polys import compile_polynomials, is_polynomial_network
+    if not is_polynomial_network(network):
+        return None
+    from ..algebra import engines
+    from ..checker.algebra.polys import poly_to_json
+    labels = list(network.labels)
+    candidates = [k for k in labels if start[k] * end[k] < 0 and abs(start[k]) > limit and abs(end[k]) > limit]
+    if not candidates or engines.singular_path() is None:
+        return None
+    try:
+        ps = compile_polynomials(network, data)
+    except (InputError, ValueError):
+        return None
+    for k in candidates[:8]:
+        say(f"looking for a separating coordinate: {k}")
+        wk = ps.ctx.gens()[labels.index(k)]
+        try:
+            cof = engines.lift_one(list(ps.H) + [wk], ps.ctx, timeout=timeout, max_memory_mb=2048)
+        except (engines.EngineError, InputError):
+            continue
+        if cof is None:
+            continue
+        ev = {"variables": labels, "coordinate": k, "cofactors": [poly_to_json(g) for g in cof],
+              "engine": "Singular lift", "start_value": decimal_str(start[k]), "end_value": decimal_str(end[k]),
+              "max_distance": decimal_str(limit)}
+        return Claim("separated", VERIFIED, "global", CLAIM_STATEMENTS["separated"], ev,
+                     f"{k} never vanishes on M (1 = sum g_r H_r + g {k}, exact expansion) and is {float(start[k]):.3g} "
+                     f"at the start, {float(end[k]):.3g} at the end: the two lie in different components of M")
+    return None
+
+
 def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int = 128, seed=None, progress=None,
                      timeout: float = None, max_distance=None, max_segments: int = 5000, grid: int = 21):
     """Certify a path in M from near ``start`` to near ``end`` (both approximate zeros of H)."""
@@ -402,9 +437,18 @@ def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int 
         legs, e0, e1, boxes = _search(ctx, system, labels, start_q, end_q, affine=affine_labels(doc["network"]),
                                       timeout=timeout or DEFAULT_TIMEOUT, max_segments=max_segments, say=say)
     except _Stop as stop:
-        ev["stopped_at"] = rational_str(stop.t)
-        claims.append(Claim("path", INCONCLUSIVE, "global", CLAIM_STATEMENTS["path"], ev,
-                            f"no certified path: {stop.reason} (stopped at t = {float(stop.t):.10g})"))
+        sep = _separation(network, data, start_q, end_q, limit, timeout=min(60.0, timeout or 60.0), say=say)
+        if sep is not None:
+            # The path claim is refuted on the separated claim's evidence, which must come before it.
+            claims.append(sep)
+            k = sep.evidence["coordinate"]
+            claims.append(Claim("path", REFUTED, "global", CLAIM_STATEMENTS["path"], ev,
+                                f"no path in M joins zeros near the two points: {k} does not vanish on M and has "
+                                "opposite signs near them (claim separated)"))
+        else:
+            ev["stopped_at"] = rational_str(stop.t)
+            claims.append(Claim("path", INCONCLUSIVE, "global", CLAIM_STATEMENTS["path"], ev,
+                                f"no certified path: {stop.reason} (stopped at t = {float(stop.t):.10g})"))
     else:
         with flint.ctx.workprec(prec_bits):
             for k, (key, b) in enumerate(zip(("start_box", "end_box"), boxes)):

@@ -313,6 +313,36 @@ def rule_infeasible(ctx, claim):
     return I, "the cofactors do not combine to 1"
 
 
+def rule_separated(ctx, claim):
+    """cooper-connected, refuted: a coordinate w_k that never vanishes on M (Nullstellensatz cofactors for
+    H and w_k, expanded exactly) and has opposite signs at the two given points (``start_value``,
+    ``end_value``: their k-th coordinates), each farther than ``max_distance`` from w_k = 0. Sets
+    ``ctx.separated`` for the path rule, which checks that its given points and max_distance are these."""
+    ev = claim.get("evidence") or {}
+    if not _all_polynomial(ctx):
+        return I, "a separation by the Nullstellensatz needs polynomial activations"
+    names = _variables(ctx, ev)
+    k = ev.get("coordinate")
+    if k not in ctx.net.labels:
+        return I, "the separating coordinate must be a parameter label"
+    a, b = parse_rational(ev.get("start_value")), parse_rational(ev.get("end_value"))
+    limit = parse_rational(ev.get("max_distance"))
+    if not (a * b < 0 and abs(a) > limit and abs(b) > limit and limit >= 0):
+        return I, (f"{k} must have opposite signs at the two given points, each farther than max_distance from 0 "
+                   f"(they are {float(a):.3g} and {float(b):.3g})")
+    fctx, H = _system(ctx, names)
+    cof = ev.get("cofactors")
+    if not isinstance(cof, list) or len(cof) != len(H) + 1:
+        return I, f"needs {len(H) + 1} cofactors (one per residual, then one for {k})"
+    g = [poly_from_json(c, fctx, ctx.n) for c in cof]
+    wk = fctx.gens()[names.index(k)]
+    if not check_combination(g, list(H) + [wk]):
+        return I, "the cofactors do not combine to 1"
+    ctx.separated = (k, a, b, limit)
+    return V, (f"{k} never vanishes on M (1 = sum g_r H_r + g {k}, exact expansion) and is {float(a):.3g} at the "
+               f"start, {float(b):.3g} at the end: the two lie in different components of M")
+
+
 def _perturbed_targets(ctx, ev):
     eps = parse_rational(ev.get("epsilon"))
     pert = ev.get("perturbation")
@@ -395,4 +425,5 @@ ALGEBRA_RULES = {
     "infeasible": rule_infeasible,
     "regular-value": rule_regular_value,
     "sard-perturbation": rule_sard,
+    "separated": rule_separated,
 }

@@ -333,6 +333,19 @@ def rule_path(ctx, claim):
     except FormatError as exc:
         return I, f"path evidence: {exc}"
     ctx.endpoints = (start, end)
+    sep = getattr(ctx, "separated", None)
+    if claim.get("status") == "refuted" and sep is not None:
+        # A separated claim (checked before this one) proved that the coordinate sep[0] never vanishes on M
+        # and has opposite signs at these two points, each farther than max_distance from 0.
+        k, a, b, limit = sep
+        try:
+            same = start[k] == a and end[k] == b and _q(ev.get("max_distance"), "max_distance") == limit
+        except FormatError as exc:
+            return I, f"path evidence: {exc}"
+        if not same:
+            return I, "the separated claim is about other points or another max_distance"
+        return "refuted", (f"no path in M joins zeros near the two points: {k} does not vanish on M and has opposite "
+                           "signs near them (claim separated)")
     if "legs" not in ev:
         return I, "the certificate holds no complete chain of segments"
     try:

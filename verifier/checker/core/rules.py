@@ -33,6 +33,7 @@ class Context:
         self.krawczyk = None   # set by the zero rule when it verifies
         self.forward = {}      # forward passes at the midpoint and over the box
         self.endpoints = None  # the given points of a path claim (cooper-connected), read by its rule
+        self.separated = None  # (label, start value, end value, max_distance) of a verified separated claim
         self.progress = None   # optional callable(text): progress of long rules
 
     def arb_rows(self, rows):

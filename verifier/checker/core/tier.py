@@ -29,6 +29,7 @@ EVIDENCE_KEYS = {
     "path": {"prec_bits", "start", "end", "legs", "max_distance", "start_distance", "end_distance", "stopped_at",
              "start_box", "end_box"},
     "segment-loss": {"t", "lower", "upper", "barrier_lower"},
+    "separated": {"variables", "coordinate", "cofactors", "engine", "start_value", "end_value", "max_distance"},
 }
 # What an algebraic certificate's summary says of its arithmetic.
 EXACT_ARITHMETIC = "exact over Q and modulo primes"
