@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _solve_common(q, methods=("auto", "homotopy", "msolve", "both"), method_help=""):
     q.add_argument("--method", choices=methods, default=None,
                    help="homotopy continuation, msolve, or both (default: chosen per system: msolve alone when "
-                        "the homotopy's start system has more than 500 paths, both at or below that, the homotopy "
+                        "the homotopy's start system has more than 200 paths, both at or below that, the homotopy "
                         "where msolve is not installed; see docs/solving.md)"
                    + method_help)
     q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",

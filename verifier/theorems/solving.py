@@ -124,10 +124,12 @@ def _claim(cid, evidence):
 
 #: The auto route (``--method`` not given, msolve installed) hands a system to msolve alone when the
 #: homotopy's start system has more paths than this; at or below it both routes run and cross-check.
-#: Measured (benchmarks/bench_critical_routes.py, benchmarks/README.md): on the deep linear gradient systems
-#: msolve plus the certification of its points takes 0.02-2 s up to 129 solutions, while the homotopy costs
-#: roughly 10-40 ms per path, so above a few hundred paths the homotopy dominates the run time.
-ROUTE_MSOLVE_ABOVE_PATHS = 500
+#: Measured (benchmarks/bench_critical_routes.py, table in benchmarks/README.md, 2-core VM): on the deep linear
+#: gradient systems the msolve route (one ``-P 1`` run, then Krawczyk on every parametrized point) takes
+#: 0.05-0.4 s up to 3125 paths, the homotopy route 0.2 s at 9-81 paths, 0.5 s at 125, 2 s at 243, 7 s at 729,
+#: 20 s at 2401 and 34 s at 3125 (roughly 10 ms a path). msolve is faster at every size; below 200 paths the
+#: homotopy's independent cross-check costs under a second, so it is kept there.
+ROUTE_MSOLVE_ABOVE_PATHS = 200
 
 
 def start_paths(eqs, groups, start) -> int | None:
