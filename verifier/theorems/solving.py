@@ -382,7 +382,9 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                "msolve_solutions": (msolve or {}).get("solutions"), "msolve_real": (msolve or {}).get("real"),
                "homotopy": hom, "disagreements": disagreements,
                "route": ({k: route[k] for k in ("method", "reason", "start_paths", "threshold", "fallback") if k in route}
-                         if route is not None else {"method": method, "reason": "given by --method"})}
+                         if route is not None else
+                         {"method": "none", "reason": "a constant equation settles the system: nothing to solve"}
+                         if method == "none" else {"method": method, "reason": "given by --method"})}
     if mono is not None:
         summary["monodromy"] = {k: mono.get(k) for k in ("points", "loops", "paths_tracked", "trace_residual",
                                                          "trace_passed", "stop_reason")}
