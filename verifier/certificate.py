@@ -253,13 +253,19 @@ def _system_lines(doc) -> list:
                      f"{'passed' if mo.get('trace_passed') else 'NOT passed'} (residual "
                      f"{'-' if tr is None else f'{tr:.1e}'}; numerical evidence, not a proof); "
                      f"{mv.get('distinct')} endpoints on the rational slices")
-    lines.append(f"  certified   {s['certified']} complex solutions ({s['real']} real, {s['non_real']} non-real, "
-                 f"{s['undecided']} undecided)  -- {'exact' if s['exact'] else 'lower bounds'}")
+    rt = s.get("route")
+    if rt:
+        lines.append(f"  route       {rt['method']}: {rt['reason']}" + (f"; {rt['fallback']}" if rt.get("fallback") else ""))
+    least = "" if s["exact"] else "at least "
+    lines.append(f"  certified   {least}{s['certified']} complex solutions ({least}{s['real']} real, {s['non_real']} "
+                 f"non-real, {s['undecided']} undecided)  -- {'exact' if s['exact'] else 'lower bounds'}")
     lines.append(f"  bezout      total degree {s['total_degree_bezout']}, multihomogeneous {s['multihomogeneous_bezout']}")
     ms = doc["extra"].get("msolve")
     if ms:
         lines.append(f"  msolve      {ms.get('solutions', '-')} distinct complex, {ms.get('multiplicity', '-')} with "
                      f"multiplicity, {ms.get('real', '-')} real ({ms.get('status')}; not a proof)"
+                     + (f"; {ms['parametrized_certified']} of its {ms['parametrized_points']} parametrized points "
+                        "certified" if ms.get("parametrized_points") else "")
                      if ms.get("status") not in ("not installed", "failed") else f"  msolve      {ms.get('status')}")
     nc = doc["extra"].get("network_counts")
     if nc:

@@ -252,9 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _solve_common(q, methods=("homotopy", "msolve", "both"), method_help=""):
+def _solve_common(q, methods=("auto", "homotopy", "msolve", "both"), method_help=""):
     q.add_argument("--method", choices=methods, default=None,
-                   help="homotopy continuation, msolve, or both (default: both where msolve is installed)"
+                   help="homotopy continuation, msolve, or both (default: chosen per system: msolve alone when "
+                        "the homotopy's start system has more than 200 paths, both at or below that, the homotopy "
+                        "where msolve is not installed; see docs/solving.md)"
                    + method_help)
     q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",
                    help="homotopy start system (default total-degree)")
@@ -283,7 +285,7 @@ def _add_solve_parsers(sub):
                    "(docs/network-format.md)")
     g.add_argument("--data", required=True, help="dataset: .csv, .json or .npy (docs/data-format.md)")
     g.add_argument("--outputs", type=int, default=None, help="number l of target columns (default 1)")
-    _solve_common(g, ("homotopy", "msolve", "both", "monodromy"),
+    _solve_common(g, ("auto", "homotopy", "msolve", "both", "monodromy"),
                   "; monodromy: a witness set on complex slices from one point by monodromy loops, complete when "
                   "the trace test passes (numerical evidence, not a proof), moved to the rational slices and "
                   "certified like the homotopy's endpoints")
@@ -315,7 +317,8 @@ def _solve_opts(args, *inputs):
         if args.out and os.path.abspath(args.out) == os.path.abspath(args.solutions_out):
             raise InputError("--out and --solutions-out name the same file")
     from .algebra import engines
-    method = args.method or ("both" if engines.msolve_path() else "homotopy")
+    # not given: the route is chosen per system by measurement (theorems.solving.choose_route)
+    method = args.method or "auto"
     if method in ("msolve",) and engines.msolve_path() is None:
         raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
     return {"method": method, "start": args.start, "timeout": args.timeout, "max_memory_mb": args.max_memory}

@@ -136,3 +136,26 @@ def test_seeded_instances_are_generic(seed):
     gs = deep_linear_gradient(1, 2, 2, 2, 1, seed=seed)
     count = exact_count(gs.equations, gs.ctx, timeout=30)
     assert count["status"] == "finite" and count["solutions"] == count["multiplicity"] == 33
+
+
+@needs_msolve
+def test_complex_solutions_from_the_parametrization_are_all_certified():
+    """msolve's rational parametrization gives every complex critical point (33 for H = 1, d = 2, dx = dy = 2),
+    each certified by Newton and Krawczyk; in non-generic coordinates (x^2 = 2, y^2 = 3: msolve adds a linear
+    form as a new variable) too."""
+    from verifier.solver.certify import certify_candidates
+    from verifier.solver.exact import complex_solutions
+    gs = deep_linear_gradient(1, 2, 2, 2, 1, seed=0)
+    res = complex_solutions(gs.equations, gs.ctx, timeout=60)
+    assert res["solutions"] == res["multiplicity"] == len(res["points"]) == 33
+    assert sum(res["points_real"]) == len(res["real_boxes"])
+    cs = certify_candidates(gs.equations, res["points"], res["points_real"])
+    assert (cs.certified, cs.real, cs.undecided) == (33, len(res["real_boxes"]), 0)
+    ctx = flint.fmpq_mpoly_ctx.get(("x", "y"), "degrevlex")
+    x, y = ctx.gens()
+    res = complex_solutions([x ** 2 - 2, y ** 2 - 3], ctx, timeout=30)
+    cs = certify_candidates([x ** 2 - 2, y ** 2 - 3], res["points"], res["points_real"])
+    assert (res["solutions"], cs.certified, cs.real) == (4, 4, 4)
+    res = complex_solutions([x ** 2 + 1, y ** 3 - 2], ctx, timeout=30)
+    cs = certify_candidates([x ** 2 + 1, y ** 3 - 2], res["points"], res["points_real"])
+    assert (res["solutions"], cs.certified, cs.real, cs.non_real) == (6, 6, 0, 6)

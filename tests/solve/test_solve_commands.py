@@ -294,3 +294,113 @@ def test_bad_solutions_out(tmp_path, capsys, name):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("verifier: error:")
     assert set(p.name for p in d.iterdir()) == before
+
+
+# --------------------------------------------------------------------------- the route chosen per system
+
+needs_msolve_and_singular = pytest.mark.skipif(not (HAS_MSOLVE and HAS_SINGULAR),
+                                               reason="needs msolve and Singular (pip install -e '.[algebra]')")
+
+
+@needs_msolve_and_singular
+def test_default_route_is_msolve_above_the_threshold_and_exact(tmp_path, capsys):
+    """H = 1, d = 2, dx = dy = 2, m = 1: 3^8 = 6561 total-degree paths, so the default route is msolve alone.
+    Every one of the 33 complex critical points (Bharadwaj's Table 3.1) is a Krawczyk box built from msolve's
+    rational parametrization, the count is exact by the checker's Singular vdim, every real point is classified,
+    and `verifier check` agrees."""
+    from verifier.theorems.solving import ROUTE_MSOLVE_ABOVE_PATHS
+    out = tmp_path / "dl.json"
+    rc, doc = _run(capsys, "critical-points", "--deep-linear", "1,2,2,2,1", "--out", str(out))
+    assert rc == 0 and doc["status"] == "verified"
+    route = doc["extra"]["route"]
+    assert route["method"] == "msolve" and route["start_paths"] == 6561 > ROUTE_MSOLVE_ABOVE_PATHS
+    assert doc["summary"]["route"]["method"] == "msolve" and "6561 paths" in doc["summary"]["route"]["reason"]
+    assert "homotopy" not in doc["extra"]
+    s = doc["summary"]
+    assert (s["certified"], s["undecided"], s["exact"]) == (33, 0, True)
+    claims = {c["id"]: c for c in json.loads(out.read_text())["claims"]}
+    assert claims["count-exact"]["evidence"]["method"] == "singular"
+    assert "vdim = 33" in claims["count-exact"]["message"]
+    assert len(claims["critical-classification"]["evidence"]["points"]) == s["real"]
+    rc, text = _recheck(out, capsys)
+    assert rc == 0 and "checker: verified" in text
+    main(["critical-points", "--deep-linear", "1,2,2,2,1"])
+    text = capsys.readouterr().out
+    assert "route       msolve: the total-degree start system has 6561 paths" in text
+    assert "certified   33 complex solutions" in text
+
+
+@needs_msolve_and_singular
+def test_default_route_counts_equal_the_published_ones(capsys):
+    """Small rows of Bharadwaj's tables, default route: the certified counts are exact and equal the published
+    ones (17 for H = 2, d = 1: the table's 16 misses the origin)."""
+    from verifier.theorems.solving import critical_points_deep_linear
+    for row, nc in (((1, 1, 1, 1, 1), 5), ((1, 1, 3, 3, 1), 13), ((2, 1, 1, 1, 1), 17)):
+        doc = critical_points_deep_linear(*row, seed=0, timeout=60).to_json()
+        assert doc["status"] == "verified", row
+        assert (doc["summary"]["certified"], doc["summary"]["exact"]) == (nc, True), row
+        assert doc["extra"]["disagreements"] == [], row
+    # 9 paths: both routes run and agree; 729 paths: msolve alone
+    assert critical_points_deep_linear(1, 1, 1, 1, 1, timeout=60).to_json()["extra"]["route"]["method"] == "both"
+    assert critical_points_deep_linear(1, 1, 3, 3, 1, timeout=60).to_json()["extra"]["route"]["method"] == "msolve"
+
+
+def test_default_route_without_msolve_is_the_homotopy(monkeypatch):
+    """With msolve absent (engine detection patched) the default route is the homotopy, whatever the size."""
+    from verifier.solver.critical import deep_linear_gradient
+    from verifier.theorems import solving
+    monkeypatch.setattr(engines, "msolve_path", lambda: None)
+    gs = deep_linear_gradient(2, 2, 1, 1, 1)
+    route = solving.choose_route(gs.equations, [list(range(gs.N))], "total-degree")
+    assert route["method"] == "homotopy" and "not installed" in route["reason"] and route["start_paths"] == 390625
+    doc = solving.critical_points_deep_linear(1, 1, 1, 1, 1, timeout=60).to_json()
+    assert doc["extra"]["route"]["method"] == "homotopy" and "msolve" not in doc["extra"]
+    assert doc["summary"]["certified"] == 5 and doc["extra"]["homotopy"]["paths"] == 9
+
+
+@pytest.mark.skipif(not HAS_MSOLVE, reason="needs msolve")
+def test_method_homotopy_still_forces_the_homotopy(tmp_path, capsys, monkeypatch):
+    """--method homotopy is obeyed on a row the default would give to msolve (the threshold is lowered to 50
+    so that an 81-path row, fast enough for a unit test, is above it)."""
+    from verifier.theorems import solving
+    monkeypatch.setattr(solving, "ROUTE_MSOLVE_ABOVE_PATHS", 50)
+    assert solving.critical_points_deep_linear(1, 1, 2, 2, 1, timeout=60).to_json()["extra"]["route"]["method"] \
+        == "msolve"
+    out = tmp_path / "h.json"
+    rc, doc = _run(capsys, "critical-points", "--deep-linear", "1,1,2,2,1", "--method", "homotopy", "--out", str(out))
+    assert rc == 0 and "msolve" not in doc["extra"] and "route" not in doc["extra"]
+    assert json.loads(out.read_text())["extra"]["homotopy"]["paths"] == 81
+    assert doc["summary"]["route"] == {"method": "homotopy", "reason": "given by --method"}
+    assert doc["summary"]["certified"] == 9
+
+
+@needs_msolve_and_singular
+def test_msolve_failure_on_the_auto_route_falls_back_to_the_homotopy(monkeypatch):
+    """An msolve error on the auto route is reported, and the homotopy runs with the time that is left."""
+    from verifier.solver import exact
+    from verifier.theorems import solving
+
+    def broken(*a, **k):
+        raise RuntimeError("engine crashed")
+    monkeypatch.setattr(solving, "ROUTE_MSOLVE_ABOVE_PATHS", 5)
+    monkeypatch.setattr(exact, "complex_solutions", broken)
+    doc = solving.critical_points_deep_linear(1, 1, 1, 1, 1, timeout=60).to_json()
+    assert doc["extra"]["msolve"]["status"] == "failed" and "engine crashed" in doc["extra"]["route"]["fallback"]
+    assert doc["extra"]["homotopy"]["paths"] == 9 and doc["summary"]["certified"] == 5
+    assert doc["status"] == "verified"
+
+
+@needs_msolve_and_singular
+def test_a_tampered_msolve_route_box_is_rejected(tmp_path, capsys):
+    """A box of the msolve route moved off its solution: the checker no longer verifies the certificate."""
+    from verifier.checker.format import parse_rational, rational_str
+    out = tmp_path / "dl.json"
+    rc, doc = _run(capsys, "critical-points", "--deep-linear", "1,1,3,3,1", "--out", str(out))
+    assert rc == 0 and doc["extra"]["route"]["method"] == "msolve"
+    cert = json.loads(out.read_text())
+    sol = next(c for c in cert["claims"] if c["id"] == "solutions-certified")
+    box = sol["evidence"]["boxes"][-1]
+    box["center"][0][0] = rational_str(parse_rational(box["center"][0][0]) + parse_rational("1/3"))
+    out.write_text(json.dumps(cert))
+    rc, text = _recheck(out, capsys)
+    assert rc != 0 and "checker: verified" not in text

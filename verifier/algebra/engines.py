@@ -910,7 +910,7 @@ def msolve_parametrization(polys, ctx, *, timeout: float = 60, max_memory_mb: in
         return {"status": status, "solutions": None, "multiplicity_degree": None, "eliminating": None,
                 "seconds": seconds}
     try:
-        char, nvars, degree, names, _linear_form, (one, (elim, _den, _params)) = doc[1]
+        char, nvars, degree, names, linear_form, (one, (elim, den, params)) = doc[1]
         elim_degree, elim_coeffs = elim
     except (TypeError, ValueError):
         raise EngineError("msolve printed a parametrization of unknown shape") from None
@@ -920,8 +920,48 @@ def msolve_parametrization(polys, ctx, *, timeout: float = 60, max_memory_mb: in
             and int(nvars) in (ctx.nvars(), ctx.nvars() + 1) and len(names) == int(nvars)
             and elim_coeffs[-1] != 0 and 0 < int(elim_degree) <= int(degree)):
         raise EngineError("msolve printed an inconsistent parametrization")
-    return {"status": "finite", "solutions": int(elim_degree), "multiplicity_degree": int(degree),
-            "eliminating": list(elim_coeffs), "seconds": seconds}
+    out = {"status": "finite", "solutions": int(elim_degree), "multiplicity_degree": int(degree),
+           "eliminating": list(elim_coeffs), "seconds": seconds}
+    out["parametrization"] = _parametrization(int(nvars), linear_form, den, params)
+    if len(doc) >= 3:
+        out["real_boxes"] = _real_boxes(doc[2], ctx.nvars())
+    return out
+
+
+def _dense(item, what):
+    """``[deg, [c_0, ..., c_deg]]`` (integers, constant first) as a list of fmpz."""
+    if not (isinstance(item, list) and len(item) == 2 and _is_int(item[0]) and isinstance(item[1], list)
+            and all(_is_int(c) for c in item[1])):
+        raise EngineError(f"msolve printed a malformed {what}")
+    coeffs = list(item[1])
+    if int(item[0]) >= 0 and len(coeffs) != int(item[0]) + 1:
+        raise EngineError(f"msolve printed a {what} of inconsistent degree")
+    return coeffs
+
+
+def _parametrization(nvars, linear_form, den, params):
+    """The rational parametrization of msolve ``-P 1``, or None when its shape is not the documented one.
+
+    msolve parametrizes by its last variable t (the last unknown, or a new one holding a linear form when
+    the coordinates are not in generic position): with w the eliminating polynomial, every solution is
+    ``x_i = -v_i(t) / (c_i * den(t))`` at a root t of w (i = 1 .. nvars-1), and the last variable is t.
+    Returned as ``{"nvars", "linear_form", "den", "params": [(v_i coefficients, c_i)]}`` (integers,
+    constant first). Only a heuristic: the points it gives are candidates for Newton and the Krawczyk
+    test, never claims."""
+    try:
+        den_c = _dense(den, "parametrization denominator")
+        ps = []
+        if not isinstance(params, list) or len(params) != nvars - 1:
+            raise EngineError("msolve printed a parametrization with the wrong number of coordinates")
+        for item in params:
+            if not (isinstance(item, list) and len(item) == 2 and _is_int(item[1]) and item[1] != 0):
+                raise EngineError("msolve printed a malformed coordinate of the parametrization")
+            ps.append((_dense(item[0], "coordinate polynomial"), item[1]))
+        if not (isinstance(linear_form, list) and all(_is_int(c) for c in linear_form)):
+            raise EngineError("msolve printed a malformed linear form")
+    except EngineError:
+        return None
+    return {"nvars": nvars, "linear_form": list(linear_form), "den": den_c, "params": ps}
 
 
 def msolve_count(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> int | None:

@@ -31,7 +31,7 @@ from flint import acb, acb_mat, arb, fmpq
 from ..checker.format import arb_to_fmpq, rational_str
 from ..checker.solve.krawczyk import PolySystem, boxes_disjoint, krawczyk_test, realness, verify_solution_boxes
 
-__all__ = ["CertifiedSolutions", "refine_and_certify", "boxes_from_msolve", "newton_refine"]
+__all__ = ["CertifiedSolutions", "boxes_from_msolve", "certify_candidates", "newton_refine", "refine_and_certify"]
 
 
 @dataclass
@@ -369,3 +369,20 @@ def boxes_from_msolve(polys, ctx, real_boxes, *, prec: int = 128, radius_factor:
             starts.append([acb(arb(m)).mid() for m in mids])
             labels.append([[rational_str(fmpq(lo)), rational_str(fmpq(hi))] for lo, hi in box])
     return _certify_points(F, starts, prec, radius_factor, real_hint=[True] * len(starts), labels=labels)
+
+
+def certify_candidates(polys, points, real, *, prec: int = 128, radius_factor: float = 16.0,
+                       progress=None) -> CertifiedSolutions:
+    """Certify candidate solutions given as lists of acb (e.g. from msolve's rational parametrization,
+    :func:`verifier.solver.exact.complex_solutions`). ``real[i]``: the candidate came from a real root of
+    the eliminating polynomial, so a real centre is tried first (and a complex one after it fails).
+    Everything is re-proved by Newton and the Krawczyk test; a wrong candidate only yields no box."""
+    F = polys if isinstance(polys, PolySystem) else PolySystem(polys)
+    starts, labels = [], []
+    for x in points:
+        if len(x) != F.n:
+            raise ValueError(f"a candidate has {len(x)} coordinates for {F.n} unknowns")
+        starts.append(list(x))
+        labels.append([[float(z.real.mid()), float(z.imag.mid())] for z in x])
+    hint = [True if r else None for r in real]
+    return _certify_points(F, starts, prec, radius_factor, real_hint=hint, labels=labels, progress=progress)

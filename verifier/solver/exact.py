@@ -25,7 +25,8 @@ import flint
 from ..algebra import engines
 from ..errors import InputError
 
-__all__ = ["count_in_torus", "exact_count", "exact_real_solutions", "singular_saturation_count"]
+__all__ = ["complex_solutions", "count_in_torus", "exact_count", "exact_real_solutions", "parametrization_points",
+           "singular_saturation_count"]
 
 
 def exact_count(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> dict:
@@ -55,6 +56,78 @@ def exact_real_solutions(polys, ctx, *, precision: int = 128, timeout: float = 6
     count = len(res["real_boxes"]) if res["status"] != "positive-dimensional" else None
     return {"status": res["status"], "count": count, "boxes": res["real_boxes"], "seconds": res["seconds"],
             "engine": f"msolve -p {precision}"}
+
+
+def parametrization_points(par: dict, eliminating, n: int, *, prec: int = 128, max_prec: int = 2048):
+    """Approximate complex solutions from msolve's rational parametrization (:func:`complex_solutions`).
+
+    The roots of the eliminating polynomial are isolated by Arb (``fmpz_poly.complex_roots``; a real
+    root comes back with an exactly zero imaginary part) and put into ``x_i = -v_i(t) / (c_i den(t))``
+    in ball arithmetic, with the precision doubled (up to ``max_prec`` bits) until every coordinate is
+    known to about 2^-40 relative. Returns ``(points, real)``: per root a list of ``n`` acb midpoints
+    and whether the root t is real (then every coordinate is real). These are *candidates* only: the
+    caller certifies them with Newton and the Krawczyk test, so a wrong parametrization costs boxes,
+    never soundness. ``([], [])`` when the parametrization has an unexpected shape."""
+    if par is None or par["nvars"] not in (n, n + 1):
+        return [], []
+    w = flint.fmpz_poly([flint.fmpz(c) for c in eliminating])
+    den = flint.fmpz_poly([flint.fmpz(c) for c in par["den"]])
+    params = [(flint.fmpz_poly([flint.fmpz(c) for c in v]), flint.fmpz(c)) for v, c in par["params"]]
+    lf = par["linear_form"]
+    p = prec
+    while True:
+        with flint.ctx.workprec(p):
+            roots = [t for t, _mult in w.complex_roots()]
+            pts, real, tight = [], [], True
+            for t in roots:
+                t = flint.acb(t)
+                is_real = t.imag == 0
+                dt = flint.acb_poly(den)(t)
+                xs = [-flint.acb_poly(v)(t) / (c * dt) for v, c in params]
+                if par["nvars"] == n:
+                    # the last unknown is t itself when the linear form is that unknown; otherwise solve the
+                    # linear form t = sum l_i x_i for it (as msolve states it)
+                    if len(lf) == n and all(int(c) == 0 for c in lf[:-1]) and int(lf[-1]) != 0:
+                        xs.append(t / int(lf[-1]))
+                    elif len(lf) == n and int(lf[-1]) != 0:
+                        xs.append((t - sum((int(c) * x for c, x in zip(lf[:-1], xs)), flint.acb(0))) / int(lf[-1]))
+                    else:
+                        return [], []
+                for x in xs:
+                    if not x.is_finite():
+                        tight = False
+                        break
+                    size = max(1.0, abs(complex(float(x.real.mid()), float(x.imag.mid()))))
+                    if float(x.rad()) > size * 2.0 ** -40:
+                        tight = False
+                        break
+                pts.append([x.mid() for x in xs])
+                real.append(bool(is_real))
+        if tight or p >= max_prec:
+            return pts, real
+        p *= 2
+
+
+def complex_solutions(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096, prec: int = 128) -> dict:
+    """One msolve run (``-P 1``): the count, msolve's real isolating boxes and approximations of *all*
+    complex solutions from its rational parametrization.
+
+    Returns ``{"status", "solutions", "multiplicity", "real_boxes", "points", "points_real", "seconds",
+    "seconds_points", "engine"}``; ``points`` (one list of acb midpoints per distinct solution) are
+    candidates to certify (:func:`verifier.solver.certify.certify_candidates`), ``points_real`` flags the
+    ones from real roots of the eliminating polynomial. msolve over Q is probabilistic; nothing here is
+    a claim."""
+    engines.require("msolve")
+    res = engines.msolve_parametrization(list(polys), ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+    out = {"status": res["status"], "solutions": res["solutions"], "multiplicity": res["multiplicity_degree"],
+           "real_boxes": res.get("real_boxes", []), "points": [], "points_real": [], "seconds": res["seconds"],
+           "seconds_points": 0.0, "engine": "msolve -P 1"}
+    if res["status"] == "finite" and res.get("parametrization") is not None:
+        t0 = time.monotonic()
+        out["points"], out["points_real"] = parametrization_points(res["parametrization"], res["eliminating"],
+                                                                   ctx.nvars(), prec=prec)
+        out["seconds_points"] = time.monotonic() - t0
+    return out
 
 
 def _with_t(polys, ctx):

@@ -122,7 +122,125 @@ def _claim(cid, evidence):
             "evidence": evidence, "message": ""}
 
 
-def certify_system(theorem, names, polys, source, *, groups=None, method="both", start="total-degree", seed=0,
+#: The auto route (``--method`` not given, msolve installed) hands a system to msolve alone when the
+#: homotopy's start system has more paths than this; at or below it both routes run and cross-check.
+#: Measured (benchmarks/bench_critical_routes.py, table in benchmarks/README.md, 2-core VM): on the deep linear
+#: gradient systems the msolve route (one ``-P 1`` run, then Krawczyk on every parametrized point) takes
+#: 0.05-0.4 s up to 3125 paths, the homotopy route 0.2 s at 9-81 paths, 0.5 s at 125, 2 s at 243, 7 s at 729,
+#: 20 s at 2401 and 34 s at 3125 (roughly 10 ms a path). msolve is faster at every size; below 200 paths the
+#: homotopy's independent cross-check costs under a second, so it is kept there.
+ROUTE_MSOLVE_ABOVE_PATHS = 200
+
+
+def start_paths(eqs, groups, start) -> int | None:
+    """Paths the homotopy's start system tracks: the total-degree or multihomogeneous Bezout number."""
+    tot = solve_rules.total_degree(eqs)
+    if start == "multihomogeneous":
+        mh = solve_rules.multihomogeneous(eqs, groups)
+        return mh if mh is not None else tot
+    return tot
+
+
+def choose_route(eqs, groups, start, *, threshold: int | None = None) -> dict:
+    """The solver route when ``--method`` is not given: ``{"method", "reason", "start_paths", "threshold"}``.
+
+    Without msolve: the homotopy. With msolve: msolve alone when the start system has more than
+    ``threshold`` paths (default :data:`ROUTE_MSOLVE_ABOVE_PATHS`), both routes (cross-checked) otherwise.
+    The route changes the time taken, never what is claimed: every claim rests on Krawczyk boxes the
+    checker re-verifies, and exactness on a Bezout bound or the checker's own Singular run."""
+    limit = ROUTE_MSOLVE_ABOVE_PATHS if threshold is None else threshold
+    paths = start_paths(eqs, groups, start)
+    base = {"start_paths": paths, "start": start, "threshold": limit}
+    if engines.msolve_path() is None:
+        return {"method": "homotopy", "reason": "msolve is not installed", **base}
+    if paths is not None and paths > limit:
+        return {"method": "msolve", "reason": f"the {start} start system has {paths} paths > {limit}: msolve "
+                "(count, real isolation and all complex points from its rational parametrization, each certified "
+                "by Krawczyk) is faster", **base}
+    return {"method": "both", "reason": f"the {start} start system has {paths} paths <= {limit}: homotopy and "
+            "msolve both run and cross-check", **base}
+
+
+def _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, notes, budget_notes):
+    """(certified boxes, homotopy summary or None, tracker result or None)."""
+    from ..solver.certify import refine_and_certify
+    from ..solver.homotopy import track
+    say(f"homotopy continuation ({start})")
+    t0 = time.monotonic()
+    try:
+        res = track(eqs, start=start, groups=groups if start == "multihomogeneous" else None, seed=seed,
+                    timeout=timeout, progress=lambda done, total: say(
+                        f"homotopy ({start}): {done} of {total} paths tracked"))
+    except ValueError as exc:
+        raise InputError(f"homotopy: {exc}") from None
+    except BudgetExceeded as exc:       # a budget is never bad input: the answer is a lower bound or inconclusive
+        budget_notes.append(f"homotopy not run: {exc}")
+        extra["homotopy"] = {"status": "not run", "reason": str(exc)}
+        timings["homotopy"] = time.monotonic() - t0
+        return [], None, None
+    timings["homotopy"] = time.monotonic() - t0
+    hom = res.summary()
+    say("certifying homotopy endpoints (Newton in Arb, Krawczyk)")
+    t0 = time.monotonic()
+    # The tracker's "singular" endpoints are tried too: an ill-conditioned simple root (e.g. one of
+    # large modulus, reached by several paths that the endgame could not separate) is then still
+    # proven; a truly singular one fails the Krawczyk test and counts for nothing.
+    ns, sg = res.solutions("nonsingular"), res.solutions("singular")
+    cs = refine_and_certify(eqs, np.vstack([ns, sg]) if len(sg) else ns, prec=PREC,
+                            progress=lambda done, total: say(
+                                f"certifying homotopy endpoints (Newton in Arb, Krawczyk): {done} of {total}"))
+    timings["certify"] = time.monotonic() - t0
+    hom["uncertified_endpoints"] = len(cs.failures)
+    hom["singular_endpoints_certified_simple"] = sum(1 for src in cs.sources if src >= len(ns))
+    extra["homotopy"] = hom
+    if not res.complete:
+        notes.append("homotopy ran out of time: some paths were not tracked")
+    return list(cs.boxes), hom, res
+
+
+def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
+    """One msolve run (``-P 1``): the count, the real isolating boxes and every complex point of the rational
+    parametrization, all certified here by Newton in Arb and the Krawczyk test (msolve's own output is never a
+    claim). Returns (report for ``extra["msolve"]``, boxes: the real ones first)."""
+    from ..solver.certify import boxes_from_msolve, certify_candidates
+    from ..solver.exact import complex_solutions
+    say("msolve: count, real isolation and rational parametrization")
+    t0 = time.monotonic()
+    boxes = []
+    try:
+        cnt = complex_solutions(eqs, ctx, timeout=timeout, max_memory_mb=max_memory_mb, prec=PREC)
+        msolve = {"status": cnt["status"], "solutions": cnt["solutions"], "multiplicity": cnt["multiplicity"],
+                  "real": len(cnt["real_boxes"]) if cnt["status"] != "positive-dimensional" else None,
+                  "seconds_engine": round(cnt["seconds"], 3),
+                  "note": "msolve is multi-modular (correct with high probability), not a proof; its points are "
+                          "only starting points, every box is certified by Krawczyk"}
+        timings["msolve"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        if cnt["real_boxes"]:
+            say(f"certifying msolve's {len(cnt['real_boxes'])} real boxes (Newton in Arb, Krawczyk)")
+            mb = boxes_from_msolve(eqs, ctx, cnt["real_boxes"], prec=PREC)
+            msolve["real_certified"] = mb.real
+            boxes = list(mb.boxes)
+        if cnt["points"]:
+            cs = certify_candidates(eqs, cnt["points"], cnt["points_real"], prec=PREC,
+                                    progress=lambda done, total: say(
+                                        f"certifying msolve's parametrized points (Newton in Arb, Krawczyk): "
+                                        f"{done} of {total}"))
+            boxes = _merge(boxes, cs.boxes)
+            msolve["parametrized_points"] = len(cnt["points"])
+            msolve["parametrized_certified"] = cs.certified
+            msolve["parametrized_failures"] = len(cs.failures)
+        elif cnt["status"] == "finite" and cnt["solutions"]:
+            msolve["parametrized_points"] = 0
+            msolve["parametrized_note"] = "no usable parametrization: only the real boxes are certified"
+        timings["msolve_certify"] = time.monotonic() - t0
+    except Exception as exc:        # an engine failure is reported, never fatal
+        msolve = {"status": "failed", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        timings["msolve"] = time.monotonic() - t0
+    return msolve, boxes
+
+
+def certify_system(theorem, names, polys, source, *, groups=None, method="auto", start="total-degree", seed=0,
                    timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None,
                    candidates=None, timings=None) -> Certificate:
     """Solve and certify a square system; returns its certificate.
@@ -156,40 +274,17 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
         notes.append(const)
         extra["constant_equation"] = const
         method = "none"
+    route = None
+    if method == "auto":
+        route = choose_route(eqs, groups, start)
+        method = route["method"]
+        extra["route"] = route
+        say(f"route: {route['method']} ({route['reason']})")
+    res = None
+    fallback = False
     if method in ("homotopy", "both"):
-        from ..solver.certify import refine_and_certify
-        from ..solver.homotopy import track
-        say(f"homotopy continuation ({start})")
-        t0 = time.monotonic()
-        try:
-            res = track(eqs, start=start, groups=groups if start == "multihomogeneous" else None, seed=seed,
-                        timeout=timeout, progress=lambda done, total: say(
-                            f"homotopy ({start}): {done} of {total} paths tracked"))
-        except ValueError as exc:
-            raise InputError(f"homotopy: {exc}") from None
-        except BudgetExceeded as exc:       # a budget is never bad input: the answer is a lower bound or inconclusive
-            res = None
-            budget_notes.append(f"homotopy not run: {exc}")
-            extra["homotopy"] = {"status": "not run", "reason": str(exc)}
-        timings["homotopy"] = time.monotonic() - t0
-    if method in ("homotopy", "both") and res is not None:
-        hom = res.summary()
-        say("certifying homotopy endpoints (Newton in Arb, Krawczyk)")
-        t0 = time.monotonic()
-        # The tracker's "singular" endpoints are tried too: an ill-conditioned simple root (e.g. one of
-        # large modulus, reached by several paths that the endgame could not separate) is then still
-        # proven; a truly singular one fails the Krawczyk test and counts for nothing.
-        ns, sg = res.solutions("nonsingular"), res.solutions("singular")
-        cs = refine_and_certify(eqs, np.vstack([ns, sg]) if len(sg) else ns, prec=PREC,
-                                progress=lambda done, total: say(
-                                    f"certifying homotopy endpoints (Newton in Arb, Krawczyk): {done} of {total}"))
-        timings["certify"] = time.monotonic() - t0
-        boxes = list(cs.boxes)
-        hom["uncertified_endpoints"] = len(cs.failures)
-        hom["singular_endpoints_certified_simple"] = sum(1 for src in cs.sources if src >= len(ns))
-        extra["homotopy"] = hom
-        if not res.complete:
-            notes.append("homotopy ran out of time: some paths were not tracked")
+        boxes, hom, res = _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, notes,
+                                          budget_notes)
     mono = None
     if method == "monodromy":
         if candidates is None:
@@ -213,24 +308,22 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                 raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
             extra["msolve"] = {"status": "not installed"}
         else:
-            from ..solver.certify import boxes_from_msolve
-            from ..solver.exact import exact_count, exact_real_solutions
-            say("msolve: count and real isolation")
-            t0 = time.monotonic()
-            try:
-                cnt = exact_count(eqs, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
-                real = exact_real_solutions(eqs, ctx, timeout=timeout, max_memory_mb=max_memory_mb)
-                msolve = {"status": cnt["status"], "solutions": cnt["solutions"],
-                          "multiplicity": cnt["multiplicity"], "real": real["count"],
-                          "note": "msolve is multi-modular (correct with high probability), not a proof"}
-                if real["boxes"]:
-                    mb = boxes_from_msolve(eqs, ctx, real["boxes"], prec=PREC)
-                    msolve["real_certified"] = mb.real
-                    boxes = _merge(boxes, mb.boxes)
-            except Exception as exc:        # an engine failure is reported, never fatal
-                msolve = {"status": "failed", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
-            timings["msolve"] = time.monotonic() - t0
+            msolve, mboxes = _msolve_route(eqs, ctx, say, timeout=timeout, max_memory_mb=max_memory_mb,
+                                           timings=timings)
+            # msolve's boxes first: a real root that the homotopy boxed with a tiny imaginary part (realness
+            # undecided) is then represented by msolve's real box, and the homotopy box meeting it is dropped
+            boxes = _merge(mboxes, boxes)
             extra["msolve"] = msolve
+            left = timeout - sum(timings.get(k, 0.0) for k in ("msolve", "msolve_certify"))
+            if route is not None and route["method"] == "msolve" and msolve.get("status") == "failed" and left > 1:
+                fallback = True     # an engine error, not an answer: the homotopy gets the time that is left
+                timeout = left
+    if fallback:
+        route["fallback"] = f"msolve failed ({msolve.get('error', '')[:120]}): the homotopy ran after it"
+        say("route: " + route["fallback"])
+        hboxes, hom, res = _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, notes,
+                                           budget_notes)
+        boxes = _merge(boxes, hboxes)
     say("re-checking the boxes")
     chk = verify_solution_boxes(eqs, boxes, prec=PREC, budget=None)
     counts = {k: chk[k] for k in ("certified", "real", "non_real", "undecided")}
@@ -287,7 +380,11 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="both",
                "non_real": counts["non_real"], "undecided": counts["undecided"],
                "exact": cex["status"] == "verified", "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
                "msolve_solutions": (msolve or {}).get("solutions"), "msolve_real": (msolve or {}).get("real"),
-               "homotopy": hom, "disagreements": disagreements}
+               "homotopy": hom, "disagreements": disagreements,
+               "route": ({k: route[k] for k in ("method", "reason", "start_paths", "threshold", "fallback") if k in route}
+                         if route is not None else
+                         {"method": "none", "reason": "a constant equation settles the system: nothing to solve"}
+                         if method == "none" else {"method": method, "reason": "given by --method"})}
     if mono is not None:
         summary["monodromy"] = {k: mono.get(k) for k in ("points", "loops", "paths_tracked", "trace_residual",
                                                          "trace_passed", "stop_reason")}
