@@ -129,18 +129,34 @@ def affine_labels(doc: dict) -> set:
 
 
 def choose_pivots(J: np.ndarray, labels, affine: set) -> list:
-    """l*d pivot columns of J (indices): among the affine labels when they give a well-conditioned square block,
-    else by QR with column pivoting on all of J (a search heuristic; any choice is sound)."""
+    """l*d pivot columns of J (indices): as many as possible among the affine labels (QR with column pivoting on
+    their columns, up to their numerical rank), completed by QR with column pivoting on the other columns
+    projected off the chosen ones; plain QR on all of J when that block is ill-conditioned. A search heuristic:
+    any choice is sound, the affine ones make the Krawczyk contraction independent of those pivots' box."""
+    import scipy.linalg
     m = J.shape[0]
     cand = [i for i, lab in enumerate(labels) if lab in affine]
-    if len(cand) >= m:
-        sub = [cand[i] for i in choose_unknowns(J[:, cand])]
+    chosen = []
+    if cand:
         with np.errstate(all="ignore"):
-            try:
-                if np.linalg.cond(J[:, sub]) < 1e8:
-                    return sorted(sub)
-            except np.linalg.LinAlgError:
-                pass
+            _, R, piv = scipy.linalg.qr(J[:, cand], mode="economic", pivoting=True)
+        diag = np.abs(np.diag(R))
+        rank = int(np.sum(diag > 1e-8 * diag[0])) if len(diag) and diag[0] > 0 else 0
+        chosen = [cand[i] for i in piv[:min(rank, m)]]
+    if len(chosen) < m:
+        rest = [i for i in range(J.shape[1]) if i not in set(chosen)]
+        A = J[:, rest]
+        if chosen:
+            Q, _ = np.linalg.qr(J[:, chosen])
+            A = A - Q @ (Q.T @ A)
+        _, piv = scipy.linalg.qr(A, mode="r", pivoting=True)
+        chosen += [rest[i] for i in piv[:m - len(chosen)]]
+    with np.errstate(all="ignore"):
+        try:
+            if len(chosen) == m and np.linalg.cond(J[:, chosen]) < 1e8:
+                return sorted(chosen)
+        except np.linalg.LinAlgError:
+            pass
     return choose_unknowns(J)
 
 

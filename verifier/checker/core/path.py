@@ -10,7 +10,9 @@ box of v over T, delta = dv/dt = (b - a) / (t1 - t0) and any matrix R (a precond
 where F(u, v) = H(u, v), F_t = J_v delta is enclosed over {x} x V(T) (forward mode) and J_u,t = d/dt
 J_u(u, v(t)) over X x V(T) (forward over reverse). For each fixed t in T and u in X, F(x, v(t)) = F(x, v(tm)) + F_t(x, v(tau))
 (t - tm) and J_u(u, v(t)) = J_u(u, v(tm)) + J_u,t(u, v(tau')) (t - tm), entry by entry, for some tau, tau' in T
-(mean value theorem in t), so K contains the Krawczyk operator of u -> F(u, v(t)) on X. If K lies in the interior of X, then for every t in
+(mean value theorem in t), so K contains the Krawczyk operator of u -> F(u, v(t)) on X. When some pivot is
+not one H is affine in (J_u then depends on the pivots), the same is done in the pivots too: R J_u(X, v(t))
+lies in R J_u(x, v(tm)) + (R J_u,t(x, V(T))) (T - tm) + sum_j (R dJ_u/du_j(X, V(T))) (X_j - x_j). If K lies in the interior of X, then for every t in
 T there is exactly one zero u(t) of F(., v(t)) in X, every matrix in J_u(X, V(T)) is nonsingular, and t -> u(t)
 is continuous (the implicit function theorem gives a local continuous branch, and uniqueness in X makes it this
 one). A zero in X is a fixed point of the Krawczyk map, so at a fixed t it lies in
@@ -44,7 +46,7 @@ from .preconditioner import preconditioner
 
 V, I = "verified", "inconclusive"
 
-__all__ = ["Leg", "segment", "bridge", "box_test", "junction", "inside", "distance", "segment_loss", "rule_path", "rule_segment_loss", "MAX_SEGMENTS"]
+__all__ = ["Leg", "segment", "bridge", "box_test", "junction", "affine_labels", "inside", "distance", "segment_loss", "rule_path", "rule_segment_loss", "MAX_SEGMENTS"]
 
 # Budgets on what a certificate may ask the checker to re-run (a hostile one cannot make it run for ever).
 MAX_SEGMENTS = 20_000
@@ -91,7 +93,19 @@ def inside(ball: arb, mid: fmpq, rad: fmpq) -> bool:
     return ball.is_finite() and arb_to_fmpq(ball.lower()) >= mid - rad and arb_to_fmpq(ball.upper()) <= mid + rad
 
 
-def _krawczyk(ctx, pivots, mid, rad, F, Ju, Jd=None, Jut=None, dT=None, hint=None):
+def affine_labels(net) -> set:
+    """Labels that H is affine in: weights of edges into output nodes and output biases that appear nowhere
+    else (an output node has no activation). J_u does not depend on such pivots."""
+    into, elsewhere = set(), set()
+    for v, preds in net.preds.items():
+        bucket = into if net.kind[v] == "output" else elsewhere
+        bucket.update(lab for _, lab in preds)
+        if net.bias[v] is not None:
+            bucket.add(net.bias[v])
+    return into - elsewhere
+
+
+def _krawczyk(ctx, pivots, mid, rad, F, Ju, Jd=None, Jut=None, dT=None, hint=None, Jux=()):
     """(reason, None) or (None, (R, E dX, ||E|| bound)) after checking that
     K = x - R F + (I - R J_u)(X - x) lies in the interior of X.
 
@@ -99,7 +113,9 @@ def _krawczyk(ctx, pivots, mid, rad, F, Ju, Jd=None, Jut=None, dT=None, hint=Non
     segment): ``F`` is F(x, v(tm)), ``Jd`` holds dF/dt over the box, ``Ju`` holds J_u(X, v(tm)) and ``Jut`` holds
     dJ_u/dt over the box, and the mean value theorem in t gives R F(x, v(t)) in R F + (R Jd) dT and R J_u in
     R Ju + (R Jut) dT: R is multiplied into the derivatives before the scalar interval dT, so their components
-    stay correlated (no wrapping over the many free coordinates)."""
+    stay correlated (no wrapping over the many free coordinates). ``Jux``: pairs (D_j, X_j - x_j) of the
+    centred form in the pivots (then ``Ju`` is J_u at x itself): R J_u over X lies in R Ju + sum_j (R D_j)
+    (X_j - x_j), D_j enclosing dJ_u/du_j over the box."""
     m = len(pivots)
     Rm = preconditioner(Ju, ctx.prec)
     if Rm is None:
@@ -107,6 +123,8 @@ def _krawczyk(ctx, pivots, mid, rad, F, Ju, Jd=None, Jut=None, dT=None, hint=Non
     RJ = Rm * Ju
     if Jut is not None:
         RJ = RJ + (Rm * Jut) * dT
+    for D, dx in Jux:
+        RJ = RJ + (Rm * D) * dx
     E = -RJ
     for i in range(m):
         E[i, i] = E[i, i] + 1
@@ -143,18 +161,27 @@ def segment(ctx, leg: Leg, ta: fmpq, tb: fmpq, mid: list, rad: list, hint=None):
         tm, half = (ta + tb) / 2, (tb - ta) / 2
         point = {f: arb(q) for f, q in leg.v(tm).items()}
         box, tangent = {**X, **leg.v_box(ta, tb)}, leg.delta()
-        # dF/dt at x over V(T) (forward mode), dJ_u/dt over X x V(T) (forward over reverse), J_u over X at
-        # v(tm), F at (x, v(tm)).
-        _, Ot, _, _ = ctx.net.forward_tangent(Xd, {**xm, **leg.v_box(ta, tb)}, tangent)
+        # dF/dt at x over V(T) (forward mode); F at (x, v(tm)). When every pivot is one H is affine in, J_u does
+        # not depend on the pivots: J_u at v(tm) and dJ_u/dt over V(T) (forward over reverse). Otherwise the
+        # centred form in the pivots as well: J_u and dJ_u/dt at x, and dJ_u/du_j over X x V(T) for each pivot.
+        xbox = {**xm, **leg.v_box(ta, tb)}
+        _, Ot, _, _ = ctx.net.forward_tangent(Xd, xbox, tangent)
         Jd = [Ot[o][i] for i in range(ctx.d) for o in ctx.net.outputs]
-        O, Ot, D1, D1t = ctx.net.forward_tangent(Xd, box, tangent)
-        _, Jut = ctx.net.jacobian_columns_tangent(O, Ot, D1, D1t, box, tangent, leg.pivots)
-        at_mid = {**X, **point}
+        centred = not set(leg.pivots) <= affine_labels(ctx.net)
+        O, Ot, D1, D1t = ctx.net.forward_tangent(Xd, xbox if centred else box, tangent)
+        _, Jut = ctx.net.jacobian_columns_tangent(O, Ot, D1, D1t, xbox if centred else box, tangent, leg.pivots)
+        at_mid = {**(xm if centred else X), **point}
         Om, _, D1m = ctx.net.forward(Xd, at_mid)
         Ju = ctx.net.jacobian_columns(Om, D1m, at_mid, leg.pivots)
+        Jux = []
+        if centred:
+            for p, x in zip(leg.pivots, mid):
+                O, Ot, D1, D1t = ctx.net.forward_tangent(Xd, box, {p: arb(1)})
+                _, D = ctx.net.jacobian_columns_tangent(O, Ot, D1, D1t, box, {p: arb(1)}, leg.pivots)
+                Jux.append((D, X[p] - arb(x)))
         Fm = _residuals(ctx, {**xm, **point})
         dT = arb(-half).union(arb(half))
-        reason, pre = _krawczyk(ctx, leg.pivots, mid, rad, Fm, Ju, Jd, Jut, dT, hint)
+        reason, pre = _krawczyk(ctx, leg.pivots, mid, rad, Fm, Ju, Jd, Jut, dT, hint, Jux)
         if reason:
             return reason, None
         Rm, EdX, e2 = pre
