@@ -16,12 +16,13 @@ of the stated scale, or as stated):
 * ``softplus-d8-p2-h4x8``: two hidden layers, mlp 2-4-8-1, noise 0.2;
 * ``softplus-d6-p2-l2-h6``: two outputs, noise 0.5;
 
-expected inconclusive (the disconnected counter-case, never verified):
+expected refuted (the disconnected counter-case, never verified):
 
 * ``hyperbola-sign-flip``: f(x) = w2 (w1 x), no biases, one point (x, y) = (1, 1): M = {w1 w2 = 1} is a
   hyperbola with two components, and w0 = (1, 1), w1 = (-1, -1) (a sign flip of the hidden unit) lie on
-  different ones (w1 never vanishes on M, and it changes sign between them). No path in M joins them, so the
-  verifier must not say verified;
+  different ones. The search finds no path (there is none), and the claim separated proves why: w1 never
+  vanishes on M (Nullstellensatz cofactors for (w1 w2 - 1, w1), expanded exactly by the checker) and has
+  opposite signs at the two points, so the path claim is refuted;
 
 hypothesis failures (not-applicable):
 
@@ -41,7 +42,7 @@ from flint import fmpq
 
 THEOREM = "cooper-connected"
 FAMILY = ("MLPs (tanh, softplus; 1-2 hidden layers; l = 1, 2) between two Gauss-Newton points; the hyperbola "
-          "w1 w2 = 1 (two components, a sign flip); failing: n <= l*d")
+          "w1 w2 = 1 (two components, a sign flip: refuted); failing: n <= l*d")
 
 
 def pair(name, data, *, p, widths, activation, l=1, seed=0, noise=0.5, expected="verified", note=""):  # noqa: E741
@@ -69,7 +70,7 @@ def hyperbola():
     data = Dataset(((fmpq(1),),), ((fmpq(1),),), source="one point (1, 1)")
     return Instance("hyperbola-sign-flip", data, {"network": net, "start": {"w1": 1, "w2": 1},
                                                   "end": {"w1": -1, "w2": -1}, "prec_bits": 128, "seed": 0},
-                    "inconclusive", "M = {w1 w2 = 1} has two components; the points lie on different ones")
+                    "refuted", "M = {w1 w2 = 1} has two components; the points lie on different ones")
 
 
 def instances():
