@@ -343,7 +343,7 @@ def test_critical_points_table(certs):
     doc = certs("liao-poggio-prop-1")
     md = markdown_report(doc)
     assert "## Critical points" in md and "| box | label | index | inertia | loss L in |" in md
-    assert "| 3 | saddle | 1 | +1 -1 ?0 | [0.5, 0.5] |" in md
+    assert re.search(r"\| \d \| saddle \| 1 \| \+1 -1 \?0 \| \[0\.5, 0\.5\] \|", md)   # box order: the route's
     assert md.count("| global-minimum | 0 | +2 -0 ?0 |") == 2
     assert "| source | deep-linear:" in md and "| regularisation lambdas | 112/1683, 923/1722 |" in md
     page = html_report(doc, figures=False)

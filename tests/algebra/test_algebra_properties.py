@@ -413,7 +413,8 @@ def _cofactor_lists(doc):
         if c["id"] == "infeasible":
             out.append(c["evidence"]["cofactors"])
         elif c["id"] in ("regular-value", "sard-perturbation"):
-            out.extend(c["evidence"]["charts"])
+            # Lagrange charts, or (0 a regular value vacuously) the cofactors showing V(H) empty
+            out.extend(c["evidence"]["charts"]) if "charts" in c["evidence"] else out.append(c["evidence"]["cofactors"])
     return out
 
 
@@ -522,7 +523,7 @@ def tamperings(doc) -> dict:
             del cof[_index(draw, cof, "cofactor")]
         t["cofactor-drop"] = drop_cofactor
 
-    if has_claim(doc, "regular-value"):
+    if has_claim(doc, "regular-value") and "charts" in claim(doc, "regular-value")["evidence"]:
         def drop_chart(d, draw):
             charts = claim(d, "regular-value")["evidence"]["charts"]
             del charts[_index(draw, charts, "chart")]
