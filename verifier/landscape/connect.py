@@ -183,7 +183,8 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
         raise _Stop("the Jacobian at the start point is not finite", fmpq(0)) from None
     pivots = [labels[i] for i in piv_idx]
     free = [lab for lab in labels if lab not in set(pivots)]
-    leg = Leg(pivots, free, {f: start[f] for f in free}, {f: end[f] for f in free}, fmpq(0), fmpq(1))
+    leg = Leg(pivots, free, {f: start[f] for f in free}, {f: end[f] for f in free}, fmpq(0), fmpq(1),
+              centred=_centred(pivots, affine))
     tr = _Tracker(system, labels, leg)
     got = tr.solve(w0[tr.piv], 0.0)
     if got is None:
@@ -227,7 +228,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
                 raise _Stop("the pivots' Jacobian block gets singular along the route and no other split helps"
                             if worse else f"the steps along the route fell below {float(MIN_STEP):.1e} and no "
                             "other split helps", t)
-            done = Leg(leg.pivots, leg.free, leg.a, leg.v(t), leg.t0, t)
+            done = Leg(leg.pivots, leg.free, leg.a, leg.v(t), leg.t0, t, centred=leg.centred)
             legs.append((done, entry, segs))
             end_box = _tight_box(ctx, done.pivots, done.b, u)
             if end_box is None or not _within(end_box, prev_box):
@@ -237,7 +238,8 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
                 new_free = [lab for lab in labels if lab not in set(piv)]
                 a_new = {f: done.b[f] if f in done.b else _short(to_fmpq(float(w[labels.index(f)])))
                          for f in new_free}
-                leg = Leg(piv, new_free, a_new, {f: end[f] for f in new_free}, t, fmpq(1))
+                leg = Leg(piv, new_free, a_new, {f: end[f] for f in new_free}, t, fmpq(1),
+                          centred=_centred(piv, affine))
                 tr = _Tracker(system, labels, leg)
                 got = tr.solve(w[tr.piv], float(t))
                 if got is not None:
@@ -265,6 +267,15 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
     boxes = (_tight_box(ctx, legs[0][0].pivots, legs[0][0].a, u0), _tight_box(ctx, leg.pivots, leg.b, u))
     boxes = tuple(b if b is not None and _within(b, outer) else None for b, outer in zip(boxes, (first, prev_box)))
     return legs, start_enc, prev_end, boxes
+
+
+# The centred form in the pivots costs one forward-over-reverse pass per pivot and segment: worth it for a few
+# dozen pivots (the steps grow several times where J_u depends on them), not for hundreds.
+CENTRED_MAX_PIVOTS = 32
+
+
+def _centred(pivots, affine: set) -> bool:
+    return not set(pivots) <= affine and len(pivots) <= CENTRED_MAX_PIVOTS
 
 
 def _step_factor(contraction: float) -> fmpq:
@@ -352,6 +363,8 @@ def _legs_json(legs) -> list:
     out = []
     for j, (leg, br, segs) in enumerate(legs):
         g = {"pivots": list(leg.pivots)}
+        if leg.centred:
+            g["centred"] = True
         if j:
             g["from"] = {f: decimal_str(q) for f, q in leg.a.items()}
         if j < len(legs) - 1:

@@ -12,7 +12,8 @@ J_u(u, v(t)) over X x V(T) (forward over reverse). For each fixed t in T and u i
 (t - tm) and J_u(u, v(t)) = J_u(u, v(tm)) + J_u,t(u, v(tau')) (t - tm), entry by entry, for some tau, tau' in T
 (mean value theorem in t), so K contains the Krawczyk operator of u -> F(u, v(t)) on X. When some pivot is
 not one H is affine in (J_u then depends on the pivots), the same is done in the pivots too: R J_u(X, v(t))
-lies in R J_u(x, v(tm)) + (R J_u,t(x, V(T))) (T - tm) + sum_j (R dJ_u/du_j(X, V(T))) (X_j - x_j). If K lies in the interior of X, then for every t in
+lies in R J_u(x, v(tm)) + (R J_u,t(x, V(T))) (T - tm) + sum_j (R dJ_u/du_j(X, V(T))) (X_j - x_j), on the legs
+whose evidence says ``centred`` (it costs one more pass per pivot; both forms are enclosures). If K lies in the interior of X, then for every t in
 T there is exactly one zero u(t) of F(., v(t)) in X, every matrix in J_u(X, V(T)) is nonsingular, and t -> u(t)
 is continuous (the implicit function theorem gives a local continuous branch, and uniqueness in X makes it this
 one). A zero in X is a fixed point of the Krawczyk map, so at a fixed t it lies in
@@ -57,8 +58,9 @@ MAX_GRID = 1_000
 class Leg:
     """One straight route of the free coordinates: v(t) = a + (t - t0)/(t1 - t0) (b - a), t in [t0, t1]."""
 
-    def __init__(self, pivots, free, a: dict, b: dict, t0: fmpq, t1: fmpq):
+    def __init__(self, pivots, free, a: dict, b: dict, t0: fmpq, t1: fmpq, centred: bool = False):
         self.pivots, self.free, self.a, self.b, self.t0, self.t1 = list(pivots), list(free), a, b, t0, t1
+        self.centred = centred     # the centred form in the pivots as well (one more pass per pivot)
 
     def v(self, t: fmpq) -> dict:
         """The free coordinates at t, exactly."""
@@ -167,7 +169,7 @@ def segment(ctx, leg: Leg, ta: fmpq, tb: fmpq, mid: list, rad: list, hint=None):
         xbox = {**xm, **leg.v_box(ta, tb)}
         _, Ot, _, _ = ctx.net.forward_tangent(Xd, xbox, tangent)
         Jd = [Ot[o][i] for i in range(ctx.d) for o in ctx.net.outputs]
-        centred = not set(leg.pivots) <= affine_labels(ctx.net)
+        centred = leg.centred and not set(leg.pivots) <= affine_labels(ctx.net)
         O, Ot, D1, D1t = ctx.net.forward_tangent(Xd, xbox if centred else box, tangent)
         _, Jut = ctx.net.jacobian_columns_tangent(O, Ot, D1, D1t, xbox if centred else box, tangent, leg.pivots)
         at_mid = {**(xm if centred else X), **point}
@@ -269,7 +271,7 @@ def _read_legs(ctx, ev, start, end) -> list:
     out, t0, prev = [], fmpq(0), None
     for j, g in enumerate(legs):
         last = j == len(legs) - 1
-        want = {"pivots", "segments"} | ({"from", "bridge"} if j else set()) | (set() if last else {"to"})
+        want = {"pivots", "segments", "centred"} | ({"from", "bridge"} if j else set()) | (set() if last else {"to"})
         if not isinstance(g, dict) or not set(g) <= want or not {"pivots", "segments"} <= set(g) \
                 or (j and "from" not in g) or (not last and "to" not in g):
             raise FormatError(f"leg {j + 1} must have pivots and segments, 'from' after the first leg, 'to' before "
@@ -296,7 +298,9 @@ def _read_legs(ctx, ev, start, end) -> list:
             raise FormatError("the last segment must end at t = 1")
         if not last and not t < 1:
             raise FormatError(f"leg {j + 1} ends at t >= 1 before the last leg")
-        leg = Leg(piv, free, a, b, t0, t)
+        if g.get("centred", False) not in (True, False):
+            raise FormatError(f"leg {j + 1}: centred must be true or false")
+        leg = Leg(piv, free, a, b, t0, t, centred=g.get("centred", False))
         plain = prev is not None and prev.pivots == leg.pivots and prev.b == leg.a
         br = None
         if j and not plain:
