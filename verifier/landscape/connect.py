@@ -1,7 +1,7 @@
 """``cooper-connected``: a certified path in M between two approximate zeros of H (``verifier connect``).
 
-The search: split the parameters into l*d pivots u (QR with column pivoting on J at the start point) and
-free coordinates v; walk v along the straight route from the start's free coordinates to the end's; follow
+The search: split the parameters into l*d pivots u (as many as possible among the parameters H is affine
+in, completed by QR with column pivoting on J at the start point) and free coordinates v; walk v along the straight route from the start's free coordinates to the end's; follow
 u(t) with Newton steps in float64; cut [0, 1] into segments with adaptive steps and, for each, a box of the
 pivots sized from the numerical drift; and prove each segment with the checker's own Krawczyk test
 (``verifier.checker.core.path.segment``), so a segment enters the certificate only once it is proven.
@@ -11,7 +11,8 @@ The checker re-runs every test. Beside the path: the loss along the straight seg
 points, enclosed on a grid (``segment-loss``).
 
 Searches choose; the checker's tests decide. A search that fails leaves the path claim ``inconclusive``
-with the t where it stopped.
+with the t where it stopped, unless (polynomial networks) a coordinate that never vanishes on M separates the
+two points: then the path claim is ``refuted`` on the ``separated`` claim's evidence.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from flint import arb, fmpq
 
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
 from ..checker.core.evaluate import Network as CheckNetwork
-from ..checker.core.path import Leg, box_test, distance, inside, junction, segment, segment_loss
+from ..checker.core.path import (Leg, affine_labels, box_test, distance, inside, junction, segment, segment_loss,
+                                 within)
 from ..checker.core.rules import Context
 from ..checker.format import (CLAIM_STATEMENTS, REQUIRED_CLAIMS, arb_to_fmpq, decimal_str, parse_rational,
                               path_message, rational_str, segment_loss_message)
@@ -114,18 +116,6 @@ class _Tracker:
             except np.linalg.LinAlgError:
                 return None
         return w[self.piv].copy(), res, cond
-
-
-def affine_labels(doc: dict) -> set:
-    """Labels in which H is affine: weights of edges into output nodes and output biases that appear nowhere
-    else (an output node has no activation). Pivots among them make J_u independent of u, so a segment's
-    Krawczyk contraction comes from the free coordinates alone and the steps can be long."""
-    kind = {nd["id"]: nd["kind"] for nd in doc["nodes"]}
-    into_out = {e["weight"] for e in doc["edges"] if kind[e["to"]] == "output"}
-    into_out |= {nd["bias"] for nd in doc["nodes"] if nd["kind"] == "output" and nd.get("bias")}
-    elsewhere = {e["weight"] for e in doc["edges"] if kind[e["to"]] != "output"}
-    elsewhere |= {nd["bias"] for nd in doc["nodes"] if nd["kind"] != "output" and nd.get("bias")}
-    return into_out - elsewhere
 
 
 def choose_pivots(J: np.ndarray, labels, affine: set) -> list:
@@ -231,7 +221,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
             done = Leg(leg.pivots, leg.free, leg.a, leg.v(t), leg.t0, t, centred=leg.centred)
             legs.append((done, entry, segs))
             end_box = _tight_box(ctx, done.pivots, done.b, u)
-            if end_box is None or not _within(end_box, prev_box):
+            if end_box is None or not within(end_box, prev_box):
                 raise _Stop("the point test at the end of the leg failed", t)
             pending = (done, prev_box, end_box)
             for piv in (new_piv, [labels[i] for i in choose_unknowns(system.jacobian_f64(w))]):
@@ -265,7 +255,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
     # Small boxes at the two ends, for tight distances from the given points (kept only when they pass).
     first = legs[0][2][0][1:]
     boxes = (_tight_box(ctx, legs[0][0].pivots, legs[0][0].a, u0), _tight_box(ctx, leg.pivots, leg.b, u))
-    boxes = tuple(b if b is not None and _within(b, outer) else None for b, outer in zip(boxes, (first, prev_box)))
+    boxes = tuple(b if b is not None and within(b, outer) else None for b, outer in zip(boxes, (first, prev_box)))
     return legs, start_enc, prev_end, boxes
 
 
@@ -334,15 +324,11 @@ def _tight_box(ctx, pivots, v: dict, u):
     return None
 
 
-def _within(inner, outer) -> bool:
-    return all(x - r >= y - s and x + r <= y + s for x, r, y, s in zip(*inner, *outer))
-
-
 def _junction(ctx, pending, leg: Leg, first_box, u_q):
     """The bridge evidence {end, start, box} from the end of the previous leg into ``leg``, or None."""
     done, prev_box, end_box = pending
     start_box = _tight_box(ctx, leg.pivots, leg.a, u_q)
-    if start_box is None or not _within(start_box, first_box):
+    if start_box is None or not within(start_box, first_box):
         return None
     P = {**dict(zip(done.pivots, zip(*end_box))), **{f: (q, fmpq(0)) for f, q in done.b.items()}}
     Q = {**dict(zip(leg.pivots, zip(*start_box))), **{f: (q, fmpq(0)) for f, q in leg.a.items()}}
@@ -463,7 +449,7 @@ def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int 
     ev = {"prec_bits": prec_bits, "start": {lab: decimal_str(q) for lab, q in start_q.items()},
           "end": {lab: decimal_str(q) for lab, q in end_q.items()}, "max_distance": decimal_str(limit)}
     try:
-        legs, e0, e1, boxes = _search(ctx, system, labels, start_q, end_q, affine=affine_labels(doc["network"]),
+        legs, e0, e1, boxes = _search(ctx, system, labels, start_q, end_q, affine=affine_labels(ctx.net),
                                       timeout=timeout or DEFAULT_TIMEOUT, max_segments=max_segments, say=say)
     except _Stop as stop:
         sep = _separation(network, data, start_q, end_q, limit, timeout=min(60.0, timeout or 60.0), say=say)

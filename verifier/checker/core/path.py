@@ -47,7 +47,7 @@ from .preconditioner import preconditioner
 
 V, I = "verified", "inconclusive"
 
-__all__ = ["Leg", "segment", "bridge", "box_test", "junction", "affine_labels", "inside", "distance", "segment_loss", "rule_path", "rule_segment_loss", "MAX_SEGMENTS"]
+__all__ = ["Leg", "segment", "bridge", "box_test", "junction", "affine_labels", "within", "inside", "distance", "segment_loss", "rule_path", "rule_segment_loss", "MAX_SEGMENTS"]
 
 # Budgets on what a certificate may ask the checker to re-run (a hostile one cannot make it run for ever).
 MAX_SEGMENTS = 20_000
@@ -219,7 +219,7 @@ def bridge(ctx, pivots, free, P: dict, Q: dict, mid: list, rad: list, hint=None)
         return box_test(ctx, pivots, {f: P[f].union(Q[f]) for f in free}, mid, rad, hint)
 
 
-def _within(inner, outer) -> bool:
+def within(inner, outer) -> bool:
     """Box (mid, rad) ``inner`` lies in box ``outer`` (exact)."""
     return all(x - r >= y - s and x + r <= y + s for x, r, y, s in zip(*inner, *outer))
 
@@ -324,7 +324,7 @@ def junction(ctx, prev_leg: Leg, prev_box, leg: Leg, first_box, br: dict, hint=N
 
     ``br["end"]``: a small box of the old pivots inside ``prev_box`` that holds a zero at v = b (point
     Krawczyk), so it holds P; ``br["start"]``: the same for Q in the new split; ``br["box"]``: the bridge box."""
-    if not _within(br["end"], prev_box) or not _within(br["start"], first_box):
+    if not within(br["end"], prev_box) or not within(br["start"], first_box):
         return "the small boxes at the junction must lie in the boxes of the segments they meet"
     with flint.ctx.workprec(ctx.prec):
         reason = box_test(ctx, prev_leg.pivots, {f: arb(q) for f, q in prev_leg.b.items()}, *br["end"]) or \
@@ -419,7 +419,7 @@ def rule_path(ctx, claim):
                 small = _read_box(ev[key], ctx.m, key)
             except FormatError as exc:
                 return I, f"path evidence: {exc}"
-            if not _within(small, outer):
+            if not within(small, outer):
                 return I, f"the {key} does not lie in the box of the segment it refines"
             reason = box_test(ctx, leg.pivots, {f: arb(q) for f, q in v.items()}, *small)
             if reason:
