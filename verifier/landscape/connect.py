@@ -183,7 +183,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
     legs = []
     u0 = u = got[0]
     cond_limit = max(1e4, 100 * got[2])      # re-pivot before J_u gets this ill-conditioned
-    size_limit = 100 * (1 + max(abs(float(q)) for q in list(start.values()) + list(end.values())))
+    size_limit = 1e4 * (1 + max(abs(float(q)) for q in list(start.values()) + list(end.values())))
     t, h = fmpq(0), fmpq(1, 16)
     segs, entry, pending = [], None, None    # this leg's segments, its bridge box, the point P it must join
     prev_end, prev_box, start_enc, count = None, None, None, 0
