@@ -181,7 +181,6 @@ def _tamper_cases(doc):
 
     def split(d):
         g = _path(d)["evidence"]["legs"][0]
-        free = [lab for lab in doc["instance"]["network"]["edges"][0:0]]  # noqa: F841 (documentation)
         labels = sorted(_path(d)["evidence"]["start"])
         other = next(lab for lab in labels if lab not in g["pivots"])
         g["pivots"][0] = other
