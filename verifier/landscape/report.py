@@ -338,9 +338,10 @@ def html_page(res, imgs) -> str:
     if reasons:
         h += ['<ul class="muted">'] + [f"<li>{_e(a)}: {_e(b)}</li>" for a, b in reasons[:12]] + ["</ul>"]
     h += ['<h2 id="connect">Certified paths between endpoints (<code>cooper-connected</code>)</h2>',
-          '<p class="muted">Where the registry has <code>cooper-connected</code>, it was asked for a certified '
-          "zero-loss path between a few pairs of endpoints that reached M. Only <em>verified</em> is a proof that "
-          "the two certified points lie in one path-component of M.</p>"]
+          '<p class="muted"><code>cooper-connected</code> was asked for a certified zero-loss path between a few '
+          "pairs of endpoints that reached M (<code>--connect-timeout</code> seconds each). <em>verified</em> proves "
+          "that the two points lie in one path-component of M, <em>refuted</em> that they lie in different ones; "
+          "<em>inconclusive</em> says nothing about connectivity.</p>"]
     if res["connect"]:
         h += ["<table>", "<tr><th>from</th><th>to</th><th>pair</th><th>status</th><th>reason</th><th>s</th></tr>"]
         h += [f"<tr><td>{_e(c['a'])}</td><td>{_e(c['b'])}</td><td>{_e(c['kind'])}</td><td>{_e(c['status'])}</td>"
