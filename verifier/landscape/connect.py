@@ -465,13 +465,15 @@ def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int 
             claims.append(Claim("path", INCONCLUSIVE, "global", CLAIM_STATEMENTS["path"], ev,
                                 f"no certified path: {stop.reason} (stopped at t = {float(stop.t):.10g})"))
     else:
+        ends = []          # each end: its small box where it passed the point test, else the segment's enclosure
         with flint.ctx.workprec(prec_bits):
-            for k, (key, b) in enumerate(zip(("start_box", "end_box"), boxes)):
+            for key, b, enc in zip(("start_box", "end_box"), boxes, (e0, e1)):
                 if b is not None:
                     ev[key] = {"mid": [decimal_str(x) for x in b[0]], "rad": [decimal_str(x) for x in b[1]]}
-                    (e0, e1)[k][:] = [arb(x - r).union(arb(x + r)) for x, r in zip(*b)]
-        d0 = distance(e0, legs[0][0].pivots, start_q)
-        d1 = distance(e1, legs[-1][0].pivots, end_q)
+                    enc = [arb(x - r).union(arb(x + r)) for x, r in zip(*b)]
+                ends.append(enc)
+        d0 = distance(ends[0], legs[0][0].pivots, start_q)
+        d1 = distance(ends[1], legs[-1][0].pivots, end_q)
         sd = round_up_rational(d0, digits=3) if d0 > 0 else fmpq(0)
         ed = round_up_rational(d1, digits=3) if d1 > 0 else fmpq(0)
         ev.update(legs=_legs_json(legs), start_distance=sci(sd), end_distance=sci(ed))
