@@ -560,6 +560,59 @@ def lift_one(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> l
     return full
 
 
+def syzygies(matrix, ctx, *, transpose: bool = False, timeout: float = 60, max_memory_mb: int = 4096,
+             max_terms: int = 200_000) -> list[list]:
+    """Generators of the polynomial kernel of a matrix over Q[w] (Singular ``syz``).
+
+    ``matrix`` is a list of rows of polynomials (m x n). Returns vectors ``v`` (n polynomials each) with
+    ``matrix * v == 0``, or with ``transpose`` vectors ``u`` (m polynomials) with ``u^T * matrix == 0``.
+    The generators span the syzygy module, whose rank is the dimension of the kernel over the fraction
+    field Q(w); the caller re-checks every vector it uses by exact expansion. Raises :class:`EngineError`
+    when the printed generators exceed ``max_terms`` terms in all (too large to be useful evidence).
+    """
+    rows = [list(r) for r in matrix]
+    m, n = len(rows), (len(rows[0]) if rows else 0)
+    if m == 0 or n == 0 or any(len(r) != n for r in rows):
+        raise InputError("syzygies need a nonempty rectangular matrix")
+    _check_polys([p for r in rows for p in r if not p.is_zero()] or [ctx.constant(1)], ctx)
+    lines = [f"matrix vfM[{m}][{n}];"]
+    lines += [f"vfM[{i + 1},{j + 1}] = {to_engine(p)};" for i, r in enumerate(rows) for j, p in enumerate(r)
+              if not p.is_zero()]
+    gens = "transpose(vfM)" if transpose else "vfM"
+    size = n if not transpose else m
+    script = (_singular_preamble(ctx.nvars()) + "\n".join(lines) + "\n"
+              + f"module vfS = syz(module({gens}));\n"
+              + "int vfK; int vfC; int vfT = 0;\n"
+              + '"@@COUNT " + string(ncols(vfS));\n'
+              + "for (vfK = 1; vfK <= ncols(vfS); vfK++) { vfT = vfT + size(vfS[vfK]); }\n"
+              + '"@@TERMS " + string(vfT);\n'
+              + f"if (vfT <= {int(max_terms)}) {{\n"
+              + "  for (vfK = 1; vfK <= ncols(vfS); vfK++) {\n"
+              + '    "@@VEC " + string(vfK);\n'
+              + f'    for (vfC = 1; vfC <= {size}; vfC++) {{ "@@C " + string(vfS[vfK][vfC]); }}\n'
+              + "  }\n}\n")
+    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    count = _values(records, "COUNT")
+    terms = _values(records, "TERMS")
+    if len(count) != 1 or len(terms) != 1:
+        raise EngineError("Singular printed no syzygy count")
+    count = _int(count[0], "syzygy count")
+    if _int(terms[0], "term count") > max_terms:
+        raise EngineError(f"the kernel generators have {terms[0]} terms, more than {max_terms}")
+    out: list[list] = []
+    for key, value in records:
+        if key == "VEC":
+            out.append([])
+        elif key == "C":
+            if not out:
+                raise EngineError("Singular printed a syzygy component before its vector")
+            out[-1].append(parse_poly(value, ctx))
+    if len(out) != count or any(len(v) != size for v in out):
+        raise EngineError("Singular printed incomplete syzygies")
+    # syz of the zero module prints the zero vector: drop zero vectors.
+    return [v for v in out if any(not c.is_zero() for c in v)]
+
+
 def minimal_primes(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> list[dict]:
     """Minimal associated primes of the ideal over Q (Singular ``minAssGTZ``, ``primdec.lib``).
 

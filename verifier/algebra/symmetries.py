@@ -126,3 +126,112 @@ def field_vanishes(H, field_comp, n: int) -> bool:
         if not acc.is_zero():
             return False
     return True
+
+
+def left_vanishes(H, u, n: int) -> bool:
+    """u^T J == 0 identically: ``sum_r u[r] * dH_r/dw_j`` is the zero polynomial for every parameter j."""
+    for j in range(n):
+        acc = H[0] * 0
+        for h, c in zip(H, u):
+            if not c.is_zero():
+                acc += c * h.derivative(j)
+        if not acc.is_zero():
+            return False
+    return True
+
+
+def kernel_vectors(ps, *, left: bool, timeout: float, max_memory_mb: int) -> list:
+    """[(description, components)] generating the kernel of J over Q(w) (right: J v = 0, n components;
+    left: u^T J = 0, l*d components), from Singular's ``syz``; each is re-checked here by exact expansion.
+
+    Symmetry fields explain the rank deficiency a network's structure causes; these also catch what the
+    data cause (collinear, repeated or zero inputs) and polynomial identities between weights (e.g. output
+    weights that enter only through one combination)."""
+    from . import engines
+    J = ps.jacobian()
+    vecs = engines.syzygies(J, ps.ctx, transpose=left, timeout=timeout, max_memory_mb=max_memory_mb)
+    side = "left" if left else "right"
+    out = []
+    for k, v in enumerate(vecs):
+        ok = left_vanishes(ps.H, v, ps.n) if left else field_vanishes(ps.H, v, ps.n)
+        if not ok:
+            raise engines.EngineError(f"Singular's syzygy {k + 1} is not in the {side} kernel of J")
+        out.append((f"{side} kernel vector {k + 1} of J over Q(w) (Singular syz)", v))
+    return out
+
+
+def independent_at(candidates, point, need: int, base=()) -> list:
+    """Greedily the candidates (in order, so cheap ones first) that raise the rank of ``base`` at ``point``,
+    until ``need`` vectors are independent there; ``base`` (kept whole, independent or not) comes first."""
+    from flint import fmpq_mat
+    chosen = list(base)
+    rows = [[c(*point) for c in item[1]] for item in chosen]
+    rank = fmpq_mat(rows).rank() if rows else 0
+    for item in candidates:
+        if rank >= need:
+            break
+        row = [c(*point) for c in item[1]]
+        if fmpq_mat(rows + [row]).rank() > rank:
+            rows.append(row)
+            chosen.append(item)
+            rank += 1
+    return chosen
+
+
+def cramer_kernel(ps, rows, cols, *, left: bool, max_terms: int = 100_000, deadline: float | None = None) -> list:
+    """[(description, components)]: the kernel of J over Q(w) by Cramer's rule on a nonsingular minor.
+
+    ``rows``/``cols`` index an r x r minor A of J that is not identically zero (the modular minor of the
+    lower bound). Fraction-free Gauss-Jordan elimination (Bareiss: every division exact) turns the rows
+    J_R into det(A) A^-1 J_R; for each column j outside ``cols``, v_j = det(A) e_j - sum_k
+    (det(A) A^-1 J_R)_kj e_(cols_k) has J_R v_j = 0 and the v_j are independent wherever det(A) != 0. They
+    lie in the kernel of all of J exactly when the generic rank is r, which :func:`field_vanishes`
+    checks here and the checker again. With ``left`` the same on J^T (rows and columns exchanged), giving
+    u with u^T J = 0. The entries are r x r minors, so this is for small r; ``max_terms`` and ``deadline``
+    bound the work (``BudgetExceeded``). Hand-written: flint has no matrices over multivariate polynomials.
+    """
+    import time
+    from ..errors import BudgetExceeded
+    J = ps.jacobian()
+    M = [list(col) for col in zip(*J)] if left else J
+    P, Q = (list(cols), list(rows)) if left else (list(rows), list(cols))
+    T = [list(M[i]) for i in P]
+    N = len(M[0]) if M else 0
+    one = ps.ctx.constant(1)
+    prev = one
+    for k, q in enumerate(Q):
+        piv = next((i for i in range(k, len(T)) if not T[i][q].is_zero()), None)
+        if piv is None:
+            raise BudgetExceeded("the stated minor is singular over Q(w)")
+        T[k], T[piv] = T[piv], T[k]
+        pk = T[k][q]
+        for i in range(len(T)):
+            if i == k:
+                continue
+            f = T[i][q]
+            row, terms = [], 0
+            for j in range(N):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise BudgetExceeded("Cramer's rule ran out of time")
+                e = (pk * T[i][j] - f * T[k][j]) / prev
+                terms += len(e)
+                if terms > max_terms:
+                    raise BudgetExceeded(f"Cramer's rule needs more than {max_terms} terms")
+                row.append(e)
+            T[i] = row
+        prev = pk
+    det = prev
+    side = "left" if left else "right"
+    out = []
+    for j in range(N):
+        if j in Q:
+            continue
+        v = [ps.ctx.constant(0)] * N
+        v[j] = det
+        for k, q in enumerate(Q):
+            v[q] = -T[k][j]
+        ok = left_vanishes(ps.H, v, ps.n) if left else field_vanishes(ps.H, v, ps.n)
+        if not ok:
+            return []          # the rank over Q(w) exceeds r: no kernel of this size
+        out.append((f"{side} kernel vector of J over Q(w) (Cramer's rule on a {len(Q)}x{len(Q)} minor)", v))
+    return out

@@ -36,7 +36,7 @@ from ..algebra import engines
 from ..algebra.bounds import bounds_report
 from ..algebra.function_space import TooLarge, function_space_bound
 from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
-from ..algebra.symmetries import field_vanishes, symmetry_fields
+from ..algebra.symmetries import cramer_kernel, field_vanishes, independent_at, kernel_vectors, symmetry_fields
 from ..certificate import INCONCLUSIVE, REFUTED, VERIFIED, Certificate, Claim
 from ..checker.format import ALGEBRAIC_CLAIMS, CLAIM_STATEMENTS, STATEMENTS, rational_str
 from ..checker.algebra.polys import poly_to_json
@@ -223,7 +223,13 @@ def _engine_counts(ps: PolySystem, timeout: float, max_memory_mb: int) -> dict:
 # liao-poggio-dimension
 
 
-def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int):
+def _short_reason(exc) -> str:
+    return str(exc).split("\n")[0][:120]
+
+
+def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int, *,
+                        kernel: bool = True, timeout: float = DEFAULT_TIMEOUT,
+                        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB):
     from ..algebra.rank import generic_rank
     m = net.l * data.d
     statement = CLAIM_STATEMENTS["generic-rank"]
@@ -240,7 +246,7 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
           "rows": [int(r) for r in res["rows"]], "cols": [net.labels[c] for c in res["cols"]],
           "lower": lower}
     trials_note = f" (ranks at the trial points: {', '.join(str(int(r)) for r in res['trial_ranks'])})"
-    fields_note = ""
+    fields_note = kernel_note = ""
     full = upper
     if fs is not None and lower < full:
         ev["function_space"] = fs
@@ -248,18 +254,57 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         fs_note = (f"; f_w(x) lies in a span of {'/'.join(map(str, sorted(set(fs['monomials']))))} monomials in x "
                    f"per output, an evaluation matrix of rank {fs['rank']}")
     if ps is not None and lower < full:
+        rng = random.Random(seed)
+        pt = [fmpq(rng.randint(-50, 50), rng.randint(1, 7)) for _ in range(net.n)]
         fields = [(desc, comp) for desc, comp in symmetry_fields(net, ps.ctx) if field_vanishes(ps.H, comp, net.n)]
+        k = fmpq_mat([[c(*pt) for c in comp] for _, comp in fields]).rank() if fields else 0
+        sym = len(fields)
+        left = []
+        # Symmetry fields are the fast path; where they leave a gap, the kernel of J over Q(w) closes it:
+        # Cramer's rule on the lower bound's minor (cheap while the rank is small; on the side with fewer
+        # vectors), then Singular's syz (right kernel, then left) whenever the engine finishes.
+        deadline = time.monotonic() + timeout
+        small_side = "left" if m < net.n else "right"
+        routes = [("cramer", small_side), ("syz", "right"), ("syz", "left")] if kernel else []
+        for route, side in routes:
+            if lower >= min(upper, net.n - k, m - len(left)):
+                break
+            budget = deadline - time.monotonic()
+            if budget <= 0.5:
+                kernel_note = "; the kernel of J over Q(w) ran out of time"
+                break
+            try:
+                if route == "cramer":
+                    vecs = cramer_kernel(ps, res["rows"], res["cols"], left=side == "left",
+                                         deadline=time.monotonic() + min(budget, max(1.0, budget / 4)))
+                else:
+                    vecs = kernel_vectors(ps, left=side == "left", timeout=budget, max_memory_mb=max_memory_mb)
+            except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+                kernel_note = f"; the {side} kernel of J over Q(w) was not found ({_short_reason(exc)})"
+                continue
+            if side == "right":
+                fields = independent_at(vecs, pt, net.n - lower, base=fields)
+                k = fmpq_mat([[c(*pt) for c in comp] for _, comp in fields]).rank() if fields else 0
+            else:
+                left = independent_at(vecs, pt, m - lower, base=left)
         if fields:
-            rng = random.Random(seed)
-            pt = [fmpq(rng.randint(-50, 50), rng.randint(1, 7)) for _ in range(net.n)]
-            V = fmpq_mat([[comp[j](*pt) for j in range(net.n)] for _, comp in fields])
-            k = V.rank()
             ev["fields"] = [{"description": desc, "components": [poly_to_json(c) for c in comp]}
                             for desc, comp in fields]
-            ev["field_point"] = {lab: rational_str(v) for lab, v in zip(net.labels, pt)}
             ev["field_rank"] = k
             upper = min(upper, net.n - k)
-            fields_note = f"; {len(fields)} symmetry fields of rank {k} give r <= n - {k} = {net.n - k}"
+            extra = len(fields) - sym
+            fields_note = (f"; {sym} symmetry field{'s' if sym != 1 else ''}"
+                           + (f" and {extra} kernel vector{'s' if extra != 1 else ''} of J over Q(w)" if extra else "")
+                           + f" of rank {k} give r <= n - {k} = {net.n - k}")
+        if left:
+            ev["left_kernel"] = [{"description": desc, "components": [poly_to_json(c) for c in comp]}
+                                 for desc, comp in left]
+            ev["left_rank"] = len(left)
+            upper = min(upper, m - len(left))
+            fields_note += (f"; {len(left)} left kernel vector{'s' if len(left) != 1 else ''} of J over Q(w) "
+                            f"give r <= l*d - {len(left)} = {m - len(left)}")
+        if fields or left:
+            ev["field_point"] = {lab: rational_str(v) for lab, v in zip(net.labels, pt)}
     ev["upper"] = upper
     ev["equations"] = m
     if lower == upper:
@@ -271,7 +316,8 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
                      f"{trials_note}{fs_note}{fields_note}); {cons}")
     return Claim("generic-rank", INCONCLUSIVE, "global", statement, ev,
                  f"{lower} <= generic rank <= {upper}: the bounds do not meet (neither the function space nor a "
-                 f"symmetry explains the gap{fs_note}{fields_note}); try more --trials or a larger network family")
+                 f"kernel vector explains the gap{fs_note}{fields_note}{kernel_note}); try more --trials or a longer "
+                 "--timeout")
 
 
 def _linear_excess(ps: PolySystem):
@@ -339,7 +385,7 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                    "modular evidence is used")
         ps = None
     claims = [sc]
-    claims.append(_generic_rank_claim(net, data, ps, seed, trials))
+    claims.append(_generic_rank_claim(net, data, ps, seed, trials, timeout=timeout, max_memory_mb=max_memory_mb))
     m = net.l * data.d
     if ps is not None:
         statement = CLAIM_STATEMENTS["variety-dimension"]

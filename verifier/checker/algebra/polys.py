@@ -313,6 +313,29 @@ def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS)
     return True
 
 
+def left_vanishes_identically(H, n_params: int, row, *, max_terms: int = MAX_TERMS) -> bool:
+    """Whether ``sum_r row[r] * dH_r/dv_j == 0`` identically for every parameter j (``row^T J == 0``).
+
+    ``row`` lists one polynomial per residual; True means ``sum_r row[r] dH_r`` is the zero form, so the
+    residuals' gradients are dependent everywhere and rank J <= l*d - (independent such rows)."""
+    row = list(row)
+    if len(row) != len(H):
+        raise FormatError(f"left kernel vector has {len(row)} components for {len(H)} residuals")
+    if not H:
+        return True
+    _same_context(list(H) + row, "left kernel vector")
+    budget = _Budget(max_terms, 2**62, None, "left kernel vector")
+    for j in range(n_params):
+        s = H[0].context().constant(0)
+        for c, h in zip(row, H):
+            if c.is_zero():
+                continue
+            s = budget.check(s + budget.mul(c, h.derivative(j)))
+        if not s.is_zero():
+            return False
+    return True
+
+
 def evaluate_exact(H, values):
     """``[h(values) for h in H]`` exactly, ``values`` a list of rationals in variable order."""
     if not H:

@@ -20,8 +20,8 @@ from . import engine
 from .bezout import multihomogeneous_count
 from .funcspace import SupportTooLarge, function_space
 from .modp import minor_nonzero_mod_p
-from .polys import (check_combination, lagrange_generators, poly_from_json, polynomial_residuals,
-                    vanishes_identically)
+from .polys import (check_combination, lagrange_generators, left_vanishes_identically, poly_from_json,
+                    polynomial_residuals, vanishes_identically)
 
 V, R, I = "verified", "refuted", "inconclusive"
 MAX_CHECK_VARIABLES = 2000
@@ -165,7 +165,7 @@ def rule_generic_rank(ctx, claim):
     if type(p) is not int or not isinstance(rows, list) or not isinstance(cols, list) or not isinstance(point, dict):
         raise FormatError("generic-rank evidence needs prime, rows, cols and point")
     allowed = {"prime", "point", "rows", "cols", "lower", "upper", "equations", "fields", "field_point", "field_rank",
-               "function_space"}
+               "function_space", "left_kernel", "left_rank"}
     if set(ev) - allowed:
         return I, f"unchecked evidence keys: {', '.join(sorted(set(ev) - allowed))[:60]}"
     if ev.get("equations") != ctx.m:
@@ -194,31 +194,46 @@ def rule_generic_rank(ctx, claim):
         sizes = sorted(set(fs["monomials"]))
         sources.append(f"f_w(x) lies in the span of {'/'.join(map(str, sizes))} monomials in x per output "
                        f"(degree <= {max(fs['degrees'])}), an evaluation matrix of rank {fs['rank']}")
-    if "fields" in ev:
+    for key, left in (("fields", False), ("left_kernel", True)):
+        if key not in ev:
+            continue
         alg = getattr(ctx, "algebra", None)
         if alg is None:
-            return I, "symmetry fields need a verified polynomial-system claim"
+            return I, "symmetry fields and kernel vectors need a verified polynomial-system claim"
         fctx_H = alg["H"]
         fctx = fctx_H[0].context() if fctx_H else None
+        size = ctx.m if left else ctx.n
+        if not isinstance(ev[key], list):
+            raise FormatError(f"generic-rank {key} must be a list")
         comps = []
-        for f in ev["fields"]:
+        for f in ev[key]:
             cs = f.get("components") if isinstance(f, dict) else None
-            if not isinstance(cs, list) or len(cs) != ctx.n:
-                raise FormatError("a symmetry field needs one component per parameter")
+            if not isinstance(cs, list) or len(cs) != size:
+                raise FormatError(f"a {'left kernel vector' if left else 'field'} needs one component per "
+                                  f"{'residual' if left else 'parameter'}")
             comp = [poly_from_json(c, fctx, ctx.n) for c in cs]
-            if not vanishes_identically(fctx_H, ctx.n, comp):
-                return I, f"the field '{str(f.get('description'))[:60]}' does not annihilate J identically"
+            ok = left_vanishes_identically(fctx_H, ctx.n, comp) if left else vanishes_identically(fctx_H, ctx.n, comp)
+            if not ok:
+                what = "u^T J" if left else "J"
+                return I, f"the vector '{str(f.get('description'))[:60]}' does not annihilate {what} identically"
             comps.append(comp)
         fp = ev.get("field_point")
         if not isinstance(fp, dict) or set(fp) != ctx.net.labels:
             raise FormatError("field_point must give every label")
         vals = [parse_rational(fp[lab]) for lab in alg["variables"]]
         k = flint.fmpq_mat([[c(*vals) for c in comp] for comp in comps]).rank() if comps else 0
-        if ev.get("field_rank") != k:
-            return I, f"the fields have rank {k} at the stated point, not {ev.get('field_rank')}"
-        upper = min(upper, ctx.n - k)
+        stated = ev.get("left_rank" if left else "field_rank")
+        if stated != k:
+            return I, f"the {'left kernel vectors' if left else 'fields'} have rank {k} at the stated point, not {stated}"
         plural = "" if len(comps) == 1 else "s"
-        sources.append(f"{len(comps)} symmetry field{plural} of rank {k}: n - {k} = {ctx.n - k}")
+        if left:
+            upper = min(upper, ctx.m - k)
+            sources.append(f"{len(comps)} vector{plural} u with u^T J = 0 identically, of rank {k} at a point: "
+                           f"l*d - {k} = {ctx.m - k}")
+        else:
+            upper = min(upper, ctx.n - k)
+            sources.append(f"{len(comps)} vector field{plural} v with J v = 0 identically, of rank {k} at a point: "
+                           f"n - {k} = {ctx.n - k}")
     if ev.get("lower") != lower or ev.get("upper") != upper:
         return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
     if lower == upper:
