@@ -25,6 +25,7 @@ installed.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import time
@@ -142,6 +143,22 @@ def _output_layer_point(ps: PolySystem, rng: random.Random, *, zero_hidden: bool
     for j, v in zip(free, t):
         vals[j] = v
     return vals if all(h == 0 for h in _evaluate(ps, vals)) else None
+
+
+def _complex_point_claim(net: Network, ps: PolySystem, seed: int, timeout: float, max_memory_mb: int):
+    """(``complex-point`` claim or None, reason): a Krawczyk box around a complex zero of H on rational slices
+    (:mod:`verifier.solver.complex_point`), re-checked by the checker; None with the reason when none is
+    certified within ``timeout`` seconds."""
+    from ..solver.complex_point import complex_point
+    res = complex_point(ps.H, ps.ctx, seed=seed, timeout=timeout, max_memory_mb=max_memory_mb)
+    if res["status"] != "certified":
+        return None, f"no certified complex point ({res['reason']})"
+    ev = {"variables": list(net.labels), "slices": res["slices"], "box": res["box"], "prec_bits": res["prec_bits"],
+          "route": res["route"]}
+    k = len(res["slices"])
+    return Claim("complex-point", VERIFIED, "global", CLAIM_STATEMENTS["complex-point"], ev,
+                 f"a complex zero of H on {k} rational affine slice{'s' if k != 1 else ''}, certified by the "
+                 f"Krawczyk test ({res['route']}, {res['seconds']} s)"), None
 
 
 def _engine_failure_claim(cid, statement, exc, scope="global"):
@@ -371,6 +388,12 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                 claims.append(Claim("variety-dimension", VERIFIED, "global", statement, ev, msg))
             except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
                 claims.append(_engine_failure_claim("variety-dimension", statement, exc))
+        if claims[-1].id != "variety-dimension" or claims[-1].status != VERIFIED:
+            # Without a Groebner answer, a certified complex zero still shows V(H) nonempty (dim >= 0), with a
+            # component of dimension n - l*d; the claim is added only when certified.
+            cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
+            if cp is not None:
+                claims.append(cp)
     cert = _new_cert("liao-poggio-dimension", net, data, claims, seed)
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
@@ -395,10 +418,18 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
             point = _output_layer_point(ps, rng)
             if point is not None:
                 break
+        cp = None
+        if point is None:
+            # A certified complex zero settles nonemptiness before any Groebner computation.
+            cp, cp_why = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
         if point is not None:
             cert.point = _exact_point_json(net, point)
             claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
                                 "V(H) is nonempty: the exact rational point in `point` fits every data point"))
+        elif cp is not None:
+            claims.append(cp)
+            claims.append(Claim("infeasible", REFUTED, "global", statement, {"method": "complex-point"},
+                                "V(H) is nonempty over C: the complex-point claim certifies a zero of H"))
         else:
             try:
                 cof = engines.lift_one(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
@@ -413,7 +444,7 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
                     # 1 is not in the ideal: V(H) is nonempty over C. An exact rational point certifies it
                     # without an engine; failing that (none found, or the search ran out of budget), the
                     # checker re-derives "1 is not in (H)" with its own Singular run.
-                    pt, why = None, "no exact rational point was found"
+                    pt, why = None, f"no exact rational point was found and {cp_why}"
                     try:
                         pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb,
                                                     seed=seed)
@@ -427,7 +458,8 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
                     else:
                         claims.append(_groebner_refutation(cert, statement, why))
             except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
-                claims.append(_engine_failure_claim("infeasible", statement, exc))
+                fail = _engine_failure_claim("infeasible", statement, exc)
+                claims.append(dataclasses.replace(fail, message=f"{fail.message}; {cp_why}"))
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
 
@@ -565,7 +597,13 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     # question before any Groebner computation.
     sp = _cheap_singular_point(ps, seed)
     claim, chart = None, None
+    cp = None
     if sp is None:
+        # A certified complex zero shows V(H) nonempty, so the Nullstellensatz test of emptiness is skipped.
+        cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 8), max_memory_mb)
+        if cp is not None:
+            claims.append(cp)
+    if sp is None and cp is None:
         claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
     if sp is None and claim is None:
         claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
