@@ -418,50 +418,63 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
             point = _output_layer_point(ps, rng)
             if point is not None:
                 break
-        cp = None
-        if point is None:
-            # A certified complex zero settles nonemptiness before any Groebner computation.
-            cp, cp_why = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
         if point is not None:
             cert.point = _exact_point_json(net, point)
             claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
                                 "V(H) is nonempty: the exact rational point in `point` fits every data point"))
-        elif cp is not None:
-            claims.append(cp)
-            claims.append(Claim("infeasible", REFUTED, "global", statement, {"method": "complex-point"},
-                                "V(H) is nonempty over C: the complex-point claim certifies a zero of H"))
         else:
-            try:
-                cof = engines.lift_one(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
-                if cof is not None:
-                    ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof],
-                          "engine": "Singular lift"}
-                    claims.append(Claim("infeasible", VERIFIED, "global", statement, ev,
-                                        f"1 = sum g_r H_r with {len(cof)} cofactors of degree <= "
-                                        f"{max(int(g.total_degree()) for g in cof if not g.is_zero())} "
-                                        "(checked by exact expansion)"))
-                else:
-                    # 1 is not in the ideal: V(H) is nonempty over C. An exact rational point certifies it
-                    # without an engine; failing that (none found, or the search ran out of budget), the
-                    # checker re-derives "1 is not in (H)" with its own Singular run.
-                    pt, why = None, f"no exact rational point was found and {cp_why}"
-                    try:
-                        pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb,
-                                                    seed=seed)
-                    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
-                        why = f"the search for an exact point stopped: {exc}"
-                    if pt is not None:
-                        vals = [pt[name] for name in ps.ctx.names()]
-                        cert.point = _exact_point_json(net, vals)
-                        claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
-                                            "V(H) is nonempty: the exact rational point in `point` fits the data"))
-                    else:
-                        claims.append(_groebner_refutation(cert, statement, why))
-            except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
-                fail = _engine_failure_claim("infeasible", statement, exc)
-                claims.append(dataclasses.replace(fail, message=f"{fail.message}; {cp_why}"))
+            claims += _infeasible_claims(net, ps, cert, statement, seed, timeout, max_memory_mb)
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
+
+
+def _cofactor_claim(net, statement, cof):
+    ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof], "engine": "Singular lift"}
+    return Claim("infeasible", VERIFIED, "global", statement, ev,
+                 f"1 = sum g_r H_r with {len(cof)} cofactors of degree <= "
+                 f"{max(int(g.total_degree()) for g in cof if not g.is_zero())} (checked by exact expansion)")
+
+
+def _infeasible_claims(net, ps, cert, statement, seed, timeout, max_memory_mb) -> list:
+    """The ``infeasible`` claim (preceded by ``complex-point`` when that settles it) when no exact point is at
+    hand: a quick Nullstellensatz attempt (an empty V(H) is usually decided at once), then a certified complex
+    zero, then the engine with the rest of the budget, an exact rational point, the checker's Groebner run."""
+    deadline = time.perf_counter() + timeout
+    quick = max(1.0, timeout / 8)
+    try:
+        cof = engines.lift_one(ps.H, ps.ctx, timeout=quick, max_memory_mb=max_memory_mb)
+        one_outside = cof is None
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        cof, one_outside = None, False
+    if cof is not None:
+        return [_cofactor_claim(net, statement, cof)]
+    cp, cp_why = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
+    if cp is not None:
+        return [cp, Claim("infeasible", REFUTED, "global", statement, {"method": "complex-point"},
+                          "V(H) is nonempty over C: the complex-point claim certifies a zero of H")]
+    try:
+        if not one_outside:
+            left = max(1.0, deadline - time.perf_counter())
+            cof = engines.lift_one(ps.H, ps.ctx, timeout=left, max_memory_mb=max_memory_mb)
+            if cof is not None:
+                return [_cofactor_claim(net, statement, cof)]
+        # 1 is not in the ideal: V(H) is nonempty over C. An exact rational point certifies it without an
+        # engine; failing that (none found, or the search ran out of budget), the checker re-derives
+        # "1 is not in (H)" with its own Singular run.
+        pt, why = None, f"no exact rational point was found and {cp_why}"
+        try:
+            pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb, seed=seed)
+        except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+            why = f"the search for an exact point stopped: {exc}; {cp_why}"
+        if pt is not None:
+            vals = [pt[name] for name in ps.ctx.names()]
+            cert.point = _exact_point_json(net, vals)
+            return [Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
+                          "V(H) is nonempty: the exact rational point in `point` fits the data")]
+        return [_groebner_refutation(cert, statement, why)]
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+        fail = _engine_failure_claim("infeasible", statement, exc)
+        return [dataclasses.replace(fail, message=f"{fail.message}; {cp_why}")]
 
 
 def _groebner_refutation(cert, statement, why):
@@ -601,8 +614,6 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     if sp is None:
         # A certified complex zero shows V(H) nonempty, so the Nullstellensatz test of emptiness is skipped.
         cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 8), max_memory_mb)
-        if cp is not None:
-            claims.append(cp)
     if sp is None and cp is None:
         claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
     if sp is None and claim is None:
@@ -621,6 +632,8 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     claims.append(claim)
     if claim.status != VERIFIED:
         claims.append(_sard_claim(net, data, ps, eps, seed, sard_tries, timeout, max_memory_mb, max_terms))
+    if cp is not None:
+        claims.append(cp)       # last: the claims before it keep their places
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
 
