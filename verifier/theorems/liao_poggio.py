@@ -9,7 +9,11 @@
   the dimension and degree of V(H) over C by a Groebner basis; components of
   excess dimension.
 * ``liao-poggio-nullstellensatz``: V(H) is empty over C, with cofactors
-  1 = sum g_r H_r, or nonempty, with an exact rational point.
+  1 = sum g_r H_r, or nonempty, with an exact rational point or, without one, a
+  certified complex point (claim ``complex-point``: a Krawczyk box around a zero of H
+  on n - l*d rational affine slices; the argument is in :mod:`verifier.solver.complex_point`).
+  ``liao-poggio-dimension`` (without a Groebner answer) and ``cooper-2.1-global`` (which then
+  skips the emptiness test) carry the same claim when it is certified.
 * ``cooper-2.1-global``: 0 is a regular value of H over C (no point of V(H)
   where rank J < l*d), with Nullstellensatz cofactors for every affine chart of
   the Lagrange system H = 0, J^T lam = 0, lam_k = 1; otherwise an exact singular
@@ -17,7 +21,7 @@
   a regular value (Theorem 2.1's Sard step), certified the same way.
 
 Every ``verified`` rests on evidence the checker re-verifies without an engine:
-minors modulo a prime, symbolic identities, cofactor expansions, exact points.
+minors modulo a prime, symbolic identities, cofactor expansions, exact points, Krawczyk boxes.
 Dimension and degree from a Groebner basis are an engine's answer; the
 certificate labels them so and the checker recomputes them when Singular is
 installed.
