@@ -392,9 +392,10 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                 claims.append(Claim("variety-dimension", VERIFIED, "global", statement, ev, msg))
             except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
                 claims.append(_engine_failure_claim("variety-dimension", statement, exc))
-        if claims[-1].id != "variety-dimension" or claims[-1].status != VERIFIED:
-            # Without a Groebner answer, a certified complex zero still shows V(H) nonempty (dim >= 0), with a
-            # component of dimension n - l*d; the claim is added only when certified.
+        if groebner and claims[-1].status != VERIFIED:
+            # Without a Groebner answer (a budget, no Singular), a certified complex zero still shows V(H)
+            # nonempty (dim >= 0), with a component of dimension n - l*d; the claim is added only when
+            # certified. (--no-groebner asks for the modular rank only, so nothing runs then.)
             cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
             if cp is not None:
                 claims.append(cp)

@@ -46,7 +46,8 @@ def rule_complex_point(ctx, claim):
     alg = getattr(ctx, "algebra", None)
     if alg is None:
         return I, "needs a verified polynomial-system claim first"
-    if not isinstance(ev, dict) or set(ev) - EVIDENCE_KEYS or not {"variables", "slices", "box", "prec_bits"} <= set(ev):
+    needed = {"variables", "slices", "box", "prec_bits"}
+    if not isinstance(ev, dict) or set(ev) - EVIDENCE_KEYS or not needed <= set(ev):
         return I, "complex-point evidence is exactly variables, slices, box, prec_bits (and route)"
     if ev["variables"] != alg["variables"]:
         raise FormatError("complex-point variables must be the polynomial system's")
@@ -73,7 +74,8 @@ def rule_complex_point(ctx, claim):
     k = n - len(H)
     sliced = f" and {k} affine slice{'s' if k != 1 else ''}" if k else ""
     return V, (f"Krawczyk test passes for H{sliced} on a box of radius "
-               f"{rational_str(parse_rational(box['radius']))}: H has a zero there, with rank J = {len(H)}, so V(H) is nonempty over C and "
+               f"{rational_str(parse_rational(box['radius']))}: H has a zero there, with rank J = {len(H)}, so V(H) is "
+               f"nonempty over C and "
                f"has a component of dimension {k}")
 
 
