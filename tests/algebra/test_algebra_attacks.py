@@ -24,7 +24,7 @@ from flint import fmpq, fmpq_mat
 from verifier.activations import polynomial, power
 from verifier.algebra import engines
 from verifier.checker import check_certificate
-from verifier.checker.format import STATEMENTS, digest, instance_hash, rational_str
+from verifier.checker.format import REQUIRED_CLAIMS, STATEMENTS, digest, instance_hash, rational_str
 from verifier.data import Dataset
 from verifier.network import mlp
 from verifier.theorems import verify
@@ -552,9 +552,10 @@ def test_claim_scope_changed(name, cid, scope):
 @pytest.mark.parametrize("name", VERIFIED)
 def test_required_claim_dropped_or_duplicated(name):
     doc = honest(name)
-    last = doc["claims"][-1]
+    required = REQUIRED_CLAIMS[doc["theorem"]]
+    last = [c for c in doc["claims"] if c["id"] in required][-1]
     dropped = copy.deepcopy(doc)
-    dropped["claims"] = dropped["claims"][:-1]
+    dropped["claims"] = [c for c in dropped["claims"] if c["id"] != last["id"]]
     assert_rejected(reseal(dropped))
     doc["claims"].append(copy.deepcopy(last))
     assert_rejected(reseal(doc))

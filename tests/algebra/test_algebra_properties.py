@@ -630,6 +630,11 @@ def test_engine_budget_is_honoured_and_no_engine_outlives_it(case, monkeypatch):
             started.append(self.pid)
 
     monkeypatch.setattr(engines.subprocess, "Popen", Recording)
+    if case == "nullstellensatz":
+        # The certified complex point often settles this instance (V(H) is nonempty) before the lift; this
+        # test is about the engine's budget, so it is switched off here.
+        from verifier.theorems import liao_poggio
+        monkeypatch.setattr(liao_poggio, "_complex_point_claim", lambda *a, **k: (None, "no complex point (off)"))
     t0 = time.perf_counter()
     cert = verify(thm, data, network=net, timeout=0.5)
     elapsed = time.perf_counter() - t0

@@ -266,6 +266,7 @@ def test_nonempty_without_a_point_is_refuted_by_the_groebner_basis(monkeypatch):
     def boom(*a, **k):
         raise BudgetExceeded("Singular ran past the time budget")
     monkeypatch.setattr(liao_poggio, "_output_layer_point", lambda *a, **k: None)
+    monkeypatch.setattr(liao_poggio, "_complex_point_claim", lambda *a, **k: (None, "no complex point (off)"))
     monkeypatch.setattr(engines, "rational_point", boom)
     cert = verify("liao-poggio-nullstellensatz", ds([1, 2, 3], [1, 3, 2]), network=square_net())
     inf = next(c for c in cert.claims if c.id == "infeasible")

@@ -5,7 +5,8 @@ Which tier reads a certificate:
 * ``"tier": "floating-point with error bounds"``: the floating-point tier (``float/``, numpy);
 * a rigorous certificate of a solving theorem (``format.SOLVE_THEOREMS``): ``solve/``;
 * any other rigorous certificate (a network and data): ``core/`` reads it, with the rules of
-  ``core/rules.py`` (Cooper's claims) and ``algebra/rules.py`` (the algebraic claims).
+  ``core/rules.py`` (Cooper's claims), ``algebra/rules.py`` (the algebraic claims) and
+  ``solve/complex_point.py`` (``complex-point``: a Krawczyk box, so it lives beside the Krawczyk test).
 
 The tiers are imported on first use, so a rigorous check never loads numpy's float tier.
 """
@@ -34,7 +35,8 @@ def tier_for(cert, base_dir=None):
     from .algebra.rules import ALGEBRA_RULES
     from .core.rules import RULES
     from .core.tier import NetworkTier
-    return NetworkTier({**RULES, **ALGEBRA_RULES})
+    from .solve.complex_point import NETWORK_RULES
+    return NetworkTier({**RULES, **ALGEBRA_RULES, **NETWORK_RULES})
 
 
 def check_certificate(cert, base_dir=None) -> CheckReport:

@@ -70,7 +70,7 @@ SOLVE_THEOREMS = ("polynomial-solutions", "witness-degree", "liao-poggio-prop-1"
 
 # The claims of the algebraic theorems (a verified one's message is the checker rule's own, verbatim).
 ALGEBRAIC_CLAIMS = ("polynomial-system", "bezout-bounds", "generic-rank", "variety-dimension", "infeasible",
-                    "regular-value", "sard-perturbation")
+                    "regular-value", "sard-perturbation", "complex-point")
 ALGEBRAIC_THEOREMS = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullstellensatz",
                       "cooper-2.1-global")
 
@@ -136,6 +136,11 @@ CLAIM_STATEMENTS = {
                          "dimension >= n - l*d when V(H) is nonempty, and components above that are excess",
     "infeasible": "V(H) is empty over C, i.e. 1 = sum_r g_r H_r for polynomial cofactors g_r (Hilbert's "
                   "Nullstellensatz): no network of this architecture fits the data",
+    "complex-point": "H has a complex zero w* in the stated box: the residuals that are not identically 0 (m' of "
+                     "them, m' <= n) together with the stated n - m' affine hyperplanes a . w = b (exact rationals) "
+                     "form a square system that passes the Krawczyk test on the box, so it has exactly one zero "
+                     "there, a regular one; hence V(H) is nonempty over C, rank J(w*) = m', and V(H) has a "
+                     "component of dimension n - m', smooth at w*",
     "regular-value": "0 is a regular value of H over C: rank J(w) = l*d at every complex zero of H, so "
                      "M = H^{-1}(0) is empty or a smooth manifold of dimension n - l*d everywhere",
     "sard-perturbation": "Theorem 2.1's perturbation: for the stated targets y + r with max |r| < epsilon, 0 is a "
@@ -277,7 +282,7 @@ CLAIM_SCOPES = {
     "overparameterized": "instance", "hidden-width": "instance", "construction": "instance", "zero": "global", "rank-J": "local",
     "manifold": "local", "hessian-signature": "local",
     "polynomial-system": "instance", "bezout-bounds": "global", "generic-rank": "global",
-    "variety-dimension": "global", "infeasible": "global", "regular-value": "global",
+    "variety-dimension": "global", "infeasible": "global", "regular-value": "global", "complex-point": "global",
     "sard-perturbation": "after-perturbation",
     "solutions-certified": "global", "bezout-bounds-square": "global", "count-exact": "global",
     "critical-classification": "local", "path": "global", "segment-loss": "instance", "separated": "global",

@@ -9,7 +9,11 @@
   the dimension and degree of V(H) over C by a Groebner basis; components of
   excess dimension.
 * ``liao-poggio-nullstellensatz``: V(H) is empty over C, with cofactors
-  1 = sum g_r H_r, or nonempty, with an exact rational point.
+  1 = sum g_r H_r, or nonempty, with an exact rational point or, without one, a
+  certified complex point (claim ``complex-point``: a Krawczyk box around a zero of H
+  on n - l*d rational affine slices; the argument is in :mod:`verifier.solver.complex_point`).
+  ``liao-poggio-dimension`` (without a Groebner answer) and ``cooper-2.1-global`` (which then
+  skips the emptiness test) carry the same claim when it is certified.
 * ``cooper-2.1-global``: 0 is a regular value of H over C (no point of V(H)
   where rank J < l*d), with Nullstellensatz cofactors for every affine chart of
   the Lagrange system H = 0, J^T lam = 0, lam_k = 1; otherwise an exact singular
@@ -17,7 +21,7 @@
   a regular value (Theorem 2.1's Sard step), certified the same way.
 
 Every ``verified`` rests on evidence the checker re-verifies without an engine:
-minors modulo a prime, symbolic identities, cofactor expansions, exact points.
+minors modulo a prime, symbolic identities, cofactor expansions, exact points, Krawczyk boxes.
 Dimension and degree from a Groebner basis are an engine's answer; the
 certificate labels them so and the checker recomputes them when Singular is
 installed.
@@ -25,6 +29,7 @@ installed.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import time
@@ -142,6 +147,22 @@ def _output_layer_point(ps: PolySystem, rng: random.Random, *, zero_hidden: bool
     for j, v in zip(free, t):
         vals[j] = v
     return vals if all(h == 0 for h in _evaluate(ps, vals)) else None
+
+
+def _complex_point_claim(net: Network, ps: PolySystem, seed: int, timeout: float, max_memory_mb: int):
+    """(``complex-point`` claim or None, reason): a Krawczyk box around a complex zero of H on rational slices
+    (:mod:`verifier.solver.complex_point`), re-checked by the checker; None with the reason when none is
+    certified within ``timeout`` seconds."""
+    from ..solver.complex_point import complex_point
+    res = complex_point(ps.H, ps.ctx, seed=seed, timeout=timeout, max_memory_mb=max_memory_mb)
+    if res["status"] != "certified":
+        return None, f"no certified complex point ({res['reason']})"
+    ev = {"variables": list(net.labels), "slices": res["slices"], "box": res["box"], "prec_bits": res["prec_bits"],
+          "route": res["route"]}
+    k = len(res["slices"])
+    return Claim("complex-point", VERIFIED, "global", CLAIM_STATEMENTS["complex-point"], ev,
+                 f"a complex zero of H on {k} rational affine slice{'s' if k != 1 else ''}, certified by the "
+                 f"Krawczyk test ({res['route']}, {res['seconds']} s)"), None
 
 
 def _engine_failure_claim(cid, statement, exc, scope="global"):
@@ -417,6 +438,13 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                 claims.append(Claim("variety-dimension", VERIFIED, "global", statement, ev, msg))
             except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
                 claims.append(_engine_failure_claim("variety-dimension", statement, exc))
+        if groebner and claims[-1].status != VERIFIED:
+            # Without a Groebner answer (a budget, no Singular), a certified complex zero still shows V(H)
+            # nonempty (dim >= 0), with a component of dimension n - l*d; the claim is added only when
+            # certified. (--no-groebner asks for the modular rank only, so nothing runs then.)
+            cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
+            if cp is not None:
+                claims.append(cp)
     cert = _new_cert("liao-poggio-dimension", net, data, claims, seed)
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
@@ -446,36 +474,58 @@ def verify_nullstellensatz(net: Network, data: Dataset, *, max_terms: int = 200_
             claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
                                 "V(H) is nonempty: the exact rational point in `point` fits every data point"))
         else:
-            try:
-                cof = engines.lift_one(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
-                if cof is not None:
-                    ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof],
-                          "engine": "Singular lift"}
-                    claims.append(Claim("infeasible", VERIFIED, "global", statement, ev,
-                                        f"1 = sum g_r H_r with {len(cof)} cofactors of degree <= "
-                                        f"{max(int(g.total_degree()) for g in cof if not g.is_zero())} "
-                                        "(checked by exact expansion)"))
-                else:
-                    # 1 is not in the ideal: V(H) is nonempty over C. An exact rational point certifies it
-                    # without an engine; failing that (none found, or the search ran out of budget), the
-                    # checker re-derives "1 is not in (H)" with its own Singular run.
-                    pt, why = None, "no exact rational point was found"
-                    try:
-                        pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb,
-                                                    seed=seed)
-                    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
-                        why = f"the search for an exact point stopped: {exc}"
-                    if pt is not None:
-                        vals = [pt[name] for name in ps.ctx.names()]
-                        cert.point = _exact_point_json(net, vals)
-                        claims.append(Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
-                                            "V(H) is nonempty: the exact rational point in `point` fits the data"))
-                    else:
-                        claims.append(_groebner_refutation(cert, statement, why))
-            except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
-                claims.append(_engine_failure_claim("infeasible", statement, exc))
+            claims += _infeasible_claims(net, ps, cert, statement, seed, timeout, max_memory_mb)
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
+
+
+def _cofactor_claim(net, statement, cof):
+    ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof], "engine": "Singular lift"}
+    return Claim("infeasible", VERIFIED, "global", statement, ev,
+                 f"1 = sum g_r H_r with {len(cof)} cofactors of degree <= "
+                 f"{max(int(g.total_degree()) for g in cof if not g.is_zero())} (checked by exact expansion)")
+
+
+def _infeasible_claims(net, ps, cert, statement, seed, timeout, max_memory_mb) -> list:
+    """The ``infeasible`` claim (preceded by ``complex-point`` when that settles it) when no exact point is at
+    hand: a quick Nullstellensatz attempt (an empty V(H) is usually decided at once), then a certified complex
+    zero, then the engine with the rest of the budget, an exact rational point, the checker's Groebner run."""
+    deadline = time.perf_counter() + timeout
+    quick = max(1.0, timeout / 8)
+    try:
+        cof = engines.lift_one(ps.H, ps.ctx, timeout=quick, max_memory_mb=max_memory_mb)
+        one_outside = cof is None
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        cof, one_outside = None, False
+    if cof is not None:
+        return [_cofactor_claim(net, statement, cof)]
+    cp, cp_why = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
+    if cp is not None:
+        return [cp, Claim("infeasible", REFUTED, "global", statement, {"method": "complex-point"},
+                          "V(H) is nonempty over C: the complex-point claim certifies a zero of H")]
+    try:
+        if not one_outside:
+            left = max(1.0, deadline - time.perf_counter())
+            cof = engines.lift_one(ps.H, ps.ctx, timeout=left, max_memory_mb=max_memory_mb)
+            if cof is not None:
+                return [_cofactor_claim(net, statement, cof)]
+        # 1 is not in the ideal: V(H) is nonempty over C. An exact rational point certifies it without an
+        # engine; failing that (none found, or the search ran out of budget), the checker re-derives
+        # "1 is not in (H)" with its own Singular run.
+        pt, why = None, f"no exact rational point was found and {cp_why}"
+        try:
+            pt = engines.rational_point(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb, seed=seed)
+        except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+            why = f"the search for an exact point stopped: {exc}; {cp_why}"
+        if pt is not None:
+            vals = [pt[name] for name in ps.ctx.names()]
+            cert.point = _exact_point_json(net, vals)
+            return [Claim("infeasible", REFUTED, "global", statement, {"point": "exact"},
+                          "V(H) is nonempty: the exact rational point in `point` fits the data")]
+        return [_groebner_refutation(cert, statement, why)]
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+        fail = _engine_failure_claim("infeasible", statement, exc)
+        return [dataclasses.replace(fail, message=f"{fail.message}; {cp_why}")]
 
 
 def _groebner_refutation(cert, statement, why):
@@ -611,7 +661,11 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     # question before any Groebner computation.
     sp = _cheap_singular_point(ps, seed)
     claim, chart = None, None
+    cp = None
     if sp is None:
+        # A certified complex zero shows V(H) nonempty, so the Nullstellensatz test of emptiness is skipped.
+        cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 8), max_memory_mb)
+    if sp is None and cp is None:
         claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
     if sp is None and claim is None:
         claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
@@ -629,6 +683,8 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     claims.append(claim)
     if claim.status != VERIFIED:
         claims.append(_sard_claim(net, data, ps, eps, seed, sard_tries, timeout, max_memory_mb, max_terms))
+    if cp is not None:
+        claims.append(cp)       # last: the claims before it keep their places
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
 

@@ -308,6 +308,11 @@ def rule_infeasible(ctx, claim):
             return I, "Singular finds 1 in the ideal: V(H) is empty"
         return R, (f"the checker's Singular run: the Groebner basis of (H) is not {{1}} (dim V(H) = {res[0]}), so "
                    "V(H) is nonempty over C (Hilbert's Nullstellensatz); no exact point is given")
+    if status == R and ev.get("method") == "complex-point":
+        # A certified complex zero (the complex-point claim, checked before this one) is a point of V(H).
+        if getattr(ctx, "complex_point", None) is not True:
+            return I, "needs a verified complex-point claim before this one"
+        return R, "the certified complex zero of the complex-point claim lies in V(H): V(H) is nonempty over C"
     if status == R:
         vals = _exact_point(ctx, alg["variables"])
         if vals is None:
