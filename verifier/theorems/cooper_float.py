@@ -401,7 +401,7 @@ def verify_connected_float(thm, data, *, torch_model=None, network=None, start=N
     if not bad and n > m:
         ev = {"max_distance": limit_s}
         try:
-            pts, segs = search_chain(doc, X, Y, w0, w1, timeout=timeout or 600.0, max_segments=max_segments,
+            pts, segs, rhos = search_chain(doc, X, Y, w0, w1, timeout=timeout or 600.0, max_segments=max_segments,
                                      progress=progress)
         except Stop as stop:
             chain = np.asarray(stop.chain, dtype=np.float64)
@@ -412,8 +412,8 @@ def verify_connected_float(thm, data, *, torch_model=None, network=None, start=N
         else:
             chain = np.asarray(pts, dtype=np.float64)
             timings["search"] = time.perf_counter() - t0
-            # What the checker will find: the chain re-run with the stated numbers, the distances rounded up.
-            sd, ed = _distances(doc, X, Y, chain, segs, w0, w1)
+            # The distances as the checker derives them (path.check_chain), stated with a margin of 1e-3.
+            sd, ed = _distances(chain, w0, w1, rhos)
             ev.update(segments=segs, start_distance=short_number(sd * 1.001), end_distance=short_number(ed * 1.001))
             if sd * 1.001 <= limit and ed * 1.001 <= limit:
                 claims.append(_claim("path", "verified", "global", FLOAT_CLAIM_STATEMENTS["path"], ev,
@@ -448,12 +448,10 @@ def verify_connected_float(thm, data, *, torch_model=None, network=None, start=N
         assumptions=assumptions, arrays=arrays, software={"torch": torch.__version__, "numpy": np.__version__})
 
 
-def _distances(doc, X, Y, chain, segs, w0, w1):
-    """(start_distance, end_distance) as the checker derives them (its own chain test, numbers unrounded)."""
-    from ..checker.float.dense import read_model
-    from ..checker.float.path import check_chain
-    reason, nums = check_chain(read_model(doc), X, Y, chain, segs, start=w0, end=w1,
-                               stated={"max_distance": "1e300", "start_distance": "1e300", "end_distance": "1e300"})
-    if reason:
-        raise RuntimeError(f"a segment the search proved fails the re-check: {reason}")   # pragma: no cover
-    return nums["start_distance"], nums["end_distance"]
+def _distances(chain, w0, w1, rhos):
+    """(start_distance, end_distance) by the checker's formulas (:func:`verifier.checker.float.path.check_chain`)
+    from the segment tests' bounds ``rhos`` = (rho_start, rho_end)."""
+    from ..checker.float.numerics import SAFETY as S
+    from ..checker.float.path import NORM_SAFETY
+    return (float(np.abs(chain[0] - w0).max()) * NORM_SAFETY + rhos[0] * S,
+            float(np.abs(chain[-1] - w1).max()) * NORM_SAFETY + rhos[1] * S)

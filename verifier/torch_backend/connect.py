@@ -25,7 +25,6 @@ import numpy as np
 import torch
 
 from ..checker.float.dense import read_model
-from ..checker.float.numerics import rump_pd
 from ..checker.float.path import centre_problem, norm_up, point_facts, segment_bounds
 from .core import pinned_threads, spectral_norm_upper
 from .verify import gauss_newton, short_number
@@ -41,12 +40,12 @@ class Stop(Exception):
         self.reason, self.t = reason, t
 
 
-def _sigma(facts) -> float | None:
-    """A lower bound on lambda_min(K) that Rump's test proves at this centre, or None."""
+def _sigma(facts, spectral) -> float | None:
+    """A lower bound on lambda_min(K) that the centre's test (Rump's, and the spectral bounds) proves, or None."""
     lam = float(np.linalg.eigvalsh(facts["K"])[0])
     for f in (0.99, 0.9, 0.5, 0.1):
-        s = float(np.float64(f * lam))
-        if s > 0 and rump_pd(facts["K"], s, facts["M"]):
+        s = float(short_number(f * lam))
+        if s > 0 and centre_problem(facts, s, spectral) is None:
             return s
     return None
 
@@ -67,8 +66,10 @@ def _radius(facts, sigma, spectral, h, rho_in, hnext):
 
 def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int, steps: int = 30,
                  tol: float = 1e-13, progress=None):
-    """The chain (list of float64 vectors) and the segments' stated numbers; raises :class:`Stop` with the
-    proven prefix in ``Stop.chain``, ``Stop.segments``."""
+    """(chain, segments, (rho_start, rho_end)): the chain (list of float64 vectors), the segments' stated
+    numbers and the bounds on how far the path's ends lie from the chain's ends (the checker's own formulas,
+    :func:`path.segment_bounds`); raises :class:`Stop` with the proven prefix in ``Stop.chain``,
+    ``Stop.segments``."""
     from . import models
     say = progress or (lambda text: None)
     t_start = time.perf_counter()
@@ -102,14 +103,12 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
         facts = point_facts(mdl, p, X, Y)
         if not math.isfinite(facts["hnorm"]):
             raise stop("H is not finite at a chain point", p)
-        sigma = _sigma(facts)
-        if sigma is None:
-            raise stop("J J^T is not proven positive definite at a chain point (rank J < l*d there?)", p)
         layers = [W for W, _ in facts["net"].Wb]
         spectral = [float(short_number(spectral_norm_upper(layers[k]))) for k in range(1, L)]
-        bad = centre_problem(facts, sigma, spectral)
-        if bad:
-            raise stop(bad, p)
+        sigma = _sigma(facts, spectral)
+        if sigma is None:
+            raise stop("J J^T is not proven positive definite at a chain point (rank J < l*d there?), or a "
+                       "spectral-norm bound failed", p)
         Kc = torch.as_tensor(facts["K"])
         chol, info = torch.linalg.cholesky_ex(0.5 * (Kc + Kc.T))
         return facts, sigma, spectral, (chol if int(info) == 0 else None)
@@ -135,7 +134,7 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
         return None
 
     f = 0.5
-    rho_in = 0.0
+    rho_in, rho_first = 0.0, None
     p = p0
     with pinned_threads(blas=1):
         facts, sigma, spectral, chol = centre(p)
@@ -172,9 +171,10 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
             segments.append({"lambda_min_lower": short_number(sigma), "radius": short_number(r),
                              "spectral_norm_upper": [short_number(t) for t in spectral]})
             chain.append(q)
+            rho_first = nums["rho_start"] if rho_first is None else rho_first
             rho_in, p = nums["rho_out"], q
             say(f"segment {len(segments)}: {covered(p):.1%} of the way, kappa = {nums['kappa']:.2f}")
             f = min(0.9, f * (1.3 if nums["kappa"] < 0.6 else 1.0))
             if last:
-                return chain, segments
+                return chain, segments, (rho_first, rho_in)
             facts, sigma, spectral, chol = centre(p)
