@@ -79,6 +79,8 @@ def main(argv=None) -> int:
         print(f"{np.linalg.norm(w1 - w0):>8.3f} {cert.status + ('' if rep.ok else '*'):>12} {segs:>8} "
               f"{t_path:>9.1f} {t_path / max(segs, 1):>9.2f} {t_check:>8.1f} {t_base:>6.1f} {t_path / t_base:>6.1f} "
               f"{os.getloadavg()[0]:>5.2f}", flush=True)
+        if not rep.ok:
+            print("    checker:", next((x.strip() for x in rep.lines if "path" in x), rep.status)[:300])
         if cert.status != "verified":
             print("   ", json.dumps(path["message"])[:200])
     print("(* the checker did not accept the certificate; distance: ||w1 - w0||_2 of the two minima)")

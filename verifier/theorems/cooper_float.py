@@ -293,14 +293,14 @@ def _point_array(value, what, *, n, doc, X, module=None, network=None):
 
     from ..data import read_npy
     from ..network import read_json
-    from ..torch_backend.instance import _point_float
+    from ..torch_backend.instance import point_float
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
         suffix = os.path.splitext(path)[1].lower()
         if not os.path.isfile(path):
             raise InputError(f"{path}: no such file ({what})")
         if suffix == ".pt":
-            value = models._load_pt(path)
+            value = models.load_pt(path)
         elif suffix == ".npy":
             value = read_npy(path, what=what)
         elif suffix == ".json":
@@ -330,14 +330,14 @@ def _point_array(value, what, *, n, doc, X, module=None, network=None):
         if missing or extra:
             raise InputError(f"the {what} must give every parameter label exactly once"
                              + (f" (missing {missing[0]!r})" if missing else f" (unknown {str(extra[0])[:40]!r})"))
-        _, w = models.from_network(network, [_point_float(value[lab], lab) for lab in network.labels])
+        _, w = models.from_network(network, [point_float(value[lab], lab) for lab in network.labels])
         return w
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise InputError(f"the {what} must be weights: a file, a module, a state_dict or {n} numbers")
     try:
-        w = np.asarray([_point_float(v, i) for i, v in enumerate(np.asarray(value, dtype=object).reshape(-1))],
+        w = np.asarray([point_float(v, i) for i, v in enumerate(np.asarray(value, dtype=object).reshape(-1))],
                        dtype=np.float64)
     except InputError as exc:
         raise InputError(f"the {what}: {exc}") from None

@@ -50,15 +50,22 @@ def _sigma(facts, spectral) -> float | None:
     return None
 
 
+KAPPA_MAX = 0.95          # margins the search keeps, so that the checker's own float64 numbers pass too
+EPS_ROOM = 0.8
+
+
 def _radius(facts, sigma, spectral, h, rho_in, hnext):
-    """(stated radius, numbers) passing the segment test, or (None, reason)."""
+    """(stated radius, numbers) passing the segment test with margins (kappa <= KAPPA_MAX, eps <= EPS_ROOM
+    (1 - kappa) r), or (None, reason)."""
     r = 2.0 * (max(facts["hnorm"], hnext) + 1e-300)
     for _ in range(40):
         bad, nums = segment_bounds(facts, sigma, r, spectral, h, rho_in, hnext)
-        if bad is None:
+        if bad is None and not nums["kappa"] <= KAPPA_MAX:
+            return None, f"kappa = {nums['kappa']:.3f} above the search's margin {KAPPA_MAX}"
+        if bad is None and nums["eps"] <= EPS_ROOM * (1.0 - nums["kappa"]) * r:
             return float(short_number(r)), nums
-        if "kappa" not in nums or not nums["kappa"] < 1 or "eps" not in nums:
-            return None, bad
+        if "kappa" not in nums or not nums["kappa"] < KAPPA_MAX or "eps" not in nums:
+            return None, bad or "no contraction margin"
         r = max(r * 1.0001, 1.25 * nums["eps"] / (1.0 - nums["kappa"]))
         r = float(short_number(r))
     return None, bad
