@@ -450,8 +450,9 @@ def verify_connected_float(thm, data, *, torch_model=None, network=None, start=N
 
 def _distances(chain, w0, w1, rhos):
     """(start_distance, end_distance) by the checker's formulas (:func:`verifier.checker.float.path.check_chain`)
-    from the segment tests' bounds ``rhos`` = (rho_start, rho_end)."""
+    from the segment tests' bounds ``rhos`` = (rho_start, rho_end), which the search computed with 4 ||H|| (the
+    checker's own ||H|| may differ at the rounding floor)."""
     from ..checker.float.numerics import SAFETY as S
     from ..checker.float.path import NORM_SAFETY
-    return (float(np.abs(chain[0] - w0).max()) * NORM_SAFETY + rhos[0] * S,
-            float(np.abs(chain[-1] - w1).max()) * NORM_SAFETY + rhos[1] * S)
+    return (float(np.abs(chain[0] - w0).max()) * NORM_SAFETY ** 2 + rhos[0] * S,
+            float(np.abs(chain[-1] - w1).max()) * NORM_SAFETY ** 2 + rhos[1] * S)
