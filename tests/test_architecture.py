@@ -102,7 +102,7 @@ CHECKER_BUGS = {}
 ALLOWED = {("verifier/checker/core/preconditioner.py", "numpy"),
            # The floating-point tier is float64 arithmetic by definition (its certificates say so and
            # list numpy/LAPACK's error model among their assumptions).
-           *((f"verifier/checker/float/{name}.py", "numpy") for name in ("numerics", "dense", "conv", "rules", "tier"))}
+           *((f"verifier/checker/float/{name}.py", "numpy") for name in ("numerics", "dense", "conv", "rules", "tier", "path"))}
 
 
 def _checker_param(path):

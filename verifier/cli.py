@@ -166,8 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_progress_flags(v)
     cn = sub.add_parser("connect", help="a certified path in M (L = 0 along it) between two approximate zeros, "
                         "e.g. two trained minima (cooper-connected)")
-    cn.add_argument("--network", required=True, help="network JSON (docs/network-format.md), smooth activations")
-    cn.add_argument("--data", required=True, help="dataset: .csv, .json or .npy")
+    cn.add_argument("--network", help="network JSON (docs/network-format.md), smooth activations")
+    cn.add_argument("--data", required=True, help="dataset: .csv, .json or .npy (with --torch-model/--torch also "
+                    ".npz or .pt)")
+    cn.add_argument("--torch-model", metavar="FILE.py:FUNCTION",
+                    help="the floating-point tier (torch backend, layered MLPs at scale): import FILE.py (your own "
+                    "code, executed as Python) and call FUNCTION(), an nn.Sequential of nn.Linear and smooth "
+                    "activations; --from/--to then read .pt (a flat tensor or the model's state_dict, torch.load "
+                    "with weights_only=True), .npy (canonical order) or .json")
+    cn.add_argument("--torch", action="store_true",
+                    help="the floating-point tier for --network NET.json (a layered MLP)")
     cn.add_argument("--outputs", type=int, default=None, help="number l of target columns at the end of each row "
                     "(default 1 for .csv and .npy; a .json dataset names its targets, and --outputs must then agree)")
     cn.add_argument("--from", dest="from_point", required=True, metavar="W0.json",
@@ -180,8 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     cn.add_argument("--max-distance", help="how far (max-norm, exact rational) the path's ends may lie from the given "
                     "points (default 1e-3 (1 + max |w_i|))")
     cn.add_argument("--max-segments", type=int, default=5000, help="most Krawczyk segments (default 5000)")
-    cn.add_argument("--grid", type=int, default=21,
-                    help="points of the straight segment where L is enclosed (segment-loss; default 21, 0: none)")
+    cn.add_argument("--grid", type=int, default=None,
+                    help="points of the straight segment where L is enclosed (segment-loss; default 21, 0: none; "
+                    "rigorous tier only)")
     cn.add_argument("--json", action="store_true", help=_JSON_HELP)
     _add_progress_flags(cn)
     _add_solve_parsers(sub)
@@ -540,6 +549,10 @@ def cmd_verify(args) -> int:
     from .theorems import THEOREMS, verify
     if args.theorem not in THEOREMS:
         raise InputError(f"unknown theorem {args.theorem!r}; known: {', '.join(THEOREMS)}")
+    if (args.torch_model or args.torch) and args.theorem == "cooper-connected":
+        args.max_segments, args.grid = 5000, None
+        args.timeout = 600.0 if args.timeout is None else args.timeout
+        return _connect(args, "verify")
     if args.torch_model or args.torch:
         return _verify_torch(args)
     if args.theorem == "cooper-connected" or args.from_point or args.to_point:
@@ -547,7 +560,7 @@ def cmd_verify(args) -> int:
             raise InputError(f"--from/--to belong to cooper-connected, not {args.theorem}")
         if not (args.network and args.from_point and args.to_point):
             raise InputError("cooper-connected needs --network NET.json, --from W0.json and --to W1.json")
-        args.max_segments, args.grid = 5000, 21
+        args.max_segments, args.grid = 5000, None
         args.timeout = 600.0 if args.timeout is None else args.timeout
         return _connect(args, "verify")
     _check_prec(args.prec)
@@ -625,13 +638,18 @@ def _connect(args, command: str) -> int:
     from .data import load_dataset
     from .network import load_network, read_json
     from .theorems import verify
+    if getattr(args, "torch_model", None) or getattr(args, "torch", False):
+        return _connect_float(args, command)
+    if not args.network:
+        raise InputError("connect needs --network NET.json (rigorous tier) or --torch-model FILE.py:FUNCTION "
+                         "(floating-point tier)")
     _check_prec(args.prec)
     _check_out(args.out, args.data, args.network, args.from_point, args.to_point)
     if not args.timeout > 0:
         raise InputError("--timeout must be > 0")
     opts = {"network": load_network(args.network), "start": read_json(args.from_point, "start point"),
             "end": read_json(args.to_point, "end point"), "prec_bits": args.prec, "timeout": args.timeout,
-            "max_segments": args.max_segments, "grid": args.grid}
+            "max_segments": args.max_segments, "grid": 21 if args.grid is None else args.grid}
     if args.max_distance is not None:
         opts["max_distance"] = args.max_distance
     data = load_dataset(args.data, outputs=_outputs(args))
@@ -651,6 +669,53 @@ def _connect(args, command: str) -> int:
         print(cert.summary())
         if args.out:
             print(f"  certificate {args.out}")
+    return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
+
+
+def _connect_float(args, command: str) -> int:
+    """verifier connect --torch-model (or --torch --network): cooper-connected in the floating-point tier."""
+    if bool(args.torch_model) == bool(args.network):
+        raise InputError("give either --torch-model FILE.py:FUNCTION or --torch with --network NET.json")
+    if args.grid:
+        raise InputError("--grid (segment-loss) belongs to the rigorous tier: the floating-point tier does not "
+                         "enclose the forward pass, so it states no loss enclosure")
+    if not args.timeout > 0 or not 1 <= args.max_segments <= 20000:
+        raise InputError("--timeout must be > 0 and --max-segments between 1 and 20000")
+    if not (args.from_point and args.to_point):
+        raise InputError("cooper-connected needs --from W0 and --to W1")
+    _check_out(args.out, args.data, args.network, args.from_point, args.to_point, args.torch_model and
+               args.torch_model.rsplit(":", 1)[0])
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise InputError(f"the floating-point tier needs torch: {install_hint('torch')}") from None
+    from .checker.format import FLOAT_TIER
+    from .theorems import verify
+    from .torch_backend.instance import load_data
+    X, Y = load_data(args.data, outputs=_outputs(args))
+    _check_outputs(args, Y.shape[1])
+    arrays_name = (os.path.splitext(os.path.basename(args.out))[0] if args.out else "certificate") + ".arrays.npz"
+    opts = {"tier": FLOAT_TIER, "start": args.from_point, "end": args.to_point, "timeout": args.timeout,
+            "max_segments": args.max_segments, "arrays_name": arrays_name}
+    if args.torch_model:
+        opts["torch_model"] = args.torch_model
+    else:
+        opts["network"] = args.network
+    if args.max_distance is not None:
+        opts["max_distance"] = args.max_distance
+    progress = _progress(args)
+    try:
+        cert = verify("cooper-connected", (X, Y), progress=progress, **opts)
+    finally:
+        progress.close()
+    arrays_path = cert.write(args.out) if args.out else None
+    if args.json:
+        _print_json(_cert_envelope(command, cert.to_json(), args.out, files=[arrays_path] if arrays_path else [],
+                                   result={"arrays": arrays_path}))
+    else:
+        print(cert.summary())
+        if args.out:
+            print(f"  certificate {args.out}   arrays {arrays_path}")
     return EXIT_OK if cert.status == "verified" else EXIT_NOT_VERIFIED
 
 

@@ -278,3 +278,181 @@ def verify_float(thm, data, *, torch_model=None, network=None, point=None, seed:
     check_device(device)
     return verify_at_scale(thm.id, doc, w0, X, Y, arrays_name=arrays_name, steps=steps, tol=tol, optimizer=optimizer,
                            optimizer_steps=optimizer_steps, lr=lr, device=device, progress=progress, seed=seed)
+
+
+# ---------------------------------------------------------------------------- cooper-connected, float tier
+
+
+def _point_array(value, what, *, n, doc, X, module=None, network=None):
+    """A given point of the path as canonical float64 weights (n,).
+
+    ``value``: a file (.pt: a flat tensor or the model's state_dict, read with ``torch.load(weights_only=True)``;
+    .npy; .json: {label: value} for a network, or a list in canonical order), an nn.Module of the same
+    architecture, a state_dict, {label: value} (with a network) or a sequence of n numbers in canonical order."""
+    import copy
+
+    from ..data import read_npy
+    from ..network import read_json
+    from ..torch_backend.instance import point_float
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        suffix = os.path.splitext(path)[1].lower()
+        if not os.path.isfile(path):
+            raise InputError(f"{path}: no such file ({what})")
+        if suffix == ".pt":
+            value = models.load_pt(path)
+        elif suffix == ".npy":
+            value = read_npy(path, what=what)
+        elif suffix == ".json":
+            value = read_json(path, what)
+        else:
+            raise InputError(f"{path}: the {what} must be a .pt, .npy or .json file")
+    if isinstance(value, torch.nn.Module):
+        doc2, w = models.from_module(value, X=X)
+        if doc2 != doc:
+            raise InputError(f"the {what} is a module of another architecture than the model")
+        return w
+    if isinstance(value, dict) and value and all(isinstance(v, torch.Tensor) for v in value.values()):
+        if module is None:
+            raise InputError(f"the {what} is a state_dict: it needs torch_model=... (--torch-model)")
+        m = copy.deepcopy(module)
+        try:
+            m.load_state_dict(value, strict=True)
+        except (RuntimeError, KeyError, TypeError) as exc:
+            raise InputError(f"the {what}'s state_dict does not fit the model: {str(exc).splitlines()[0][:100]}") \
+                from None
+        return _point_array(m, what, n=n, doc=doc, X=X)
+    if isinstance(value, dict):
+        if network is None:
+            raise InputError(f"the {what} gives {{label: value}}: that needs network=... (--network)")
+        missing = [lab for lab in network.labels if lab not in value]
+        extra = [k for k in value if k not in set(network.labels)]
+        if missing or extra:
+            raise InputError(f"the {what} must give every parameter label exactly once"
+                             + (f" (missing {missing[0]!r})" if missing else f" (unknown {str(extra[0])[:40]!r})"))
+        _, w = models.from_network(network, [point_float(value[lab], lab) for lab in network.labels])
+        return w
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise InputError(f"the {what} must be weights: a file, a module, a state_dict or {n} numbers")
+    try:
+        w = np.asarray([point_float(v, i) for i, v in enumerate(np.asarray(value, dtype=object).reshape(-1))],
+                       dtype=np.float64)
+    except InputError as exc:
+        raise InputError(f"the {what}: {exc}") from None
+    if w.shape != (n,):
+        raise InputError(f"the {what} has {w.shape[0]} values; the model has n = {n} parameters")
+    return w
+
+
+def verify_connected_float(thm, data, *, torch_model=None, network=None, start=None, end=None, timeout=None,
+                           max_segments: int = 5000, max_distance=None, seed: int | None = 0, progress=None,
+                           device: str = "cpu", arrays_name: str = "certificate.arrays.npz", prec_bits=None,
+                           grid=None) -> Certificate:
+    """The registry's entry for ``cooper-connected`` with ``tier="floating-point with error bounds"``: a chain
+    of float64 points on M between ``start`` and ``end`` (each a file, a module, a state_dict, {label: value}
+    or n numbers), every segment proven by a contraction bound (:mod:`verifier.checker.float.path`)."""
+    from ..data import Dataset
+    from ..torch_backend.connect import Stop, search_chain
+    from ..torch_backend.instance import check_device, load_instance
+    t0 = time.perf_counter()
+    if grid:
+        raise InputError("grid: segment-loss is not computed in the floating-point tier (its forward pass is not "
+                         "enclosed, so an 'enclosure' of L would be a float value); give grid=0 or leave it out")
+    if start is None or end is None:
+        raise InputError(f"{thm.id} needs start=... and end=...")
+    if os.path.basename(arrays_name) != arrays_name or not arrays_name.endswith(".npz"):
+        raise InputError("arrays_name must be a bare file name ending in .npz")
+    check_device(device)
+    if str(device) != "cpu":
+        raise InputError("cooper-connected in the floating-point tier runs on the CPU (device='cpu')")
+    if isinstance(data, Dataset):
+        need = "the torch backend (floating-point tier)"
+        data = (data.x_f64(need), data.y_f64(need))
+    module = models.load_builder(torch_model) if isinstance(torch_model, str) else torch_model
+    doc, _, X, Y = load_instance(data=data, torch_model=module, network=network, seed=seed or 0)
+    if doc["format"] != models.MODEL_FORMAT:
+        raise InputError("cooper-connected in the floating-point tier covers layered MLPs (nn.Linear and "
+                         "activations), not Conv1d networks")
+    net = None
+    if network is not None:
+        from ..network import Network, load_network
+        net = network if isinstance(network, Network) else load_network(network)
+    n, d, l, p = models.n_params(doc), X.shape[0], doc["l"], models.n_inputs(doc)
+    w0 = _point_array(start, "start point", n=n, doc=doc, X=X, module=module, network=net)
+    w1 = _point_array(end, "end point", n=n, doc=doc, X=X, module=module, network=net)
+    m = l * d
+    acts = models.smooth(doc)
+    names = sorted({a for a, _ in acts})
+
+    def hyp(cid, status, evidence):
+        return _claim(cid, status, "instance", FLOAT_CLAIM_STATEMENTS[cid], evidence,
+                      float_message(cid, status, n=n, m=m, d=d, activations=names, evidence=evidence))
+    bad = [a for a, ok in acts if not ok]
+    claims = [hyp("activation-smooth", "refuted" if bad else "verified", {"activations": [a for a, _ in acts]}),
+              hyp("overparameterized", "verified" if n > m else "refuted", {"n": n, "equations": m})]
+    limit = float(max_distance) if max_distance is not None else \
+        1e-3 * (1.0 + max(float(np.abs(w0).max()), float(np.abs(w1).max())))
+    limit_s = short_number(limit)
+    chain = np.asarray(w0, dtype=np.float64)[None, :]
+    extra = {"device": str(device)}
+    timings = {}
+    if not bad and n > m:
+        ev = {"max_distance": limit_s}
+        try:
+            pts, segs, rhos = search_chain(doc, X, Y, w0, w1, timeout=timeout or 600.0, max_segments=max_segments,
+                                     progress=progress)
+        except Stop as stop:
+            chain = np.asarray(stop.chain, dtype=np.float64)
+            ev.update(stopped_at=short_number(stop.t), segments=stop.segments)
+            claims.append(_claim("path", "inconclusive", "global", FLOAT_CLAIM_STATEMENTS["path"], ev,
+                                 f"no certified path: {stop.reason} (stopped at t = {stop.t:.4g}, the fraction of "
+                                 f"the distance covered; {len(stop.segments)} segments proven)"))
+        else:
+            chain = np.asarray(pts, dtype=np.float64)
+            timings["search"] = time.perf_counter() - t0
+            # The distances as the checker derives them (path.check_chain), stated with a margin of 1e-3.
+            sd, ed = _distances(chain, w0, w1, rhos)
+            ev.update(segments=segs, start_distance=short_number(sd * 1.001), end_distance=short_number(ed * 1.001))
+            if sd * 1.001 <= limit and ed * 1.001 <= limit:
+                claims.append(_claim("path", "verified", "global", FLOAT_CLAIM_STATEMENTS["path"], ev,
+                                     float_message("path", "verified", n=n, m=m, d=d, evidence=ev)))
+            else:
+                far = "end" if ed * 1.001 > limit else "start"
+                claims.append(_claim("path", "inconclusive", "global", FLOAT_CLAIM_STATEMENTS["path"], ev,
+                                     f"a certified path of {len(segs)} segments joins zeros of H, but the one at the "
+                                     f"{far} lies farther than max_distance = {limit_s} from the given {far} point "
+                                     "(Gauss-Newton moved it: give max_distance, or points nearer M)"))
+        extra["segments"] = chain.shape[0] - 1
+    timings["total"] = time.perf_counter() - t0
+    arrays = {"X": np.ascontiguousarray(X, dtype=np.float64), "Y": np.ascontiguousarray(Y, dtype=np.float64),
+              "w": np.ascontiguousarray(w0, dtype=np.float64), "w_end": np.ascontiguousarray(w1, dtype=np.float64),
+              "chain": np.ascontiguousarray(chain, dtype=np.float64)}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    instance = {"model": doc, "arrays": {"file": arrays_name, "sha256": hashlib.sha256(buf.getvalue()).hexdigest(),
+                                         "n": n, "d": d, "p": p, "l": l}}
+    instance["sha256"] = sha256({"model": instance["model"], "arrays": instance["arrays"]})
+    from ..checker.float.dense import gram_roundings, read_model
+    from ..checker.float.tier import PD_ASSUMPTIONS, PD_FORMING
+    assumptions = list(ASSUMPTIONS_COMMON)
+    if any(c["id"] == "path" for c in claims):
+        assumptions += list(PD_ASSUMPTIONS) + [PD_FORMING.format(m=gram_roundings(p, read_model(doc)[2]))]
+    return Certificate(
+        thm.id, STATEMENTS[thm.id], None, None, {"array": "w"}, claims, 53, seed,
+        out_of_scope=[FLOAT_NOT_ENCLOSED], timings_s=timings,
+        summary_info={"network": models.describe(doc), "n": n, "d": d, "l": l, "p": p, "device": str(device),
+                      "arithmetic": f"float64 with a-priori error bounds ({TIER})"},
+        extra=extra, tier=TIER, instance=instance, required=REQUIRED_FLOAT_CLAIMS[thm.id],
+        assumptions=assumptions, arrays=arrays, software={"torch": torch.__version__, "numpy": np.__version__})
+
+
+def _distances(chain, w0, w1, rhos):
+    """(start_distance, end_distance) by the checker's formulas (:func:`verifier.checker.float.path.check_chain`)
+    from the segment tests' bounds ``rhos`` = (rho_start, rho_end), which the search computed with 4 ||H|| (the
+    checker's own ||H|| may differ at the rounding floor)."""
+    from ..checker.float.numerics import SAFETY as S
+    from ..checker.float.path import NORM_SAFETY
+    return (float(np.abs(chain[0] - w0).max()) * NORM_SAFETY ** 2 + rhos[0] * S,
+            float(np.abs(chain[-1] - w1).max()) * NORM_SAFETY ** 2 + rhos[1] * S)

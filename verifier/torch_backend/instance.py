@@ -41,7 +41,7 @@ def load_data(path, *, outputs: int = 1):
     return ds.x_f64(need), ds.y_f64(need)
 
 
-def _point_float(v, label) -> float:
+def point_float(v, label) -> float:
     """One point value (an exact-rational string such as "1/3", or a number) as a float64."""
     if isinstance(v, str):
         q = parse_rational(v)
@@ -60,6 +60,9 @@ def _point_float(v, label) -> float:
         raise InputError(f"--point: the value of {str(label)[:40]!r} is not finite in float64, which the torch "
                          "backend computes in")
     return f
+
+
+_point_float = point_float
 
 
 def load_instance(*, data, torch_model=None, network=None, point=None, outputs: int = 1, seed: int = 0):

@@ -426,6 +426,11 @@ def _load_pt(path: str):
         raise InputError(f"{path}: cannot read ({type(exc).__name__}: {first})") from None
 
 
+def load_pt(path: str):
+    """The content of a ``.pt`` file, read with ``torch.load(weights_only=True)`` (pickles are refused)."""
+    return _load_pt(path)
+
+
 def load_arrays(path: str, *, outputs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Inputs X (d, p) and targets Y (d, l) from ``.npz`` (keys X/x and Y/y), ``.npy`` or ``.pt``.
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..format import FormatError
 from .numerics import ETA, SAFETY, SUP_D, Act, lipschitz_prep_layers
 
-__all__ = ["read_model", "split_weights", "forward", "gram_structured", "DenseNet"]
+__all__ = ["read_model", "split_weights", "forward", "gram_structured", "gram_roundings", "DenseNet"]
 
 
 def read_model(doc):
@@ -66,6 +66,15 @@ def forward(Wb, layers, X):
         Zs.append(Z)
         A = act.f(Z)
     raise FormatError("no output layer")  # pragma: no cover
+
+
+def gram_roundings(p, layers) -> int:
+    """The roundings per term of :func:`gram_structured` (its ``m_round``), from the layer shapes alone."""
+    out, prev = 0, p
+    for o, _, _ in layers:
+        out = max(out, o + prev + 2 + len(layers))
+        prev = o
+    return out
 
 
 def gram_structured(Wb, layers, X, chunk=4096):

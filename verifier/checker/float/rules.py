@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..format import FormatError
+from .path import check_chain
 from .numerics import SAFETY, error_norm, lipschitz_J, parse_float, rump_pd, spectral_cheap, spectral_proven
 
 V, R, I = "verified", "refuted", "inconclusive"
@@ -150,6 +151,22 @@ def rule_hessian(ctx, claim):
     return V, f"{m} positive eigenvalues >= {lo:.3e}, {n - m} zero; {len(top)} listed eigenvalues agree"
 
 
+def rule_path(ctx, claim):
+    """cooper-connected: every segment of the chain re-tested (path.py), the distances re-derived."""
+    if claim.get("status") != V:
+        return I, "not claimed"
+    if "chain" not in ctx:
+        return I, "a path claim belongs to a cooper-connected certificate"
+    ev = claim.get("evidence") or {}
+    reason, nums = check_chain(ctx["model"], ctx["X"], ctx["Y"], ctx["chain"], ev.get("segments"),
+                               start=ctx["w"], end=ctx["w_end"], stated=ev)
+    if reason:
+        return I, reason
+    k = ctx["chain"].shape[0] - 1
+    return V, f"{k} segment{'s' if k != 1 else ''} re-proven (own K, Rump's test, Lipschitz bound and contraction " \
+              f"at each centre); ends within {nums['start_distance']:.2e} and {nums['end_distance']:.2e}"
+
+
 FLOAT_RULES = {"distinct-inputs": rule_distinct, "activation-smooth": rule_smooth, "overparameterized": rule_over,
                "rank-J-float": rule_rank, "zero-float": rule_zero, "manifold-float": rule_manifold,
-               "hessian-signature-float": rule_hessian}
+               "hessian-signature-float": rule_hessian, "path": rule_path}

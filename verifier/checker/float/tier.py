@@ -38,7 +38,7 @@ import numpy as np
 from ..format import FLOAT_TIER, FormatError, sha256
 from ..replay import Instance, Tier
 from .conv import ConvNet, read_conv_model
-from .dense import DenseNet, read_model
+from .dense import DenseNet, gram_roundings, read_model
 from .rules import FLOAT_RULES, gram
 
 __all__ = ["TIER", "REQUIRED_FLOAT_CLAIMS", "FLOAT_SCOPES", "ASSUMPTIONS_COMMON", "CONV_ASSUMPTION", "FloatTier",
@@ -50,10 +50,12 @@ REQUIRED_FLOAT_CLAIMS = {
                    "manifold-float"),
     "cooper-2.3": ("distinct-inputs", "activation-smooth", "overparameterized", "rank-J-float", "zero-float",
                    "manifold-float", "hessian-signature-float"),
+    # a chain of float64 points on M, one contraction test per segment (path.py)
+    "cooper-connected": ("activation-smooth", "overparameterized", "path"),
 }
 FLOAT_SCOPES = {"distinct-inputs": "instance", "activation-smooth": "instance", "overparameterized": "instance",
                 "rank-J-float": "local", "zero-float": "local", "manifold-float": "local",
-                "hessian-signature-float": "local"}
+                "hessian-signature-float": "local", "path": "global"}
 # Sentences every certificate of the tier must state verbatim (the solver imports them from here).
 ASSUMPTIONS_COMMON = [
     "every number of the instance is the float64 value stored in the arrays file (inputs, targets, weights)",
@@ -90,11 +92,13 @@ FLOAT_EVIDENCE_KEYS = {
     "zero-float": {"radius", "gamma_J", "h", "spectral_norm_upper"},
     "manifold-float": {"dimension"},
     "hessian-signature-float": {"positive", "zero", "min_positive_lower", "top_eigenvalues_2K"},
+    "path": {"segments", "start_distance", "end_distance", "max_distance"},
 }
 # An inconclusive claim claims nothing; its evidence may also say what was computed on the way to the failure
 # (a report shows it as the explanation of an inconclusive claim, never as a result).
 FLOAT_EXPLANATION_KEYS = {"residual_norm", "lambda_max_upper", "eta", "shift", "error_norm_bound", "assumptions",
-                          "lambda_min_lower", "gamma_J", "h", "spectral_norm_upper"}
+                          "lambda_min_lower", "gamma_J", "h", "spectral_norm_upper", "stopped_at", "segments",
+                          "max_distance"}
 
 
 def known_pd_assumption(text) -> bool:
@@ -119,6 +123,10 @@ FLOAT_CLAIM_STATEMENTS = {
     "manifold-float": "rank J(w*) = l*d, so M is a smooth manifold of dimension n - l*d near w*",
     "hessian-signature-float": "Hess L(w*) = 2 J(w*)^T J(w*) has l*d positive eigenvalues, each >= the stated "
                                "bound, and n - l*d zero eigenvalues",
+    "path": "a continuous path in M (H = 0, so L = 0, at every point of it) joins a zero of H within start_distance "
+            "(max-norm) of the given start to one within end_distance of the given end; it runs through the "
+            "fibres over a chain of float64 points, each segment proven by a contraction bound with "
+            "lambda_min(J J^T) >= the stated bound at its centre (Rump's test), and rank J = l*d along it",
 }
 
 
@@ -138,6 +146,8 @@ def float_message(cid: str, status: str, *, n: int, m: int, d: int, activations=
                           f"<= 1/2, gamma_J <= {ev.get('gamma_J')} on that ball)",
             "manifold-float": f"sigma_min(J(w*)) > 0: M is a smooth {n - m}-manifold near w*",
             "hessian-signature-float": f"{m} positive eigenvalues >= {ev.get('min_positive_lower')}, {n - m} zero",
+            "path": f"{len(ev.get('segments') or [])} segments proven by contraction bounds; the path's ends lie "
+                    f"within {ev.get('start_distance')} and {ev.get('end_distance')} of the given points",
         }.get(cid)
     if status == "refuted":
         pair = ev.get("duplicate_indices") if isinstance(ev.get("duplicate_indices"), list) else ["?", "?"]
@@ -171,8 +181,14 @@ DEVICE = re.compile(r"(cpu|cuda|mps|xpu)(:[0-9]{1,3})?")
 MAX_ENTRIES = 4 * 10**8          # n, d*p and m^2 limits keep the checker's memory bounded
 
 
-def load_arrays(meta, base_dir, p, l, n):
-    """(X, Y, w) from the arrays file next to the certificate, checked against its sha256 and the model."""
+ARRAYS = ("X", "Y", "w")
+# cooper-connected: the given start point (w), the given end point and the chain of points (K+1, n)
+PATH_ARRAYS = ("X", "Y", "w", "w_end", "chain")
+
+
+def load_arrays(meta, base_dir, p, l, n, names=ARRAYS):
+    """The arrays (X, Y, w[, w_end, chain]) from the arrays file next to the certificate, checked against its
+    sha256 and the model; a tuple in the order of ``names``."""
     if not isinstance(meta, dict) or set(meta) != {"file", "sha256", "n", "d", "p", "l"}:
         raise FormatError("instance.arrays must have file, sha256, n, d, p, l")
     name = meta["file"]
@@ -190,17 +206,23 @@ def load_arrays(meta, base_dir, p, l, n):
     if hashlib.sha256(blob).hexdigest() != meta["sha256"]:
         raise FormatError(f"arrays file {name} does not match its sha256 (it was altered)")
     with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-        if set(z.files) != {"X", "Y", "w"}:
-            raise FormatError("the arrays file must hold exactly X, Y and w")
-        X, Y, w = z["X"], z["Y"], z["w"]
+        if set(z.files) != set(names):
+            raise FormatError(f"the arrays file must hold exactly {', '.join(names)}")
+        got = {k: z[k] for k in names}
     d = meta["d"]
-    if any(a.dtype != np.float64 for a in (X, Y, w)) or X.shape != (d, p) or Y.shape != (d, l) or w.shape != (n,):
+    X, Y, w = got["X"], got["Y"], got["w"]
+    if any(a.dtype != np.float64 for a in got.values()) or X.shape != (d, p) or Y.shape != (d, l) or w.shape != (n,):
         raise FormatError("arrays have the wrong dtype or shape for the model")
-    if not (np.isfinite(X).all() and np.isfinite(Y).all() and np.isfinite(w).all()):
+    if "w_end" in got and got["w_end"].shape != (n,):
+        raise FormatError("w_end has the wrong shape for the model")
+    if "chain" in got and (got["chain"].ndim != 2 or got["chain"].shape[1] != n or got["chain"].shape[0] < 1
+                           or got["chain"].size > MAX_ENTRIES):
+        raise FormatError("chain must be (K+1, n) with n the model's parameters")
+    if not all(np.isfinite(a).all() for a in got.values()):
         raise FormatError("arrays hold non-finite values")
     if meta["n"] != n or meta["p"] != p or meta["l"] != l or type(d) is not int or d < 1:
         raise FormatError("instance.arrays sizes disagree with the model")
-    return X, Y, w
+    return tuple(got[k] for k in names)
 
 
 
@@ -247,7 +269,14 @@ class FloatTier(Tier):
                 prev = o
         if n > MAX_ENTRIES:
             raise FormatError("the model is too large for this checker")
-        X, Y, w = load_arrays(inst["arrays"], self.base_dir, p, l, n)
+        extra = {}
+        if theorem == "cooper-connected":
+            if layers is None:
+                raise FormatError("cooper-connected in the floating-point tier covers layered MLPs only")
+            X, Y, w, w_end, chain = load_arrays(inst["arrays"], self.base_dir, p, l, n, PATH_ARRAYS)
+            extra = {"w_end": w_end, "chain": chain, "model": (p, l, layers)}
+        else:
+            X, Y, w = load_arrays(inst["arrays"], self.base_dir, p, l, n)
         d = X.shape[0]
         m = l * d
         if m * m > MAX_ENTRIES or d * p > MAX_ENTRIES:
@@ -266,7 +295,7 @@ class FloatTier(Tier):
             problems.append("instance hash does not match the instance")
         header = (f"checking {theorem}: n = {n}, d = {d}, l = {l}, instance sha256 {inst['sha256'][:16]}, "
                   f"float64 with a-priori error bounds ({TIER})")
-        ctx = {"X": X, "Y": Y, "w": w, "p": p, "l": l, "d": d, "n": n, "m": m, "net": net}
+        ctx = {"X": X, "Y": Y, "w": w, "p": p, "l": l, "d": d, "n": n, "m": m, "net": net, **extra}
         summary = cert.get("summary")
         want = {"network": model_description(model), "n": n, "d": d, "l": l, "p": p, "arithmetic": f"float64 with "
                 f"a-priori error bounds ({TIER})"}
@@ -285,9 +314,12 @@ class FloatTier(Tier):
             ctx = instance.context
             conv = isinstance(ctx["net"], ConvNet)
             needed = ASSUMPTIONS_COMMON + ([CONV_ASSUMPTION] if conv else [])
-            if any(isinstance(c, dict) and c.get("id") == "rank-J-float" for c in cert.get("claims") or []):
+            if any(isinstance(c, dict) and c.get("id") in ("rank-J-float", "path") for c in cert.get("claims") or []):
                 # the Gram proof's sentences, with the number of roundings per term of the checker's own K
-                gram(ctx)
+                if "model" in ctx:          # a path: every centre's K has the roundings of the layer shapes
+                    ctx["m_round"] = gram_roundings(ctx["p"], ctx["model"][2])
+                else:
+                    gram(ctx)
                 forming = PD_FORMING.format(m=ctx["m_round"])
                 needed = needed + list(PD_ASSUMPTIONS) + [forming]
                 if any(isinstance(a, str) and a != forming and known_pd_assumption(a) and a.startswith(forming[:40])
