@@ -21,6 +21,11 @@ so weight sharing cannot break the invariance):
 Sign flips and permutations are discrete and do not reduce the rank. Every
 field is verified symbolically (J v == 0 identically) by the solver and again
 by the checker before it counts.
+
+Where the symmetries leave a gap, :func:`cramer_kernel` and :func:`kernel_vectors`
+find the whole kernel of J over Q(w) (right, J v = 0, or left, u^T J = 0) by
+Cramer's rule on a nonsingular minor or by Singular's ``syz``; the same exact
+expansion decides whether each vector counts.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
   total-degree, multihomogeneous, Liao-Poggio and Smale-Shub counts.
 * ``liao-poggio-dimension``: the generic rank of J (the dimension of the image
   of w -> outputs on the data), certified from below by a nonzero minor modulo
-  a prime at an integer point and from above by exact symmetry vector fields
-  and by the function space (the monomials in x the outputs can contain);
+  a prime at an integer point and from above by exact symmetry vector fields,
+  by the function space (the monomials in x the outputs can contain) and by
+  polynomial kernel vectors of J over Q(w) (Cramer's rule, Singular's syz);
   the dimension and degree of V(H) over C by a Groebner basis; components of
   excess dimension.
 * ``liao-poggio-nullstellensatz``: V(H) is empty over C, with cofactors
