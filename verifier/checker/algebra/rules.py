@@ -232,8 +232,8 @@ def rule_generic_rank(ctx, claim):
                            f"l*d - {k} = {ctx.m - k}")
         else:
             upper = min(upper, ctx.n - k)
-            sources.append(f"{len(comps)} vector field{plural} v with J v = 0 identically, of rank {k} at a point: "
-                           f"n - {k} = {ctx.n - k}")
+            # A field with J v = 0 identically is a symmetry of the data map (H is constant along its flow).
+            sources.append(f"{len(comps)} symmetry field{plural} of rank {k}: n - {k} = {ctx.n - k}")
     if ev.get("lower") != lower or ev.get("upper") != upper:
         return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
     if lower == upper:
