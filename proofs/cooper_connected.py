@@ -15,6 +15,11 @@ of the stated scale, or as stated):
   in [-2, 2];
 * ``softplus-d8-p2-h4x8``: two hidden layers, mlp 2-4-8-1, noise 0.2;
 * ``softplus-d6-p2-l2-h6``: two outputs, noise 0.5;
+* ``tanh-d5-p2-h6-swap``, ``tanh-d5-p2-h6-cycle``, ``tanh-d5-p2-h6-signflip``: a minimum w0 of mlp 2-6-1 and
+  its image under a symmetry of the network (hidden units 0 and 1 exchanged; all six units cycled; unit 0's
+  signs flipped, tanh being odd). The two points compute the same function, sit 5.6-10.6 apart, and are
+  joined by a certified path in M: with n = 25 > l*d = 5 the symmetric copies of a minimum are not isolated
+  in separate components here;
 
 expected refuted (the disconnected counter-case, never verified):
 
@@ -41,8 +46,9 @@ from verifier.system import compile_system
 from flint import fmpq
 
 THEOREM = "cooper-connected"
-FAMILY = ("MLPs (tanh, softplus; 1-2 hidden layers; l = 1, 2) between two Gauss-Newton points; the hyperbola "
-          "w1 w2 = 1 (two components, a sign flip: refuted); failing: n <= l*d")
+FAMILY = ("MLPs (tanh, softplus; 1-2 hidden layers; l = 1, 2) between two Gauss-Newton points; a minimum and its "
+          "copy under a permutation or sign flip of hidden units; the hyperbola w1 w2 = 1 (two components, a sign "
+          "flip: refuted); failing: n <= l*d")
 
 
 def pair(name, data, *, p, widths, activation, l=1, seed=0, noise=0.5, expected="verified", note=""):  # noqa: E741
@@ -55,6 +61,27 @@ def pair(name, data, *, p, widths, activation, l=1, seed=0, noise=0.5, expected=
     w1 = dict(zip(net.labels, (float(x) for x in gauss_newton(system, start, steps=60))))
     return Instance(name, data, {"network": net, "start": w0, "end": w1, "prec_bits": 128, "seed": seed},
                     expected, note)
+
+
+def symmetric(name, data, *, p, widths, seed, relabel, note):
+    """w0 and its image under a permutation or sign flip of the hidden units of mlp p-h-1 (labels W1[i,j],
+    b1[i], W2[0,i]); ``relabel(i)`` gives (new unit, sign) for unit i."""
+    net = mlp(p, widths, activation="tanh")
+    w0 = trained_point(net, data, seed)
+    w1 = dict(w0)
+    for lab, val in w0.items():
+        if lab.startswith(("W1[", "b1[", "W2[")):
+            idx = [int(k) for k in lab[3:-1].split(",")]
+            unit = idx[1] if lab.startswith("W2[") else idx[0]
+            new, sign = relabel(unit)
+            if lab.startswith("W1["):
+                w1[f"W1[{new},{idx[1]}]"] = sign * val
+            elif lab.startswith("b1["):
+                w1[f"b1[{new}]"] = sign * val
+            else:
+                w1[f"W2[{idx[0]},{new}]"] = sign * val
+    return Instance(name, data, {"network": net, "start": w0, "end": w1, "prec_bits": 128, "seed": seed},
+                    "verified", note)
 
 
 def scaled(data, c):
@@ -87,6 +114,12 @@ def instances():
              noise=0.2, note="two hidden layers, mlp 2-4-8-1"),
         pair("softplus-d6-p2-l2-h6", random_dataset(6, 2, 2), p=2, widths=[6], l=2, activation="softplus", seed=8,
              note="two outputs, mlp 2-6-2"),
+        symmetric("tanh-d5-p2-h6-swap", random_dataset(5, 2), p=2, widths=[6], seed=1,
+                  relabel=lambda i: ({0: 1, 1: 0}.get(i, i), 1), note="mlp 2-6-1, units 0 and 1 exchanged"),
+        symmetric("tanh-d5-p2-h6-cycle", random_dataset(5, 2), p=2, widths=[6], seed=1,
+                  relabel=lambda i: ((i + 1) % 6, 1), note="mlp 2-6-1, the six units cycled"),
+        symmetric("tanh-d5-p2-h6-signflip", random_dataset(5, 2), p=2, widths=[6], seed=1,
+                  relabel=lambda i: (i, -1 if i == 0 else 1), note="mlp 2-6-1, unit 0's signs flipped"),
         hyperbola(),
         pair("underparam-d4-p1-h1", random_dataset(4, 1), p=1, widths=[1], activation="tanh", seed=3,
              expected="not-applicable", note="hypothesis fails: n = 4 <= l*d = 4"),
