@@ -301,3 +301,35 @@ def test_tangent_derivatives_agree_with_finite_differences():
     ht = np.array([float(Ot[o][i].mid()) for i in range(data.d) for o in cn.outputs])
     fdh = (s.value_f64(wp) - s.value_f64(wm)) / (2 * eps)
     assert np.allclose(ht, fdh, atol=1e-7)
+
+
+def test_the_route_through_a_midpoint_when_the_straight_one_fails(monkeypatch):
+    """The straight route is withheld; the one through a Gauss-Newton midpoint on M is certified, and its
+    waypoint (a leg's 'to' and the next leg's 'from') cannot be moved without the checker noticing."""
+    from verifier.landscape import connect as conn
+    real = conn._search
+
+    def straight_fails(*args, via=(), **kw):
+        if not via:
+            raise conn._Stop("withheld by the test", fmpq(0))
+        return real(*args, via=via, **kw)
+    monkeypatch.setattr(conn, "_search", straight_fails)
+    net, data, w0, w1 = _pair(3)
+    cert = verifier.verify("cooper-connected", data, network=net, start=w0, end=w1, grid=0)
+    assert cert.status == "verified", cert.reason
+    doc = json.loads(json.dumps(cert.to_json()))
+    ev = _path(doc)["evidence"]
+    assert any("midpoint" in note for note in doc.get("notes", [])), doc.get("notes")
+    assert "1 waypoint)" in _path(doc)["message"]
+    assert any(g["segments"][-1]["t"] == "1/2" for g in ev["legs"][:-1])
+    assert check_certificate(doc).ok
+
+    def moved_waypoint(d):
+        legs = _path(d)["evidence"]["legs"]
+        j = next(j for j, g in enumerate(legs[:-1]) if g["segments"][-1]["t"] == "1/2")
+        for g, key in ((legs[j], "to"), (legs[j + 1], "from")):
+            f = sorted(g[key])[0]
+            g[key][f] = str(parse_rational(g[key][f]) + fmpq(1, 10))
+    bad = copy.deepcopy(doc)
+    moved_waypoint(bad)
+    assert not _recheck(bad).ok

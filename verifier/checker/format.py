@@ -289,12 +289,15 @@ CLAIM_SCOPES = {
 }
 
 
-def path_message(segments: int, legs: int, start_distance: str, end_distance: str) -> str:
+def path_message(segments: int, legs: int, start_distance: str, end_distance: str, waypoints: int = 0) -> str:
     """The message of a verified ``path`` claim, rendered from the chain's counts and the distance bounds it
-    verified (the writer and the checker render it with this one function)."""
-    return (f"{segments} Krawczyk segments in {legs} leg{'s' if legs != 1 else ''} ({legs - 1} re-pivot"
-            f"{'s' if legs != 2 else ''}) chain a zero within {start_distance} of the start point to a zero "
-            f"within {end_distance} of the end point")
+    verified (the writer and the checker render it with this one function). ``waypoints``: the joints where
+    the pivots stay and only the route turns (the rest of the legs' joints are re-pivots)."""
+    pivots = legs - 1 - waypoints
+    turns = f", {waypoints} waypoint{'s' if waypoints != 1 else ''}" if waypoints else ""
+    return (f"{segments} Krawczyk segments in {legs} leg{'s' if legs != 1 else ''} ({pivots} re-pivot"
+            f"{'s' if pivots != 1 else ''}{turns}) chain a zero within {start_distance} of the start point to a "
+            f"zero within {end_distance} of the end point")
 
 
 def segment_loss_message(points: int, barrier_lower: str) -> str:

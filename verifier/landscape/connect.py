@@ -35,6 +35,7 @@ from ..construction import round_up_rational
 from ..data import Dataset
 from ..errors import InputError
 from ..network import network_to_json
+from ..search import gauss_newton
 from ..system import compile_system
 from ..theorems.base import activation_claims, instance_summary, overparam_claim, point_values
 from ..theorems.cooper import default_max_distance
@@ -162,10 +163,17 @@ def _box_for(u_a, u_m, u_b, grow: float):
     return mid, [_rad_up(r) for r in rad]
 
 
-def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, say):
+def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, say, via=()):
     """The chain of legs [(Leg, bridge box or None, [(t, mid, rad)])] and the enclosures of its two ends, or
-    raises _Stop."""
+    raises _Stop.
+
+    ``via``: waypoints (full points, short decimals); the free coordinates then run straight to each in turn,
+    the k-th reached at t = k / (len(via) + 1), and a leg ends there and the next goes on with the same
+    pivots (a plain joint: the checker asks only that the previous zero lie in the next box)."""
     t_start = time.perf_counter()
+    targets = list(via) + [end]
+    breaks = [fmpq(k + 1, len(targets)) for k in range(len(targets))]
+    stage = 0
     w0 = np.array([float(start[lab]) for lab in labels])
     try:
         piv_idx = choose_pivots(system.jacobian_f64(w0), labels, affine)
@@ -173,7 +181,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
         raise _Stop("the Jacobian at the start point is not finite", fmpq(0)) from None
     pivots = [labels[i] for i in piv_idx]
     free = [lab for lab in labels if lab not in set(pivots)]
-    leg = Leg(pivots, free, {f: start[f] for f in free}, {f: end[f] for f in free}, fmpq(0), fmpq(1),
+    leg = Leg(pivots, free, {f: start[f] for f in free}, {f: targets[0][f] for f in free}, fmpq(0), breaks[0],
               centred=_centred(pivots, affine))
     tr = _Tracker(system, labels, leg)
     got = tr.solve(w0[tr.piv], 0.0)
@@ -187,12 +195,13 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
     t, h = fmpq(0), fmpq(1, 16)
     segs, entry, pending = [], None, None    # this leg's segments, its bridge box, the point P it must join
     prev_end, prev_box, start_enc, count = None, None, None, 0
+    joint = False                            # the first segment of a leg after a plain joint meets the last zero
     while t < 1:
         if time.perf_counter() - t_start > timeout:
             raise _Stop(f"budget: the search ran past the timeout of {timeout:g} s", t)
         if count >= max_segments:
             raise _Stop(f"budget: {max_segments} segments (max_segments) were not enough", t)
-        h = min(h, 1 - t, MAX_STEP)
+        h = min(h, leg.t1 - t, MAX_STEP)
         found, worse = None, False
         while h >= MIN_STEP and found is None:
             tb = t + h
@@ -202,7 +211,8 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
                 worse = True             # J_u of this split is getting singular ahead: change the split here
                 break
             if ub is not None:
-                found = _try_segment(ctx, leg, t, tb, u, um[0], ub[0], prev_end if segs else None, pending)
+                found = _try_segment(ctx, leg, t, tb, u, um[0], ub[0], prev_end if segs or joint else None,
+                                     pending)
             if found is None:
                 h /= 2
         if found is None:
@@ -228,7 +238,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
                 new_free = [lab for lab in labels if lab not in set(piv)]
                 a_new = {f: done.b[f] if f in done.b else _short(to_fmpq(float(w[labels.index(f)])))
                          for f in new_free}
-                leg = Leg(piv, new_free, a_new, {f: end[f] for f in new_free}, t, fmpq(1),
+                leg = Leg(piv, new_free, a_new, {f: targets[stage][f] for f in new_free}, t, breaks[stage],
                           centred=_centred(piv, affine))
                 tr = _Tracker(system, labels, leg)
                 got = tr.solve(w[tr.piv], float(t))
@@ -237,7 +247,7 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
             else:
                 raise _Stop("Newton in the new pivots failed", t)
             say(f"re-pivoting at t = {float(t):.4g} (leg {len(legs) + 1})")
-            u, segs, entry, h = got[0], [], None, fmpq(1, 64)
+            u, segs, entry, h, joint = got[0], [], None, fmpq(1, 64), False
             cond_limit = max(1e4, 100 * got[2])
             continue
         mid, rad, encs, box = found
@@ -248,9 +258,19 @@ def _search(ctx, system, labels, start, end, *, affine, timeout, max_segments, s
         if start_enc is None:
             start_enc = encs[0]
         prev_end, prev_box, u, t = encs[1], (mid, rad), ub[0], tb
+        joint = False
         # Aim the next step at a contraction near 1/3 (the test fails as it nears 1).
         h = h * _step_factor(encs[2])
         say(f"segment {count}: t = {float(t):.4g}")
+        if t == leg.t1 and t < 1:
+            # A waypoint reached: the next leg keeps the pivots and heads for the next target.
+            legs.append((leg, entry, segs))
+            stage += 1
+            leg = Leg(leg.pivots, leg.free, leg.b, {f: targets[stage][f] for f in leg.free}, t, breaks[stage],
+                      centred=leg.centred)
+            tr = _Tracker(system, labels, leg)
+            segs, entry, joint = [], None, True
+            say(f"waypoint {stage} of {len(via)} reached at t = {float(t):.4g}")
     legs.append((leg, entry, segs))
     # Small boxes at the two ends, for tight distances from the given points (kept only when they pass).
     first = legs[0][2][0][1:]
@@ -423,6 +443,71 @@ def _separation(network, data, start: dict, end: dict, limit: fmpq, *, timeout: 
     return None
 
 
+def _distances(legs, e0, e1, boxes, start: dict, end: dict, prec_bits: int):
+    """Upper bounds on the distances of the path's two ends from the given points: each end enclosed by its
+    small box where it passed the point test, else by the segment's enclosure."""
+    ends = []
+    with flint.ctx.workprec(prec_bits):
+        for b, enc in zip(boxes, (e0, e1)):
+            if b is not None:
+                enc = [arb(x - r).union(arb(x + r)) for x, r in zip(*b)]
+            ends.append(enc)
+    return distance(ends[0], legs[0][0].pivots, start), distance(ends[1], legs[-1][0].pivots, end)
+
+
+def _midpoint(system, labels, start: dict, end: dict):
+    """A point of M near the middle of the two points: least-norm Gauss-Newton from their midpoint (a search,
+    not a proof; the path's segments decide), as short decimals; None when it does not converge."""
+    w = (np.array([float(start[lab]) for lab in labels]) + np.array([float(end[lab]) for lab in labels])) / 2
+    m = gauss_newton(system, w, steps=60)
+    with np.errstate(all="ignore"):
+        h = system.value_f64(m)
+    if not np.all(np.isfinite(h)) or float(np.abs(h).max()) > 1e-10:
+        return None
+    return {lab: _short(to_fmpq(float(x))) for lab, x in zip(labels, m)}
+
+
+def _route(ctx, system, labels, start, end, *, limit, timeout, max_segments, say):
+    """The straight route; where it stops short of its budget, or ends at a zero farther than ``limit`` from a
+    given point (another branch of M over the same free coordinates), the route through a midpoint on M.
+
+    Returns (legs, start enclosure, end enclosure, end boxes, the waypoints as text) or raises the straight
+    route's _Stop (with what the midpoint route did, when it was tried)."""
+    t0 = time.perf_counter()
+    affine = affine_labels(ctx.net)
+    try:
+        straight = _search(ctx, system, labels, start, end, affine=affine, timeout=timeout,
+                           max_segments=max_segments, say=say)
+    except _Stop as exc:
+        stop, straight = exc, None
+        if stop.reason.startswith("budget"):
+            raise
+    else:
+        if max(_distances(*straight, start, end, ctx.prec)) <= limit:
+            return (*straight, [])
+        stop = None
+    left = timeout - (time.perf_counter() - t0)
+    mid = _midpoint(system, labels, start, end) if left > 1 else None
+    if mid is None:
+        if straight is not None:
+            return (*straight, [])
+        raise _Stop(stop.reason + ("; no midpoint on M for another route (Gauss-Newton did not converge)"
+                                   if left > 1 else ""), stop.t)
+    say("the straight route " + (f"stopped at t = {float(stop.t):.4g}" if stop else "ends on another branch of M")
+        + "; trying the route through a midpoint on M")
+    try:
+        found = _search(ctx, system, labels, start, end, affine=affine, timeout=left, max_segments=max_segments,
+                        say=say, via=[mid])
+    except _Stop as again:
+        if straight is not None:
+            return (*straight, [])
+        raise _Stop(f"{stop.reason}; the route through a midpoint on M stopped too, at t = {float(again.t):.4g} "
+                    f"({again.reason})", stop.t) from None
+    if straight is not None and max(_distances(*found, start, end, ctx.prec)) > limit:
+        return (*straight, [])
+    return (*found, [{lab: decimal_str(q) for lab, q in mid.items()}])
+
+
 def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int = 128, seed=None, progress=None,
                      timeout: float = None, max_distance=None, max_segments: int = 5000, grid: int = 21):
     """Certify a path in M from near ``start`` to near ``end`` (both approximate zeros of H)."""
@@ -449,8 +534,11 @@ def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int 
     ev = {"prec_bits": prec_bits, "start": {lab: decimal_str(q) for lab, q in start_q.items()},
           "end": {lab: decimal_str(q) for lab, q in end_q.items()}, "max_distance": decimal_str(limit)}
     try:
-        legs, e0, e1, boxes = _search(ctx, system, labels, start_q, end_q, affine=affine_labels(ctx.net),
-                                      timeout=timeout or DEFAULT_TIMEOUT, max_segments=max_segments, say=say)
+        legs, e0, e1, boxes, route = _route(ctx, system, labels, start_q, end_q, limit=limit,
+                                            timeout=timeout or DEFAULT_TIMEOUT, max_segments=max_segments, say=say)
+        if route:
+            cert.notes.append("the straight route failed; the path turns at a midpoint on M found by Gauss-Newton "
+                              "(the legs' 'to' and 'from' hold it)")
     except _Stop as stop:
         sep = _separation(network, data, start_q, end_q, limit, timeout=min(60.0, timeout or 60.0), say=say)
         if sep is not None:
@@ -465,22 +553,18 @@ def verify_connected(thm, data: Dataset, *, network, start, end, prec_bits: int 
             claims.append(Claim("path", INCONCLUSIVE, "global", CLAIM_STATEMENTS["path"], ev,
                                 f"no certified path: {stop.reason} (stopped at t = {float(stop.t):.10g})"))
     else:
-        ends = []          # each end: its small box where it passed the point test, else the segment's enclosure
-        with flint.ctx.workprec(prec_bits):
-            for key, b, enc in zip(("start_box", "end_box"), boxes, (e0, e1)):
-                if b is not None:
-                    ev[key] = {"mid": [decimal_str(x) for x in b[0]], "rad": [decimal_str(x) for x in b[1]]}
-                    enc = [arb(x - r).union(arb(x + r)) for x, r in zip(*b)]
-                ends.append(enc)
-        d0 = distance(ends[0], legs[0][0].pivots, start_q)
-        d1 = distance(ends[1], legs[-1][0].pivots, end_q)
+        for key, b in zip(("start_box", "end_box"), boxes):
+            if b is not None:
+                ev[key] = {"mid": [decimal_str(x) for x in b[0]], "rad": [decimal_str(x) for x in b[1]]}
+        d0, d1 = _distances(legs, e0, e1, boxes, start_q, end_q, prec_bits)
         sd = round_up_rational(d0, digits=3) if d0 > 0 else fmpq(0)
         ed = round_up_rational(d1, digits=3) if d1 > 0 else fmpq(0)
         ev.update(legs=_legs_json(legs), start_distance=sci(sd), end_distance=sci(ed))
         total = sum(len(s) for _, _, s in legs)
         if sd <= limit and ed <= limit:
             claims.append(Claim("path", VERIFIED, "global", CLAIM_STATEMENTS["path"], ev,
-                                path_message(total, len(legs), ev["start_distance"], ev["end_distance"])))
+                                path_message(total, len(legs), ev["start_distance"], ev["end_distance"],
+                                             sum(1 for j, (_, br, _) in enumerate(legs) if j and br is None))))
         else:
             far = "end" if ed > limit else "start"
             claims.append(Claim("path", INCONCLUSIVE, "global", CLAIM_STATEMENTS["path"], ev,

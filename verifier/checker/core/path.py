@@ -434,7 +434,8 @@ def rule_path(ctx, claim):
     if not (sd <= limit and ed <= limit):
         return I, (f"the path ends within {ev.get('start_distance')} and {ev.get('end_distance')} of the given points, "
                    f"not within max_distance = {ev.get('max_distance')}")
-    return V, path_message(total, len(legs), ev["start_distance"], ev["end_distance"])
+    turns = sum(1 for j, (_, br, _) in enumerate(legs) if j and br is None)
+    return V, path_message(total, len(legs), ev["start_distance"], ev["end_distance"], turns)
 
 
 def segment_loss(ctx, w0: dict, w1: dict, t: fmpq) -> arb:
