@@ -285,7 +285,7 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         # Symmetry fields are the fast path; where they leave a gap, the kernel of J over Q(w) closes it:
         # Cramer's rule on the lower bound's minor (cheap while the rank is small; on the side with fewer
         # vectors), then Singular's syz (right kernel, then left) whenever the engine finishes.
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout / 2       # the rest of the budget is the Groebner basis's
         small_side = "left" if m < net.n else "right"
         routes = [("cramer", small_side), ("syz", "right"), ("syz", "left")] if kernel else []
         for route, side in routes:
