@@ -147,15 +147,30 @@ def test_engine_claim_is_rerun_by_the_checker(honest8):
     assert any("resting on the engine" in r["message"] for r in rep.results if r["id"] == "regular-value")
 
 
-def test_engine_claim_for_a_critical_value_is_rejected(honest8):
-    """Zero targets: the zero network is a zero of H where J = 0, so the singular locus is nonempty; the same
-    engine claim must fail the checker's own Singular run."""
-    def zero_targets(d):
-        _as_engine_claim(d)
-        d["instance"]["data"]["y"] = [["0"] for _ in d["instance"]["data"]["y"]]
+def test_engine_claim_for_a_critical_value_is_rejected():
+    """Zero targets: the zero network is a zero of H where J = 0, so the singular locus is nonempty. The honest
+    certificate (refuted by that point) with its regular-value claim replaced by a verified engine claim must
+    fail the checker's own Singular run."""
+    if engines.singular_path() is None:
+        pytest.skip("needs Singular")
+    net, data = SQUARE8[0](), SQUARE8[1]
+    zero = Dataset(data.X, [[fmpq(0)] for _ in data.Y])
+    doc = json.loads(json.dumps(verify("cooper-2.1-global", zero, network=net, timeout=30).to_json()))
+    assert doc["status"] == "refuted"
 
-    rep, got = recheck(honest8, zero_targets)
-    assert got.get("regular-value") != "verified" and not rep.ok
+    def forge(d):
+        rv = rv_claim(d)
+        rv["status"] = "verified"
+        rv["evidence"] = {"variables": d["claims"][0]["evidence"]["variables"], "method": "singular-locus",
+                          "minors": 1, "engine": "Singular std", "engine_seconds": 0.1}
+        d["claims"] = [c for c in d["claims"] if c["id"] != "sard-perturbation"]
+        d["status"], d["point"] = "verified", None
+
+    rep, got = recheck(doc, forge)
+    msg = next(r["message"] for r in rep.results if r["id"] == "regular-value")
+    assert got["polynomial-system"] == "verified"
+    assert got["regular-value"] != "verified" and not rep.ok
+    assert "Singular run finds the singular-locus ideal proper" in msg, msg
 
 
 def test_engine_claim_without_singular_is_inconclusive(honest8, monkeypatch):
