@@ -602,10 +602,26 @@ def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
     vals = _cheap_singular_point(ps, seed)
     if vals is not None:
         return vals
+    deadline = time.perf_counter() + timeout
+    sl = singular_locus(ps)
+    if sl is not None:
+        # A rational point of the singular-locus ideal (H, maximal minors of J), in the n unknowns only.
+        try:
+            pt = engines.rational_point([sl[0][i] for i in sl[1]], ps.ctx, timeout=max(1.0, timeout / 2),
+                                        max_memory_mb=max_memory_mb, seed=seed)
+        except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+            pt = None
+        if pt is not None:
+            vals = [pt[name] for name in ps.ctx.names()]
+            if all(h == 0 for h in _evaluate(ps, vals)) and _rank_at(ps, vals) < ps.m:
+                return vals
     try:
         big, charts = lagrange_charts(ps)
         for gens in charts[:3]:
-            pt = engines.rational_point(gens, big, timeout=timeout, max_memory_mb=max_memory_mb, seed=seed)
+            left = deadline - time.perf_counter()
+            if left < 1.0:
+                break
+            pt = engines.rational_point(gens, big, timeout=left, max_memory_mb=max_memory_mb, seed=seed)
             if pt is not None:
                 vals = [pt[f"w{j}"] for j in range(ps.n)]
                 if all(h == 0 for h in _evaluate(ps, vals)) and _rank_at(ps, vals) < ps.m:
@@ -628,6 +644,83 @@ def _empty_regular_claim(net, ps, statement, timeout, max_memory_mb):
     ev = {"variables": list(net.labels), "cofactors": [poly_to_json(g) for g in cof], "engine": "Singular lift"}
     return Claim("regular-value", VERIFIED, "global", statement, ev,
                  "V(H) is empty (1 = sum g_r H_r, checked by exact expansion): 0 is a regular value vacuously")
+
+
+MAX_LOCUS_COFACTOR_TERMS = 50_000   # larger lift cofactors: the engine claim (the checker's Singular run) instead
+
+
+def singular_locus(ps: PolySystem, max_terms: int = 200_000):
+    """(generators, nonzero) of the singular-locus ideal: H, then the maximal minors of J in the checker's order
+    (``maximal_minors``), and the indices of the nonzero generators; None when the minors exceed the budgets."""
+    from ..checker.algebra.polys import maximal_minors
+    from ..checker.format import FormatError
+    try:
+        minors = maximal_minors(list(ps.H), ps.n, max_terms=max_terms)
+    except FormatError:
+        return None
+    gens = list(ps.H) + minors
+    return gens, [i for i, g in enumerate(gens) if not g.is_zero()]
+
+
+def _msolve_route(gens, ctx, timeout, max_memory_mb):
+    """msolve's finding on V(gens) (probabilistic over Q; used to route, never as evidence): 'empty',
+    'nonempty' or None (no answer: msolve missing, out of budget, or an unreadable output)."""
+    try:
+        st = engines.msolve_solve(gens, ctx, timeout=timeout, max_memory_mb=max_memory_mb, precision=16)["status"]
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError, InputError):
+        return None
+    return "empty" if st == "empty" else "nonempty"
+
+
+def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=200_000, *, cid="regular-value",
+                          scope="global", extra_ev=None):
+    """The singular-locus route for ``regular-value``: I = (H, maximal minors of J); 0 is a regular value
+    iff 1 is in I. Returns (claim or None, finding): a verified claim with cofactors (engine-free) or with the
+    engine's answer (Singular std, which the checker re-runs); None with finding 'nonempty' (V(I) has a point:
+    0 is a critical value), 'unavailable' (too many minors: the Lagrange charts decide) or a reason string
+    (no answer within the budget)."""
+    sl = singular_locus(ps, max_terms)
+    if sl is None:
+        return None, "unavailable"
+    gens, live = sl
+    gl = [gens[i] for i in live]
+    deadline = time.perf_counter() + timeout
+    route = _msolve_route(gl, ps.ctx, max(1.0, timeout / 8), max_memory_mb)
+    if route == "nonempty":
+        return None, "nonempty"
+    try:
+        left = max(1.0, deadline - time.perf_counter())
+        gd = engines.groebner_dimension(gl, ps.ctx, timeout=left, max_memory_mb=max_memory_mb)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
+        why = f"Singular's std on the singular-locus ideal gave no answer ({_short_reason(exc)})"
+        if route == "empty":
+            why += "; msolve (probabilistic over Q, not evidence) finds V(I) empty"
+        return None, why
+    if gd["dim"] >= 0:
+        return None, "nonempty"
+    n_minors = len(gens) - ps.m
+    base = {**(extra_ev or {}), "variables": list(net.labels), "method": "singular-locus", "minors": n_minors}
+    # 1 is in I. Cofactors when Singular's lift finishes within a fraction of the budget and they are not huge
+    # (checked by exact expansion, no engine); else the engine's answer, which the checker re-derives.
+    std_s = gd["seconds"]
+    try:
+        left = deadline - time.perf_counter()
+        cof = engines.lift_one(gl, ps.ctx, timeout=max(1.0, min(left, max(2.0, 10 * std_s), timeout / 4)),
+                               max_memory_mb=max_memory_mb)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        cof = None
+    if cof is not None and sum(len(g) for g in cof) <= MAX_LOCUS_COFACTOR_TERMS:
+        full = [ps.ctx.from_dict({}) for _ in gens]
+        for i, g in zip(live, cof):
+            full[i] = g
+        ev = {**base, "cofactors": [poly_to_json(g) for g in full], "engine": "Singular lift"}
+        return Claim(cid, VERIFIED, scope, statement, ev,
+                     f"1 = sum g_i F_i over H and the {n_minors} maximal minors of J (checked by exact expansion): "
+                     "no zero of H where rank J < l*d"), None
+    ev = {**base, "engine": "Singular std", "engine_seconds": round(std_s, 3)}
+    return Claim(cid, VERIFIED, scope, statement, ev,
+                 f"Singular's std of (H, the {n_minors} maximal minors of J) is {{1}}: no zero of H where rank J < "
+                 "l*d (an engine's answer, re-run by the checker's own Singular call)"), None
 
 
 def _regular_claim(cid, ps, statement, scope, timeout, max_memory_mb, extra_ev=None):
@@ -661,15 +754,20 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     # A singular point that costs nothing to find (e.g. the zero network for zero targets) settles the
     # question before any Groebner computation.
     sp = _cheap_singular_point(ps, seed)
-    claim, chart = None, None
+    claim, chart, finding = None, None, None
     cp = None
     if sp is None:
-        # A certified complex zero shows V(H) nonempty, so the Nullstellensatz test of emptiness is skipped.
+        # The singular-locus ideal (H, maximal minors of J) first: one Groebner basis instead of l*d charts.
+        claim, finding = _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms)
+        # A certified complex zero shows V(H) nonempty (kept as its own claim; it also skips the
+        # Nullstellensatz test of emptiness below).
         cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 8), max_memory_mb)
-    if sp is None and cp is None:
-        claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
-    if sp is None and claim is None:
-        claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
+    if sp is None and claim is None and finding == "unavailable":
+        # Too many minors: the Lagrange charts, after a Nullstellensatz test of V(H).
+        if cp is None:
+            claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
+        if claim is None:
+            claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
     if claim is None:
         sp = sp if sp is not None else _singular_point(ps, seed, timeout, max_memory_mb)
         if sp is not None:
@@ -677,6 +775,13 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
             claim = Claim("regular-value", REFUTED, "global", statement, {"singular_point": "exact"},
                           f"the exact point in `point` is a zero of H where rank J = {_rank_at(ps, sp)} < l*d = "
                           f"{ps.m}: 0 is a critical value")
+        elif finding not in (None, "nonempty", "unavailable"):
+            claim = Claim("regular-value", INCONCLUSIVE, "global", statement, {"method": "singular-locus"},
+                          f"undecided: {finding}")
+        elif finding == "nonempty":
+            claim = Claim("regular-value", INCONCLUSIVE, "global", statement, {"method": "singular-locus"},
+                          "the singular-locus ideal (H, maximal minors of J) has complex zeros (msolve or Singular), "
+                          "so 0 is a critical value over C, but no exact singular point was found to certify it")
         else:
             claim = Claim("regular-value", INCONCLUSIVE, "global", statement, {"chart": chart},
                           f"chart lam_{chart} = 1 of the Lagrange system has complex solutions (Singular), so 0 is "
@@ -717,8 +822,16 @@ def _sard_claim(net, data, ps, eps, seed, tries, timeout, max_memory_mb, max_ter
         pdata = Dataset(data.X, Y, source=data.source)
         pps = compile_polynomials(net, pdata, max_terms=max_terms)
         ev = {"epsilon": rational_str(eps), "perturbation": [[rational_str(e) for e in row] for row in r]}
-        claim, _ = _regular_claim("sard-perturbation", pps, statement, "after-perturbation", timeout, max_memory_mb,
-                                  ev)
+        claim, finding = _singular_locus_claim(net, pps, statement, timeout, max_memory_mb, max_terms,
+                                               cid="sard-perturbation", scope="after-perturbation", extra_ev=ev)
+        if claim is None and finding == "nonempty":
+            continue            # these targets are (probably) critical values too: try another perturbation
+        if claim is None and finding != "unavailable":
+            return Claim("sard-perturbation", INCONCLUSIVE, "after-perturbation", statement, ev,
+                         f"try {t + 1}: {finding}")
+        if claim is None:
+            claim, _ = _regular_claim("sard-perturbation", pps, statement, "after-perturbation", timeout,
+                                      max_memory_mb, ev)
         if claim is not None and claim.status == VERIFIED:
             return Claim(claim.id, VERIFIED, claim.scope, statement, claim.evidence,
                          f"after perturbing the targets by less than {rational_str(eps)} (try {t + 1}), "

@@ -288,6 +288,52 @@ def lagrange_generators(H, n_params: int, lam_offset: int, chart: int, *, max_te
     return out
 
 
+MAX_MINORS = 1000              # maximal minors C(n, m) of the Jacobian the singular-locus ideal may list
+MAX_MINOR_SUBSETS = 20000      # column subsets the Laplace recursion visits in all
+
+
+def maximal_minors(H, n_params: int, *, max_terms: int = MAX_TERMS) -> list:
+    """The m x m minors of the Jacobian ``J[r][j] = dH_r/dv_j`` (m = len(H), j < n_params), one per
+    column subset in ``itertools.combinations(range(n_params), m)`` order (zero minors included).
+
+    With the residuals H they generate the singular-locus ideal: V(H, minors) is the set of zeros of H
+    where rank J < m, so 1 in that ideal proves that 0 is a regular value of H. Computed by Laplace
+    expansion along the rows, sharing the minors of the first k rows between column subsets. Empty when
+    n_params < m (there is no m x m minor: rank J < m everywhere). Raises FormatError past the budgets.
+    """
+    import itertools
+    import math
+    m = len(H)
+    if m == 0:
+        raise FormatError("minors of an empty residual map")
+    _same_context(H, "minors")
+    if type(n_params) is not int or not 0 <= n_params <= H[0].context().nvars():
+        raise FormatError("minors: bad number of parameters")
+    if n_params < m:
+        return []
+    if math.comb(n_params, m) > MAX_MINORS:
+        raise FormatError(f"{math.comb(n_params, m)} maximal minors: more than {MAX_MINORS}")
+    if sum(math.comb(n_params, k) for k in range(m + 1)) > MAX_MINOR_SUBSETS:
+        raise FormatError(f"the Laplace expansion of the minors visits more than {MAX_MINOR_SUBSETS} subsets")
+    ctx = H[0].context()
+    J = jacobian_polys(H, n_params)
+    budget = _Budget(max_terms, 2**62, None, "minor")
+    D = {(): ctx.constant(1)}
+    for k in range(m):
+        nxt = {}
+        for S in itertools.combinations(range(n_params), k + 1):
+            s = ctx.constant(0)
+            for pos, j in enumerate(S):
+                a, b = J[k][j], D[S[:pos] + S[pos + 1:]]
+                if a.is_zero() or b.is_zero():
+                    continue
+                t = budget.mul(a, b)
+                s = budget.check(s + t if (k + pos) % 2 == 0 else s - t)
+            nxt[S] = s
+        D = nxt
+    return [D[S] for S in itertools.combinations(range(n_params), m)]
+
+
 def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS) -> bool:
     """Whether ``sum_j field[j] * dH_r/dv_j == 0`` identically for every r.
 

@@ -20,7 +20,8 @@ from . import engine
 from .bezout import multihomogeneous_count
 from .funcspace import SupportTooLarge, function_space
 from .modp import minor_nonzero_mod_p
-from .polys import (check_combination, lagrange_generators, left_vanishes_identically, poly_from_json,
+from .polys import (check_combination, lagrange_generators, left_vanishes_identically, maximal_minors,
+                    poly_from_json,
                     polynomial_residuals, vanishes_identically)
 
 V, R, I = "verified", "refuted", "inconclusive"
@@ -415,6 +416,8 @@ def rule_regular_value(ctx, claim):
     if not _all_polynomial(ctx):
         return I, "the activations are not all polynomial"
     ev = claim.get("evidence") or {}
+    if ev.get("method") == "singular-locus":
+        return _singular_locus_rule(ctx, claim)
     if "cofactors" in ev:
         # V(H) empty: no zero at all, so rank J = l*d at every zero (vacuously).
         status, msg = rule_infeasible(ctx, {"status": V, "evidence": ev})
@@ -422,6 +425,57 @@ def rule_regular_value(ctx, claim):
             return I, f"V(H) is not shown empty: {msg}"
         return V, (f"V(H) is empty ({msg}): 0 is a regular value of H vacuously, and M is empty")
     return _charts_rule(ctx, claim, None)
+
+
+def _singular_locus_rule(ctx, claim, Y=None):
+    """regular-value with ``method: singular-locus``: the ideal I of H and the m x m minors of J (m = l*d),
+    which the checker derives itself (``maximal_minors``: every column subset in combinations order). A zero
+    of H where rank J < m is a zero of I, so 1 in I proves that 0 is a regular value. Evidence: ``cofactors``
+    (one per generator, H first, then every minor; expanded exactly, no engine), or ``engine: Singular std``
+    (the checker's own Singular run must find the Groebner basis {1}: an engine's answer, labelled so)."""
+    ev = claim.get("evidence") or {}
+    if claim.get("status") != V:
+        return I, "no singular-locus certificate to re-check (the claim is not stated verified)"
+    alg = getattr(ctx, "algebra", None)
+    if alg is None:
+        return I, "needs a verified polynomial-system claim first"
+    _variables(ctx, ev)
+    if ev.get("variables") != alg["variables"]:
+        raise FormatError("singular-locus variables must match the polynomial system's")
+    H = alg["H"] if Y is None else _system(ctx, alg["variables"], Y)[1]
+    try:
+        minors = maximal_minors(H, ctx.n)
+    except FormatError as exc:
+        return I, f"the checker does not derive the minors of J: {exc}"
+    gens = list(H) + minors
+    what = f"H and the {len(minors)} maximal minors of J"
+    cof = ev.get("cofactors")
+    if cof is not None:
+        if not isinstance(cof, list) or len(cof) != len(gens):
+            return I, f"needs one cofactor per generator ({len(gens)}: {what})"
+        fctx = H[0].context()
+        g = [poly_from_json(c, fctx, ctx.n) for c in cof]
+        if not check_combination(g, gens):
+            return I, "the singular-locus cofactors do not combine to 1"
+        return V, (f"1 = sum g_i F_i over {what} (exact expansion): no zero of H where rank J < l*d = {ctx.m}, "
+                   "so 0 is a regular value of H")
+    if ev.get("engine") != "Singular std":
+        return I, "a singular-locus claim needs cofactors or the engine answer 'Singular std'"
+    live = [p for p in gens if not p.is_zero()]
+    if not live:
+        return I, "every generator of the singular-locus ideal is zero"
+    spent = ev.get("engine_seconds")
+    budget = (min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) and spent >= 0
+              else engine.TIMEOUT_S)
+    res = engine.singular_dimension(live, alg["variables"], timeout=budget)
+    if res is None:
+        return I, ("re-checking the singular-locus ideal needs Singular (or Singular ran out of time): pip install "
+                   "'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
+    if res[0] >= 0:
+        return I, (f"the checker's Singular run finds the singular-locus ideal proper (dim {res[0]}): 0 may be a "
+                   "critical value")
+    return V, (f"the checker's Singular run: the Groebner basis of ({what}) is {{1}}, so no zero of H has "
+               f"rank J < l*d = {ctx.m} and 0 is a regular value of H (resting on the engine: Singular std)")
 
 
 def rule_sard(ctx, claim):
@@ -433,7 +487,10 @@ def rule_sard(ctx, claim):
     Y, eps = _perturbed_targets(ctx, ev)
     if Y is None:
         return I, "a perturbation entry is not smaller than epsilon"
-    status, msg = _charts_rule(ctx, claim, Y)
+    if ev.get("method") == "singular-locus":
+        status, msg = _singular_locus_rule(ctx, claim, Y)
+    else:
+        status, msg = _charts_rule(ctx, claim, Y)
     return status, (f"targets moved by less than {eps}: " + msg) if status == V else msg
 
 
