@@ -31,6 +31,7 @@ installed.
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import re
 import time
@@ -443,7 +444,7 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
             # Without a Groebner answer (a budget, no Singular), a certified complex zero still shows V(H)
             # nonempty (dim >= 0), with a component of dimension n - l*d; the claim is added only when
             # certified. (--no-groebner asks for the modular rank only, so nothing runs then.)
-            cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 4), max_memory_mb)
+            cp, _ = _complex_point_claim(net, ps, seed, max(2.0, timeout / 4), max_memory_mb)
             if cp is not None:
                 claims.append(cp)
     cert = _new_cert("liao-poggio-dimension", net, data, claims, seed)
@@ -607,7 +608,7 @@ def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
     if sl is not None:
         # A rational point of the singular-locus ideal (H, maximal minors of J), in the n unknowns only.
         try:
-            pt = engines.rational_point([sl[0][i] for i in sl[1]], ps.ctx, timeout=max(1.0, timeout / 2),
+            pt = engines.rational_point([sl[0][i] for i in sl[1]], ps.ctx, timeout=timeout / 2,
                                         max_memory_mb=max_memory_mb, seed=seed)
         except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
             pt = None
@@ -647,6 +648,10 @@ def _empty_regular_claim(net, ps, statement, timeout, max_memory_mb):
 
 
 MAX_LOCUS_COFACTOR_TERMS = 50_000   # larger lift cofactors: the engine claim (the checker's Singular run) instead
+# Measured (benchmarks/bench_regular_value.py): with one or a few dozen minors the singular-locus ideal beats the
+# Lagrange charts (a tree with 56 minors: verified in 17 s where the charts stopped at the budget); with hundreds
+# (wide-square-d4: 715) the charts after a Nullstellensatz test of V(H) are 10x faster. Route by that count.
+MAX_LOCUS_MINORS = 64
 
 
 def singular_locus(ps: PolySystem, max_terms: int = 200_000):
@@ -679,17 +684,21 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
     engine's answer (Singular std, which the checker re-runs); None with finding 'nonempty' (V(I) has a point:
     0 is a critical value), 'unavailable' (too many minors: the Lagrange charts decide) or a reason string
     (no answer within the budget)."""
+    if math.comb(ps.n, ps.m) > MAX_LOCUS_MINORS or ps.m > ps.n:
+        return None, "unavailable"
     sl = singular_locus(ps, max_terms)
     if sl is None:
         return None, "unavailable"
     gens, live = sl
     gl = [gens[i] for i in live]
     deadline = time.perf_counter() + timeout
-    route = _msolve_route(gl, ps.ctx, max(1.0, timeout / 8), max_memory_mb)
+    route = _msolve_route(gl, ps.ctx, timeout / 8, max_memory_mb)
     if route == "nonempty":
         return None, "nonempty"
     try:
-        left = max(1.0, deadline - time.perf_counter())
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            raise BudgetExceeded(f"budget: the {timeout:g} s timeout ran out before Singular's std")
         gd = engines.groebner_dimension(gl, ps.ctx, timeout=left, max_memory_mb=max_memory_mb)
     except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
         why = f"Singular's std on the singular-locus ideal gave no answer ({_short_reason(exc)})"
@@ -705,7 +714,9 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
     std_s = gd["seconds"]
     try:
         left = deadline - time.perf_counter()
-        cof = engines.lift_one(gl, ps.ctx, timeout=max(1.0, min(left, max(2.0, 10 * std_s), timeout / 4)),
+        if left <= 0.05:
+            raise BudgetExceeded("no time left for lift")
+        cof = engines.lift_one(gl, ps.ctx, timeout=min(left, max(2.0, 10 * std_s), max(timeout / 4, 0.05)),
                                max_memory_mb=max_memory_mb)
     except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
         cof = None
