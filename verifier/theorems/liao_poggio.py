@@ -252,7 +252,7 @@ def _short_reason(exc) -> str:
 
 def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int, *,
                         kernel: bool = True, timeout: float = DEFAULT_TIMEOUT,
-                        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB):
+                        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB, share: float = 1.0):
     from ..algebra.rank import generic_rank
     m = net.l * data.d
     statement = CLAIM_STATEMENTS["generic-rank"]
@@ -286,7 +286,7 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         # Symmetry fields are the fast path; where they leave a gap, the kernel of J over Q(w) closes it:
         # Cramer's rule on the lower bound's minor (cheap while the rank is small; on the side with fewer
         # vectors), then Singular's syz (right kernel, then left) whenever the engine finishes.
-        deadline = time.monotonic() + timeout / 2       # the rest of the budget is the Groebner basis's
+        deadline = time.monotonic() + timeout * share    # with a Groebner basis asked for, half is left to it
         small_side = "left" if m < net.n else "right"
         routes = [("cramer", small_side), ("syz", "right"), ("syz", "left")] if kernel else []
         for route, side in routes:
@@ -408,7 +408,8 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
                    "modular evidence is used")
         ps = None
     claims = [sc]
-    claims.append(_generic_rank_claim(net, data, ps, seed, trials, timeout=timeout, max_memory_mb=max_memory_mb))
+    claims.append(_generic_rank_claim(net, data, ps, seed, trials, timeout=timeout, max_memory_mb=max_memory_mb,
+                                      share=0.5 if groebner else 1.0))
     m = net.l * data.d
     if ps is not None:
         statement = CLAIM_STATEMENTS["variety-dimension"]
