@@ -220,6 +220,10 @@ def explain(widths, r, got):
     if widths[-1] == 1 and h == 2 and widths[1] >= 2 and r == 2:
         return (" Sums of d_1 squares of linear forms in d_0 variables: quadratic forms of rank <= d_1, whose "
                 "variety has dimension below the parameter count when d_1 < d_0 (Alexander-Hirschowitz).")
+    if widths == [2, 3, 2, 2] and r == 2:
+        return (" Three squares of linear forms span every binary quadratic, so the second layer gives two arbitrary "
+                "binary quadratics Q_1, Q_2 and both outputs lie in the plane span{Q_1^2, Q_2^2} of quartics: the "
+                "plane costs 2 + 2 parameters (each Q_j up to scale), the two outputs in it 4 more: 8 < 10.")
     return " (see the report's defective-instances table)"
 
 

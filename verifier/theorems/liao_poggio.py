@@ -246,6 +246,9 @@ def _engine_counts(ps: PolySystem, timeout: float, max_memory_mb: int) -> dict:
 # liao-poggio-dimension
 
 
+MAX_KERNEL_TERMS = 60_000      # kernel vectors in a certificate, all terms together (about 3 MB of JSON)
+
+
 def _short_reason(exc) -> str:
     return str(exc).split("\n")[0][:120]
 
@@ -305,11 +308,20 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
             except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
                 kernel_note = f"; the {side} kernel of J over Q(w) was not found ({_short_reason(exc)})"
                 continue
+            # The smallest vectors first; a certificate whose vectors exceed MAX_KERNEL_TERMS is too big to ship.
+            vecs = sorted(vecs, key=lambda item: sum(len(c) for c in item[1]))
+            chosen = independent_at(vecs, pt, net.n - lower if side == "right" else m - lower,
+                                    base=fields if side == "right" else left)
+            terms = sum(len(c) for _, comp in chosen for c in comp)
+            if terms > MAX_KERNEL_TERMS:
+                kernel_note = (f"; the {side} kernel of J over Q(w) was found but its vectors have {terms} terms, more "
+                               f"than a certificate carries ({MAX_KERNEL_TERMS})")
+                continue
             if side == "right":
-                fields = independent_at(vecs, pt, net.n - lower, base=fields)
+                fields = chosen
                 k = fmpq_mat([[c(*pt) for c in comp] for _, comp in fields]).rank() if fields else 0
             else:
-                left = independent_at(vecs, pt, m - lower, base=left)
+                left = chosen
         if fields:
             ev["fields"] = [{"description": desc, "components": [poly_to_json(c) for c in comp]}
                             for desc, comp in fields]
