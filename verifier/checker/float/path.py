@@ -54,9 +54,13 @@ from ..format import FormatError
 from .dense import DenseNet
 from .numerics import SAFETY, error_norm, lipschitz_J, parse_float, rump_pd, spectral_cheap, spectral_proven
 
-__all__ = ["NORM_SAFETY", "norm_up", "point_facts", "centre_problem", "segment_bounds", "check_chain"]
+__all__ = ["NORM_SAFETY", "MAX_SAMPLES", "norm_up", "point_facts", "centre_problem", "jacobian_factors", "jacobian_gap",
+           "segment_samples", "segment_bounds", "check_chain"]
 
 NORM_SAFETY = 1.0 + 1e-6
+MAX_SAMPLES = 4096
+# relative allowance for the rounding of the sums in jacobian_gap (each sum has at most 10^7 terms: gamma_k < 2e-9)
+GAP_ROUND = 1e-8
 
 
 def norm_up(v) -> float:
@@ -99,26 +103,101 @@ def centre_problem(facts: dict, sigma: float, spectral) -> str | None:
     return None
 
 
+def jacobian_factors(net):
+    """Per layer k = 1..L+1: (A_{k-1}, bias_k, Delta_k) with the rows of J = DH (sample i, output o) made of the
+    blocks vec(Delta_k[i, o] (A_{k-1}[i], [1])^T) (the gradient of f_o(x_i) in (W_k, b_k)); A_0 = X,
+    Delta_{L+1}[i] = I_l, Delta_k = (Delta_{k+1} W_{k+1}) * s_k'(Z_k). The float64 values of the forward and
+    backward pass (the tier's assumption, as for the factors of K)."""
+    Wb, layers, X = net.Wb, net.layers, net.X
+    Zs = net.Zs
+    d, l = X.shape[0], net.l
+    As = [X] + [act.f(Z) for Z, act in zip(Zs, net.acts)]
+    Delta = np.broadcast_to(np.eye(l), (d, l, l))
+    out = []
+    for k in range(len(layers), 0, -1):
+        out.append((As[k - 1], layers[k - 1][1], Delta))
+        if k > 1:
+            Delta = (Delta @ Wb[k - 1][0]) * net.acts[k - 2].df(Zs[k - 2])[:, None, :]
+    return out[::-1]
+
+
+def jacobian_gap(fP, fQ) -> float:
+    """An upper bound on ||J(P) - J(Q)||_2 from :func:`jacobian_factors` at P and Q: its Frobenius norm, block
+    by block ||u a^T + v b^T||_F^2 = |u|^2 |a|^2 + |v|^2 |b|^2 + 2 (u.v)(a.b) with u = Delta_P - Delta_Q,
+    v = Delta_Q, a = (A_P, [1]), b = (A_P - A_Q, [0]); each block's rounding (the two subtractions and the
+    sums, at most 10^7 terms each) is below GAP_ROUND (|u||a| + |v||b|)^2."""
+    tot = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for (AP, bias, DP), (AQ, _, DQ) in zip(fP, fQ):
+            u = DP - DQ
+            uu, vv, uv = (u * u).sum(-1), (DQ * DQ).sum(-1), (u * DQ).sum(-1)
+            bv = AP - AQ
+            aa = (AP * AP).sum(-1) + (1.0 if bias else 0.0)
+            bb, ab = (bv * bv).sum(-1), (AP * bv).sum(-1)
+            S = uu * aa[:, None] + vv * bb[:, None] + 2.0 * uv * ab[:, None]
+            T = np.sqrt(uu * aa[:, None]) + np.sqrt(vv * bb[:, None])
+            tot += float((np.maximum(S, 0.0) + GAP_ROUND * T * T).sum())
+    out = math.sqrt(tot) * NORM_SAFETY if math.isfinite(tot) else math.inf
+    return out
+
+
+def segment_samples(model, X, Y, c, q, samples: int, cfac=None) -> dict:
+    """The sample points of a segment and what the test needs at them: x_k = c + (k/N)(q - c) in float64
+    (k = 1..N-1), x_0 = c, x_N = q; the polyline through them is the segment's base line. Returns
+    ``h`` (N,) >= ||x_{k+1} - x_k||, ``gap`` (N+1,) >= ||J(x_k) - J(c)||_2 (:func:`jacobian_gap`),
+    ``hn`` (N+1,) >= ||H(x_k)||, ``reach`` >= max_k ||x_k - c||."""
+    p, l, layers = model
+    N = int(samples)
+    if cfac is None:
+        cfac = jacobian_factors(DenseNet(p, l, layers, c, X))
+    xs = [c] + [c + (k / N) * (q - c) for k in range(1, N)] + [q]
+    h = np.array([norm_up(xs[k + 1] - xs[k]) for k in range(N)])
+    gap, hn = np.zeros(N + 1), np.zeros(N + 1)
+    for k, x in enumerate(xs):
+        net = DenseNet(p, l, layers, x, X)
+        H = (net.output() - Y).reshape(-1)
+        hn[k] = norm_up(H) if np.isfinite(H).all() else math.inf
+        if k > 0:
+            gap[k] = jacobian_gap(jacobian_factors(net), cfac) if math.isfinite(hn[k]) else math.inf
+    return {"h": h, "gap": gap, "hn": hn, "reach": max(norm_up(x - c) for x in xs)}
+
+
 def segment_bounds(facts: dict, sigma: float, radius: float, spectral, h: float, rho_in: float,
-                   hnorm_next: float):
+                   hnorm_next: float, samples: dict | None = None):
     """The contraction test of one segment (module docstring), its scalar part: (reason or None, numbers).
 
     ``facts``: :func:`point_facts` at the centre (whose Rump test :func:`centre_problem` must pass too);
-    ``h`` >= ||p_{j+1} - p_j||, ``rho_in`` the capsule's radius, ``hnorm_next`` >= ||H(p_{j+1})||. The numbers:
+    ``h`` >= ||p_{j+1} - p_j||, ``rho_in`` the capsule's radius, ``hnorm_next`` >= ||H(p_{j+1})||;
+    ``samples``: :func:`segment_samples` (the sampled form), None for the one-piece form. The numbers:
     kappa, eps, gamma, R, rho_out (the next zero's distance from p_{j+1}), rho_start (this segment's zero at
     p_j from p_j)."""
     if not (math.isfinite(radius) and radius > 0 and sigma > 0):
         return "the radius and sigma must be positive", {}
     s = math.sqrt(sigma) / SAFETY
-    delta = (h + rho_in) * SAFETY
+    reach = h if samples is None else max(h, samples["reach"])
+    delta = (reach + rho_in) * SAFETY
+    tube = (rho_in + radius / s * SAFETY) * SAFETY
     R = (delta + radius / s * SAFETY) * SAFETY
     gamma = lipschitz_J(facts["prep"], R, spectral)
     kappa = gamma * R / s * SAFETY
-    nums = {"gamma": gamma, "R": R, "kappa": kappa}
+    nums = {"gamma": gamma, "R": R}
+    if samples is None:
+        far = max(facts["hnorm"], hnorm_next) * SAFETY + gamma * h * h / 8.0 * SAFETY ** 3
+    else:
+        hk, gap, hn = samples["h"], samples["gap"], samples["hn"].copy()
+        hn[0], hn[-1] = max(hn[0], facts["hnorm"]), max(hn[-1], hnorm_next)
+        with np.errstate(over="ignore", invalid="ignore"):
+            along = float(((gap[:-1] + gap[1:]) * SAFETY + gamma * hk * SAFETY ** 2).max()) / 2.0 * SAFETY
+            kappa = min(kappa, (along + gamma * tube * SAFETY) / s * SAFETY ** 2)
+            far = float((np.maximum(hn[:-1], hn[1:]) * SAFETY + gamma * hk * hk / 8.0 * SAFETY ** 3).max()) \
+                * SAFETY
+        if not math.isfinite(far):
+            far = math.inf
+        nums["along"] = along / s
+    nums["kappa"] = kappa
     if not kappa < 1.0:
-        return f"no contraction: kappa = gamma_J R / sigma_min = {kappa:.3e} >= 1 (gamma_J <= {gamma:.3e}, R = {R:.3e})", nums
-    eps = (max(facts["hnorm"], hnorm_next) * SAFETY + gamma * h * h / 8.0 * SAFETY ** 3
-           + (math.sqrt(facts["lam_max"]) * SAFETY + gamma * R * SAFETY) * rho_in * SAFETY) * SAFETY ** 2
+        return f"no contraction: kappa = {kappa:.3e} >= 1 (gamma_J <= {gamma:.3e}, R = {R:.3e})", nums
+    eps = (far + (math.sqrt(facts["lam_max"]) * SAFETY + gamma * R * SAFETY) * rho_in * SAFETY) * SAFETY ** 2
     nums["eps"] = eps
     room = (1.0 - kappa) * radius / SAFETY ** 2
     if not eps <= room:
@@ -142,8 +221,12 @@ def check_chain(model, X, Y, chain, segments, *, start, end, stated, say=None):
     rho_in, rho_first = 0.0, None
     hnext = None
     for j, seg in enumerate(segments):
-        if not isinstance(seg, dict) or set(seg) != {"lambda_min_lower", "radius", "spectral_norm_upper"}:
-            raise FormatError("a segment holds exactly lambda_min_lower, radius and spectral_norm_upper")
+        if not isinstance(seg, dict) or set(seg) - {"samples"} != {"lambda_min_lower", "radius", "spectral_norm_upper"}:
+            raise FormatError("a segment holds exactly lambda_min_lower, radius, spectral_norm_upper and optionally "
+                              "samples")
+        nsamp = seg.get("samples")
+        if nsamp is not None and (type(nsamp) is not int or not 1 <= nsamp <= MAX_SAMPLES):
+            raise FormatError(f"samples must be an integer from 1 to {MAX_SAMPLES}")
         sigma = parse_float(seg["lambda_min_lower"], "lambda_min_lower")
         radius = parse_float(seg["radius"], "radius")
         if not isinstance(seg["spectral_norm_upper"], list):
@@ -157,7 +240,9 @@ def check_chain(model, X, Y, chain, segments, *, start, end, stated, say=None):
             return f"segment {j + 1}: {bad}", {}
         hnext = point_facts(model, chain[j + 1], X, Y, centre=False)["hnorm"]
         h = norm_up(chain[j + 1] - chain[j])
-        bad, nums = segment_bounds(facts, sigma, radius, spectral, h, rho_in, hnext)
+        samp = None if nsamp is None else segment_samples(model, X, Y, chain[j], chain[j + 1], nsamp,
+                                                          jacobian_factors(facts["net"]))
+        bad, nums = segment_bounds(facts, sigma, radius, spectral, h, rho_in, hnext, samp)
         if bad:
             return f"segment {j + 1}: {bad}", {}
         if rho_first is None:
