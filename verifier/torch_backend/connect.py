@@ -52,9 +52,10 @@ def _sigma(facts, spectral) -> float | None:
 
 
 # the sampled test (path.segment_samples): samples spaced about SAMPLE_SPACING sqrt(sigma) / gamma_J apart, so
-# that gamma_J's share of kappa stays near SAMPLE_SPACING / 2; the step grows while kappa < 1/2, up to F_MAX
-# sqrt(sigma) / gamma_J
+# that gamma_J's share of kappa stays near SAMPLE_SPACING / 2; the step grows towards kappa = KAPPA_AIM, up to F_MAX
+# sqrt(sigma) / gamma_J (kappa grows about linearly with the step: the step aims at kappa = KAPPA_AIM)
 SAMPLE_SPACING = 0.2
+KAPPA_AIM = 0.75
 F_MAX = 1e4
 KAPPA_MAX = 0.95          # margins the search keeps, so that the checker's own float64 numbers pass too
 EPS_ROOM = 0.8
@@ -199,7 +200,7 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
             rho_in, p = nums["rho_out"], q
             say(f"segment {len(segments)}: {covered(p):.1%} of the way, h = {hq:.3g}, {nsamp} samples, "
                 f"kappa = {nums['kappa']:.2f}")
-            f = min(F_MAX, f * (1.5 if nums["kappa"] < 0.5 else 1.0))
+            f = min(F_MAX, f * min(1.5, max(1.0, KAPPA_AIM / max(nums["kappa"], 1e-3))))
             if last:
                 return chain, segments, (rho_first, rho_in)
             facts, sigma, spectral, chol = centre(p)
