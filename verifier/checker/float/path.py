@@ -140,6 +140,11 @@ def jacobian_factors(net):
     return out[::-1]
 
 
+def _rowdot(a, b):
+    """sum over the last axis of a * b (no temporary of a's size)."""
+    return np.einsum("...k,...k->...", a, b)
+
+
 def jacobian_gap(fP, fQ) -> float:
     """An upper bound on ||J(P) - J(Q)||_2 from :func:`jacobian_factors` at P and Q: its Frobenius norm, block
     by block ||u a^T + v b^T||_F^2 = |u|^2 |a|^2 + |v|^2 |b|^2 + 2 (u.v)(a.b) with u = Delta_P - Delta_Q,
@@ -149,10 +154,10 @@ def jacobian_gap(fP, fQ) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
         for (AP, bias, DP), (AQ, _, DQ) in zip(fP, fQ):
             u = DP - DQ
-            uu, vv, uv = (u * u).sum(-1), (DQ * DQ).sum(-1), (u * DQ).sum(-1)
+            uu, vv, uv = _rowdot(u, u), _rowdot(DQ, DQ), _rowdot(u, DQ)
             bv = AP - AQ
-            aa = (AP * AP).sum(-1) + (1.0 if bias else 0.0)
-            bb, ab = (bv * bv).sum(-1), (AP * bv).sum(-1)
+            aa = _rowdot(AP, AP) + (1.0 if bias else 0.0)
+            bb, ab = _rowdot(bv, bv), _rowdot(AP, bv)
             S = uu * aa[:, None] + vv * bb[:, None] + 2.0 * uv * ab[:, None]
             T = np.sqrt(uu * aa[:, None]) + np.sqrt(vv * bb[:, None])
             tot += float((np.maximum(S, 0.0) + GAP_ROUND * T * T).sum())
@@ -174,10 +179,14 @@ def segment_samples(model, X, Y, c, q, samples: int, cfac=None) -> dict:
     gap, hn = np.zeros(N + 1), np.zeros(N + 1)
     for k, x in enumerate(xs):
         net = DenseNet(p, l, layers, x, X)
-        H = (net.output() - Y).reshape(-1)
+        fac = jacobian_factors(net) if k > 0 else cfac
+        W, b = net.Wb[-1]
+        out = fac[-1][0] @ W.T                  # the output layer from the factors' last hidden layer
+        H = ((out + b) if b is not None else out) - Y
+        H = H.reshape(-1)
         hn[k] = norm_up(H) if np.isfinite(H).all() else math.inf
         if k > 0:
-            gap[k] = jacobian_gap(jacobian_factors(net), cfac) if math.isfinite(hn[k]) else math.inf
+            gap[k] = jacobian_gap(fac, cfac) if math.isfinite(hn[k]) else math.inf
     return {"h": h, "gap": gap, "hn": hn, "reach": max(norm_up(x - c) for x in xs)}
 
 
