@@ -128,9 +128,14 @@ def jacobian_factors(net):
     Delta_{L+1}[i] = I_l, Delta_k = (Delta_{k+1} W_{k+1}) * s_k'(Z_k). The float64 values of the forward and
     backward pass (the tier's assumption, as for the factors of K)."""
     Wb, layers, X = net.Wb, net.layers, net.X
-    Zs = net.Zs
     d, l = X.shape[0], net.l
-    As = [X] + [act.f(Z) for Z, act in zip(Zs, net.acts)]
+    As, Zs = [X], []
+    for (W, b), act in zip(Wb[:-1], net.acts):          # the forward pass of dense.forward, keeping A_k
+        Z = As[-1] @ W.T
+        if b is not None:
+            Z = Z + b
+        Zs.append(Z)
+        As.append(act.f(Z))
     Delta = np.broadcast_to(np.eye(l), (d, l, l))
     out = []
     for k in range(len(layers), 0, -1):
