@@ -3,14 +3,18 @@
 
 MLP 20-W-1 (tanh) on d seeded Gaussian points (targets Gaussian), W = 5000 and d = 500 by default
 (n = 110,001). w0: Gauss-Newton from a start near M (as bench_torch_verify.py); w1: Gauss-Newton from w0 plus
-Gaussian noise of 2-norm ``--distance`` (a nearby minimum: the segments are about sqrt(sigma)/gamma_J long,
-0.01 to 0.02 here, so the cost grows linearly with the distance). Prints one row per distance: segments,
-seconds to search and certify, seconds per segment, seconds for the checker, the baseline's seconds and the
-ratio.
+Gaussian noise of 2-norm ``--distance`` (a nearby minimum); with ``--retrained`` also two minima from w0
+perturbed independently by Gaussian noise of 0.1 times each layer's weight spread and retrained by
+Gauss-Newton (the Liao-Poggio protocol; bench_connect.py perturbs by absolute noise 0.1). Prints one row per
+pair: segments, seconds to search and certify, seconds per segment, seconds for the checker, the baseline's
+seconds and the ratio. The segments of the
+sampled test are about sqrt(sigma) / ||J'||_F long (0.1 to 0.2 here; the one-piece test's sqrt(sigma)/gamma_J
+was 0.014), each costing its centre's Gram matrix and N forward and backward passes at the sample points.
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/bench_connect_float.py [--width 5000] [--d 500] [--distance 0.25 0.5]
+    PYTHONPATH=. python benchmarks/bench_connect_float.py [--width 5000] [--d 500] [--distance 0.5 2]
+        [--retrained] [--timeout 600]
 
 The target (issue: the floating-point tier of connect): n about 1e5, d about 500 within 10 minutes on this
 2-core machine.
@@ -45,8 +49,8 @@ def main(argv=None) -> int:
     ap.add_argument("--distance", type=float, nargs="+", default=[0.25, 0.5])
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--retrained", action="store_true",
-                    help="also two minima from w0 perturbed independently (noise 0.1 of each layer's weight spread, "
-                         "as bench_connect.py) and retrained by Gauss-Newton")
+                    help="also two minima from w0 perturbed independently (noise 0.1 of each layer's weight spread) "
+                         "and retrained by Gauss-Newton")
     args = ap.parse_args(argv)
     doc = {"format": "verifier-mlp", "version": 1, "p": 20, "l": 1,
            "layers": [{"out": args.width, "bias": True, "activation": "tanh"},
@@ -96,7 +100,7 @@ def main(argv=None) -> int:
 
 
 def _layer_noise(doc, w, scale, rng):
-    """Gaussian noise of scale times each layer's weight spread (std of W_1, b_1, V, c), as bench_connect.py."""
+    """Gaussian noise of scale times each layer's weight spread (the std of each of W_1, b_1, V; |c| for c)."""
     out, off, prev = np.zeros_like(w), 0, doc["p"]
     for layer in doc["layers"]:
         for size in (layer["out"] * prev, layer["out"] if layer["bias"] else 0):
