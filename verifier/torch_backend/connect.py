@@ -5,12 +5,14 @@ approximate zeros, each segment proven by the checker's own contraction test
 1. Both given points are pushed to M by least-norm Gauss-Newton (:func:`verify.gauss_newton`): p_0 and b.
 2. From the current chain point p (a centre: K = J J^T with its error bound, a lower bound sigma on
    lambda_min(K) proven by Rump's test, the Lipschitz bound's data), the next point is aimed at along the
-   straight line towards b, at a distance h = f sqrt(sigma) / gamma_J (f adaptive, about where the
-   contraction factor kappa = gamma_J R / sqrt(sigma) stays near 1/2), and projected back to M by chord
+   straight line towards b, at a distance h = f sqrt(sigma) / gamma_J (f adaptive: it grows by up to 1.5x a
+   segment towards kappa = KAPPA_AIM and shrinks by 0.6 where the test fails), and projected back to M by chord
    Newton steps x <- x - J(x)^T K^{-1} H(x) with the centre's K (least-norm corrections, J never formed;
    full Gauss-Newton when the chord steps stall). The last step aims at b itself, so the chain ends at b.
-3. The segment [p, q] enters the chain only once :func:`path.segment_bounds` passes with the stated radius;
-   on failure the step is shortened (more segments where J turns fast or sigma is small).
+3. The segment [p, q] is tested in the sampled form (:func:`path.segment_samples`: ||J(x_k) - J(p)||_F and
+   ||H(x_k)|| at N = gamma_J h / (SAMPLE_SPACING sqrt(sigma)) points) and enters the chain only once
+   :func:`path.segment_bounds` passes with the stated radius; on failure the step is shortened (more segments
+   where J turns fast or sigma is small).
 
 A budget (``timeout``, ``max_segments``) or steps that shrink below ``MIN_STEP`` stop the search; the caller
 states the path claim inconclusive with the fraction of the distance covered.
