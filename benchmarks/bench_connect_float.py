@@ -3,14 +3,18 @@
 
 MLP 20-W-1 (tanh) on d seeded Gaussian points (targets Gaussian), W = 5000 and d = 500 by default
 (n = 110,001). w0: Gauss-Newton from a start near M (as bench_torch_verify.py); w1: Gauss-Newton from w0 plus
-Gaussian noise of 2-norm ``--distance`` (a nearby minimum: the segments are about sqrt(sigma)/gamma_J long,
-0.01 to 0.02 here, so the cost grows linearly with the distance). Prints one row per distance: segments,
-seconds to search and certify, seconds per segment, seconds for the checker, the baseline's seconds and the
-ratio.
+Gaussian noise of 2-norm ``--distance`` (a nearby minimum); with ``--retrained`` also two minima from w0
+perturbed independently by Gaussian noise of 0.1 times each layer's weight spread and retrained by
+Gauss-Newton (the Liao-Poggio protocol; bench_connect.py perturbs by absolute noise 0.1). Prints one row per
+pair: segments, seconds to search and certify, seconds per segment, seconds for the checker, the baseline's
+seconds and the ratio. The segments of the
+sampled test are about sqrt(sigma) / ||J'||_F long (0.1 to 0.2 here; the one-piece test's sqrt(sigma)/gamma_J
+was 0.014), each costing its centre's Gram matrix and N forward and backward passes at the sample points.
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/bench_connect_float.py [--width 5000] [--d 500] [--distance 0.25 0.5]
+    PYTHONPATH=. python benchmarks/bench_connect_float.py [--width 5000] [--d 500] [--distance 0.5 2]
+        [--retrained] [--timeout 600]
 
 The target (issue: the floating-point tier of connect): n about 1e5, d about 500 within 10 minutes on this
 2-core machine.
@@ -44,6 +48,9 @@ def main(argv=None) -> int:
     ap.add_argument("--d", type=int, default=500)
     ap.add_argument("--distance", type=float, nargs="+", default=[0.25, 0.5])
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--retrained", action="store_true",
+                    help="also two minima from w0 perturbed independently (noise 0.1 of each layer's weight spread) "
+                         "and retrained by Gauss-Newton")
     args = ap.parse_args(argv)
     doc = {"format": "verifier-mlp", "version": 1, "p": 20, "l": 1,
            "layers": [{"out": args.width, "bias": True, "activation": "tanh"},
@@ -61,13 +68,18 @@ def main(argv=None) -> int:
     print(f"baseline cooper-2.3 (floating-point tier) at w0: {base.status}, {t_base:.1f} s")
     print(f"{'distance':>8} {'status':>12} {'segments':>8} {'search s':>9} {'s/segment':>9} {'check s':>8} "
           f"{'2.3 s':>6} {'ratio':>6} {'load':>5}")
-    for dist in args.distance:
-        noise = rng.normal(size=model.n)
-        noise *= dist / np.linalg.norm(noise)
-        w1 = gauss_newton(model, torch.as_tensor(w0 + noise), Xt, Yt, steps=30, tol=1e-13)[0].numpy()
+    pairs = [("d", dist) for dist in args.distance] + ([("retrained", 0.1)] if args.retrained else [])
+    for kind, dist in pairs:
+        if kind == "d":
+            noise = rng.normal(size=model.n)
+            noise *= dist / np.linalg.norm(noise)
+            wa, w1 = w0, gauss_newton(model, torch.as_tensor(w0 + noise), Xt, Yt, steps=30, tol=1e-13)[0].numpy()
+        else:
+            wa, w1 = (gauss_newton(model, torch.as_tensor(w0 + _layer_noise(doc, w0, dist, rng)), Xt, Yt, steps=30,
+                                   tol=1e-13)[0].numpy() for _ in range(2))
         t = time.perf_counter()
-        cert = verifier.verify("cooper-connected", (X, Y), tier=FLOAT_TIER, torch_model=_module(doc, w0),
-                               start=w0, end=w1, timeout=args.timeout, arrays_name="c.arrays.npz")
+        cert = verifier.verify("cooper-connected", (X, Y), tier=FLOAT_TIER, torch_model=_module(doc, wa),
+                               start=wa, end=w1, timeout=args.timeout, arrays_name="c.arrays.npz")
         t_path = time.perf_counter() - t
         with tempfile.TemporaryDirectory() as tmp:
             cert.write(os.path.join(tmp, "c.json"))
@@ -76,7 +88,7 @@ def main(argv=None) -> int:
             t_check = time.perf_counter() - t
         path = next(c for c in cert.to_json()["claims"] if c["id"] == "path")
         segs = len(path["evidence"].get("segments", []))
-        print(f"{np.linalg.norm(w1 - w0):>8.3f} {cert.status + ('' if rep.ok else '*'):>12} {segs:>8} "
+        print(f"{np.linalg.norm(w1 - wa):>8.3f} {cert.status + ('' if rep.ok else '*'):>12} {segs:>8} "
               f"{t_path:>9.1f} {t_path / max(segs, 1):>9.2f} {t_check:>8.1f} {t_base:>6.1f} {t_path / t_base:>6.1f} "
               f"{os.getloadavg()[0]:>5.2f}", flush=True)
         if not rep.ok:
@@ -85,6 +97,19 @@ def main(argv=None) -> int:
             print("   ", json.dumps(path["message"])[:200])
     print("(* the checker did not accept the certificate; distance: ||w1 - w0||_2 of the two minima)")
     return 0
+
+
+def _layer_noise(doc, w, scale, rng):
+    """Gaussian noise of scale times each layer's weight spread (the std of each of W_1, b_1, V; |c| for c)."""
+    out, off, prev = np.zeros_like(w), 0, doc["p"]
+    for layer in doc["layers"]:
+        for size in (layer["out"] * prev, layer["out"] if layer["bias"] else 0):
+            block = w[off:off + size]
+            out[off:off + size] = scale * (float(block.std()) if size > 1 else abs(float(block[0])) if size else 0.0) \
+                * rng.normal(size=size)
+            off += size
+        prev = layer["out"]
+    return out
 
 
 def _module(doc, w):

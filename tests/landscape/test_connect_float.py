@@ -143,6 +143,59 @@ def test_tampering_is_rejected(written, what):
     assert not rep.ok and rep.status != "verified", what
 
 
+def _longest(ev):
+    return max(range(len(ev["segments"])), key=lambda j: ev["segments"][j].get("samples", 1))
+
+
+@pytest.mark.parametrize("what", ["one-sample", "no-samples-old-rule", "zero", "negative", "too-many", "string",
+                                  "bool"])
+def test_tampered_samples_are_rejected(written, what):
+    """The sampled test's only stated number is the count of sample points: fewer of them (or the one-piece
+    rule of certificates without it) cannot carry a long segment, and a malformed count is refused."""
+    folder, _ = written
+    doc = _doc(folder)
+    ev = _path(doc)["evidence"]
+    seg = ev["segments"][_longest(ev)]
+    assert seg["samples"] >= 8
+    if what == "no-samples-old-rule":
+        del seg["samples"]
+    else:
+        seg["samples"] = {"one-sample": 1, "zero": 0, "negative": -3, "too-many": 10 ** 6, "string": "16",
+                          "bool": True}[what]
+    rep = _check(folder, _reseal(doc))
+    assert not rep.ok and rep.status != "verified", what
+
+
+def test_more_samples_still_verify(written):
+    """The checker recomputes every sampled bound: a larger count only refines the test."""
+    folder, _ = written
+    doc = _doc(folder)
+    ev = _path(doc)["evidence"]
+    seg = ev["segments"][_longest(ev)]
+    seg["samples"] *= 2
+    rep = _check(folder, _reseal(doc))
+    assert rep.ok and rep.status == "verified", rep.text()
+
+
+def test_jacobian_gap_bounds_the_jacobian_difference():
+    """jacobian_gap >= ||J(P) - J(Q)||_F (>= the spectral norm), tight to rounding; two hidden layers, l = 2."""
+    from verifier.checker.float.dense import DenseNet, read_model
+    from verifier.checker.float.path import jacobian_factors, jacobian_gap
+    doc = {"format": "verifier-mlp", "version": 1, "p": 3, "l": 2,
+           "layers": [{"out": 6, "bias": False, "activation": "tanh"},
+                      {"out": 5, "bias": True, "activation": "softplus"}, {"out": 2, "bias": True, "activation": None}]}
+    model, mdl = models.model_from_doc(doc), read_model(doc)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    P = rng.normal(size=model.n)
+    for scale in (0.1, 1e-6):
+        Q = P + scale * rng.normal(size=model.n)
+        jac = torch.func.jacrev(lambda v: model.residual(v, torch.as_tensor(X), torch.as_tensor(Y)))
+        true = float(torch.linalg.norm(jac(torch.as_tensor(P)) - jac(torch.as_tensor(Q))))
+        gap = jacobian_gap(jacobian_factors(DenseNet(*mdl, P, X)), jacobian_factors(DenseNet(*mdl, Q, X)))
+        assert true <= gap <= true * (1 + 1e-4), (scale, true, gap)
+
+
 def test_an_altered_arrays_file_is_rejected(written):
     folder, _ = written
     doc = _doc(folder)

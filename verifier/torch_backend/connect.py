@@ -5,12 +5,14 @@ approximate zeros, each segment proven by the checker's own contraction test
 1. Both given points are pushed to M by least-norm Gauss-Newton (:func:`verify.gauss_newton`): p_0 and b.
 2. From the current chain point p (a centre: K = J J^T with its error bound, a lower bound sigma on
    lambda_min(K) proven by Rump's test, the Lipschitz bound's data), the next point is aimed at along the
-   straight line towards b, at a distance h = f sqrt(sigma) / gamma_J (f adaptive, about where the
-   contraction factor kappa = gamma_J R / sqrt(sigma) stays near 1/2), and projected back to M by chord
+   straight line towards b, at a distance h = f sqrt(sigma) / gamma_J (f adaptive: it grows by up to 1.5x a
+   segment towards kappa = KAPPA_AIM and shrinks by 0.6 where the test fails), and projected back to M by chord
    Newton steps x <- x - J(x)^T K^{-1} H(x) with the centre's K (least-norm corrections, J never formed;
    full Gauss-Newton when the chord steps stall). The last step aims at b itself, so the chain ends at b.
-3. The segment [p, q] enters the chain only once :func:`path.segment_bounds` passes with the stated radius;
-   on failure the step is shortened (more segments where J turns fast or sigma is small).
+3. The segment [p, q] is tested in the sampled form (:func:`path.segment_samples`: ||J(x_k) - J(p)||_F and
+   ||H(x_k)|| at N = gamma_J h / (SAMPLE_SPACING sqrt(sigma)) points) and enters the chain only once
+   :func:`path.segment_bounds` passes with the stated radius; on failure the step is shortened (more segments
+   where J turns fast or sigma is small).
 
 A budget (``timeout``, ``max_segments``) or steps that shrink below ``MIN_STEP`` stop the search; the caller
 states the path claim inconclusive with the fraction of the distance covered.
@@ -25,7 +27,8 @@ import numpy as np
 import torch
 
 from ..checker.float.dense import read_model
-from ..checker.float.path import centre_problem, norm_up, point_facts, segment_bounds
+from ..checker.float.path import (MAX_SAMPLES, centre_problem, jacobian_factors, norm_up, point_facts,
+                                  segment_bounds, segment_samples)
 from .core import pinned_threads, spectral_norm_upper
 from .verify import gauss_newton, short_number
 
@@ -50,6 +53,12 @@ def _sigma(facts, spectral) -> float | None:
     return None
 
 
+# the sampled test (path.segment_samples): samples spaced about SAMPLE_SPACING sqrt(sigma) / gamma_J apart, so
+# that gamma_J's share of kappa stays near SAMPLE_SPACING / 2; the step grows towards kappa = KAPPA_AIM, up to F_MAX
+# sqrt(sigma) / gamma_J (kappa grows about linearly with the step: the step aims at kappa = KAPPA_AIM)
+SAMPLE_SPACING = 0.2
+KAPPA_AIM = 0.75
+F_MAX = 1e4
 KAPPA_MAX = 0.95          # margins the search keeps, so that the checker's own float64 numbers pass too
 EPS_ROOM = 0.8
 # ||H|| at a point of M is at the rounding floor, where another BLAS thread count changes it by a small factor:
@@ -58,12 +67,12 @@ EPS_ROOM = 0.8
 H_MARGIN = 4.0
 
 
-def _radius(facts, sigma, spectral, h, rho_in, hnext):
+def _radius(facts, sigma, spectral, h, rho_in, hnext, samples=None):
     """(stated radius, numbers) passing the segment test with margins (kappa <= KAPPA_MAX, eps <= EPS_ROOM
     (1 - kappa) r), or (None, reason)."""
     r = 2.0 * (max(facts["hnorm"], hnext) + 1e-300)
     for _ in range(40):
-        bad, nums = segment_bounds(facts, sigma, r, spectral, h, rho_in, hnext)
+        bad, nums = segment_bounds(facts, sigma, r, spectral, h, rho_in, hnext, samples)
         if bad is None and not nums["kappa"] <= KAPPA_MAX:
             return None, f"kappa = {nums['kappa']:.3f} above the search's margin {KAPPA_MAX}"
         if bad is None and nums["eps"] <= EPS_ROOM * (1.0 - nums["kappa"]) * r:
@@ -123,6 +132,7 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
                        "spectral-norm bound failed", p)
         Kc = torch.as_tensor(facts["K"])
         chol, info = torch.linalg.cholesky_ex(0.5 * (Kc + Kc.T))
+        facts["factors"] = jacobian_factors(facts["net"])
         return facts, sigma, spectral, (chol if int(info) == 0 else None)
 
     def project_chord(x, chol):
@@ -170,8 +180,13 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
                         if not err <= 1e3 * tol:
                             q = None
                 if q is not None:
+                    hq = norm_up(q - p)
                     hnext = point_facts(mdl, q, X, Y, centre=False)["hnorm"] * H_MARGIN
-                    r, nums = _radius(facts, sigma, spectral, norm_up(q - p), rho_in, hnext)
+                    nsamp = min(MAX_SAMPLES, max(1, math.ceil(gamma0 * hq / (SAMPLE_SPACING * math.sqrt(sigma)))))
+                    samp = segment_samples(mdl, X, Y, p, q, nsamp, facts["factors"])
+                    # interior ||H|| with the same allowance for another BLAS thread count as the ends
+                    samp["hn"] = samp["hn"] * (1.0 + 1e-6) + (H_MARGIN - 1.0) * max(samp["hn"][0], samp["hn"][-1])
+                    r, nums = _radius(facts, sigma, spectral, hq, rho_in, hnext, samp)
                     if r is not None:
                         break
                 f *= 0.6
@@ -181,12 +196,13 @@ def search_chain(doc, X, Y, w_start, w_end, *, timeout: float, max_segments: int
             else:
                 raise stop("no step passed the segment test", p)
             segments.append({"lambda_min_lower": short_number(sigma), "radius": short_number(r),
-                             "spectral_norm_upper": [short_number(t) for t in spectral]})
+                             "spectral_norm_upper": [short_number(t) for t in spectral], "samples": nsamp})
             chain.append(q)
             rho_first = nums["rho_start"] if rho_first is None else rho_first
             rho_in, p = nums["rho_out"], q
-            say(f"segment {len(segments)}: {covered(p):.1%} of the way, kappa = {nums['kappa']:.2f}")
-            f = min(0.9, f * (1.3 if nums["kappa"] < 0.6 else 1.0))
+            say(f"segment {len(segments)}: {covered(p):.1%} of the way, h = {hq:.3g}, {nsamp} samples, "
+                f"kappa = {nums['kappa']:.2f}")
+            f = min(F_MAX, f * min(1.5, max(1.0, KAPPA_AIM / max(nums["kappa"], 1e-3))))
             if last:
                 return chain, segments, (rho_first, rho_in)
             facts, sigma, spectral, chol = centre(p)
