@@ -823,6 +823,39 @@ ALGEBRAIC = ("liao-poggio-bezout", "liao-poggio-dimension", "liao-poggio-nullste
 _PATH_MAX_CURVES = 6
 
 
+def _float_path_figure(path: dict, segs: list) -> list:
+    """The floating-point tier's chain: per segment, the proven lower bound on sigma_min(J) at its centre and
+    the radius of the ball the contraction maps into itself (both read from the certificate)."""
+    try:
+        sig = np.sqrt(np.array([float(s["lambda_min_lower"]) for s in segs]))
+        rad = np.array([float(s["radius"]) for s in segs])
+    except (KeyError, TypeError, ValueError):
+        return []
+    if not (np.all(np.isfinite(sig)) and np.all(np.isfinite(rad)) and np.all(sig > 0) and np.all(rad > 0)):
+        return []
+    idx = np.arange(1, len(segs) + 1)
+
+    def draw(fig):
+        a1, a2 = fig.subplots(1, 2)
+        a1.semilogy(idx, sig, "o-", color="#4c72b0", ms=3, lw=1)
+        a1.set_xlabel("segment")
+        a1.set_ylabel(r"proven lower bound on $\sigma_{\min}(J)$ at the centre")
+        a1.set_title("Rank of J along the chain")
+        a2.semilogy(idx, rad, "o-", color="#55a868", ms=3, lw=1)
+        a2.set_xlabel("segment")
+        a2.set_ylabel("radius of the contraction ball")
+        a2.set_title("Contraction balls along the chain")
+        for ax in (a1, a2):
+            ax.xaxis.get_major_locator().set_params(integer=True)
+    ev = path.get("evidence") or {}
+    cap = (f"The certified path in the floating-point tier: {len(segs)} segments, each proven by a contraction "
+           "argument (rank J = l*d on the piece of M it holds). Left: Rump's lower bound on the smallest singular "
+           "value of J at each segment's centre; right: the radius of the ball (in the normal directions) that the "
+           "contraction maps into itself. The path ends within "
+           f"{ev.get('start_distance')} and {ev.get('end_distance')} of the given points.")
+    return [Figure("path", "The certified path (floating-point tier)", cap, render_svg("path", draw, size=(11.0, 4.0)))]
+
+
 def path_figures(cert: dict) -> list:
     """The certified path against the straight segment (cooper-connected): left, the loss along both (0 on
     the path, the certified enclosures of L on the segment); right, a few pivots along the path, as the boxes
@@ -831,6 +864,10 @@ def path_figures(cert: dict) -> list:
     path, loss = claims.get("path"), claims.get("segment-loss")
     ev = (path or {}).get("evidence") or {}
     lev = (loss or {}).get("evidence") or {}
+    segs = ev.get("segments")
+    if path and path.get("status") == "verified" and "legs" not in ev and isinstance(segs, list) and segs \
+            and all(isinstance(x, dict) for x in segs):
+        return _float_path_figure(path, segs)
     legs = ev.get("legs") if path and path.get("status") == "verified" else None
     if not legs and not (loss and loss.get("status") == "verified"):
         return []
@@ -915,6 +952,8 @@ def certificate_figures(cert: dict, *, architecture: bool = True) -> list:
     _matplotlib()
     if cert.get("theorem") in SOLVE:
         return [f for f in solve_figures(cert) if architecture or f.key != "architecture"]
+    if cert.get("tier") == "floating-point with error bounds":
+        return float_figures(cert)           # a torch model document: no graph to draw
     arch = [architecture_figure(cert)] if architecture else []
     if cert.get("theorem") == "cooper-connected":
         return arch + path_figures(cert)
@@ -1085,6 +1124,8 @@ def float_figures(cert: dict) -> list:
         cap = ("The largest residual |f(x_i) - y_i| after each least-norm Gauss-Newton step w <- w - t J^T (J J^T)^-1 H; "
                "near M, where J has full rank, t = 1 and the residual is squared each step until float64 rounding.")
         figs.append(Figure("gauss-newton", "Gauss-Newton", cap, render_svg("gauss-newton", draw_gn, size=(6.0, 3.2))))
+    if cert.get("theorem") == "cooper-connected":
+        figs += path_figures(cert)          # the chain's segments (floating-point tier)
     return figs
 
 

@@ -275,3 +275,15 @@ def test_cli_connect_torch_model(tmp_path, capsys):
     assert main(["connect", *base, "--from", str(tmp_path / "w0.pt"), "--to", str(tmp_path / "w1.pt"),
                  "--grid", "5"]) == 2
     capsys.readouterr()
+
+
+def test_the_report_draws_the_chain(written):
+    """verifier report on a floating-point path: the architecture and the chain's figure (sigma_min bounds and
+    contraction radii per segment), read from the certificate alone."""
+    pytest.importorskip("matplotlib")
+    from verifier.figures import certificate_figures
+    folder, _ = written
+    figs = certificate_figures(_doc(folder))
+    path = next(f for f in figs if f.key == "path")
+    assert path.svg.lstrip().startswith("<svg") and "floating-point tier" in path.caption
+    assert f"{len(_path(_doc(folder))['evidence']['segments'])} segments" in path.caption
