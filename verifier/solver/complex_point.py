@@ -67,9 +67,10 @@ PREC = 128
 MAX_HOMOTOPY_PATHS = 2000
 
 
-def random_slices(n: int, k: int, seed: int) -> list:
-    """k affine hyperplanes a . w = b, JSON-ready: nonzero integers |a_j| <= 9, b = p/q with |p|, q <= 9."""
-    rng = random.Random(f"complex-point-slices:{seed}:{n}:{k}")
+def random_slices(n: int, k: int, seed: int, purpose: str = "complex-point") -> list:
+    """k affine hyperplanes a . w = b, JSON-ready: nonzero integers |a_j| <= 9, b = p/q with |p|, q <= 9;
+    ``purpose`` names the random stream (witness sets draw their own)."""
+    rng = random.Random(f"{purpose}-slices:{seed}:{n}:{k}")
     out = []
     for _ in range(k):
         a = [rng.choice([i for i in range(-9, 10) if i]) for _ in range(n)]

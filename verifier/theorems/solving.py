@@ -20,22 +20,22 @@ when ``verifier check`` will agree. Disagreements between routes are reported in
 
 from __future__ import annotations
 
-import random
 import time
 
 import flint
 import numpy as np
-from flint import fmpq
 
 from ..algebra import engines
 from ..certificate import Certificate
 from ..checker.algebra.polys import poly_to_json
-from ..checker.format import CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS, rational_str
+from ..checker.format import CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS
 from ..checker.solve import rules as solve_rules
 from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
 from ..checker.solve.tier import evaluate_claims
 from ..data import read_limited
 from ..errors import BudgetExceeded, InputError, install_hint
+from ..solver.complex_point import random_slices as _random_slices
+from ..solver.complex_point import slice_polys
 from ..solver.parse import ParseError, parse_polynomial
 
 PREC = 128
@@ -81,25 +81,12 @@ def read_system_file(path):
 
 def random_slices(n: int, k: int, seed: int) -> list:
     """k affine hyperplanes a . w = b with small random rationals (nonzero integers |a| <= 9, b = p/q)."""
-    rng = random.Random(f"witness-slices:{seed}:{n}:{k}")
-    out = []
-    for _ in range(k):
-        a = [rng.choice([i for i in range(-9, 10) if i]) for _ in range(n)]
-        b = fmpq(rng.randint(-9, 9), rng.randint(1, 9))
-        out.append({"a": [str(x) for x in a], "b": rational_str(b)})
-    return out
+    return _random_slices(n, k, seed, purpose="witness")
 
 
 def sliced_system(ps, slices) -> list:
     """The residual polynomials of ``ps`` (a PolySystem) followed by one ``a . w - b`` per slice."""
-    gens = ps.ctx.gens()
-    polys = list(ps.H)
-    for s in slices:
-        p = ps.ctx.constant(-fmpq(*map(int, (s["b"].split("/") + ["1"])[:2])))
-        for g, a in zip(gens, s["a"]):
-            p += int(a) * g
-        polys.append(p)
-    return polys
+    return list(ps.H) + slice_polys(ps.ctx, slices)
 
 
 # ------------------------------------------------------------------------------------ the pipeline

@@ -347,14 +347,21 @@ def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS)
     if not H:
         return True
     _same_context(list(H) + field, "vector field")
-    budget = _Budget(max_terms, 2**62, None, "vector field")
-    for h in H:
-        s = h.context().constant(0)
-        for j, c in enumerate(field):
+    return _combinations_vanish((((c, h, j) for j, c in enumerate(field)) for h in H),
+                                _Budget(max_terms, 2**62, None, "vector field"))
+
+
+def _combinations_vanish(groups, budget) -> bool:
+    """Whether, for every group of (c, h, j) triples, ``sum c * dh/dv_j`` is the zero polynomial (the shared core
+    of a field's J v = 0 and a left vector's u^T J = 0; a derivative is taken only where c != 0)."""
+    for group in groups:
+        s = None
+        for c, h, j in group:
             if c.is_zero():
                 continue
-            s = budget.check(s + budget.mul(c, h.derivative(j)))
-        if not s.is_zero():
+            term = budget.mul(c, h.derivative(j))
+            s = budget.check(term if s is None else s + term)
+        if s is not None and not s.is_zero():
             return False
     return True
 
@@ -370,16 +377,8 @@ def left_vanishes_identically(H, n_params: int, row, *, max_terms: int = MAX_TER
     if not H:
         return True
     _same_context(list(H) + row, "left kernel vector")
-    budget = _Budget(max_terms, 2**62, None, "left kernel vector")
-    for j in range(n_params):
-        s = H[0].context().constant(0)
-        for c, h in zip(row, H):
-            if c.is_zero():
-                continue
-            s = budget.check(s + budget.mul(c, h.derivative(j)))
-        if not s.is_zero():
-            return False
-    return True
+    return _combinations_vanish((((c, h, j) for c, h in zip(row, H)) for j in range(n_params)),
+                                _Budget(max_terms, 2**62, None, "left kernel vector"))
 
 
 def evaluate_exact(H, values):

@@ -25,20 +25,22 @@ MIN_PREC_BITS = 53
 def _slices(obj, ctx_poly, n, k):
     if not isinstance(obj, list) or len(obj) != k:
         raise FormatError(f"complex-point needs exactly {k} slices (n minus the residuals that are not 0)")
-    gens = ctx_poly.gens()
-    out = []
-    for s in obj:
-        if not isinstance(s, dict) or set(s) != {"a", "b"} or not isinstance(s["a"], list) or len(s["a"]) != n:
-            raise FormatError(f'a slice is {{"a": [{n} rationals], "b": rational}} meaning a . w = b')
-        p = ctx_poly.constant(-parse_rational(s["b"]))
-        for g, c in zip(gens, s["a"]):
-            q = parse_rational(c)
-            if q != 0:
-                p += q * g
-        if p.total_degree() < 1:
-            raise FormatError("a slice has no variable")
-        out.append(p)
-    return out
+    return [slice_polynomial(s, ctx_poly, n) for s in obj]
+
+
+def slice_polynomial(s, ctx_poly, n: int):
+    """``a . w - b`` exactly from a slice ``{"a": [n rationals], "b": rational}`` (strictly read; also the
+    witness sets' slices)."""
+    if not isinstance(s, dict) or set(s) != {"a", "b"} or not isinstance(s["a"], list) or len(s["a"]) != n:
+        raise FormatError(f'a slice is {{"a": [{n} rationals], "b": rational}} meaning a . w = b')
+    p = ctx_poly.constant(-parse_rational(s["b"]))
+    for g, c in zip(ctx_poly.gens(), s["a"]):
+        q = parse_rational(c)
+        if q != 0:
+            p += q * g
+    if p.total_degree() < 1:
+        raise FormatError("a slice has no variable")
+    return p
 
 
 def rule_complex_point(ctx, claim):

@@ -36,6 +36,7 @@ from ..algebra.bezout import MAX_STATES, multihomogeneous_count
 from ..algebra.polys import poly_context, poly_from_json, polynomial_residuals
 from ..core.evaluate import Network
 from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str, sha256
+from .complex_point import slice_polynomial
 from .krawczyk import certified_inertia, inertia_label, lowest_group, parse_box, verify_solution_boxes
 
 V, R, I = "verified", "refuted", "inconclusive"
@@ -158,18 +159,7 @@ def derive(source, variables):
         slices = source["slices"]
         if not isinstance(slices, list) or len(slices) != n - m or n <= m:
             raise FormatError(f"a witness source needs n - l*d = {n - m} > 0 slices")
-        eqs = list(Hres)
-        for s in slices:
-            if not isinstance(s, dict) or set(s) != {"a", "b"} or not isinstance(s["a"], list) or len(s["a"]) != n:
-                raise FormatError(f'a slice is {{"a": [{n} rationals], "b": rational}} meaning a . w = b')
-            p = ctx.constant(-parse_rational(s["b"]))
-            for g, c in zip(gens, s["a"]):
-                q = parse_rational(c)
-                if q != 0:
-                    p += q * g
-            if p.total_degree() < 1:
-                raise FormatError("a slice has no variable")
-            eqs.append(p)
+        eqs = list(Hres) + [slice_polynomial(s, ctx, n) for s in slices]
         info.update(residuals=Hres)
         return eqs, info
     lam = _lambdas(source["lambdas"], n)
