@@ -6,7 +6,9 @@
   the ideal and V(H) is nonempty over C (:func:`singular_dimension`);
 * ``count-exact`` with ``method: singular``, and ``solutions-certified`` with no box (``solve/rules.py``):
   dimension 0 and the number of solutions with multiplicity, or dimension -1 (no solution)
-  (:func:`singular_vdim`: ``std``, ``dim``, ``vdim``).
+  (:func:`singular_vdim`: ``std``, ``dim``, ``vdim``);
+* ``count-exact`` with ``method: bkk`` (``solve/rules.py``): the mixed volume of Newton polytopes
+  (:func:`singular_mixed_volume`: gfanlib's ``mixedVolumeInternal`` through Singular's ``gfan.lib``).
 
 The checker writes its own short Singular script when the binary is installed (extra ``algebra``),
 runs it with a time and memory budget, and reads back two integers. Without Singular it returns None
@@ -102,3 +104,28 @@ def singular_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
         return None
     dim, vdim = int(m.group(1)), int(m.group(2))
     return dim, (vdim if dim == 0 else None)
+
+
+def singular_mixed_volume(supports, *, timeout: float = TIMEOUT_S) -> int | None:
+    """The mixed volume MV(conv A_1, ..., conv A_n) of n exponent sets in Z^n (lists of tuples of non-negative
+    integers), normalised so that MV = n! vol for n equal polytopes (Bernstein's count), from Singular's gfanlib
+    (``newtonPolytope`` of a 0/1 polynomial with support A_i, then ``mixedVolumeInternal``); None without
+    Singular, or when it fails or runs out of time."""
+    exe = _singular()
+    n = len(supports)
+    if exe is None or n == 0 or any(not A or any(len(a) != n for a in A) for A in supports):
+        return None
+    names = [f"x{j + 1}" for j in range(n)]
+
+    def monomial(a):
+        return "*".join(f"{v}^{int(k)}" for v, k in zip(names, a) if int(k)) or "1"
+
+    polys = ",\n".join("newtonPolytope(" + " + ".join(monomial(a) for a in sorted(set(map(tuple, A)))) + ")"
+                       for A in supports)
+    script = f'LIB "gfan.lib";\nring r = 0, ({", ".join(names)}), dp;\nlist L = {polys};\n' \
+             f'print("MV"); print(mixedVolumeInternal(L)); quit;\n'
+    out = _run(exe, script, timeout)
+    if out is None:
+        return None
+    m = re.search(r"MV\s+(\d+)\s*$", out)
+    return int(m.group(1)) if m else None
