@@ -258,7 +258,10 @@ def _system_lines(doc) -> list:
         lines.append(f"  route       {rt['method']}: {rt['reason']}" + (f"; {rt['fallback']}" if rt.get("fallback") else ""))
     least = "" if s["exact"] else "at least "
     lines.append(f"  certified   {least}{s['certified']} complex solutions ({least}{s['real']} real, {s['non_real']} "
-                 f"non-real, {s['undecided']} undecided)  -- {'exact' if s['exact'] else 'lower bounds'}")
+                 f"non-real, {s['undecided']} undecided)  -- "
+                 + ("lower bounds" if not s["exact"] else "exact" if s.get("exact_scope") != "isolated" else
+                    "exact: all the isolated solutions (the mixed-volume bound does not exclude positive-dimensional "
+                    "components)"))
     lines.append(f"  bezout      total degree {s['total_degree_bezout']}, multihomogeneous {s['multihomogeneous_bezout']}")
     ms = doc["extra"].get("msolve")
     if ms:

@@ -288,7 +288,8 @@ def _solve_sections(cert) -> list:
     real_exact = exact and undecided == 0
     what = "witness points on the slices" if thm == "witness-degree" else (
         "critical points (complex)" if thm == "liao-poggio-prop-1" else "complex solutions")
-    rows = [(f"certified {what}", f"{c} ({'exact' if exact else 'a lower bound'})"),
+    isolated = s.get("exact_scope") == "isolated"
+    rows = [(f"certified {what}", f"{c} ({('exact: all isolated ones' if isolated else 'exact') if exact else 'a lower bound'})"),
             ("certified real", f"{s.get('real', '?')} ({'exact' if real_exact else 'a lower bound'})"),
             ("certified non-real", s.get("non_real", "?")),
             ("realness undecided", undecided if undecided is not None else "?")]

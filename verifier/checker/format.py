@@ -123,6 +123,14 @@ STATEMENTS = {
 }
 
 # The statement of each algebraic claim (the checker requires it verbatim: a claim cannot be reworded to say more).
+#: count-exact's statement before method bkk existed; still accepted on claims by Bezout or Singular.
+COUNT_EXACT_STATEMENT_V1 = (
+    "the certified count is the exact number of complex solutions of the system, all simple: it equals a Bezout "
+    "bound, or the checker's own Groebner basis over Q (Singular) shows dimension 0 and vdim equal to it; the real "
+    "count is exact too when no certified box has undecided realness (real_exact); for a witness system this is "
+    "the number of points on this slice, and the degree of V(H)'s (n - l*d)-dimensional part only when the count "
+    "equals a Bezout bound")
+
 CLAIM_STATEMENTS = {
     "polynomial-system": "every activation is a polynomial with rational coefficients, so H is a polynomial map "
                          "over Q",
@@ -166,7 +174,11 @@ CLAIM_STATEMENTS = {
                             "certified count does not exceed them",
     "count-exact": "the certified count is the exact number of complex solutions of the system, all simple: it "
                    "equals a Bezout bound, or the checker's own Groebner basis over Q (Singular) shows dimension 0 "
-                   "and vdim equal to it; the real count is exact too when no certified box has undecided realness "
+                   "and vdim equal to it, or (method bkk, scope all) it equals the mixed volume of the Newton "
+                   "polytopes, every box lies in the torus and no solution has a zero coordinate (Bernstein); with "
+                   "method bkk and scope isolated it equals the mixed volume with the origin added, so it is the "
+                   "exact number of ISOLATED solutions (Li-Wang) and positive-dimensional components are not "
+                   "excluded; the real count is exact too when no certified box has undecided realness "
                    "(real_exact); for a witness system this is the number of points on this slice, and the degree "
                    "of V(H)'s (n - l*d)-dimensional part only when the count equals a Bezout bound",
     "critical-classification": "for each certified real critical point: the inertia of the Hessian of L on its box "

@@ -227,6 +227,28 @@ def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
     return msolve, boxes
 
 
+def _bkk_evidence(eqs, boxes, c, say):
+    """``count-exact`` evidence by mixed volume (method ``bkk``; the checker's rule ``_count_bkk`` says why it is
+    sound), or None when neither mixed volume equals the certified count ``c`` (or Singular is missing).
+    Scope ``all`` (V(H) is exactly the certified points) when ``c`` is the torus mixed volume, every box
+    excludes 0 in every coordinate and no solution has a zero coordinate; else scope ``isolated`` when ``c``
+    is the mixed volume with the origin added (all isolated solutions)."""
+    from ..checker.algebra.engine import singular_mixed_volume
+
+    say("mixed volumes of the Newton polytopes (Singular's gfanlib)")
+    st = {"eqs": eqs}
+    mv = singular_mixed_volume(solve_rules._supports(eqs))
+    if mv == c:
+        parsed = [parse_box(b, len(eqs))[:2] for b in boxes]
+        torus = all(abs(a) > r or abs(b) > r for cen, r in parsed for a, b in cen)
+        if torus and all(solve_rules._off_torus_empty(st, j) for j in range(len(eqs))):
+            return {"method": "bkk", "scope": "all", "mixed_volume": mv}
+    mv0 = singular_mixed_volume(solve_rules._supports(eqs, origin=True))
+    if mv0 == c:
+        return {"method": "bkk", "scope": "isolated", "mixed_volume": mv0}
+    return None
+
+
 def certify_system(theorem, names, polys, source, *, groups=None, method="auto", start="total-degree", seed=0,
                    timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None,
                    candidates=None, timings=None) -> Certificate:
@@ -319,9 +341,12 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     mh = solve_rules.multihomogeneous(eqs, groups)
     bez = _claim("bezout-bounds-square", {"groups": [[names[j] for j in g] for g in groups], "total_degree": tot,
                                           "multihomogeneous": mh})
-    exact_method = "bezout" if counts["certified"] in (tot, mh) else "singular"
-    cex = _claim("count-exact", {"method": exact_method, "count": counts["certified"],
-                                 "real_exact": counts["undecided"] == 0})
+    cex_ev = {"method": "bezout" if counts["certified"] in (tot, mh) else "singular"}
+    if cex_ev["method"] == "singular" and counts["certified"] and source["kind"] != "witness":
+        t0 = time.monotonic()
+        cex_ev = _bkk_evidence(eqs, boxes, counts["certified"], say) or cex_ev
+        timings["mixed_volume"] = time.monotonic() - t0
+    cex = _claim("count-exact", {**cex_ev, "count": counts["certified"], "real_exact": counts["undecided"] == 0})
     claims = [sol, bez, cex]
     if theorem == "liao-poggio-prop-1":
         claims.append(_claim("critical-classification", {"prec": PREC, "symmetries": symmetries or [],
@@ -365,7 +390,9 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     extra["disagreements"] = disagreements
     summary = {"theorem": theorem, "unknowns": n, "source": source["kind"], "certified": c, "real": counts["real"],
                "non_real": counts["non_real"], "undecided": counts["undecided"],
-               "exact": cex["status"] == "verified", "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
+               "exact": cex["status"] == "verified",
+               "exact_scope": (None if cex["status"] != "verified" else cex["evidence"].get("scope", "all")),
+               "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
                "msolve_solutions": (msolve or {}).get("solutions"), "msolve_real": (msolve or {}).get("real"),
                "homotopy": hom, "disagreements": disagreements,
                "route": ({k: route[k] for k in ("method", "reason", "start_paths", "threshold", "fallback") if k in route}

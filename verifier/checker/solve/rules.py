@@ -18,7 +18,9 @@ is never trusted. Claims:
   count must not exceed them.
 * ``count-exact``: the count is exact when it equals a Bezout bound, or when the checker's own Singular
   call (``algebra/engine.singular_vdim``: ``std``, then ``vdim`` if ``dim == 0``) gives the count with
-  multiplicity equal to it.
+  multiplicity equal to it, or (``method: bkk``) when it equals the mixed volume of the Newton polytopes
+  with the origin added (Singular's gfanlib): all isolated solutions; all of V(H) when the torus
+  conditions of :func:`_count_bkk` hold too.
 * ``critical-classification``: Hessian inertia of L over each real box, recomputed in Arb.
 
 Standard library, python-flint and ``verifier.checker`` only.
@@ -364,7 +366,89 @@ def rule_count_exact(st, claim):
             return I, f"Singular: {vdim} solutions with multiplicity, {c} certified: not shown exact"
         st["complete"] = True
         return V, f"Singular: dimension 0 and vdim = {vdim} = the certified count: all solutions found, all simple" + real
-    return I, f"unknown method {method!r} (bezout or singular)"
+    if method == "bkk":
+        return _count_bkk(st, ev, c, real)
+    return I, f"unknown method {method!r} (bezout, singular or bkk)"
+
+
+def _supports(eqs, origin=False):
+    out = []
+    for e in eqs:
+        A = {tuple(int(k) for k in m) for m in e.monoms()}
+        if origin:
+            A.add((0,) * len(e.context().names()))
+        out.append(sorted(A))
+    return out
+
+
+def _mixed_volume(st, origin):
+    key = "mixed_volume_0" if origin else "mixed_volume"
+    if key not in st:
+        st[key] = engine.singular_mixed_volume(_supports(st["eqs"], origin))
+    return st[key]
+
+
+def _off_torus_empty(st, j):
+    """True when the checker shows that no solution has coordinate j equal to 0: a nonzero constant after
+    x_j = 0 (no engine), or its own Singular run (std of H and x_j is {1}); False when a solution has x_j = 0
+    or the run fails."""
+    eqs = st["eqs"]
+    ctx = eqs[0].context()
+    zero = ctx.from_dict({})
+    subs = [e.compose(*[zero if k == j else ctx.gen(k) for k in range(ctx.nvars())]) for e in eqs]
+    if any(not p.is_zero() and p.total_degree() < 1 for p in subs):
+        return True
+    res = engine.singular_vdim(list(eqs) + [ctx.gen(j)])
+    return res is not None and res[0] == -1
+
+
+def _count_bkk(st, ev, c, real):
+    """``method: bkk``; ``evidence.mixed_volume`` is the bound the scope uses, re-computed here.
+
+    ``scope: isolated``: Li-Wang (Math. Comp. 1996): the isolated solutions of a square system in C^n, counted
+    with multiplicity, number at most MV_0, the mixed volume of the Newton polytopes of the equations with the
+    origin added. The c certified boxes hold c distinct simple solutions, so c = MV_0 means they are all the
+    isolated solutions. A positive-dimensional component is not excluded by this bound.
+
+    ``scope: all``: c = MV, the mixed volume of the Newton polytopes themselves; every box excludes 0 in every
+    coordinate and no solution has a zero coordinate (the checker's own test per coordinate). Bernstein
+    (1975): the isolated solutions in (C*)^n, counted with multiplicity, number at most MV (so these c are
+    all of them), and strictly fewer as soon as some face system in_w(H), w != 0, has a root in (C*)^n. A
+    positive-dimensional component in the torus would give one (a curve in it leaves every compact set of
+    the torus along a Puiseux branch x(s) = a s^w + ..., and in_w(H)(a) = 0), so V(H) is exactly the c points."""
+    if st["info"]["kind"] == "witness":
+        return I, "method bkk is for square systems, not witness slices"
+    scope = ev.get("scope")
+    if scope not in ("isolated", "all"):
+        raise FormatError("count-exact: evidence.scope must be 'isolated' or 'all' for method bkk")
+    st["exact_scope"] = scope
+    what = "with the origin added" if scope == "isolated" else "in the torus"
+    mv = _mixed_volume(st, scope == "isolated")
+    if mv is None:
+        return I, "Singular is not available to the checker (or failed): the mixed volume cannot be re-checked"
+    if ev.get("mixed_volume") != mv:
+        return I, f"stated mixed volume {ev.get('mixed_volume')!r}, re-computed {mv} ({what})"
+    if mv != c:
+        return I, f"the mixed volume {what} is {mv}, the certified count {c}: not shown exact"
+    if scope == "isolated":
+        return V, (f"the certified count {c} equals the mixed volume of the Newton polytopes with the origin added "
+                   "(Li-Wang's bound on the isolated solutions in C^n, re-computed by the checker's Singular): these "
+                   "are all the isolated solutions, all simple" + real)
+    for k, pb in enumerate(st.get("parsed_boxes") or []):
+        if pb is None:
+            continue
+        cen, r, _ = pb
+        for j, (a, b) in enumerate(cen):
+            if abs(a) <= r and abs(b) <= r:
+                return I, f"box {k} meets the coordinate hyperplane {st['names'][j]} = 0: not shown in the torus"
+    for j in range(len(st["names"])):
+        if not _off_torus_empty(st, j):
+            return I, f"not shown that no solution has {st['names'][j]} = 0 (scope all needs every solution in " \
+                      "the torus)"
+    st["complete"] = True
+    return V, (f"the certified count {c} equals the mixed volume of the Newton polytopes in the torus (re-computed by "
+               "the checker's Singular), every box lies in the torus and no solution has a zero coordinate: by "
+               "Bernstein's theorems V(H) is exactly these points, all simple" + real)
 
 
 # ------------------------------------------------------------------------------------ classification

@@ -8,7 +8,7 @@ inconclusive.
 
 from __future__ import annotations
 
-from ..format import CLAIM_SCOPES, REQUIRED_CLAIMS, SOLVE_THEOREMS
+from ..format import CLAIM_SCOPES, COUNT_EXACT_STATEMENT_V1, REQUIRED_CLAIMS, SOLVE_THEOREMS
 from ..replay import Instance, Tier, run_claims
 from .rules import ORDER, RULES, read_system, system_hash
 
@@ -36,8 +36,15 @@ class SolveTier(Tier):
         self.budget = budget
 
     def texts(self, cid, status, context, claim, message):
-        """The fixed statement; a verified claim's message is the rule's own (counts and labels, exact)."""
-        return self.statements.get(cid), (message if status == "verified" else None)
+        """The fixed statement; a verified claim's message is the rule's own (counts and labels, exact).
+        Certificates written before ``method: bkk`` carry count-exact's earlier statement, which says the same
+        for the two methods it names."""
+        statement = self.statements.get(cid)
+        ev = claim.get("evidence") if isinstance(claim, dict) else None
+        if (cid == "count-exact" and claim.get("statement") == COUNT_EXACT_STATEMENT_V1 and isinstance(ev, dict)
+                and ev.get("method") in ("bezout", "singular")):
+            statement = COUNT_EXACT_STATEMENT_V1
+        return statement, (message if status == "verified" else None)
 
     def after(self, cert, instance, checked):
         """The summary's certified counts and bounds must be the re-checked ones (engine numbers beside them,
@@ -47,6 +54,8 @@ class SolveTier(Tier):
             return ["the summary must be an object"]
         want = {"theorem": cert["theorem"], "unknowns": len(st["names"]), "source": st["info"]["kind"],
                 "exact": checked.get("count-exact") == "verified"}
+        if "exact_scope" in st:
+            want["exact_scope"] = st["exact_scope"] if want["exact"] else None
         boxes = st.get("boxes")
         if isinstance(boxes, dict) and checked.get("solutions-certified") == "verified":
             want.update({k: boxes[k] for k in ("certified", "real", "non_real", "undecided")})

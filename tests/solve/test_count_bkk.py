@@ -1,0 +1,111 @@
+"""count-exact by mixed volume (method bkk): Li-Wang's bound on isolated solutions (scope isolated) and
+Bernstein's torus count with no solution off the torus (scope all); tampered evidence never re-checks."""
+
+import copy
+
+import pytest
+
+from verifier.algebra import engines
+from verifier.checker import check_certificate
+from verifier.checker.format import digest
+from verifier.checker.solve.rules import system_hash
+from verifier.theorems.solving import certify_system
+
+pytestmark = pytest.mark.skipif(engines.singular_path() is None, reason="needs Singular (mixed volumes)")
+
+
+def reseal(doc):
+    doc["instance"]["sha256"] = system_hash(doc["instance"])
+    doc["digest"] = digest(doc)
+    return doc
+
+
+def _claim(doc, cid):
+    return next(c for c in doc["claims"] if c["id"] == cid)
+
+
+def _system(lines, names=("x", "y")):
+    import flint
+
+    from verifier.solver.parse import parse_polynomial
+    ctx = flint.fmpq_mpoly_ctx.get(list(names), "lex")
+    return [parse_polynomial(s, ctx, list(names)) for s in lines]
+
+
+def _cert(lines, names=("x", "y")):
+    polys = _system(lines, names)
+    return certify_system("polynomial-solutions", list(names), polys, {"kind": "file"},
+                          method="homotopy", timeout=60).to_json()
+
+
+@pytest.fixture(scope="module")
+def torus():
+    # y = 2/x, x^3 - 4x + 2 = 0: three simple roots, none on a coordinate axis; Bezout 4, mixed volume 3
+    return _cert(["x*y - 2", "x^2 + y - 4"])
+
+
+@pytest.fixture(scope="module")
+def off_torus():
+    # y (x - 1) = 0: (1, 3), and (2, 0), (-2, 0) off the torus; Bezout 4, torus mixed volume 1, with 0: 3
+    return _cert(["x*y - y", "x^2 + y - 4"])
+
+
+def test_torus_count_is_all_of_v(torus):
+    ev = _claim(torus, "count-exact")["evidence"]
+    assert ev["method"] == "bkk" and ev["scope"] == "all" and ev["mixed_volume"] == 3
+    rep = check_certificate(torus)
+    assert rep.ok and _claim(torus, "count-exact")["status"] == "verified", rep.text()
+    assert "Bernstein" in _claim(torus, "count-exact")["message"]
+
+
+def test_off_torus_roots_give_the_isolated_scope(off_torus):
+    ev = _claim(off_torus, "count-exact")["evidence"]
+    assert _claim(off_torus, "solutions-certified")["evidence"]["certified"] == 3
+    assert ev["method"] == "bkk" and ev["scope"] == "isolated" and ev["mixed_volume"] == 3
+    rep = check_certificate(off_torus)
+    assert rep.ok, rep.text()
+    assert "isolated" in _claim(off_torus, "count-exact")["message"]
+
+
+def test_positive_dimensional_component_is_not_called_exact():
+    # V = the line x = 1 and the point (3, 0): one isolated solution, never "all of V"
+    doc = _cert(["x*y - y", "x^2 + x*y - 4*x - y + 3"])
+    cex = _claim(doc, "count-exact")
+    assert _claim(doc, "solutions-certified")["evidence"]["certified"] == 1
+    assert cex["evidence"]["method"] != "bkk" and cex["status"] != "verified", cex
+    cex.update(status="verified")
+    cex["evidence"].update(method="bkk", scope="all", mixed_volume=1)
+    rep = check_certificate(reseal(doc))
+    assert not rep.ok and "meets the coordinate hyperplane" in rep.text(), rep.text()
+
+
+def _scope_all(doc):
+    _claim(doc, "count-exact")["evidence"].update(scope="all", mixed_volume=1)
+
+
+def _raise_mv(doc):
+    _claim(doc, "count-exact")["evidence"]["mixed_volume"] += 1
+
+
+def _drop_box(doc):
+    sol = _claim(doc, "solutions-certified")["evidence"]
+    sol["boxes"].pop()
+    sol["certified"] -= 1
+    real = sol["real"] > 0
+    sol["real" if real else "non_real"] -= 1
+    _claim(doc, "count-exact")["evidence"]["count"] -= 1
+
+
+@pytest.mark.parametrize("attack", [_scope_all, _raise_mv, _drop_box], ids=lambda f: f.__name__)
+def test_tampered_bkk_claims_are_rejected(off_torus, attack):
+    doc = copy.deepcopy(off_torus)
+    attack(doc)
+    rep = check_certificate(reseal(doc))
+    assert not rep.ok and "count-exact" in rep.text(), rep.text()
+
+
+def test_scope_all_with_a_box_on_an_axis_is_rejected(off_torus):
+    doc = copy.deepcopy(off_torus)
+    _claim(doc, "count-exact")["evidence"].update(scope="all", mixed_volume=1)
+    rep = check_certificate(reseal(doc))
+    assert not rep.ok
