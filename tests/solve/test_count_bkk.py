@@ -109,3 +109,23 @@ def test_scope_all_with_a_box_on_an_axis_is_rejected(off_torus):
     _claim(doc, "count-exact")["evidence"].update(scope="all", mixed_volume=1)
     rep = check_certificate(reseal(doc))
     assert not rep.ok
+
+
+@pytest.mark.skipif(engines.msolve_path() is None, reason="needs msolve")
+def test_square_shared_weight_tree_is_exact(tmp_path):
+    # 5 unknowns, total degree 16807, multihomogeneous Bezout 1920, mixed volume 135; some solutions have
+    # g2 = 0, so the count is exact for the isolated solutions (Li-Wang), not by the torus route
+    from verifier.activations import polynomial
+    from verifier.data import load_dataset
+    from verifier.network import liao_poggio_tree
+    from verifier.theorems.solving import solve_network
+
+    (tmp_path / "d.csv").write_text("-2,1,3,3,0\n3,-3,-1,-3,0\n0,3,0,0,1\n2,0,3,-2,3\n-3,0,-3,3,3\n")
+    net = liao_poggio_tree(activation=polynomial([0, 1, 1]), bias=False)
+    doc = solve_network(net, load_dataset(tmp_path / "d.csv", outputs=1), timeout=300).to_json()
+    s = doc["summary"]
+    assert s["certified"] == 135 and s["msolve_solutions"] == 135 and s["real"] == s["msolve_real"] == 65
+    assert s["exact"] and s["exact_scope"] == "isolated" and s["undecided"] == 0
+    assert _claim(doc, "count-exact")["evidence"] == {"method": "bkk", "scope": "isolated", "mixed_volume": 135,
+                                                      "count": 135, "real_exact": True}
+    assert check_certificate(doc).ok

@@ -227,25 +227,22 @@ def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
     return msolve, boxes
 
 
-def _bkk_evidence(eqs, boxes, c, say):
+def _bkk_evidence(eqs, boxes, c, say, timeout):
     """``count-exact`` evidence by mixed volume (method ``bkk``; the checker's rule ``_count_bkk`` says why it is
-    sound), or None when neither mixed volume equals the certified count ``c`` (or Singular is missing).
-    Scope ``all`` (V(H) is exactly the certified points) when ``c`` is the torus mixed volume, every box
-    excludes 0 in every coordinate and no solution has a zero coordinate; else scope ``isolated`` when ``c``
-    is the mixed volume with the origin added (all isolated solutions)."""
-    from ..checker.algebra.engine import singular_mixed_volume
-
+    sound), or None when neither mixed volume equals the certified count ``c`` (or Singular is missing or runs
+    out of time). Scope ``all`` (V(H) is exactly the certified points) when ``c`` is the torus mixed volume,
+    every box excludes 0 in every coordinate and no solution has a zero coordinate; else scope ``isolated``
+    when ``c`` is the mixed volume with the origin added (all isolated solutions). Each Singular run gets at
+    most ``timeout`` seconds."""
     say("mixed volumes of the Newton polytopes (Singular's gfanlib)")
     st = {"eqs": eqs}
-    mv = singular_mixed_volume(solve_rules._supports(eqs))
-    if mv == c:
+    if solve_rules._mixed_volume(st, False, timeout) == c:
         parsed = [parse_box(b, len(eqs))[:2] for b in boxes]
         torus = all(abs(a) > r or abs(b) > r for cen, r in parsed for a, b in cen)
-        if torus and all(solve_rules._off_torus_empty(st, j) for j in range(len(eqs))):
-            return {"method": "bkk", "scope": "all", "mixed_volume": mv}
-    mv0 = singular_mixed_volume(solve_rules._supports(eqs, origin=True))
-    if mv0 == c:
-        return {"method": "bkk", "scope": "isolated", "mixed_volume": mv0}
+        if torus and all(solve_rules._off_torus_empty(st, j, timeout) for j in range(len(eqs))):
+            return {"method": "bkk", "scope": "all", "mixed_volume": c}
+    if solve_rules._mixed_volume(st, True, timeout) == c:
+        return {"method": "bkk", "scope": "isolated", "mixed_volume": c}
     return None
 
 
@@ -344,7 +341,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     cex_ev = {"method": "bezout" if counts["certified"] in (tot, mh) else "singular"}
     if cex_ev["method"] == "singular" and counts["certified"] and source["kind"] != "witness":
         t0 = time.monotonic()
-        cex_ev = _bkk_evidence(eqs, boxes, counts["certified"], say) or cex_ev
+        cex_ev = _bkk_evidence(eqs, boxes, counts["certified"], say, min(60.0, float(timeout))) or cex_ev
         timings["mixed_volume"] = time.monotonic() - t0
     cex = _claim("count-exact", {**cex_ev, "count": counts["certified"], "real_exact": counts["undecided"] == 0})
     claims = [sol, bez, cex]

@@ -381,14 +381,14 @@ def _supports(eqs, origin=False):
     return out
 
 
-def _mixed_volume(st, origin):
+def _mixed_volume(st, origin, timeout=engine.TIMEOUT_S):
     key = "mixed_volume_0" if origin else "mixed_volume"
     if key not in st:
-        st[key] = engine.singular_mixed_volume(_supports(st["eqs"], origin))
+        st[key] = engine.singular_mixed_volume(_supports(st["eqs"], origin), timeout=timeout)
     return st[key]
 
 
-def _off_torus_empty(st, j):
+def _off_torus_empty(st, j, timeout=engine.TIMEOUT_S):
     """True when the checker shows that no solution has coordinate j equal to 0: a nonzero constant after
     x_j = 0 (no engine), or its own Singular run (std of H and x_j is {1}); False when a solution has x_j = 0
     or the run fails."""
@@ -398,7 +398,7 @@ def _off_torus_empty(st, j):
     subs = [e.compose(*[zero if k == j else ctx.gen(k) for k in range(ctx.nvars())]) for e in eqs]
     if any(not p.is_zero() and p.total_degree() < 1 for p in subs):
         return True
-    res = engine.singular_vdim(list(eqs) + [ctx.gen(j)])
+    res = engine.singular_vdim(list(eqs) + [ctx.gen(j)], timeout=timeout)
     return res is not None and res[0] == -1
 
 
