@@ -47,17 +47,40 @@ def _limit():  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
+#: Why the last Singular run of this process gave no answer ("" after a run that answered): "not installed",
+#: "ran out of its N s budget", "ran out of memory" or "failed"; for the rules' messages only.
+last_failure = ""
+
+
 def _run(exe: str, script: str, timeout: float) -> str | None:
-    """Singular's stdout for a script, or None when it fails or runs out of time or memory."""
+    """Singular's stdout for a script, or None when it fails or runs out of time or memory (then
+    :data:`last_failure` says which)."""
+    global last_failure
+    last_failure = ""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "check.sing")
         with open(path, "w") as fh:
             fh.write(script)
         try:
-            return subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
-                                  preexec_fn=_limit, start_new_session=True).stdout
-        except (subprocess.TimeoutExpired, OSError):
+            res = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
+                                 preexec_fn=_limit, start_new_session=True)
+        except subprocess.TimeoutExpired:
+            last_failure = f"ran out of its {timeout:g} s budget"
             return None
+        except OSError:
+            last_failure = "failed to start"
+            return None
+    if res.returncode != 0 or "?" in res.stdout.split("\n", 1)[0]:
+        memory = re.search(r"no more memory|out of memory|bad_alloc|allocat", res.stdout + res.stderr, re.I)
+        last_failure = f"ran out of its {MAX_MEMORY_MB} MB of memory" if memory else "failed"
+    return res.stdout
+
+
+def unavailable() -> str:
+    """Why the checker's Singular gave no answer, as a phrase: not installed, out of time or memory, or failed."""
+    if _singular() is None:
+        return "Singular is not installed for the checker (extra: algebra)"
+    return f"the checker's Singular run {last_failure or 'failed'}"
 
 
 def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | None:

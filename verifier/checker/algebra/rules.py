@@ -28,6 +28,15 @@ V, R, I = "verified", "refuted", "inconclusive"
 MAX_CHECK_VARIABLES = 2000
 
 
+
+def _no_singular(what: str) -> str:
+    """Why a claim resting on the checker's Singular run stays inconclusive: not installed (with the extra to
+    install), or the run's own failure (out of time, out of memory, failed)."""
+    if engine._singular() is None:
+        return (f"{what} needs Singular: pip install 'landscape-verifier[algebra]' (in a checkout: "
+                "pip install -e \".[algebra]\")")
+    return f"{what}: {engine.unavailable()}"
+
 def _variables(ctx, claim_ev, extra=(), *, expand=True):
     names = claim_ev.get("variables")
     if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
@@ -271,8 +280,7 @@ def rule_variety_dimension(ctx, claim):
     budget = min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) else engine.TIMEOUT_S
     res = engine.singular_dimension(H, alg["variables"], timeout=budget)
     if res is None:
-        return I, ("re-checking the Groebner dimension needs Singular: pip install "
-                   "'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
+        return I, _no_singular("re-checking the Groebner dimension")
     dim, deg = res
     if ev.get("dimension") != dim or (dim >= 0 and ev.get("degree") != deg):
         return I, f"Singular recomputes dimension {dim}, degree {deg}, not the stated values"
@@ -303,8 +311,7 @@ def rule_infeasible(ctx, claim):
         # Singular run (std, dim), like variety-dimension: dim >= 0 means the Groebner basis is not {1}.
         res = engine.singular_dimension(H, alg["variables"], timeout=engine.TIMEOUT_S)
         if res is None:
-            return I, ("re-checking that 1 is not in the ideal needs Singular (or Singular ran out of time): pip "
-                       "install 'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
+            return I, _no_singular("re-checking that 1 is not in the ideal")
         if res[0] < 0:
             return I, "Singular finds 1 in the ideal: V(H) is empty"
         return R, (f"the checker's Singular run: the Groebner basis of (H) is not {{1}} (dim V(H) = {res[0]}), so "
@@ -469,8 +476,7 @@ def _singular_locus_rule(ctx, claim, Y=None):
               else engine.TIMEOUT_S)
     res = engine.singular_dimension(live, alg["variables"], timeout=budget)
     if res is None:
-        return I, ("re-checking the singular-locus ideal needs Singular (or Singular ran out of time): pip install "
-                   "'landscape-verifier[algebra]' (in a checkout: pip install -e \".[algebra]\")")
+        return I, _no_singular("re-checking the singular-locus ideal")
     if res[0] >= 0:
         return I, (f"the checker's Singular run finds the singular-locus ideal proper (dim {res[0]}): 0 may be a "
                    "critical value")

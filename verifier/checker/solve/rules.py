@@ -300,8 +300,8 @@ def rule_solutions(st, claim):
                        "route found a point of V(H) on the slices)")
         res_s = _singular_vdim(st)
         if res_s is None:
-            return I, ("no box certified, and Singular is not available to the checker (or failed), so that the "
-                       "system has no solution cannot be re-checked: a lower bound of 0 says nothing")
+            return I, (f"no box certified, and {engine.unavailable()}, so that the system has no solution cannot be "
+                       "re-checked: a lower bound of 0 says nothing")
         if res_s[0] != -1:
             return I, (f"no box certified, but Singular finds the system consistent (dimension {res_s[0]}): a "
                        "lower bound of 0 says nothing")
@@ -355,7 +355,7 @@ def rule_count_exact(st, claim):
     if method == "singular":
         res = _singular_vdim(st)
         if res is None:
-            return I, "Singular is not available to the checker (or failed): the count cannot be re-checked exactly"
+            return I, f"{engine.unavailable()}: the count cannot be re-checked exactly"
         dim, vdim = res
         if dim == -1 and c == 0:
             st["complete"] = True
@@ -425,7 +425,7 @@ def _count_bkk(st, ev, c, real):
     what = "with the origin added" if scope == "isolated" else "in the torus"
     mv = _mixed_volume(st, scope == "isolated")
     if mv is None:
-        return I, "Singular is not available to the checker (or failed): the mixed volume cannot be re-checked"
+        return I, f"{engine.unavailable()}: the mixed volume cannot be re-checked"
     if ev.get("mixed_volume") != mv:
         return I, f"stated mixed volume {ev.get('mixed_volume')!r}, re-computed {mv} ({what})"
     if mv != c:
