@@ -14,19 +14,24 @@ Sauer and Yorke 1989), ``(1 - t) F + t gamma G``, stays in the family for ``t`` 
 
 Roots of the start system by monodromy
 --------------------------------------
-Write ``G(x) = G_nc(x) + b`` with ``b`` the constant terms. The roots of ``G`` are the fibre of the
-polynomial map ``phi = G_nc: C^n -> C^n`` over ``-b``. A random complex ``x_0`` and ``b_0 = -G_nc(x_0)``
-give a start system with one known root. ``phi`` is dominant when ``MV > 0`` (its fibre over a generic
-point is finite and non-empty), its source ``C^n`` is irreducible, so the monodromy group of the
-covering ``phi`` over the complement of its branch locus acts transitively on the fibre (Sommese and
-Wampler, *The Numerical Solution of Systems of Polynomials*, Lemma A.8.1 / Harris, *Galois groups of
-enumerative problems*): moving ``b`` around loops and tracking the known roots eventually reaches
-every root.
+Write ``G(x) = G_nc(x) + b`` with ``b`` the constant terms. A random complex ``x_0`` and
+``b_0 = -G_nc(x_0)`` give a start system with one known root. Let ``p`` be the vector of all
+coefficients of ``G`` (supports fixed). The incidence variety ``I = {(p, x) : G(p; x) = 0}`` is
+irreducible: for each ``x`` the conditions are ``n`` linear equations in ``p``, independent because the
+constant term of each equation has coefficient 1, so ``I`` is a vector bundle over ``C^n``. Its
+projection to the coefficients is generically finite of degree ``MV``, so the monodromy group of the
+roots over the complement of the discriminant acts transitively (Sommese and Wampler, *The Numerical
+Solution of Systems of Polynomials*, A.8; Harris, *Galois groups of enumerative problems*, 1979):
+moving ``p`` around loops and tracking the known roots eventually reaches every root. (The same holds
+for moving only ``b``: the roots are the fibre of the map ``x -> G_nc(x)`` over ``-b`` and ``C^n`` is
+irreducible. That group mixes far more slowly in practice, measured on the deep linear gradient
+system dln(1-1-1-1): 14 of 17 roots after 19 edges for one seed, so ``move="all"`` is the default.)
 
 The loops are organised as in Duff, Hill, Jensen, Lee, Leykin and Sommars, *Solving polynomial
 systems via homotopy continuation and monodromy* (IMA J. Numer. Anal. 2019): two parameter nodes,
-``b_0`` and a random ``b_1``, joined by edges ``b_0 -> m_e -> b_1`` (two straight segments through a
-random complex ``m_e``). Any two edges form a loop ``b_0 -> b_1 -> b_0``. Every node keeps its known
+``p_0`` and a random ``p_1``, joined by edges ``p_0 -> m_e -> p_1`` (two straight segments through a
+random complex ``m_e`` of log-uniform size, 1/4 to 64 times that of the nodes: branch points can lie
+far out). Any two edges form a loop ``p_0 -> p_1 -> p_0``. Every node keeps its known
 roots; every edge remembers which roots of each node it has carried (a root that arrives along an edge
 is marked carried back along it: the reverse path is known). Each round tracks, for every edge and
 direction, the roots not yet carried, in one batch, and adds the novel endpoints (at relative distance
@@ -57,6 +62,7 @@ from .numeric import NumericSystem
 __all__ = ["SparseStart", "sparse_supports", "sparse_start"]
 
 _MATCH_TOL = 1e-7
+_SPREAD = (-1.0, 3.0)       # log4 of the midpoints' sizes relative to the nodes
 
 
 def sparse_supports(F: NumericSystem) -> list:
@@ -274,7 +280,7 @@ def sparse_start(F: NumericSystem, rng, *, target: int | None, deadline: float, 
 
     def add_edge():
         # branch points can lie far out: midpoints of random sizes (log-uniform, 1/4 .. 64)
-        mids.append(random_node(4.0 ** rng.uniform(-1, 3)))
+        mids.append(random_node(4.0 ** rng.uniform(*_SPREAD)))
         sent.append([np.zeros(len(X[0]), dtype=bool), np.zeros(len(X[1]), dtype=bool)])
 
     add_edge()
