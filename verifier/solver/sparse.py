@@ -222,12 +222,14 @@ def _match(known, cand, tol=_MATCH_TOL):
 
 
 def sparse_start(F: NumericSystem, rng, *, target: int | None, deadline: float, stall: int = 3,
-                 max_roots: int = 1_000_000, move: str = "all", progress=None) -> SparseStart:
+                 max_roots: int = 1_000_000, move: str = "all", edges: int = 3, progress=None) -> SparseStart:
     """A random member ``G`` of the sparse family of ``F`` (coefficients from ``rng``) and its roots by
     monodromy (see the module docstring). ``target``: the expected root count (the mixed volume), None
     when unknown (then only ``stall``, ``max_roots`` and ``deadline`` stop the search). ``move``:
     ``"all"`` (the other nodes and the midpoints are random coefficient vectors) or ``"b"`` (only the
-    constant terms move: the fibres of ``x -> G_nc(x)``; slower mixing, measured)."""
+    constant terms move: the fibres of ``x -> G_nc(x)``; slower mixing, measured). ``edges``: edges to
+    start with (``edges - 1`` independent loops: with one loop the known roots grow by one orbit step per
+    two rounds, with two or more they grow geometrically, and small batches cost mostly fixed overhead)."""
     if move not in ("all", "b"):
         raise ValueError("move must be 'all' or 'b'")
     t0 = time.monotonic()
@@ -283,8 +285,8 @@ def sparse_start(F: NumericSystem, rng, *, target: int | None, deadline: float, 
         mids.append(random_node(4.0 ** rng.uniform(*_SPREAD)))
         sent.append([np.zeros(len(X[0]), dtype=bool), np.zeros(len(X[1]), dtype=bool)])
 
-    add_edge()
-    add_edge()
+    for _ in range(max(2, int(edges))):
+        add_edge()
     quiet = 0
     reason = ""
     while True:
