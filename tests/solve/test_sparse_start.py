@@ -112,3 +112,10 @@ def test_cli_solve_start_sparse(tmp_path, capsys):
     if HAS_SINGULAR:
         assert rc == 0 and hom["start_count"] == hom["mixed_volume"]
     assert main(["check", str(out)]) in ((0,) if HAS_SINGULAR else (0, 1))
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular not installed")
+def test_route_counts_the_mixed_volume():
+    from verifier.theorems.solving import start_paths
+    _, F, _ = cyclic(5)
+    assert start_paths(F, None, "sparse") == 70 and start_paths(F, None, "total-degree") == 120
