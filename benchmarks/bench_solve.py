@@ -19,7 +19,14 @@ within ``--limit`` seconds per run. Everything runs single-threaded. Systems (al
 * ``katsura(n)``: Katsura-n (n + 1 unknowns, Bezout 2^n);
 * ``cyclic(n)``: cyclic-n roots (positive-dimensional for n = 4; 5 is finite with 70 roots);
 * ``net ...``: the residual system of a polynomial network with n = l*d, built by verifier;
-* ``dln(...)``: the gradient system of a regularised deep linear network loss.
+* ``dln(...)``: the gradient system of a regularised deep linear network loss;
+* ``tree``: the square residual system of the shared-weight binary tree (``liao_poggio_tree``,
+  activation t + t^2, no biases) on 5 points of R^4: 5 unknowns, total degree 16807.
+
+``--sparse`` adds, for every system, a row for our homotopy from the sparse start system
+(``start="sparse"``: a random member of the system's sparse family, its roots found by monodromy,
+as many paths as the mixed volume); its ``paths`` column reads ``start roots / mixed volume`` and
+its seconds include the monodromy (given in brackets). ``--sparse-only`` runs only that row.
 """
 
 from __future__ import annotations
@@ -103,6 +110,20 @@ def network(p, widths, coeffs, *, output_bias=True, seed=1):
     ps = compile_polynomials(net, Dataset(xs, ys))
     act = "+".join(f"{c}t^{k}" for k, c in enumerate(coeffs) if c != "0")
     return f"net {p}-{'-'.join(map(str, widths))}-1 s={act}", ps.H, ps.groups
+
+
+def tree():
+    """The shared-weight binary tree g(h(x1, x2), h(x3, x4)), activation t + t^2, no biases, on 5 points
+    of R^4: 5 unknowns (h1, h2, g1, g2, a), 5 equations of degree 7."""
+    from verifier.activations import polynomial
+    from verifier.algebra.polys import compile_polynomials
+    from verifier.data import dataset_from_arrays
+    from verifier.network import liao_poggio_tree
+
+    rows = [[-2, 1, 3, 3, 0], [3, -3, -1, -3, 0], [0, 3, 0, 0, 1], [2, 0, 3, -2, 3], [-3, 0, -3, 3, 3]]
+    net = liao_poggio_tree(activation=polynomial([0, 1, 1]), bias=False)
+    ps = compile_polynomials(net, dataset_from_arrays([r[:4] for r in rows], [[r[4]] for r in rows]))
+    return "tree 4-2-1 s=t+t^2", ps.H, ps.groups
 
 
 def deep_linear(widths, lam="1/10", seed=2):
@@ -271,7 +292,8 @@ def bertini_solve(F, timeout=120, max_paths=200):
 # -- main --------------------------------------------------------------------------------------------
 
 
-def run(cases, *, msolve_timeout=60, phc_timeout=300, external=True, only=None, skip=()):
+def run(cases, *, msolve_timeout=60, phc_timeout=300, external=True, only=None, skip=(), sparse=False,
+        sparse_only=False):
     rows = []
     # warm-up: one tiny solve first, so that one-time imports (scipy, LAPACK set-up) are not charged
     # to the first system (phc -b and msolve start a process per run, charged to them)
@@ -280,19 +302,25 @@ def run(cases, *, msolve_timeout=60, phc_timeout=300, external=True, only=None, 
         if only is not None and not re.search(only, name):
             continue
         start = "multihomogeneous" if groups is not None else "total-degree"
-        t = time.perf_counter()
-        r = track(F, start=start, groups=groups, seed=0, timeout=600)
-        ours = time.perf_counter() - t
-        s = r.summary()
-        finite = s["nonsingular"] + s["singular_points"]
+        runs = []
+        for st in ([] if sparse_only else [start]) + (["sparse"] if sparse or sparse_only else []):
+            t = time.perf_counter()
+            try:
+                r = track(F, start=st, groups=groups if st == "multihomogeneous" else None, seed=0, timeout=600)
+            except Exception as exc:            # BudgetExceeded: too many paths
+                print(f"| {name} | {st} | {type(exc).__name__}: {exc} |", flush=True)
+                continue
+            runs.append((r.summary(), time.perf_counter() - t))
         if external:
             ms = msolve(F, msolve_timeout) if "msolve" not in skip else "not run"
             ph = phc_solve(F, phc_timeout) if "phc" not in skip else "not run"
             be = bertini_solve(F) if "bertini" not in skip else "not run"
         else:
             ms, ph, be = "not run", "not run", "not run"
-        rows.append((name, s, finite, ours, ms, ph, be))
-        _print_row(rows[-1])
+        for s, ours in runs:
+            finite = s["nonsingular"] + s["singular_points"]
+            rows.append((name, s, finite, ours, ms, ph, be))
+            _print_row(rows[-1])
     return rows
 
 
@@ -310,11 +338,15 @@ def _print_row(row):
         ph_ts = f"{ph_t:.3f}"
     else:
         ph_s, ph_ts, ratio = ph, "-", "-"
-    st = "mhom" if s["start_system"] == "multihomogeneous" else "tdeg"
+    st = {"multihomogeneous": "mhom", "sparse": "sparse"}.get(s["start_system"], "tdeg")
+    paths = s["paths"]
+    if st == "sparse":
+        mono = s.get("monodromy", {})
+        paths = f"{s['paths']}/{s.get('mixed_volume')} ({mono.get('seconds', 0):.2f} s mon.)"
     be_s = f"{be[0]} ({be[1]}) {be[2]:.2f} s" if isinstance(be, tuple) else be
     # the check the issue asks for: our distinct finite solutions against msolve's exact count
     match = ("yes" if finite == ms_c else "NO") if isinstance(ms_c, int) else "-"
-    print(f"| {name} | {st} | {s['paths']} | {finite} ({s['nonsingular']}+{s['singular_points']}) / "
+    print(f"| {name} | {st} | {paths} | {finite} ({s['nonsingular']}+{s['singular_points']}) / "
           f"{s['infinity']} / {s['failed']} | {ours:.3f} | {1e3 * ours / max(1, s['paths']):.2f} | {ms_c} | "
           f"{'-' if ms_t is None else f'{ms_t:.3f}'} | {match} | {ph_s} | {ph_ts} | {ratio} | {be_s} |", flush=True)
 
@@ -328,7 +360,7 @@ def cases(quick: bool):
             dense(11, 2), katsura(5), katsura(7), katsura(9), katsura(10), cyclic(5), cyclic(6),
             network(2, [1], ["0", "1", "1"], output_bias=False), network(1, [1], ["0", "0", "1"]),
             network(1, [2], ["0", "0", "1"]), network(2, [1], ["0", "1", "1"]),
-            deep_linear([1, 1, 1, 1]), deep_linear([2, 2, 1]), deep_linear([1, 1, 1, 1, 1, 1])]
+            deep_linear([1, 1, 1, 1]), deep_linear([2, 2, 1]), deep_linear([1, 1, 1, 1, 1, 1]), tree()]
 
 
 FAMILIES = {
@@ -386,6 +418,8 @@ def main(argv=None):
     ap.add_argument("--only", help="regular expression on the system names")
     ap.add_argument("--ours-only", action="store_true", help="skip msolve, PHCpack and Bertini")
     ap.add_argument("--phc-timeout", type=float, default=300)
+    ap.add_argument("--sparse", action="store_true", help="also run the sparse start system (start='sparse')")
+    ap.add_argument("--sparse-only", action="store_true", help="only the sparse start system for ours")
     ap.add_argument("--skip", default="", help="comma-separated external tools to skip (msolve, phc, bertini)")
     ap.add_argument("--largest", metavar="FAMILIES",
                     help=f"comma-separated families ({', '.join(FAMILIES)}): the largest n each tool "
@@ -399,7 +433,7 @@ def main(argv=None):
     print(HEADER)
     print("|" + "---|" * (HEADER.count("|") - 1))
     run(cases(args.quick), external=not args.ours_only, only=args.only, phc_timeout=args.phc_timeout,
-        skip=tuple(x for x in args.skip.split(",") if x))
+        skip=tuple(x for x in args.skip.split(",") if x), sparse=args.sparse, sparse_only=args.sparse_only)
 
 
 if __name__ == "__main__":

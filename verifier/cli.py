@@ -267,8 +267,9 @@ def _solve_common(q, methods=("auto", "homotopy", "msolve", "both"), method_help
                         "the homotopy's start system has more than 200 paths, both at or below that, the homotopy "
                         "where msolve is not installed; see docs/solving.md)"
                    + method_help)
-    q.add_argument("--start", choices=("total-degree", "multihomogeneous"), default="total-degree",
-                   help="homotopy start system (default total-degree)")
+    q.add_argument("--start", choices=("total-degree", "multihomogeneous", "sparse"), default="total-degree",
+                   help="homotopy start system (default total-degree; sparse: a random member of the system's "
+                   "sparse family, its roots found by monodromy, as many paths as the mixed volume)")
     q.add_argument("--out", help="write the certificate here (JSON)")
     q.add_argument("--solutions-out", metavar="FILE.csv|FILE.json",
                    help="write every certified solution (one row per box: number, realness, coordinates, radius; "

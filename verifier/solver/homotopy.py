@@ -209,7 +209,14 @@ class HomotopyResult:
     start_count : int
     gamma : complex
     complete : bool
-        False when ``timeout`` ran out (unfinished paths are ``failed``).
+        False when ``timeout`` ran out (unfinished paths are ``failed``), and for the sparse start
+        system when its roots found by monodromy are fewer than the mixed volume (or the mixed
+        volume is unknown): the counts are then lower bounds.
+    mixed_volume : int or None
+        Sparse start system: the mixed volume of the supports with the origin added (None for the
+        other start systems, or without Singular).
+    start_info : dict
+        Sparse start system: the monodromy's report (:meth:`verifier.solver.sparse.SparseStart.summary`).
     """
 
     paths: int
@@ -225,6 +232,8 @@ class HomotopyResult:
     complete: bool = True
     winding: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    mixed_volume: int | None = None
+    start_info: dict = field(default_factory=dict)
 
     def solutions(self, kind: str = "nonsingular", *, distinct: bool = True) -> np.ndarray:
         """Endpoints of the given status, ``(k, n)``; singular points once each when ``distinct``."""
@@ -256,7 +265,7 @@ class HomotopyResult:
         if sing_sel.any():
             labels = _cluster(self.endpoints[sing_sel], _CLUSTER_TOL)
             mults = sorted((int(c) for c in np.bincount(labels)), reverse=True)
-        return {
+        out = {
             "paths": int(self.paths),
             "nonsingular": int((st == "nonsingular").sum()),
             "singular_points": int(len(sing)),
@@ -270,6 +279,11 @@ class HomotopyResult:
             "start_count": int(self.start_count),
             "complete": bool(self.complete),
         }
+        if self.start_system == "sparse":
+            out["mixed_volume"] = self.mixed_volume
+            out["start_complete"] = bool(self.start_info.get("complete", False))
+            out["monodromy"] = dict(self.start_info)
+        return out
 
 
 def _close_pairs(Y: np.ndarray, tol: float, scale: np.ndarray | None = None) -> np.ndarray:
@@ -349,7 +363,7 @@ class _Homotopy:
     """``H(Z, t)`` on the multi-projective patches; see the module docstring."""
 
     def __init__(self, F: NumericSystem, groups: list, start: str, rng: np.random.Generator,
-                 gamma: complex):
+                 gamma: complex, sparse=None):
         n = F.n
         self.F, self.n, self.groups, self.G = F, n, groups, len(groups)
         self.N = N = n + self.G
@@ -384,6 +398,20 @@ class _Homotopy:
                 E[1, n] = self.d[i]
                 gexps.append(E)
                 gcoefs.append(np.array([1.0, -1.0], dtype=np.complex128))
+            self.FGh = NumericSystem.from_terms(exps + gexps, list(F.coefficients) + gcoefs, N)
+        elif start == "sparse":
+            # G: random coefficients on the supports of F plus the constant monomial, homogenised with
+            # F_i's degree (the same family: (1 - t) F^h + t gamma G^h); its roots come with it
+            self.d = D[:, 0].copy()
+            self.sparse_roots = np.asarray(sparse.roots, dtype=np.complex128).reshape(-1, n)
+            gexps, gcoefs = [], []
+            for i in range(n):
+                E = np.asarray(sparse.exponents[i], dtype=np.int64)
+                c = np.asarray(sparse.coefficients[i], dtype=np.complex128)
+                # each G_i scaled to the size of F_i (the same roots; balanced H for t in (0, 1))
+                c = c * (np.linalg.norm(F.coefficients[i]) / max(np.linalg.norm(c), 1e-300))
+                gexps.append(np.concatenate([E, (self.d[i] - E.sum(axis=1))[:, None]], axis=1))
+                gcoefs.append(c)
             self.FGh = NumericSystem.from_terms(exps + gexps, list(F.coefficients) + gcoefs, N)
         else:
             self.FGh = None
@@ -491,6 +519,9 @@ class _Homotopy:
             X = np.stack([roots[j][grid[:, j]] for j in range(n)], axis=1)
             Z = np.concatenate([X, np.ones((len(X), 1), dtype=np.complex128)], axis=1)
             return self._to_patch(Z)
+        if self.kind == "sparse":
+            X = self.sparse_roots
+            return self._to_patch(np.concatenate([X, np.ones((len(X), 1), dtype=np.complex128)], axis=1))
         return self._to_patch(self._linear_product_roots())
 
     def _linear_product_roots(self) -> np.ndarray:
@@ -1201,8 +1232,11 @@ def track(polys, *, start: str = "total-degree", groups=None, gamma=None, seed: 
 
     Parameters
     ----------
-    start : ``"total-degree"`` or ``"multihomogeneous"`` (needs ``groups``, a partition of the
-        variable indices, e.g. ``PolySystem.groups``).
+    start : ``"total-degree"``, ``"multihomogeneous"`` (needs ``groups``, a partition of the
+        variable indices, e.g. ``PolySystem.groups``) or ``"sparse"`` (a random member of the sparse
+        family of ``polys``, its roots found by monodromy: as many paths as the mixed volume of the
+        supports with the origin added; see :mod:`verifier.solver.sparse`; the monodromy shares
+        ``timeout``; ``max_paths`` bounds the mixed volume).
     gamma : the gamma-trick constant; default ``exp(2 pi i u)`` with ``u`` from ``seed``.
     seed : seeds gamma, the patches and the start system's coefficients (deterministic).
     timeout : seconds; on expiry the unfinished paths are ``failed`` and ``complete=False``.
@@ -1236,13 +1270,28 @@ def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, prog
     elif start == "multihomogeneous":
         grp = _check_groups(groups, n)
         count = multihomogeneous_count(polys, grp)
+    elif start == "sparse":
+        grp = [list(range(n))]
+        from .sparse import mixed_volume
+        count = mixed_volume(F)
     else:
-        raise ValueError("start must be 'total-degree' or 'multihomogeneous'")
-    if count > max_paths:
+        raise ValueError("start must be 'total-degree', 'multihomogeneous' or 'sparse'")
+    if count is not None and count > max_paths:
         from ..errors import BudgetExceeded
         raise BudgetExceeded(f"the {start} start system has {count} paths, more than the budget max_paths={max_paths}")
-    hom = _Homotopy(F, grp, start, rng, gamma)
+    sp = None
+    if start == "sparse":
+        from .sparse import sparse_start
+        sp = sparse_start(F, np.random.default_rng([seed, 7331]), target=count, deadline=deadline,
+                          max_roots=max_paths + 1)
+        if len(sp.roots) > max_paths:
+            from ..errors import BudgetExceeded
+            raise BudgetExceeded(f"the sparse start system has more than max_paths={max_paths} roots")
+    hom = _Homotopy(F, grp, start, rng, gamma, sparse=sp)
     Z0 = hom.start_solutions()
+    mv = count if start == "sparse" else None
+    if start == "sparse":
+        count = len(Z0)
     assert len(Z0) == count, (len(Z0), count)
     opts = _Opts(tol_track=max(float(tol), 1e-12) * 10)
     P = len(Z0)
@@ -1297,9 +1346,12 @@ def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, prog
         labels = _cluster(X[sing], _CLUSTER_TOL)
         mult[sing] = np.bincount(labels)[labels]
     complete = time.monotonic() <= deadline
+    if sp is not None:
+        complete = complete and sp.complete        # short of the mixed volume, or unknown: a lower bound
     if progress is not None:
         progress(P, P)
     return HomotopyResult(paths=P, endpoints=X, status=[str(s) for s in status], multiplicity=mult,
                           condition=cond, residual=res, seconds=time.monotonic() - t_start,
                           start_system=start, start_count=count, gamma=complex(gamma),
-                          complete=complete, winding=wind, steps=steps)
+                          complete=complete, winding=wind, steps=steps, mixed_volume=mv,
+                          start_info=sp.summary() if sp is not None else {})

@@ -314,21 +314,60 @@ class _Family:
     def at_infinity(self, Z, tol=1e-10):
         return np.abs(Z[:, self.n]) < tol * row_norms(Z)
 
+    def segment(self, p0, p1, P):
+        """The straight segment ``p(t) = (1 - t) p0 + t p1`` for ``P`` rows (see :class:`_SliceSegment`)."""
+        return _SliceSegment(self, p0, p1, P)
+
+    @staticmethod
+    def sub(p, rows):
+        """The parameters of the given rows (one pair for all rows, or per-row arrays)."""
+        return _sub(p, rows)
+
+
+class _SliceSegment:
+    """The family along ``p(t) = (1 - t) p0 + t p1`` (parameters one pair for all rows, or one per row:
+    ``(P, k, n)`` and ``(P, k)``). The hook :func:`_track` uses: ``system(rows, Z, t)`` (values and
+    Jacobians at ``p(t)`` for those rows), ``dt(rows, Z, t)`` (``dG/dt`` along the segment) and
+    ``end(rows, Z)`` (the system at ``p1``). Any family providing ``segment``, ``sub``, ``n``, ``lift``,
+    ``drop`` and ``at_infinity`` can be tracked, moved and deduplicated by this module's functions
+    (e.g. the coefficient family of :mod:`verifier.solver.sparse`)."""
+
+    def __init__(self, fam, p0, p1, P):
+        n = fam.n
+        self.fam, self.m = fam, fam.m
+        A0, b0, A1, b1 = (np.asarray(x, dtype=np.complex128) for x in (*p0, *p1))
+        k = self.k = b0.shape[-1]
+        self.A0, self.A1 = (np.broadcast_to(x, (P, k, n)) for x in (A0, A1))
+        self.b0, self.b1 = (np.broadcast_to(x, (P, k)) for x in (b0, b1))
+        self.dA, self.db = self.A1 - self.A0, self.b1 - self.b0
+        self.moveA = bool(np.any(self.dA != 0))
+
+    def params(self, rows, t):
+        A = self.A0[rows] + t[:, None, None] * self.dA[rows] if self.moveA else self.A0[rows]
+        return A, self.b0[rows] + t[:, None] * self.db[rows]
+
+    def system(self, rows, Z, t):
+        return self.fam.system(Z, *self.params(rows, t))
+
+    def dt(self, rows, Z, t):
+        n, m, k = self.fam.n, self.m, self.k
+        Gt = np.zeros((len(Z), n + 1), dtype=np.complex128)
+        lin = np.einsum("pkn,pn->pk", self.dA[rows], Z[:, :n]) if self.moveA else 0.0
+        Gt[:, m:m + k] = lin - self.db[rows] * Z[:, n:]
+        return Gt
+
+    def end(self, rows, Z):
+        return self.fam.system(Z, self.A1[rows], self.b1[rows])
+
 
 def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, stats: _Stats | None):
     """Track the rows of ``Z`` (homogeneous, on the patch; solutions at ``p0``) along
-    ``p(t) = (1 - t) p0 + t p1``; returns ``(Z1, ok)`` (see :func:`track_segment`)."""
+    ``p(t) = (1 - t) p0 + t p1``; returns ``(Z1, ok)`` (see :func:`track_segment`). The family supplies
+    the segment (``fam.segment(p0, p1, P)``: see :class:`_SliceSegment`)."""
     opts = opts or TrackOptions()
     Z = np.array(Z, dtype=np.complex128, copy=True).reshape(-1, fam.n + 1)
     P = len(Z)
-    n, m = fam.n, fam.m
-    # parameters: one pair for all rows, or one per row ((P, k, n) and (P, k))
-    A0, b0, A1, b1 = (np.asarray(x, dtype=np.complex128) for x in (*p0, *p1))
-    k = b0.shape[-1]
-    A0, A1 = (np.broadcast_to(x, (P, k, n)) for x in (A0, A1))
-    b0, b1 = (np.broadcast_to(x, (P, k)) for x in (b0, b1))
-    dA, db = A1 - A0, b1 - b0
-    moveA = bool(np.any(dA != 0))
+    seg = fam.segment(p0, p1, P)
     if stats is not None:
         stats.paths += P
     s = np.zeros(P)
@@ -337,17 +376,9 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
     local = np.zeros(P, dtype=np.int64)
     norm0 = np.maximum(1.0, row_norms(Z))
 
-    def params(rows, t):
-        A = A0[rows] + t[:, None, None] * dA[rows] if moveA else A0[rows]
-        return A, b0[rows] + t[:, None] * db[rows]
-
     def deriv(rows, z, t):
-        A, b = params(rows, t)
-        _, Gz = fam.system(z, A, b)
-        Gt = np.zeros((len(z), n + 1), dtype=np.complex128)
-        lin = np.einsum("pkn,pn->pk", dA[rows], z[:, :n]) if moveA else 0.0
-        Gt[:, m:m + k] = lin - db[rows] * z[:, n:]
-        return -_solve(Gz, Gt)
+        _, Gz = seg.system(rows, z, t)
+        return -_solve(Gz, seg.dt(rows, z, t))
 
     while True:
         act = np.nonzero(state == 0)[0]
@@ -366,7 +397,6 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
         k4 = deriv(act, z + hh * k3, si + hi)
         zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         t1 = si + hi
-        A, b = params(act, t1)
         nz = np.maximum(1.0, row_norms(zp))
         bad = ~np.isfinite(zp).all(axis=1)
         zc = np.where(bad[:, None], z, zp)
@@ -378,7 +408,7 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
             if not todo.any():
                 break
             ii = np.nonzero(todo)[0]
-            Gv, Gz = fam.system(zc[ii], A[ii], b[ii])
+            Gv, Gz = seg.system(act[ii], zc[ii], t1[ii])
             dz = _solve(Gz, Gv)
             dn = row_norms(dz)
             fin = np.isfinite(dn)
@@ -413,21 +443,20 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
         if stats is not None:
             stats.why["step size"] += len(small)
             stats.why["steps"] += len(over)
-    Z1, good = _refine(fam, Z, A1, b1, state == 1)
+    Z1, good = _refine(seg.end, Z, state == 1)
     if stats is not None:
         stats.why["newton"] += int(((state == 1) & ~good).sum())
     Z1[~good] = np.nan
     return Z1, good
 
 
-def _refine(fam, Z, A, b, mask, iterations: int = 8):
-    """Newton on ``G(.; (A, b))`` for the rows in ``mask``; returns ``(Z, good)``, good = converged
-    (quadratically to ``1e-12``, or stalling at the rounding level below ``1e-7``, relative) with
-    condition number below ``1e10``."""
+def _refine(system, Z, mask, iterations: int = 8):
+    """Newton on the system ``system(rows, Z) -> (values, Jacobians)`` (the family at the end of a
+    segment) for the rows in ``mask``; returns ``(Z, good)``, good = converged (quadratically to
+    ``1e-12``, or stalling at the rounding level below ``1e-7``, relative) with (row-balanced) condition
+    number below ``1e10``."""
     Z = Z.copy()
     P = len(Z)
-    A = np.broadcast_to(np.asarray(A, dtype=np.complex128), (P,) + np.shape(A)[-2:])
-    b = np.broadcast_to(np.asarray(b, dtype=np.complex128), (P,) + np.shape(b)[-1:])
     conv = np.zeros(P, dtype=bool)
     ok = np.asarray(mask, dtype=bool).copy()
     d_prev = np.full(P, np.inf)
@@ -435,7 +464,7 @@ def _refine(fam, Z, A, b, mask, iterations: int = 8):
         ii = np.nonzero(ok & ~conv)[0]
         if not len(ii):
             break
-        Gv, Gz = fam.system(Z[ii], A[ii], b[ii])
+        Gv, Gz = system(ii, Z[ii])
         dz = _solve(Gz, Gv)
         dn = row_norms(dz)
         fin = np.isfinite(dn)
@@ -450,7 +479,7 @@ def _refine(fam, Z, A, b, mask, iterations: int = 8):
     good = conv & ok
     gi = np.nonzero(good)[0]
     if len(gi):
-        _, Gz = fam.system(Z[gi], A[gi], b[gi])
+        _, Gz = system(gi, Z[gi])
         r = np.sqrt((Gz.real ** 2 + Gz.imag ** 2).sum(axis=2))
         cond = np.linalg.cond(Gz / np.where(r > 0, r, 1.0)[:, :, None])
         good[gi[~(cond < _COND_TOL)]] = False
@@ -506,14 +535,15 @@ def _move(fam, Z, p0, p1, deadline, stats, opts=None, tight=TIGHT, groups=None, 
     Z1, ok = _track(fam, Z, p0, p1, opts, deadline, stats)
     if retry and not ok.all() and time.monotonic() < deadline:
         bad = np.nonzero(~ok)[0]
-        Zr, okr = _track(fam, Z[bad], _sub(p0, bad), _sub(p1, bad), tight, deadline, stats)
+        Zr, okr = _track(fam, Z[bad], fam.sub(p0, bad), fam.sub(p1, bad), tight, deadline, stats)
         Z1[bad], ok[bad] = Zr, okr
     for attempt in range(2):
         dropped, involved = _collisions(Z1, ok, groups)
         if not len(dropped):
             break
         if attempt == 0 and time.monotonic() < deadline:
-            Zr, okr = _track(fam, Z[involved], _sub(p0, involved), _sub(p1, involved), tight, deadline, stats)
+            Zr, okr = _track(fam, Z[involved], fam.sub(p0, involved), fam.sub(p1, involved), tight, deadline,
+                              stats)
             Z1[involved], ok[involved] = Zr, okr
             continue
         stats.jumps += int(len(dropped))

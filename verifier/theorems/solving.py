@@ -120,11 +120,20 @@ ROUTE_MSOLVE_ABOVE_PATHS = 200
 
 
 def start_paths(eqs, groups, start) -> int | None:
-    """Paths the homotopy's start system tracks: the total-degree or multihomogeneous Bezout number."""
+    """Paths the homotopy's start system tracks: the total-degree or multihomogeneous Bezout number, or for
+    the sparse start system the mixed volume of the supports with the origin added (Singular's gfanlib; the
+    total degree without Singular)."""
     tot = solve_rules.total_degree(eqs)
     if start == "multihomogeneous":
         mh = solve_rules.multihomogeneous(eqs, groups)
         return mh if mh is not None else tot
+    if start == "sparse":
+        from ..checker.algebra.engine import singular_mixed_volume
+        n = eqs[0].context().nvars() if eqs else 0
+        zero = (0,) * n
+        mv = singular_mixed_volume([sorted({tuple(int(e) for e in m) for m in p.monoms()} | {zero}) for p in eqs]) \
+            if eqs and all(not p.is_zero() for p in eqs) else None
+        return mv if mv is not None else tot
     return tot
 
 
