@@ -267,9 +267,10 @@ def _solve_common(q, methods=("auto", "homotopy", "msolve", "both"), method_help
                         "the homotopy's start system has more than 200 paths, both at or below that, the homotopy "
                         "where msolve is not installed; see docs/solving.md)"
                    + method_help)
-    q.add_argument("--start", choices=("total-degree", "multihomogeneous", "sparse"), default="total-degree",
-                   help="homotopy start system (default total-degree; sparse: a random member of the system's "
-                   "sparse family, its roots found by monodromy, as many paths as the mixed volume)")
+    q.add_argument("--start", choices=("auto", "total-degree", "multihomogeneous", "sparse"), default="auto",
+                   help="homotopy start system (default auto: total-degree, or sparse where ten times the mixed "
+                   "volume is below the Bezout number and that is above 200 paths; sparse: a random member of the "
+                   "system's sparse family, its roots found by monodromy, as many paths as the mixed volume)")
     q.add_argument("--out", help="write the certificate here (JSON)")
     q.add_argument("--solutions-out", metavar="FILE.csv|FILE.json",
                    help="write every certified solution (one row per box: number, realness, coordinates, radius; "

@@ -130,7 +130,7 @@ OPTIONS = {
     "network": _network, "point": _anything, "unknowns": _anything,
     "timeout": _positive_number, "max_memory_mb": _int(64), "max_terms": _int(1), "trials": _int(1, 100),
     "epsilon": _rational, "groebner": _bool, "counts": _bool, "sard_tries": _int(1, 100),
-    "method": _choice("auto", "homotopy", "msolve", "both", "monodromy"), "start": _choice("total-degree",
+    "method": _choice("auto", "homotopy", "msolve", "both", "monodromy"), "start": _choice("auto", "total-degree",
                                                                                     "multihomogeneous", "sparse"),
     "loops": _int(1), "stall": _int(1), "lam": _rational, "max_distance": _positive_rational,
     "tier": _choice(*TIERS), "torch_model": _anything, "device": _anything, "steps": _int(0),

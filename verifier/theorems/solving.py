@@ -137,6 +137,30 @@ def start_paths(eqs, groups, start) -> int | None:
     return tot
 
 
+#: ``start="auto"``: the sparse start system replaces the Bezout one when the Bezout paths exceed the route
+#: threshold and ten times the mixed volume is below them. Measured (benchmarks/README.md, the sparse start
+#: table): finding the sparse start roots by monodromy costs about ten paths per root (seven to nine segments
+#: of 50-80 steps), so the sparse start is slower on cyclic(5) (70 roots against 120 paths: 1.5 s against
+#: 0.4 s), cyclic(6) (156 against 720) and the small networks, and faster on dln(1-1-1-1-1-1) (129 against
+#: 2,329: 3.7 s against 322 s) and the shared-weight tree (135 against 1,920: 6.8 s against 13.5 s).
+SPARSE_COST_PER_ROOT = 10
+
+
+def resolve_start(eqs, groups, start) -> tuple:
+    """(start system, paths it tracks, why) for ``start`` (``"auto"``: chosen by measurement, see
+    :data:`SPARSE_COST_PER_ROOT`; any other: as given)."""
+    if start != "auto":
+        return start, start_paths(eqs, groups, start), f"{start} (given)"
+    start, paths = "total-degree", solve_rules.total_degree(eqs)
+    if paths is not None and paths > ROUTE_MSOLVE_ABOVE_PATHS:
+        mv = start_paths(eqs, groups, "sparse")
+        if mv is not None and SPARSE_COST_PER_ROOT * mv < paths:
+            return "sparse", mv, (f"sparse: mixed volume {mv}, {SPARSE_COST_PER_ROOT} x {mv} < {paths} {start} "
+                                  "paths")
+    return start, paths, f"{start}: {paths} paths" + ("" if paths is None or paths <= ROUTE_MSOLVE_ABOVE_PATHS
+                                                      else " (the sparse start saves less than its monodromy costs)")
+
+
 def choose_route(eqs, groups, start, *, threshold: int | None = None) -> dict:
     """The solver route when ``--method`` is not given: ``{"method", "reason", "start_paths", "threshold"}``.
 
@@ -145,16 +169,18 @@ def choose_route(eqs, groups, start, *, threshold: int | None = None) -> dict:
     The route changes the time taken, never what is claimed: every claim rests on Krawczyk boxes the
     checker re-verifies, and exactness on a Bezout bound or the checker's own Singular run."""
     limit = ROUTE_MSOLVE_ABOVE_PATHS if threshold is None else threshold
-    paths = start_paths(eqs, groups, start)
-    base = {"start_paths": paths, "start": start, "threshold": limit}
+    start, paths, why = resolve_start(eqs, groups, start)
+    base = {"start_paths": paths, "start": start, "start_reason": why, "threshold": limit}
+    if start == "sparse" and paths is not None:
+        paths = SPARSE_COST_PER_ROOT * paths         # what the sparse start costs, in Bezout paths
     if engines.msolve_path() is None:
         return {"method": "homotopy", "reason": "msolve is not installed", **base}
+    size = (f"the sparse start system costs about {paths} paths ({base['start_paths']} roots found by monodromy)"
+            if start == "sparse" else f"the {start} start system has {paths} paths")
     if paths is not None and paths > limit:
-        return {"method": "msolve", "reason": f"the {start} start system has {paths} paths > {limit}: msolve "
-                "(count, real isolation and all complex points from its rational parametrization, each certified "
-                "by Krawczyk) is faster", **base}
-    return {"method": "both", "reason": f"the {start} start system has {paths} paths <= {limit}: homotopy and "
-            "msolve both run and cross-check", **base}
+        return {"method": "msolve", "reason": f"{size} > {limit}: msolve (count, real isolation and all complex "
+                "points from its rational parametrization, each certified by Krawczyk) is faster", **base}
+    return {"method": "both", "reason": f"{size} <= {limit}: homotopy and msolve both run and cross-check", **base}
 
 
 def _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, notes, budget_notes):
@@ -262,7 +288,7 @@ def _bkk_evidence(eqs, boxes, c, say, timeout):
     return None
 
 
-def certify_system(theorem, names, polys, source, *, groups=None, method="auto", start="total-degree", seed=0,
+def certify_system(theorem, names, polys, source, *, groups=None, method="auto", start="auto", seed=0,
                    timeout=600.0, max_memory_mb=4096, progress=None, symmetries=None, extra=None,
                    candidates=None, timings=None) -> Certificate:
     """Solve and certify a square system; returns its certificate.
@@ -300,8 +326,11 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     if method == "auto":
         route = choose_route(eqs, groups, start)
         method = route["method"]
+        start = route["start"]
         extra["route"] = route
         say(f"route: {route['method']} ({route['reason']})")
+    if start == "auto" and method in ("homotopy", "both"):
+        start = resolve_start(eqs, groups, start)[0]
     res = None
     fallback = False
     if method in ("homotopy", "both"):
@@ -341,6 +370,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                 fallback = True     # an engine error, not an answer: the homotopy gets the time that is left
                 timeout = left
     if fallback:
+        if start == "auto":
+            start = resolve_start(eqs, groups, start)[0]
         route["fallback"] = f"msolve failed ({msolve.get('error', '')[:120]}): the homotopy ran after it"
         say("route: " + route["fallback"])
         hboxes, hom, res = _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, notes,
@@ -408,7 +439,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                "total_degree_bezout": tot, "multihomogeneous_bezout": mh,
                "msolve_solutions": (msolve or {}).get("solutions"), "msolve_real": (msolve or {}).get("real"),
                "homotopy": hom, "disagreements": disagreements,
-               "route": ({k: route[k] for k in ("method", "reason", "start_paths", "threshold", "fallback") if k in route}
+               "route": ({k: route[k] for k in ("method", "reason", "start", "start_paths", "threshold", "fallback")
+                          if k in route}
                          if route is not None else
                          {"method": "none", "reason": "a constant equation settles the system: nothing to solve"}
                          if method == "none" else {"method": method, "reason": "given by --method"})}
