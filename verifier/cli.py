@@ -451,7 +451,7 @@ def main(argv=None) -> int:
 
 def _load_cert(path):
     from .checker.format import FORMAT_TAG
-    from .network import read_json
+    from .data import read_json
     cert = read_json(path, "certificate", exact_floats=False)
     if not isinstance(cert, dict) or cert.get("format") != FORMAT_TAG:
         raise InputError(f"{path} is not a verifier certificate (no \"format\": \"{FORMAT_TAG}\")")
