@@ -23,6 +23,10 @@ within 1.5x of ``import numpy``. Rows:
 * bare Singular (``Singular -q --no-rc``, a script on stdin) answering the same question: the solution count
   ``vdim(std(I))`` of the 2-variable system, the dimension ``dim(std(I))`` of V(H) of the network.
 
+A larger answer, where bare Singular needs more than a second (``--large-runs`` runs, interleaved on their own):
+``solve`` of a dense system in 3 unknowns of degree 6 (seeded integer coefficients in [-9, 9]; 216 solutions,
+the default route is msolve) and its check, against Singular's ``vdim(std(I))`` of it (the goal: within 2x).
+
 The second table gives, per answer, the median over the runs of (command + check) seconds, its ratio to bare
 Singular where there is one, and the target: end to end under 0.3 s. Bytecode caches are written in the warm-up
 run (``PYTHONDONTWRITEBYTECODE`` is dropped), as an installed package has them.
@@ -34,8 +38,10 @@ misses the target.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -59,6 +65,24 @@ POLY_SINGULAR = ("ring r = 0, (a0, a1, v0, v1), dp; ideal I = v0*a0^2 + v1*a1^2 
                  "dim(std(I)); quit;\n")
 
 
+def dense_system(n: int, d: int, seed: int):
+    """(variable names, polynomial texts): n dense polynomials of degree d in n unknowns, every monomial of
+    degree <= d with a seeded integer coefficient in [-9, 9] (zeros left out)."""
+    rnd = random.Random(seed)
+    names = [f"x{i}" for i in range(1, n + 1)]
+    mons = [e for e in itertools.product(range(d + 1), repeat=n) if sum(e) <= d]
+    eqs = []
+    for _ in range(n):
+        terms = []
+        for e in mons:
+            c = rnd.randint(-9, 9)
+            if c:
+                m = "*".join(f"{names[i]}^{k}" if k > 1 else names[i] for i, k in enumerate(e) if k)
+                terms.append(f"{c}*{m}" if m else f"{c}")
+        eqs.append(" + ".join(terms).replace("+ -", "- "))
+    return names, eqs
+
+
 def _time(argv, env, cwd, stdin=None) -> float:
     t0 = time.perf_counter()
     res = subprocess.run(argv, env=env, cwd=cwd, input=stdin.encode() if stdin else None,
@@ -80,6 +104,7 @@ def _singular():
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--large-runs", type=int, default=5, help="runs of the larger answer (0: leave it out)")
     ap.add_argument("--against", metavar="CHECKOUT", help="another checkout (e.g. an older commit's tree): every "
                     "verifier row is timed there too, interleaved, and shown beside this one")
     args = ap.parse_args(argv)
@@ -130,6 +155,26 @@ def main(argv=None) -> int:
                 for tag, e in envs.items():
                     if tag == "" or k in both:
                         times[tag, k].append(_time(cmd, e, tmp, stdin))
+        large = {}
+        if args.large_runs > 0:
+            names, eqs = dense_system(3, 6, 1)
+            with open(os.path.join(tmp, "dense.txt"), "w", encoding="utf-8") as fh:
+                fh.write("vars: " + ", ".join(names) + "\n" + "\n".join(eqs) + "\n")
+            lrows = [("solve", [*vf, "solve", "dense.txt", "--out", "dense.json"], None, True),
+                     ("check", [*vf, "check", "dense.json"], None, True)]
+            if singular:
+                lrows.append(("Singular", [singular, "-q", "--no-rc"],
+                              f"ring r = 0, ({', '.join(names)}), dp; ideal I = {', '.join(eqs)}; vdim(std(I)); "
+                              "quit;\n", False))
+            for tag, e in envs.items():
+                for _, cmd, stdin, _ in lrows:
+                    _time(cmd, e, tmp, stdin)
+            large = {(tag, name): [] for tag in envs for name, *_ in lrows}
+            for _ in range(args.large_runs):
+                for name, cmd, stdin, vrow in lrows:
+                    for tag, e in envs.items():
+                        if tag == "" or vrow:
+                            large[tag, name].append(_time(cmd, e, tmp, stdin))
         load1 = os.getloadavg()[0]
     base = statistics.median(times["", keys[0]])
     print(f"start-up, {args.runs} runs each, interleaved; {os.cpu_count()} cores, load {load0:.2f} -> {load1:.2f}; "
@@ -165,6 +210,17 @@ def main(argv=None) -> int:
         print(f"{name:30s} {med:9.3f} {lo:7.3f} {sing} {'yes' if med < TARGET_ANSWER_S else 'no':>7s}{other}")
     print(f"median small answer end to end: {statistics.median(meds):.3f} s (target < {TARGET_ANSWER_S} s)"
           + (f"; against: {statistics.median(ometa):.3f} s" if ometa else ""))
+    if large:
+        print(f"\nlarger answer, {args.large_runs} runs: solve of a dense 3x3 system of degree 6 (216 solutions)")
+        sing = statistics.median(large["", "Singular"]) if singular else None
+        for tag in envs:
+            tot = [a + b for a, b in zip(large[tag, "solve"], large[tag, "check"])]
+            med = statistics.median(tot)
+            ratio = f", {med / sing:.2f}x bare Singular (target <= 2x)" if sing else ""
+            print(f"  {'against: ' if tag else ''}solve {statistics.median(large[tag, 'solve']):.3f} s + check "
+                  f"{statistics.median(large[tag, 'check']):.3f} s: end to end {med:.3f} s (min {min(tot):.3f}){ratio}")
+        if sing:
+            print(f"  bare Singular vdim(std(I)): {sing:.3f} s (min {min(large['', 'Singular']):.3f})")
     ratio = statistics.median(times["", keys[2]]) / base
     print(f"target: verifier --help within {TARGET}x of import numpy: {'met' if ratio <= TARGET else 'MISSED'} "
           f"({ratio:.2f}x)")

@@ -24,7 +24,6 @@ import os
 import re
 import stat
 import sys
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -652,6 +651,8 @@ def _npy_header(fh, what: str, max_elements: int, available: int | None):
 
 
 def _read_array(fh, what: str, max_elements: int, available: int | None) -> np.ndarray:
+    import zipfile
+
     import numpy as np
     _npy_header(fh, what, max_elements, available)
     fh.seek(0)
@@ -709,6 +710,7 @@ def read_npz(path: str | os.PathLike, keys, *, what: str = "", max_elements: int
     InputError
         As :func:`read_npy`, or not a zip archive.
     """
+    import zipfile      # here: reading exact text never needs it
     p = os.fspath(path)
     what = what or p
     fh, _ = _open_array_file(p, what, max_bytes)
