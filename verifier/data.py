@@ -27,11 +27,14 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flint import fmpq, fmpz
 
 from verifier.errors import InputError
+
+if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made
+    import numpy as np
 
 __all__ = ["Dataset", "dataset_from_arrays", "load_dataset", "parse_exact", "read_limited", "read_npy",
            "read_npz", "json_items", "MAX_DIGITS", "MAX_DATA_BYTES", "MAX_VALUES", "MAX_CSV_LINES", "MAX_ARRAY_BYTES",

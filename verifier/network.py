@@ -26,13 +26,16 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import networkx as nx
-import numpy as np
 
 from .activations import Activation, activation_from_json, get_activation
 from .data import JSON_ITEMS, JSON_LIMITS, check_json_text, read_json  # noqa: F401  (read_json lives in data.py)
 from .errors import InputError
+
+if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made
+    import numpy as np
 
 FORMAT_TAG = "verifier-network"
 FORMAT_VERSION = 1
@@ -137,6 +140,7 @@ class Network:
 
         The float64, modular and torch evaluators all run on this one plan.
         """
+        import numpy as np
         index = self.node_index()
         pidx = {lab: j for j, lab in enumerate(self.labels)}
         layers = []
