@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_startup.py               # 15 runs each, about half a minute on 2 cores
+    python benchmarks/bench_startup.py               # 15 runs each, about two minutes on 2 cores
+    python benchmarks/bench_startup.py --large-runs 0  # without the larger answer (about 4 s a run)
     python benchmarks/bench_startup.py --runs 30
     python benchmarks/bench_startup.py --against /tmp/old-checkout   # each verifier row also timed there, interleaved
 
