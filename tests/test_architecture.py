@@ -11,12 +11,14 @@
 (b) Nothing under ``verifier/`` imports torch at module level, except the
     ``verifier/torch_backend/`` package and ``verifier/theorems/cooper_float.py`` (the floating-point tier's
     theorem, which the registry imports only when that tier is asked for).
-(c) ``import verifier`` leaves torch and matplotlib out of ``sys.modules``.
+(c) ``import verifier`` leaves torch and matplotlib out of ``sys.modules``; the light commands load none of
+    the heavy libraries, and the small answers (solve, check, verify cooper-3.3) only those they use.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -370,3 +372,39 @@ def test_light_commands_load_no_heavy_library(argv):
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "", f"verifier {' '.join(argv)} loaded {res.stdout.strip()}"
+
+
+def _heavy_loaded(argv, cwd) -> list:
+    """The HEAVY libraries in sys.modules after ``verifier ARGV`` (run in a fresh interpreter, in ``cwd``)."""
+    code = ("import contextlib, io, sys\nfrom verifier.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        rc = main(sys.argv[1:])\n    except SystemExit as exc:\n        rc = exc.code\n"
+            "assert rc in (0, 1), rc\n"
+            f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    res = subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    return [m for m in res.stdout.strip().split(",") if m]
+
+
+def test_small_answers_load_only_what_they_use(tmp_path):
+    """The small answers end to end (benchmarks/bench_startup.py times them): `verifier solve --method homotopy`
+    loads numpy (the tracker) but neither scipy, networkx nor sympy; `verifier check` of its certificate
+    (flint and the checker only) loads none of HEAVY, numpy included; `verify cooper-3.3` loads networkx (its
+    network) and numpy, not scipy or sympy; `verify liao-poggio-bezout` only networkx."""
+    (tmp_path / "sys.txt").write_text("vars: x, y\nx^2 + y^2 - 5\nx*y - 2\n", encoding="utf-8")
+    (tmp_path / "pts.csv").write_text("0,1\n1,2\n2,0\n3,1\n", encoding="utf-8")
+    assert _heavy_loaded(["solve", "sys.txt", "--method", "homotopy", "--out", "s.json", "-q"], tmp_path) == ["numpy"]
+    assert _heavy_loaded(["check", "s.json"], tmp_path) == []
+    assert _heavy_loaded(["verify", "cooper-3.3", "--data", "pts.csv", "--out", "c.json", "-q"],
+                         tmp_path) == ["networkx", "numpy"]
+    # a polynomial network's degrees and Bezout bounds are exact polynomial work: networkx (the network), no numpy
+    net = {"format": "verifier-network", "version": 1, "activation": {"name": "power", "r": 2},
+           "nodes": [{"id": "x0", "kind": "input"}, {"id": "h0", "kind": "hidden"}, {"id": "y0", "kind": "output"}],
+           "edges": [{"from": "x0", "to": "h0", "weight": "a"}, {"from": "h0", "to": "y0", "weight": "v"}]}
+    (tmp_path / "net.json").write_text(json.dumps(net), encoding="utf-8")
+    (tmp_path / "p.csv").write_text("1,2\n2,3\n", encoding="utf-8")
+    assert _heavy_loaded(["verify", "liao-poggio-bezout", "--network", "net.json", "--data", "p.csv", "--out", "b.json",
+                          "-q"], tmp_path) == ["networkx"]
+    assert _heavy_loaded(["check", "b.json"], tmp_path) == []

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
-import numpy as np
 from flint import arb, fmpq, fmpq_poly, fmpz
 
 from verifier.data import parse_exact
@@ -179,6 +178,7 @@ class Activation:
         tuple of numpy.ndarray
             ``(sigma(t), sigma'(t), sigma''(t))``, each of the shape of ``t``.
         """
+        import numpy as np      # here: exact and ball evaluation never need it
         t = np.asarray(t, dtype=np.float64)
         with np.errstate(all="ignore"):
             if self._coeffs is not None:
@@ -258,6 +258,7 @@ class Activation:
 # ----------------------------------------------------------------------------- float kernels
 def _sigmoid_pair(t):
     """(sigmoid(t), sigmoid(-t)) without overflow."""
+    import numpy as np
     e = np.exp(-np.abs(t))
     a, b = 1.0 / (1.0 + e), e / (1.0 + e)
     pos = t >= 0
@@ -265,6 +266,7 @@ def _sigmoid_pair(t):
 
 
 def _f64_smoolu(t):
+    import numpy as np
     pos = t > 0
     u = np.where(pos, 1.0 / np.where(pos, t, 1.0), 1.0)
     u = np.minimum(u, 2000.0)  # everything is exactly 0 in float64 beyond this
@@ -280,17 +282,20 @@ def _f64_smoolu(t):
 
 
 def _f64_softplus(t):
+    import numpy as np
     s, sm = _sigmoid_pair(t)
     return np.logaddexp(0.0, t), s, s * sm
 
 
 def _f64_sigmoid(t):
+    import numpy as np
     s, sm = _sigmoid_pair(t)
     d1 = s * sm
     return s, d1, -d1 * np.tanh(0.5 * t)
 
 
 def _f64_tanh(t):
+    import numpy as np
     th = np.tanh(t)
     e = np.exp(-2.0 * np.abs(t))
     sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e))

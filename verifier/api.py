@@ -46,7 +46,7 @@ def _certificate_doc(certificate) -> dict:
     if isinstance(certificate, dict):
         return certificate
     if isinstance(certificate, (str, os.PathLike)):
-        from .network import read_json
+        from .data import read_json
         doc = read_json(os.fspath(certificate), "certificate", exact_floats=False)
         if not isinstance(doc, dict):
             raise InputError(f"{certificate} is not a verifier certificate")

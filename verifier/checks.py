@@ -23,13 +23,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import flint
-import numpy as np
 from flint import arb, arb_mat, fmpq
 
 from .checker.core.norms import norm2_upper  # the checker's own lemma: the bound it will prove
 from .checker.format import arb_to_fmpq
+
+if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made
+    import numpy as np
 
 
 def to_fmpq(x) -> fmpq:
@@ -78,6 +81,7 @@ def approx_inverse(M: arb_mat, prec_bits: int):
     contraction is below 1/2 (iterative refinement in :func:`certify_zero`
     makes up for the rest).
     """
+    import numpy as np
     mid = np.array([[float(x) for x in row] for row in M.mid().tolist()])
     with np.errstate(all="ignore"):
         try:
@@ -103,6 +107,7 @@ def float_norm2_upper(A: np.ndarray) -> arb:
     (any summation order); the margin (1 + 2 (k+1) u) covers it, (1 + 2^-48)
     the product and square root, 2^-900 underflow.
     """
+    import numpy as np
     a = np.abs(A)
     k = max(A.shape) if A.size else 1
     g = 1.0 + 2.0 * (k + 1) * 2.0 ** -53

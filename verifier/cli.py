@@ -97,11 +97,40 @@ def _print_json(doc) -> None:
 _JSON_HELP = "print one JSON object (the shape of docs/json-output.md) instead of text"
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unbuilt:
+    """A subcommand's parser that this run does not parse with: its arguments are not added."""
+
+    def add_argument(self, *args, **kwargs):
+        return None
+
+    def add_argument_group(self, *args, **kwargs):
+        return self
+
+    def add_mutually_exclusive_group(self, *args, **kwargs):
+        return self
+
+
+class _OnlySubparsers:
+    """``add_subparsers()`` that registers every subcommand (its name and help: the choices, ``--help``) but
+    adds the arguments of ``only`` alone; adding every subcommand's arguments costs more than parsing."""
+
+    def __init__(self, sub, only: str):
+        self._sub, self._only = sub, only
+
+    def add_parser(self, name, **kwargs):
+        parser = self._sub.add_parser(name, **kwargs)
+        return parser if name == self._only else _Unbuilt()
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only`` (the subcommand named first on the command line), the other
+    subcommands are registered without their arguments (they are not parsed in this run)."""
     p = _Parser(prog="verifier", description="Certified theorem instances about loss landscapes of "
                 "overparameterized networks (Cooper; Liao-Poggio).")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    if only is not None:
+        sub = _OnlySubparsers(sub, only)
     d = sub.add_parser("demo", help="verify, certify and report on a built-in dataset")
     d.add_argument("--out-dir", default="verifier-demo", help="folder for the certificates and reports "
                    "(default: ./verifier-demo)")
@@ -428,7 +457,8 @@ def cmd_critical_points(args) -> int:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        # the subcommand is the first word when it is not an option (argparse takes it from there too)
+        args = build_parser(only=argv[0] if argv and not argv[0].startswith("-") else None).parse_args(argv)
         if args.version:
             if args.command is not None:
                 raise InputError("--version takes no command")
@@ -453,7 +483,7 @@ def main(argv=None) -> int:
 
 def _load_cert(path):
     from .checker.format import FORMAT_TAG
-    from .network import read_json
+    from .data import read_json
     cert = read_json(path, "certificate", exact_floats=False)
     if not isinstance(cert, dict) or cert.get("format") != FORMAT_TAG:
         raise InputError(f"{path} is not a verifier certificate (no \"format\": \"{FORMAT_TAG}\")")

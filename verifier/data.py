@@ -19,19 +19,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import stat
-import zipfile
+import sys
 import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from flint import fmpq, fmpz
 
 from verifier.errors import InputError
+
+if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made
+    import numpy as np
 
 __all__ = ["Dataset", "dataset_from_arrays", "load_dataset", "parse_exact", "read_limited", "read_npy",
            "read_npz", "json_items", "MAX_DIGITS", "MAX_DATA_BYTES", "MAX_VALUES", "MAX_CSV_LINES", "MAX_ARRAY_BYTES",
@@ -139,16 +142,19 @@ def _to_fmpq(v: Any, where: str) -> fmpq:
     """Convert one entry (int, Fraction, fmpq, fmpz, rational string, finite float) exactly."""
     if isinstance(v, str):
         return parse_exact(v, where)
+    # NumPy scalars are tested for only when numpy is loaded (a NumPy value cannot exist otherwise),
+    # so that reading exact text never imports numpy.
+    np = sys.modules.get("numpy")
     if isinstance(v, fmpq):
         q = v
-    elif isinstance(v, (bool, np.bool_)):
+    elif isinstance(v, bool) or (np is not None and isinstance(v, np.bool_)):
         raise InputError(f"{where}: boolean {v!r} is not a number")
-    elif isinstance(v, (int, np.integer, fmpz)):
+    elif isinstance(v, (int, fmpz)) or (np is not None and isinstance(v, np.integer)):
         q = fmpq(fmpz(int(v)))
     elif isinstance(v, Fraction):
         q = fmpq(fmpz(v.numerator), fmpz(v.denominator))
-    elif isinstance(v, (float, np.floating)):
-        if not np.isfinite(v):
+    elif isinstance(v, float) or (np is not None and isinstance(v, np.floating)):
+        if not (math.isfinite(v) if isinstance(v, float) else np.isfinite(v)):
             raise InputError(f"{where}: non-finite value {v!r} is not allowed")
         n, d = v.as_integer_ratio()
         return fmpq(fmpz(int(n)), fmpz(int(d)))
@@ -164,6 +170,7 @@ def _fmt(v: fmpq) -> str:
 
 def _rows_f64(rows, name: str, labels, source: str, need: str) -> np.ndarray:
     """``rows`` rounded to nearest float64; InputError naming the entry and ``need`` if one overflows."""
+    import numpy as np
     out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=np.float64)
     for i, r in enumerate(rows):
         for j, v in enumerate(r):
@@ -340,7 +347,9 @@ class Dataset:
 def _matrix(rows: Any, name: str, where: str, width: int | None = None,
             exact_only: bool = False, column_ok: bool = False) -> list[list[fmpq]]:
     """Convert a (d, width) nested sequence (or NumPy array) to exact rows."""
-    if isinstance(rows, np.ndarray):
+    np = sys.modules.get("numpy")      # an array can only come with numpy loaded
+    arrays = (np.ndarray,) if np is not None else ()
+    if isinstance(rows, arrays):
         if rows.ndim == 1 and column_ok:
             rows = rows.reshape(-1, 1)
         if rows.ndim != 2 or rows.dtype.kind not in "iufO":
@@ -351,13 +360,13 @@ def _matrix(rows: Any, name: str, where: str, width: int | None = None,
         raise InputError(f"{where}: {name} must be a non-empty list of rows")
     first = rows[0]
     _check_count(len(rows) * (width if width is not None else
-                              len(first) if isinstance(first, (list, tuple, np.ndarray)) else 1), where)
-    scalar = (str, int, float, Fraction, fmpq, fmpz, np.number)
+                              len(first) if isinstance(first, (list, tuple, *arrays)) else 1), where)
+    scalar = (str, int, float, Fraction, fmpq, fmpz, *((np.number,) if np is not None else ()))
     if column_ok and all(isinstance(r, scalar) for r in rows):
         rows = [[r] for r in rows]
     out = []
     for i, r in enumerate(rows, 1):
-        if not isinstance(r, (list, tuple, np.ndarray)) or (isinstance(r, np.ndarray) and r.ndim != 1):
+        if not isinstance(r, (list, tuple, *arrays)) or (isinstance(r, arrays) and r.ndim != 1):
             raise InputError(f"{where}: {name} row {i} is not a list of numbers")
         width = len(r) if width is None else width
         if len(r) != width:
@@ -608,6 +617,7 @@ def _npy_header(fh, what: str, max_elements: int, available: int | None):
     ``available`` is the number of bytes the file (or zip member) holds; the data the header declares
     must fit in it, so a header claiming 10^12 rows in a small file is refused here.
     """
+    import numpy as np
     fmt = np.lib.format
     try:
         version = fmt.read_magic(fh)
@@ -644,6 +654,9 @@ def _npy_header(fh, what: str, max_elements: int, available: int | None):
 
 
 def _read_array(fh, what: str, max_elements: int, available: int | None) -> np.ndarray:
+    import zipfile
+
+    import numpy as np
     _npy_header(fh, what, max_elements, available)
     fh.seek(0)
     try:
@@ -700,6 +713,7 @@ def read_npz(path: str | os.PathLike, keys, *, what: str = "", max_elements: int
     InputError
         As :func:`read_npy`, or not a zip archive.
     """
+    import zipfile      # here: reading exact text never needs it
     p = os.fspath(path)
     what = what or p
     fh, _ = _open_array_file(p, what, max_bytes)
@@ -781,3 +795,66 @@ def load_dataset(path: str | os.PathLike, *, outputs: int = 1) -> Dataset:
         return _load_npy(p, shown, outputs)
     except OSError as e:
         raise InputError(f"{shown}: cannot read file: {e.strerror or type(e).__name__}") from None
+
+
+# The most bytes read_json reads for each kind of file (docs/data-format.md); others: _DEFAULT_JSON_LIMIT.
+JSON_LIMITS = {"point": 64 * 2 ** 20, "network": 256 * 2 ** 20, "certificate": 256 * 2 ** 20}
+_DEFAULT_JSON_LIMIT = 64 * 2 ** 20
+# The most JSON values (verifier.data.json_items: commas and brackets) read_json parses for each kind, so
+# that a file of empty lists cannot take a hundred times its size in memory.
+JSON_ITEMS = {"point": 8_000_000, "network": 20_000_000, "certificate": 20_000_000}
+_DEFAULT_JSON_ITEMS = 8_000_000
+
+
+def read_json(path, what: str, *, exact_floats: bool = True):
+    """Parse a JSON file strictly: no NaN/Infinity, no duplicate keys, no lone surrogate escapes in strings,
+    integers of at most 4300 digits; floats kept as their decimal text when ``exact_floats``.
+
+    The file must be a regular file (or a pipe) of at most ``JSON_LIMITS[what]`` bytes: ``/dev/zero`` is
+    refused before anything is read, and a larger file as soon as its size is known.
+    """
+    path = os.fspath(path)
+    shown = path if path.isprintable() else repr(path)
+    try:
+        raw = read_limited(path, limit=JSON_LIMITS.get(what, _DEFAULT_JSON_LIMIT), what=f"{what} file {shown}")
+        text = raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {what} file {shown}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} file {shown} is not UTF-8 text") from None
+    del raw
+    items, most = json_items(text), JSON_ITEMS.get(what, _DEFAULT_JSON_ITEMS)
+    if items > most:
+        raise InputError(f"{what} file {shown}: more than {most} JSON values (commas and brackets)")
+
+    def bad_constant(name):
+        raise InputError(f"{what} file {shown}: {name} is not allowed")
+
+    def integer(digits):
+        try:
+            return int(digits)
+        except ValueError:   # beyond Python's limit for int(str) (4300 digits)
+            raise InputError(f"{what} file {shown}: an integer of {len(digits.lstrip('-'))} digits is too long "
+                             "(write a large exact number as a string, e.g. \"1/3\")") from None
+
+    def unique(pairs):
+        out = {}
+        for k, v in pairs:
+            if k in out:
+                raise InputError(f"{what} file {shown}: duplicate key {k[:40]!r} in a JSON object")
+            out[k] = v
+        return out
+
+    try:
+        obj = json.loads(text, parse_constant=bad_constant, parse_float=_float_text if exact_floats else float,
+                         parse_int=integer, object_pairs_hook=unique)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} file {shown} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise InputError(f"{what} file {shown} is nested too deeply") from None
+    check_json_text(obj, text, f"{what} file {shown}")
+    return obj
+
+
+class _float_text(str):
+    """A JSON float kept as the decimal the user wrote (exactness preserved)."""

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import networkx as nx
-import numpy as np
 
 from .activations import Activation, activation_from_json, get_activation
-from .data import check_json_text, json_items, read_limited
+from .data import JSON_ITEMS, JSON_LIMITS, check_json_text, read_json  # noqa: F401  (read_json lives in data.py)
 from .errors import InputError
+
+if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made
+    import numpy as np
 
 FORMAT_TAG = "verifier-network"
 FORMAT_VERSION = 1
@@ -138,6 +140,7 @@ class Network:
 
         The float64, modular and torch evaluators all run on this one plan.
         """
+        import numpy as np
         index = self.node_index()
         pidx = {lab: j for j, lab in enumerate(self.labels)}
         layers = []
@@ -531,69 +534,6 @@ def network_from_json(obj) -> Network:
 def load_network(path) -> Network:
     """Read a network JSON file (see ``docs/network-format.md``)."""
     return network_from_json(read_json(path, "network"))
-
-
-# The most bytes read_json reads for each kind of file (docs/data-format.md); others: _DEFAULT_JSON_LIMIT.
-JSON_LIMITS = {"point": 64 * 2 ** 20, "network": 256 * 2 ** 20, "certificate": 256 * 2 ** 20}
-_DEFAULT_JSON_LIMIT = 64 * 2 ** 20
-# The most JSON values (verifier.data.json_items: commas and brackets) read_json parses for each kind, so
-# that a file of empty lists cannot take a hundred times its size in memory.
-JSON_ITEMS = {"point": 8_000_000, "network": 20_000_000, "certificate": 20_000_000}
-_DEFAULT_JSON_ITEMS = 8_000_000
-
-
-def read_json(path, what: str, *, exact_floats: bool = True):
-    """Parse a JSON file strictly: no NaN/Infinity, no duplicate keys, no lone surrogate escapes in strings,
-    integers of at most 4300 digits; floats kept as their decimal text when ``exact_floats``.
-
-    The file must be a regular file (or a pipe) of at most ``JSON_LIMITS[what]`` bytes: ``/dev/zero`` is
-    refused before anything is read, and a larger file as soon as its size is known.
-    """
-    path = os.fspath(path)
-    shown = path if path.isprintable() else repr(path)
-    try:
-        raw = read_limited(path, limit=JSON_LIMITS.get(what, _DEFAULT_JSON_LIMIT), what=f"{what} file {shown}")
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {what} file {shown}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what} file {shown} is not UTF-8 text") from None
-    del raw
-    items, most = json_items(text), JSON_ITEMS.get(what, _DEFAULT_JSON_ITEMS)
-    if items > most:
-        raise InputError(f"{what} file {shown}: more than {most} JSON values (commas and brackets)")
-
-    def bad_constant(name):
-        raise InputError(f"{what} file {shown}: {name} is not allowed")
-
-    def integer(digits):
-        try:
-            return int(digits)
-        except ValueError:   # beyond Python's limit for int(str) (4300 digits)
-            raise InputError(f"{what} file {shown}: an integer of {len(digits.lstrip('-'))} digits is too long "
-                             "(write a large exact number as a string, e.g. \"1/3\")") from None
-
-    def unique(pairs):
-        out = {}
-        for k, v in pairs:
-            if k in out:
-                raise InputError(f"{what} file {shown}: duplicate key {k[:40]!r} in a JSON object")
-            out[k] = v
-        return out
-
-    try:
-        obj = json.loads(text, parse_constant=bad_constant, parse_float=_float_text if exact_floats else float,
-                         parse_int=integer, object_pairs_hook=unique)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what} file {shown} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except RecursionError:
-        raise InputError(f"{what} file {shown} is nested too deeply") from None
-    check_json_text(obj, text, f"{what} file {shown}")
-    return obj
-
-
-class _float_text(str):
-    """A JSON float kept as the decimal the user wrote (exactness preserved)."""
 
 
 def point_to_json(net: Network, values) -> dict:

@@ -829,7 +829,7 @@ def report(certificate, *, format: str = "md", figures_dir=None, out=None, paper
     elif isinstance(certificate, dict):
         doc = certificate
     elif isinstance(certificate, (str, os.PathLike)):
-        from .network import read_json
+        from .data import read_json
         doc = read_json(os.fspath(certificate), "certificate", exact_floats=False)
     else:
         raise InputError(f"certificate={type(certificate).__name__}: give a Certificate, its JSON (dict) or a path")

@@ -24,9 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import flint
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from .data import Dataset
 from .errors import InputError
@@ -162,6 +160,7 @@ class ResidualSystem:
             self._sparse = {}
         key = (id(L), which)
         if key not in self._sparse:
+            import scipy.sparse as sp   # here, not at import: the small answers never need it (0.1 s)
             if which == "w":
                 par, cols = L.e_par, np.arange(len(L.e_par))
                 shape = (self.n, len(L.e_par))
@@ -176,6 +175,7 @@ class ResidualSystem:
 
         Residual (i, k) has an identically zero derivative in every other parameter.
         """
+        import networkx as nx
         net, pidx = self.network, {lab: j for j, lab in enumerate(self.network.labels)}
         out = net.outputs[k]
         nodes = nx.ancestors(net.graph, out) | {out}

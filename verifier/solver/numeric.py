@@ -26,10 +26,15 @@ from fractions import Fraction
 
 import numpy as np
 
-try:  # scipy is a dependency, but keep the module importable without it
-    import scipy.sparse as _sparse
-except ImportError:  # pragma: no cover
-    _sparse = None
+
+def _scipy_sparse():
+    """scipy.sparse, imported on first need (only large sparse tables use it; importing it costs
+    about a tenth of a second, more than a small system takes to solve); None without scipy."""
+    try:  # scipy is a dependency, but keep the module importable without it
+        import scipy.sparse as sparse
+    except ImportError:  # pragma: no cover
+        return None
+    return sparse
 
 
 def _loaded_torch():
@@ -184,9 +189,10 @@ class NumericSystem:
         self._Cf = np.ascontiguousarray(C[:m])
         self._Csp = None
         self._Cfsp = None
-        if _sparse is not None and C.size > 40_000 and self._nnz < 0.15 * C.size:
-            self._Csp = _sparse.csr_matrix(C)
-            self._Cfsp = _sparse.csr_matrix(self._Cf)
+        sparse = _scipy_sparse() if C.size > 40_000 and self._nnz < 0.15 * C.size else None
+        if sparse is not None:
+            self._Csp = sparse.csr_matrix(C)
+            self._Cfsp = sparse.csr_matrix(self._Cf)
 
     # -- evaluation -----------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from flint import fmpq
 
 from ..activations import parse_rational
@@ -69,6 +68,7 @@ def instance_summary(net: Network, data: Dataset) -> dict:
 
 def point_values(net: Network, point) -> list:
     """A point given as {label: value} or a sequence in label order -> list of exact rationals."""
+    import numpy as np
     if isinstance(point, (str, bytes)) or not isinstance(point, (dict, list, tuple, np.ndarray)):
         raise InputError("a point must be a JSON object {label: value} or a list of values in label order")
     if isinstance(point, dict):
