@@ -108,7 +108,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .numeric import NumericSystem, batched_solve
+from .numeric import NumericSystem, SingleThread, batched_solve, complex_randn, row_norms
 
 STATUSES = ("nonsingular", "singular", "infinity", "failed")
 
@@ -653,10 +653,6 @@ def _int_power(x, e):
     return out
 
 
-def complex_randn(rng, *shape):
-    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
-
-
 # -- the tracker -------------------------------------------------------------------------------
 
 
@@ -678,10 +674,6 @@ class _Opts:
 def _kappa_at(kappa, t, ref):
     """``kappa * min(1, sqrt(|t| / ref))``, at least ``min(kappa, 1e-6)`` (see :class:`_Opts`)."""
     return max(min(kappa, 1e-6), kappa * min(1.0, math.sqrt(abs(t) / ref)))
-
-
-def row_norms(V):
-    return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=-1))
 
 
 try:  # the LAPACK gufunc behind np.linalg.solve, without the wrapper's checks (half the cost on
@@ -1196,33 +1188,6 @@ def _duplicates(X, status):
 
 
 # -- entry point -------------------------------------------------------------------------------
-
-
-class SingleThread:
-    """Run BLAS, LAPACK and torch on one thread: the batched operations are small, and
-    multithreaded BLAS on them is slower (much slower on a loaded machine)."""
-
-    def __enter__(self):
-        self._limits = None
-        self._torch = None
-        try:
-            from threadpoolctl import threadpool_limits
-
-            self._limits = threadpool_limits(1)
-        except ImportError:  # pragma: no cover
-            pass
-        torch = sys.modules.get("torch")   # only when already loaded (see numeric._loaded_torch)
-        if torch is not None:
-            self._torch = (torch, torch.get_num_threads())
-            torch.set_num_threads(1)
-        return self
-
-    def __exit__(self, *exc):
-        if self._limits is not None:
-            self._limits.restore_original_limits()
-        if self._torch is not None:
-            self._torch[0].set_num_threads(self._torch[1])
-        return False
 
 
 def track(polys, *, start: str = "total-degree", groups=None, gamma=None, seed: int = 0,

@@ -83,8 +83,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .homotopy import SingleThread, complex_randn, row_norms
-from .numeric import NumericSystem, batched_solve
+from .numeric import NumericSystem, SingleThread, batched_solve, complex_randn, row_norms
 
 __all__ = ["MonodromyResult", "TraceTest", "TrackOptions", "monodromy_solve", "trace_test", "track_segment",
            "move_witness_set", "point_on_variety", "monodromy_witness", "slice_parameters"]
@@ -185,7 +184,7 @@ class MonodromyResult:
 # -- small helpers -----------------------------------------------------------------------------
 
 
-class _Stats:
+class TrackStats:
     def __init__(self):
         self.paths = 0
         self.steps = 0
@@ -195,7 +194,7 @@ class _Stats:
         self.why = {"step size": 0, "steps": 0, "newton": 0}
 
 
-def _compact(X):
+def compact_rows(X):
     X = np.asarray(X, dtype=np.complex128)
     y = X / np.maximum(1.0, row_norms(X))[:, None]
     return np.concatenate([y.real, y.imag], axis=1)
@@ -213,7 +212,7 @@ def _direction(dim):
     return u
 
 
-def _novel(known, cand, tol=_DEDUPE_TOL):
+def novel_rows(known, cand, tol=_DEDUPE_TOL):
     """Mask of the rows of ``cand`` that are at relative distance > ``tol`` from every row of ``known``
     and from every earlier kept row of ``cand`` (so the kept rows are distinct)."""
     cand = np.asarray(cand)
@@ -221,11 +220,11 @@ def _novel(known, cand, tol=_DEDUPE_TOL):
     keep = np.zeros(P, dtype=bool)
     if P == 0:
         return keep
-    Yc = _compact(cand)
+    Yc = compact_rows(cand)
     u = _direction(Yc.shape[1])
     pc = Yc @ u
     if len(known):
-        Yk = _compact(known)
+        Yk = compact_rows(known)
         pk = Yk @ u
         order = np.argsort(pk, kind="stable")
         pks = pk[order]
@@ -360,7 +359,7 @@ class _SliceSegment:
         return self.fam.system(Z, self.A1[rows], self.b1[rows])
 
 
-def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, stats: _Stats | None):
+def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, stats: TrackStats | None):
     """Track the rows of ``Z`` (homogeneous, on the patch; solutions at ``p0``) along
     ``p(t) = (1 - t) p0 + t p1``; returns ``(Z1, ok)`` (see :func:`track_segment`). The family supplies
     the segment (``fam.segment(p0, p1, P)``: see :class:`_SliceSegment`)."""
@@ -518,16 +517,16 @@ def _collisions(Z1, ok, groups):
     labels = np.zeros(len(Z1), dtype=np.int64) if groups is None else np.asarray(groups)
     for g in np.unique(labels[ok]):
         idx = np.nonzero(ok & (labels == g))[0]
-        keep = _novel(np.zeros((0, n1)), Z1[idx])
+        keep = novel_rows(np.zeros((0, n1)), Z1[idx])
         if keep.all():
             continue
         dropped.append(idx[~keep])
-        involved.append(idx[~_novel(Z1[idx[~keep]], Z1[idx]) | ~keep])
+        involved.append(idx[~novel_rows(Z1[idx[~keep]], Z1[idx]) | ~keep])
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64))
     return cat(dropped), cat(involved)
 
 
-def _move(fam, Z, p0, p1, deadline, stats, opts=None, tight=TIGHT, groups=None, retry=False):
+def move_points(fam, Z, p0, p1, deadline, stats, opts=None, tight=TIGHT, groups=None, retry=False):
     """Track ``Z`` from ``p0`` to ``p1``; two paths of the same group (rows with the same label in
     ``groups``: the same parameters) ending at one point are re-tracked with ``tight`` settings, and
     survivors of a collision are dropped except one; endpoints at infinity are dropped. ``retry``: failed
@@ -606,7 +605,7 @@ def _fresh(fam, A, b, rng, deadline, stats, count=4):
     for w in W:
         if time.monotonic() > deadline:
             break
-        Z1, ok = _move(fam, fam.lift(w[None]), (A, A @ w), (A, b), deadline, stats)
+        Z1, ok = move_points(fam, fam.lift(w[None]), (A, A @ w), (A, b), deadline, stats)
         if ok[0]:
             out.append(Z1[0])
     return np.array(out, dtype=np.complex128).reshape(-1, fam.n + 1), len(W)
@@ -626,8 +625,8 @@ def _trace_impl(fam, A, b, Z, rng, tol, deadline, stats):
     t1, t2 = np.exp(2j * np.pi * rng.random()), 2.0 * np.exp(2j * np.pi * rng.random())
     u = complex_randn(rng, fam.n)
     u /= np.linalg.norm(u)
-    Z1, ok1 = _move(fam, Z, (A, b), (A, b + t1 * v), deadline, stats, tight=LOOP_TIGHT, retry=True)
-    Z2, ok2 = _move(fam, Z, (A, b), (A, b + t2 * v), deadline, stats, tight=LOOP_TIGHT, retry=True)
+    Z1, ok1 = move_points(fam, Z, (A, b), (A, b + t1 * v), deadline, stats, tight=LOOP_TIGHT, retry=True)
+    Z2, ok2 = move_points(fam, Z, (A, b), (A, b + t2 * v), deadline, stats, tight=LOOP_TIGHT, retry=True)
     fails = int((~ok1).sum() + (~ok2).sum())
     if fails:
         return TraceTest(math.inf, False, fails, P, tol, (complex(t1), complex(t2)))
@@ -647,7 +646,7 @@ def trace_test(F, A, b, points, *, seed: int = 0, tol: float = 1e-6, timeout: fl
     fam = _Family(F, rng)
     with SingleThread():
         return _trace_impl(fam, np.asarray(A, dtype=np.complex128), np.asarray(b, dtype=np.complex128),
-                           fam.lift(points), rng, tol, time.monotonic() + timeout, _Stats())
+                           fam.lift(points), rng, tol, time.monotonic() + timeout, TrackStats())
 
 
 # -- monodromy ----------------------------------------------------------------------------------------
@@ -685,7 +684,7 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
     deadline = t_start + float(timeout)
     rng = np.random.default_rng([seed, 1009])
     fam = _Family(F, rng)
-    stats = _Stats()
+    stats = TrackStats()
     n = F.n
     timings = {"start": 0.0, "loops": 0.0, "trace": 0.0}
     A = complex_randn(rng, k, n) / math.sqrt(n)
@@ -708,9 +707,9 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
     res.b = b
     X = fam.lift(w0[None])
     for w in W[1:starts]:
-        Z1, ok = _move(fam, fam.lift(w[None]), (A, A @ w), (A, b), deadline, stats)
+        Z1, ok = move_points(fam, fam.lift(w[None]), (A, A @ w), (A, b), deadline, stats)
         if ok[0]:
-            X = np.concatenate([X, Z1[:1][_novel(X, Z1[:1])]])
+            X = np.concatenate([X, Z1[:1][novel_rows(X, Z1[:1])]])
     timings["start"] = time.monotonic() - t_start
     scale_b = max(1.0, float(np.linalg.norm(b))) / math.sqrt(k)
     quiet = 0
@@ -731,7 +730,7 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
             if tr.passed:
                 Y, _ = _fresh(fam, A, b, rng, deadline, stats, count=starts)
                 res.starts += len(Y)
-                new = _novel(X, Y)
+                new = novel_rows(X, Y)
                 timings["trace"] += time.monotonic() - t0
                 if not new.any():
                     reason = "complete"
@@ -767,7 +766,7 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
         Z = np.tile(X, (L, 1))
         for leg in range(3):
             u0, u1 = (((A, b), q1), (q1, q2), (q2, (A, b)))[leg]
-            Z1, ok = _move(fam, Z, u0, u1, deadline, stats, LOOP, LOOP_TIGHT, groups=lab)
+            Z1, ok = move_points(fam, Z, u0, u1, deadline, stats, LOOP, LOOP_TIGHT, groups=lab)
             Z, lab = Z1[ok], lab[ok]
             q1, q2 = _sub(q1, ok), _sub(q2, ok)
             if not len(Z):
@@ -776,7 +775,7 @@ def _monodromy(F, k, seed, stall, max_loops, max_points, timeout, trace_tol, sta
         timings["loops"] += time.monotonic() - t0
         for g in range(L):                       # loop by loop, for the stall count and the history
             Zg = Z[lab == g]
-            new = _novel(X, Zg) if len(Zg) else np.zeros(0, dtype=bool)
+            new = novel_rows(X, Zg) if len(Zg) else np.zeros(0, dtype=bool)
             if new.any():
                 X = np.concatenate([X, Zg[new]])[:max_points]
                 quiet = 0
@@ -824,7 +823,7 @@ def move_witness_set(F, points, p0, p1, *, seed: int = 0, timeout: float = 600.0
         A1, b1 = _unit_rows(*p1)
         k, n = A0.shape
         sb = max(1.0, float(np.abs(b0).max()), float(np.abs(b1).max()))
-        stats = _Stats()
+        stats = TrackStats()
         deadline = t0 + float(timeout)
         X = fam.lift(points)
         E = np.zeros((0, n + 1), dtype=np.complex128)
@@ -836,10 +835,10 @@ def move_witness_set(F, points, p0, p1, *, seed: int = 0, timeout: float = 600.0
             routes += 1
             before = stats.why["step size"] + stats.why["steps"]
             mid = (complex_randn(rng, k, n) / math.sqrt(n), complex_randn(rng, k) * sb)
-            Z, ok = _move(fam, X, (A0, b0), mid, deadline, stats, FINAL)
-            Z2, ok2 = _move(fam, Z[ok], mid, (A1, b1), deadline, stats, FINAL)
+            Z, ok = move_points(fam, X, (A0, b0), mid, deadline, stats, FINAL)
+            Z2, ok2 = move_points(fam, Z[ok], mid, (A1, b1), deadline, stats, FINAL)
             arrived = max(arrived, int(ok2.sum()))
-            E = np.concatenate([E, Z2[ok2][_novel(E, Z2[ok2])]])
+            E = np.concatenate([E, Z2[ok2][novel_rows(E, Z2[ok2])]])
             if len(E) >= len(X) or stats.why["step size"] + stats.why["steps"] == before:
                 break        # complete, or nothing failed on the way (the target itself is special)
         info = {"tracked": int(len(X)), "arrived": arrived, "distinct": int(len(E)),

@@ -21,6 +21,7 @@ precision with mpmath, from the exact rational coefficients when the system came
 
 from __future__ import annotations
 
+import math
 import sys
 from fractions import Fraction
 
@@ -298,3 +299,40 @@ def newton_mp(system: NumericSystem, z, *, dps: int = 40, iterations: int = 8) -
         F, _ = system._eval_mp(zz, mpmath)
         res = float(max(abs(F[k]) for k in range(system.m)))
         return np.array([complex(a) for a in zz], dtype=np.complex128), res
+
+
+# -- shared by the trackers (homotopy, monodromy, sparse start) ----------------------------------
+
+def complex_randn(rng, *shape):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
+
+
+def row_norms(V):
+    return np.sqrt((V.real ** 2 + V.imag ** 2).sum(axis=-1))
+
+
+class SingleThread:
+    """Run BLAS, LAPACK and torch on one thread: the batched operations are small, and
+    multithreaded BLAS on them is slower (much slower on a loaded machine)."""
+
+    def __enter__(self):
+        self._limits = None
+        self._torch = None
+        try:
+            from threadpoolctl import threadpool_limits
+
+            self._limits = threadpool_limits(1)
+        except ImportError:  # pragma: no cover
+            pass
+        torch = sys.modules.get("torch")   # only when already loaded (see numeric._loaded_torch)
+        if torch is not None:
+            self._torch = (torch, torch.get_num_threads())
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+        if self._torch is not None:
+            self._torch[0].set_num_threads(self._torch[1])
+        return False

@@ -55,9 +55,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .homotopy import complex_randn, row_norms
-from .monodromy import LOOP, LOOP_TIGHT, _compact, _move, _novel, _Stats
-from .numeric import NumericSystem
+from .monodromy import LOOP, LOOP_TIGHT, TrackStats, compact_rows, move_points, novel_rows
+from .numeric import NumericSystem, complex_randn, row_norms
 
 __all__ = ["SparseStart", "sparse_supports", "sparse_start"]
 
@@ -197,11 +196,11 @@ class _CoefficientSegment:
 
 def _match(known, cand, tol=_MATCH_TOL):
     """For every row of ``cand`` the index of a row of ``known`` at relative distance ``<= tol`` (in the
-    compactified coordinates of :func:`verifier.solver.monodromy._novel`), or -1."""
+    compactified coordinates of :func:`verifier.solver.monodromy.novel_rows`), or -1."""
     out = np.full(len(cand), -1, dtype=np.int64)
     if not len(known) or not len(cand):
         return out
-    Yk, Yc = _compact(known), _compact(cand)
+    Yk, Yc = compact_rows(known), compact_rows(cand)
     u = np.random.default_rng(314159).standard_normal(Yk.shape[1])
     u /= np.linalg.norm(u)
     pk, pc = Yk @ u, Yc @ u
@@ -244,7 +243,7 @@ def sparse_start(F: NumericSystem, rng, *, target: int | None, deadline: float, 
     degrees = [int(E.sum(axis=1).max()) for E in exps]
     fam = _CoefficientFamily(exps, degrees, n, rng)
     last = fam.starts + np.asarray(fam.sizes) - 1                # positions of the constant terms
-    stats = _Stats()
+    stats = TrackStats()
     out = SparseStart(exponents=exps, coefficients=coefs, roots=np.zeros((0, n), dtype=np.complex128),
                       mixed_volume=target)
     # a random x0 and constant terms b0 = -G_nc(x0): x0 is a root; it must be regular (J_G(x0) invertible)
@@ -319,9 +318,9 @@ def sparse_start(F: NumericSystem, rng, *, target: int | None, deadline: float, 
             pb.append(np.broadcast_to(nodes[1 - side], (R, fam.K)))
             lab.append(np.full(R, k))
         Zs, pa, pm, pb, lab = (np.concatenate(v) for v in (Zs, pa, pm, pb, lab))
-        Z1, ok = _move(fam, Zs, pa, pm, deadline, stats, LOOP, LOOP_TIGHT, groups=lab)
+        Z1, ok = move_points(fam, Zs, pa, pm, deadline, stats, LOOP, LOOP_TIGHT, groups=lab)
         Z1, pm, pb, lab = Z1[ok], pm[ok], pb[ok], lab[ok]
-        Z2, ok2 = _move(fam, Z1, pm, pb, deadline, stats, LOOP, LOOP_TIGHT, groups=lab)
+        Z2, ok2 = move_points(fam, Z1, pm, pb, deadline, stats, LOOP, LOOP_TIGHT, groups=lab)
         Z2, lab = Z2[ok2], lab[ok2]
         out.rounds += 1
         found = 0
@@ -333,7 +332,7 @@ def sparse_start(F: NumericSystem, rng, *, target: int | None, deadline: float, 
             idx = _match(X[other], Y)
             sent[e][other][idx[idx >= 0]] = True          # the reverse path along e is known
             Y = Y[idx < 0]
-            Y = Y[_novel(np.zeros((0, n + 1)), Y)]
+            Y = Y[novel_rows(np.zeros((0, n + 1)), Y)]
             if not len(Y):
                 continue
             found += len(Y)
