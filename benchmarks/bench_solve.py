@@ -10,8 +10,9 @@ solutions it finds (nonsingular + distinct singular points), the same count from
 choices) and whether the two agree, from PHCpack's blackbox solver (``phc -b``, which picks its own
 start system: the number of paths it tracked is shown beside) and from Bertini 2's blackbox
 zero-dimensional solve through its Python bindings (total-degree start, double precision, Cauchy
-endgame; only systems with at most 200 total-degree paths, only if ``import bertini`` works), with
-wall-clock seconds, and the ratio of our time to PHCpack's. ``--largest`` instead runs families of
+endgame; only systems with at most 200 total-degree paths, only if ``import bertini`` works) and from bare
+Singular on the same question (``vdim(std(I))`` over Q, the count with multiplicity: the exact answer a
+computer algebra user would ask for first), with wall-clock seconds, and the ratio of our time to PHCpack's. ``--largest`` instead runs families of
 growing size (dense random quadrics, katsura(n)) and reports, per tool, the largest n it finishes
 within ``--limit`` seconds per run. Everything runs single-threaded. Systems (all seeded, self-contained):
 
@@ -210,6 +211,21 @@ def msolve(F, timeout=120):
         return "timeout" if "budget" in str(e) else type(e).__name__
 
 
+def singular(F, timeout=120):
+    """Bare Singular on the same question: the number of solutions with multiplicity, ``vdim(std(I))`` over Q
+    (degree reverse lexicographic order), one process per run; ``(count or "pos-dim", seconds)``."""
+    from verifier.checker.algebra import engine
+
+    if engine._singular() is None:
+        return "not installed"
+    t = time.perf_counter()
+    res = engine.singular_vdim(F, timeout=timeout)
+    sec = time.perf_counter() - t
+    if res is None:
+        return "timeout" if "budget" in engine.unavailable() else "failed"
+    return ("pos-dim" if res[0] > 0 else 0 if res[0] < 0 else res[1]), sec
+
+
 def _bertini_system(F):
     import bertini as pb
 
@@ -315,21 +331,23 @@ def run(cases, *, msolve_timeout=60, phc_timeout=300, external=True, only=None, 
             ms = msolve(F, msolve_timeout) if "msolve" not in skip else "not run"
             ph = phc_solve(F, phc_timeout) if "phc" not in skip else "not run"
             be = bertini_solve(F) if "bertini" not in skip else "not run"
+            sg = singular(F, msolve_timeout) if "singular" not in skip else "not run"
         else:
-            ms, ph, be = "not run", "not run", "not run"
+            ms, ph, be, sg = "not run", "not run", "not run", "not run"
         for s, ours in runs:
             finite = s["nonsingular"] + s["singular_points"]
-            rows.append((name, s, finite, ours, ms, ph, be))
+            rows.append((name, s, finite, ours, ms, ph, be, sg))
             _print_row(rows[-1])
     return rows
 
 
 HEADER = ("| system | start | paths | ours: finite (ns+sing) / inf / fail | ours s | ms/path | msolve | msolve s "
-          "| ours = msolve | phc finite (paths) | phc s | ours/phc | bertini finite (paths) s |")
+          "| ours = msolve | phc finite (paths) | phc s | ours/phc | Singular vdim | Singular s | bertini finite (paths) s |")
 
 
 def _print_row(row):
-    name, s, finite, ours, ms, ph, be = row
+    name, s, finite, ours, ms, ph, be, sg = row
+    sg_c, sg_t = (sg if isinstance(sg, tuple) else (sg, None))
     ms_c, ms_t = (ms if isinstance(ms, tuple) else (ms, None))
     if isinstance(ph, tuple):
         ph_c, ph_p, ph_t = ph
@@ -348,7 +366,8 @@ def _print_row(row):
     match = ("yes" if finite == ms_c else "NO") if isinstance(ms_c, int) else "-"
     print(f"| {name} | {st} | {paths} | {finite} ({s['nonsingular']}+{s['singular_points']}) / "
           f"{s['infinity']} / {s['failed']} | {ours:.3f} | {1e3 * ours / max(1, s['paths']):.2f} | {ms_c} | "
-          f"{'-' if ms_t is None else f'{ms_t:.3f}'} | {match} | {ph_s} | {ph_ts} | {ratio} | {be_s} |", flush=True)
+          f"{'-' if ms_t is None else f'{ms_t:.3f}'} | {match} | {ph_s} | {ph_ts} | {ratio} | {sg_c} | "
+          f"{'-' if sg_t is None else f'{sg_t:.3f}'} | {be_s} |", flush=True)
 
 
 def cases(quick: bool):
@@ -420,7 +439,8 @@ def main(argv=None):
     ap.add_argument("--phc-timeout", type=float, default=300)
     ap.add_argument("--sparse", action="store_true", help="also run the sparse start system (start='sparse')")
     ap.add_argument("--sparse-only", action="store_true", help="only the sparse start system for ours")
-    ap.add_argument("--skip", default="", help="comma-separated external tools to skip (msolve, phc, bertini)")
+    ap.add_argument("--skip", default="", help="comma-separated external tools to skip (msolve, phc, singular, "
+                    "bertini)")
     ap.add_argument("--largest", metavar="FAMILIES",
                     help=f"comma-separated families ({', '.join(FAMILIES)}): the largest n each tool "
                          "finishes within --limit seconds per run")

@@ -262,14 +262,15 @@ def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
     return msolve, boxes
 
 
-def _bkk_evidence(eqs, boxes, c, say, timeout):
+def _bkk_evidence(eqs, boxes, c, say, timeout, finite_first=False):
     """``count-exact`` evidence by mixed volume (method ``bkk``; the checker's rule ``_count_bkk`` says why it is
     sound), or None when neither mixed volume equals the certified count ``c`` (or Singular is missing or runs
     out of time). Scope ``all`` (V(H) is exactly the certified points) when ``c`` is the torus mixed volume,
     every box excludes 0 in every coordinate and no solution has a zero coordinate; else scope ``isolated``
     when ``c`` is the mixed volume with the origin added (all isolated solutions) and Singular's own count does
-    not confirm ``c`` within 10 s (that count shows V(H) finite, which the scope isolated leaves open). Each
-    Singular run gets at most ``timeout`` seconds."""
+    not confirm ``c`` within 10 s (``finite_first``, for critical points: that count shows V(H) finite, which
+    the scope isolated leaves open and the classification needs). Each Singular run gets at most ``timeout``
+    seconds."""
     say("mixed volumes of the Newton polytopes (Singular's gfanlib)")
     st = {"eqs": eqs}
     if solve_rules._mixed_volume(st, False, timeout) == c:
@@ -278,12 +279,13 @@ def _bkk_evidence(eqs, boxes, c, say, timeout):
         if torus and all(solve_rules._off_torus_empty(st, j, timeout) for j in range(len(eqs))):
             return {"method": "bkk", "scope": "all", "mixed_volume": c}
     if solve_rules._mixed_volume(st, True, timeout) == c:
-        # Li-Wang's bound leaves positive-dimensional components open (a critical-point classification then
-        # labels no global minimum): a Groebner count that finishes quickly says more, so it goes first
-        from ..checker.algebra.engine import singular_vdim
-        say("Singular's exact count (std, vdim), briefly, before the mixed-volume bound")
-        if singular_vdim(eqs, timeout=min(10.0, timeout)) == (0, c):
-            return None
+        if finite_first:
+            # Li-Wang's bound leaves positive-dimensional components open, and a critical-point classification
+            # then labels no global minimum: a Groebner count that finishes quickly says more, so it goes first
+            from ..checker.algebra.engine import singular_vdim
+            say("Singular's exact count (std, vdim), briefly, before the mixed-volume bound")
+            if singular_vdim(eqs, timeout=min(10.0, timeout)) == (0, c):
+                return None
         return {"method": "bkk", "scope": "isolated", "mixed_volume": c}
     return None
 
@@ -388,7 +390,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     cex_ev = {"method": "bezout" if counts["certified"] in (tot, mh) else "singular"}
     if cex_ev["method"] == "singular" and counts["certified"] and source["kind"] != "witness":
         t0 = time.monotonic()
-        cex_ev = _bkk_evidence(eqs, boxes, counts["certified"], say, min(60.0, float(timeout))) or cex_ev
+        cex_ev = _bkk_evidence(eqs, boxes, counts["certified"], say, min(60.0, float(timeout)),
+                               finite_first=theorem == "liao-poggio-prop-1") or cex_ev
         timings["mixed_volume"] = time.monotonic() - t0
     cex = _claim("count-exact", {**cex_ev, "count": counts["certified"], "real_exact": counts["undecided"] == 0})
     claims = [sol, bez, cex]
