@@ -128,11 +128,7 @@ def start_paths(eqs, groups, start) -> int | None:
         mh = solve_rules.multihomogeneous(eqs, groups)
         return mh if mh is not None else tot
     if start == "sparse":
-        from ..checker.algebra.engine import singular_mixed_volume
-        n = eqs[0].context().nvars() if eqs else 0
-        zero = (0,) * n
-        mv = singular_mixed_volume([sorted({tuple(int(e) for e in m) for m in p.monoms()} | {zero}) for p in eqs]) \
-            if eqs and all(not p.is_zero() for p in eqs) else None
+        mv = solve_rules.mixed_volume({"eqs": eqs}, True) if eqs and all(not p.is_zero() for p in eqs) else None
         return mv if mv is not None else tot
     return tot
 
@@ -273,12 +269,12 @@ def _bkk_evidence(eqs, boxes, c, say, timeout, finite_first=False):
     seconds."""
     say("mixed volumes of the Newton polytopes (Singular's gfanlib)")
     st = {"eqs": eqs}
-    if solve_rules._mixed_volume(st, False, timeout) == c:
+    if solve_rules.mixed_volume(st, False, timeout) == c:
         parsed = [parse_box(b, len(eqs))[:2] for b in boxes]
         torus = all(abs(a) > r or abs(b) > r for cen, r in parsed for a, b in cen)
-        if torus and all(solve_rules._off_torus_empty(st, j, timeout) for j in range(len(eqs))):
+        if torus and all(solve_rules.off_torus_empty(st, j, timeout) for j in range(len(eqs))):
             return {"method": "bkk", "scope": "all", "mixed_volume": c}
-    if solve_rules._mixed_volume(st, True, timeout) == c:
+    if solve_rules.mixed_volume(st, True, timeout) == c:
         if finite_first:
             # Li-Wang's bound leaves positive-dimensional components open, and a critical-point classification
             # then labels no global minimum: a Groebner count that finishes quickly says more, so it goes first

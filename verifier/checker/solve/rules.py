@@ -371,7 +371,7 @@ def rule_count_exact(st, claim):
     return I, f"unknown method {method!r} (bezout, singular or bkk)"
 
 
-def _supports(eqs, origin=False):
+def newton_supports(eqs, origin=False):
     out = []
     for e in eqs:
         A = {tuple(int(k) for k in m) for m in e.monoms()}
@@ -381,14 +381,14 @@ def _supports(eqs, origin=False):
     return out
 
 
-def _mixed_volume(st, origin, timeout=engine.TIMEOUT_S):
+def mixed_volume(st, origin, timeout=engine.TIMEOUT_S):
     key = "mixed_volume_0" if origin else "mixed_volume"
     if key not in st:
-        st[key] = engine.singular_mixed_volume(_supports(st["eqs"], origin), timeout=timeout)
+        st[key] = engine.singular_mixed_volume(newton_supports(st["eqs"], origin), timeout=timeout)
     return st[key]
 
 
-def _off_torus_empty(st, j, timeout=engine.TIMEOUT_S):
+def off_torus_empty(st, j, timeout=engine.TIMEOUT_S):
     """True when the checker shows that no solution has coordinate j equal to 0: a nonzero constant after
     x_j = 0 (no engine), or its own Singular run (std of H and x_j is {1}); False when a solution has x_j = 0
     or the run fails."""
@@ -423,7 +423,7 @@ def _count_bkk(st, ev, c, real):
         raise FormatError("count-exact: evidence.scope must be 'isolated' or 'all' for method bkk")
     st["exact_scope"] = scope
     what = "with the origin added" if scope == "isolated" else "in the torus"
-    mv = _mixed_volume(st, scope == "isolated")
+    mv = mixed_volume(st, scope == "isolated")
     if mv is None:
         return I, f"{engine.unavailable()}: the mixed volume cannot be re-checked"
     if ev.get("mixed_volume") != mv:
@@ -442,7 +442,7 @@ def _count_bkk(st, ev, c, real):
             if abs(a) <= r and abs(b) <= r:
                 return I, f"box {k} meets the coordinate hyperplane {st['names'][j]} = 0: not shown in the torus"
     for j in range(len(st["names"])):
-        if not _off_torus_empty(st, j):
+        if not off_torus_empty(st, j):
             return I, f"not shown that no solution has {st['names'][j]} = 0 (scope all needs every solution in " \
                       "the torus)"
     st["complete"] = True
