@@ -1274,12 +1274,25 @@ def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, prog
         e, r, w, s = _run_paths(hom, Z0[a:b], opts, deadline, progress, a, P)
         end[a:b], route[a:b], wind[a:b], steps[a:b] = e, r, w, s
     status, X, cond, res = _classify(hom, end, route, wind)
+    tight = _Opts(kappa=opts.kappa / 100, kappa_endgame=opts.kappa_endgame / 100, kappa_loop=opts.kappa_loop / 100,
+                  tol_track=opts.tol_track, hmax=0.02, h0=0.005, max_steps=20 * opts.max_steps)
+    # failed paths (step size or step budget exhausted, Newton lost) once more with tighter settings; an
+    # endpoint that lands on another path's nonsingular point jumped on the way and stays failed
+    failed = np.nonzero(status == "failed")[0]
+    if len(failed) and time.monotonic() < deadline:
+        old = (end[failed].copy(), route[failed].copy(), wind[failed].copy(), steps[failed].copy())
+        e, r, w, s = _run_paths(hom, Z0[failed], tight, deadline)
+        end[failed], route[failed], wind[failed], steps[failed] = e, r, w, steps[failed] + s
+        status, X, cond, res = _classify(hom, end, route, wind)
+        dup, _ = _duplicates(X, status)
+        back = failed[np.isin(failed, dup)]
+        if len(back):
+            keep = np.isin(failed, back)
+            end[back], route[back], wind[back] = old[0][keep], old[1][keep], old[2][keep]
+            status, X, cond, res = _classify(hom, end, route, wind)
     # path jumping: track the duplicated nonsingular paths again with tighter settings
     dup, _ = _duplicates(X, status)
     if len(dup) and time.monotonic() < deadline:
-        tight = _Opts(kappa=opts.kappa / 100, kappa_endgame=opts.kappa_endgame / 100, kappa_loop=opts.kappa_loop / 100,
-                      tol_track=opts.tol_track, hmax=0.02, h0=0.005,
-                      max_steps=20 * opts.max_steps)
         e, r, w, s = _run_paths(hom, Z0[dup], tight, deadline)
         end[dup], route[dup], wind[dup], steps[dup] = e, r, w, steps[dup] + s
         status, X, cond, res = _classify(hom, end, route, wind)
