@@ -158,12 +158,15 @@ def resolve_start(eqs, groups, start) -> tuple:
 
 
 def choose_route(eqs, groups, start, *, threshold: int | None = None) -> dict:
-    """The solver route when ``--method`` is not given: ``{"method", "reason", "start_paths", "threshold"}``.
+    """The solver route when ``--method`` is not given: ``{"method", "reason", "start", "start_reason",
+    "start_paths", "threshold"}``.
 
     Without msolve: the homotopy. With msolve: msolve alone when the start system has more than
     ``threshold`` paths (default :data:`ROUTE_MSOLVE_ABOVE_PATHS`), both routes (cross-checked) otherwise.
-    The route changes the time taken, never what is claimed: every claim rests on Krawczyk boxes the
-    checker re-verifies, and exactness on a Bezout bound or the checker's own Singular run."""
+    The homotopy's start system is ``start`` resolved by :func:`resolve_start` (the sparse one counts
+    :data:`SPARSE_COST_PER_ROOT` paths per root). The route changes the time taken, never what is claimed:
+    every claim rests on Krawczyk boxes the checker re-verifies, and exactness on a Bezout bound, the
+    checker's own Singular run or a mixed volume the checker re-computes."""
     limit = ROUTE_MSOLVE_ABOVE_PATHS if threshold is None else threshold
     start, paths, why = resolve_start(eqs, groups, start)
     base = {"start_paths": paths, "start": start, "start_reason": why, "threshold": limit}
@@ -262,7 +265,8 @@ def _bkk_evidence(eqs, boxes, c, say, timeout, finite_first=False):
     """``count-exact`` evidence by mixed volume (method ``bkk``; the checker's rule ``_count_bkk`` says why it is
     sound), or None when neither mixed volume equals the certified count ``c`` (or Singular is missing or runs
     out of time). Scope ``all`` (V(H) is exactly the certified points) when ``c`` is the torus mixed volume,
-    every box excludes 0 in every coordinate and no solution has a zero coordinate; else scope ``isolated``
+    every box excludes 0 in every coordinate and no solution has a zero coordinate (the n tests share one
+    ``timeout``); else scope ``isolated``
     when ``c`` is the mixed volume with the origin added (all isolated solutions) and Singular's own count does
     not confirm ``c`` within 10 s (``finite_first``, for critical points: that count shows V(H) finite, which
     the scope isolated leaves open and the classification needs). Each Singular run gets at most ``timeout``
@@ -272,7 +276,13 @@ def _bkk_evidence(eqs, boxes, c, say, timeout, finite_first=False):
     if solve_rules.mixed_volume(st, False, timeout) == c:
         parsed = [parse_box(b, len(eqs))[:2] for b in boxes]
         torus = all(abs(a) > r or abs(b) > r for cen, r in parsed for a, b in cen)
-        if torus and all(solve_rules.off_torus_empty(st, j, timeout) for j in range(len(eqs))):
+        deadline = time.monotonic() + timeout          # one budget for all n tests
+
+        def off_torus_empty(j):
+            left = deadline - time.monotonic()
+            return left > 0.5 and solve_rules.off_torus_empty(st, j, left)
+
+        if torus and all(off_torus_empty(j) for j in range(len(eqs))):
             return {"method": "bkk", "scope": "all", "mixed_volume": c}
     if solve_rules.mixed_volume(st, True, timeout) == c:
         if finite_first:
