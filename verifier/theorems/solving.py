@@ -406,7 +406,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                                                          "points": []}))
     say("checking the claims")
     t0 = time.monotonic()
-    results, st = evaluate_claims(inst, claims)
+    results, st = evaluate_claims(inst, claims, boxes_checked=(boxes, PREC, chk))
     if theorem == "liao-poggio-prop-1":
         cl = claims[-1]
         if st.get("certified") is not None:

@@ -90,12 +90,16 @@ class SolveTier(Tier):
         return [f"{theorem} needs a {' or '.join(SOURCES[theorem])} source"]
 
 
-def evaluate_claims(inst, claims, *, budget=BUDGET_S):
+def evaluate_claims(inst, claims, *, budget=BUDGET_S, boxes_checked=None):
     """([(claim, status, message)] in the fixed order, state): what the checker finds for these claims.
 
-    The solver calls it to state each claim's status as the checker will re-check it. Raises
-    FormatError on a malformed instance or claim list.
+    The solver calls it to state each claim's status as the checker will re-check it. ``boxes_checked``:
+    ``(boxes, prec, result)`` of the solver's own run of ``krawczyk.verify_solution_boxes`` on this very list
+    (no budget), reused by ``solutions-certified`` instead of a second identical run (``verifier check``
+    always runs it). Raises FormatError on a malformed instance or claim list.
     """
     tier = SolveTier(budget)
     st = tier.state(inst)
+    if boxes_checked is not None:
+        st["boxes_checked"] = boxes_checked
     return run_claims(tier, st, claims, st["info"].get("mismatch")), st
