@@ -5,23 +5,13 @@ import copy
 
 import pytest
 
+from test_solve_attacks import _claim, reseal
+
 from verifier.algebra import engines
 from verifier.checker import check_certificate
-from verifier.checker.format import digest
-from verifier.checker.solve.rules import system_hash
 from verifier.theorems.solving import certify_system
 
 pytestmark = pytest.mark.skipif(engines.singular_path() is None, reason="needs Singular (mixed volumes)")
-
-
-def reseal(doc):
-    doc["instance"]["sha256"] = system_hash(doc["instance"])
-    doc["digest"] = digest(doc)
-    return doc
-
-
-def _claim(doc, cid):
-    return next(c for c in doc["claims"] if c["id"] == cid)
 
 
 def _system(lines, names=("x", "y")):

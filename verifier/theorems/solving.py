@@ -261,7 +261,7 @@ def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
     return msolve, boxes
 
 
-def _bkk_evidence(eqs, boxes, c, say, timeout, finite_first=False):
+def _bkk_evidence(st, boxes, c, say, timeout, finite_first=False):
     """``count-exact`` evidence by mixed volume (method ``bkk``; the checker's rule ``_count_bkk`` says why it is
     sound), or None when neither mixed volume equals the certified count ``c`` (or Singular is missing or runs
     out of time). Scope ``all`` (V(H) is exactly the certified points) when ``c`` is the torus mixed volume,
@@ -270,9 +270,9 @@ def _bkk_evidence(eqs, boxes, c, say, timeout, finite_first=False):
     when ``c`` is the mixed volume with the origin added (all isolated solutions) and Singular's own count does
     not confirm ``c`` within 10 s (``finite_first``, for critical points: that count shows V(H) finite, which
     the scope isolated leaves open and the classification needs). Each Singular run gets at most ``timeout``
-    seconds."""
+    seconds. ``st``: ``{"eqs": ...}``, where the mixed volumes are cached for the claims' evaluation."""
     say("mixed volumes of the Newton polytopes (Singular's gfanlib)")
-    st = {"eqs": eqs}
+    eqs = st["eqs"]
     if solve_rules.mixed_volume(st, False, timeout) == c:
         parsed = [parse_box(b, len(eqs))[:2] for b in boxes]
         torus = all(abs(a) > r or abs(b) > r for cen, r in parsed for a, b in cen)
@@ -394,9 +394,11 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     bez = _claim("bezout-bounds-square", {"groups": [[names[j] for j in g] for g in groups], "total_degree": tot,
                                           "multihomogeneous": mh})
     cex_ev = {"method": "bezout" if counts["certified"] in (tot, mh) else "singular"}
+    known = {"boxes_checked": (boxes, PREC, chk)}
     if cex_ev["method"] == "singular" and counts["certified"] and source["kind"] != "witness":
         t0 = time.monotonic()
-        cex_ev = _bkk_evidence(eqs, boxes, counts["certified"], say, min(60.0, float(timeout)),
+        known["eqs"] = eqs
+        cex_ev = _bkk_evidence(known, boxes, counts["certified"], say, min(60.0, float(timeout)),
                                finite_first=theorem == "liao-poggio-prop-1") or cex_ev
         timings["mixed_volume"] = time.monotonic() - t0
     cex = _claim("count-exact", {**cex_ev, "count": counts["certified"], "real_exact": counts["undecided"] == 0})
@@ -406,7 +408,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                                                          "points": []}))
     say("checking the claims")
     t0 = time.monotonic()
-    results, st = evaluate_claims(inst, claims, boxes_checked=(boxes, PREC, chk))
+    results, st = evaluate_claims(inst, claims, known=known)
     if theorem == "liao-poggio-prop-1":
         cl = claims[-1]
         if st.get("certified") is not None:

@@ -90,16 +90,20 @@ class SolveTier(Tier):
         return [f"{theorem} needs a {' or '.join(SOURCES[theorem])} source"]
 
 
-def evaluate_claims(inst, claims, *, budget=BUDGET_S, boxes_checked=None):
+#: What the solver may hand :func:`evaluate_claims` from its own runs of the same rule functions:
+#: ``boxes_checked`` = ``(boxes, prec, result)`` of ``krawczyk.verify_solution_boxes`` on this very list (no
+#: budget), and the mixed volumes ``rules.mixed_volume`` cached. ``verifier check`` always computes them.
+KNOWN_KEYS = ("boxes_checked", "mixed_volume", "mixed_volume_0")
+
+
+def evaluate_claims(inst, claims, *, budget=BUDGET_S, known=None):
     """([(claim, status, message)] in the fixed order, state): what the checker finds for these claims.
 
-    The solver calls it to state each claim's status as the checker will re-check it. ``boxes_checked``:
-    ``(boxes, prec, result)`` of the solver's own run of ``krawczyk.verify_solution_boxes`` on this very list
-    (no budget), reused by ``solutions-certified`` instead of a second identical run (``verifier check``
-    always runs it). Raises FormatError on a malformed instance or claim list.
+    The solver calls it to state each claim's status as the checker will re-check it, with ``known``: results
+    of the rules' own computations it already ran on this instance (:data:`KNOWN_KEYS`), not computed twice.
+    Raises FormatError on a malformed instance or claim list.
     """
     tier = SolveTier(budget)
     st = tier.state(inst)
-    if boxes_checked is not None:
-        st["boxes_checked"] = boxes_checked
+    st.update({k: v for k, v in (known or {}).items() if k in KNOWN_KEYS})
     return run_claims(tier, st, claims, st["info"].get("mismatch")), st
