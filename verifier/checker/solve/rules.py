@@ -437,7 +437,8 @@ def _count_bkk(st, ev, c, real):
     if scope == "isolated":
         return V, (f"the certified count {c} equals the mixed volume of the Newton polytopes with the origin added "
                    "(Li-Wang's bound on the isolated solutions in C^n, re-computed by the checker's Singular): these "
-                   "are all the isolated solutions, all simple" + real)
+                   "are all the isolated solutions, all simple" + real.replace("the real count", "the number of real "
+                                                                              "isolated solutions"))
     for k, pb in enumerate(st.get("parsed_boxes") or []):
         if pb is None:
             continue
