@@ -315,3 +315,20 @@ def test_missing_engine_names_the_extra(monkeypatch):
     cert = verify("liao-poggio-nullstellensatz", ds([0, 1, 2, 3], [0, 1, 8, 27]), network=square_net())
     inf = next(c for c in cert.claims if c.id == "infeasible")
     assert inf.status == "inconclusive" and "[algebra]" in inf.message
+
+
+@pytest.mark.parametrize("theorem", ["liao-poggio-dimension", "liao-poggio-bezout", "liao-poggio-nullstellensatz",
+                                     "cooper-2.1-global"])
+def test_a_system_past_the_expansion_budget_is_inconclusive_not_malformed(theorem):
+    """When the residual polynomials grow past --max-terms the polynomial-system claim is inconclusive with no
+    variables to re-derive; the checker agrees instead of calling the certificate malformed."""
+    net = mlp(1, [3, 2, 1], activation=power(3), bias=True)
+    data = ds([1, 2, -1], [0, 1, 2])
+    cert = verify(theorem, data, network=net, max_terms=20, groebner=False) if theorem == "liao-poggio-dimension" \
+        else verify(theorem, data, network=net, max_terms=20)
+    sc = next(c for c in cert.claims if c.id == "polynomial-system")
+    assert sc.status == "inconclusive" and "terms" in sc.message
+    rep = check_certificate(json.loads(json.dumps(cert.to_json())))
+    assert "malformed" not in rep.text(), rep.text()
+    got = [r["checked"] for r in rep.results if r["id"] == "polynomial-system"]
+    assert got == ["inconclusive"]

@@ -128,7 +128,7 @@ def layer_groups(net: Network) -> tuple:
     return groups, layer_of
 
 
-def _apply(cs, z, ctx):
+def apply_activation(cs, z, ctx=None):
     """sigma(z) by Horner with exact coefficients."""
     out = z * 0
     for c in reversed(cs):
@@ -179,7 +179,7 @@ def compile_polynomials(net: Network, data: Dataset, *, max_terms: int = DEFAULT
                 z = z + w[index[lab]] * o[u]
             if net.kind(v) != "output":
                 _check_growth(z, len(coeffs[v]) - 1, max_terms, i, v)
-                z = _apply(coeffs[v], z, ctx)
+                z = apply_activation(coeffs[v], z, ctx)
             if len(z) > max_terms:
                 raise BudgetExceeded(f"the residual polynomial of point {i + 1} grew past {max_terms} terms at node "
                                      f"{v!r}; raise --max-terms or use a smaller network")

@@ -41,6 +41,7 @@ from flint import fmpq, fmpq_mat
 
 from ..algebra import engines
 from ..algebra.bounds import bounds_report
+from ..algebra.factor import factorizations
 from ..algebra.function_space import TooLarge, function_space_bound
 from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
 from ..algebra.symmetries import cramer_kernel, field_vanishes, independent_at, kernel_vectors, symmetry_fields
@@ -290,10 +291,21 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         # Cramer's rule on the lower bound's minor (cheap while the rank is small; on the side with fewer
         # vectors), then Singular's syz (right kernel, then left) whenever the engine finishes.
         deadline = time.monotonic() + timeout * share    # with a Groebner basis asked for, half is left to it
+        # A factorization H = Psi o phi through a cut of the network (a bottleneck, a layer whose values lie in
+        # a small space of polynomials) bounds r by Psi's variables less its scaling fields: cheap, so first.
+        fac = None
+        if kernel and lower < min(upper, net.n - k):
+            try:
+                facs = factorizations(ps, deadline=time.monotonic() + max(1.0, timeout * share / 4),
+                                      limit=min(upper, net.n - k), target=lower)
+            except BudgetExceeded:
+                facs = []
+            fac = facs[0] if facs else None
+        fac_bound = fac.bound if fac is not None else upper
         small_side = "left" if m < net.n else "right"
         routes = [("cramer", small_side), ("syz", "right"), ("syz", "left")] if kernel else []
         for route, side in routes:
-            if lower >= min(upper, net.n - k, m - len(left)):
+            if lower >= min(upper, net.n - k, m - len(left), fac_bound):
                 break
             budget = deadline - time.monotonic()
             if budget <= 0.5:
@@ -340,6 +352,17 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
                             f"give r <= l*d - {len(left)} = {m - len(left)}")
         if fields or left:
             ev["field_point"] = {lab: rational_str(v) for lab, v in zip(net.labels, pt)}
+        if fac is not None and fac.bound < upper:
+            ev["factorization"] = {
+                "description": fac.description, "variables": list(fac.names),
+                "phi": [poly_to_json(c) for c in fac.phi], "psi": [poly_to_json(c) for c in fac.psi],
+                "fields": [{"description": desc, "components": [poly_to_json(c) for c in comp]}
+                           for desc, comp in fac.fields],
+                "field_point": [rational_str(v) for v in fac.point], "field_rank": fac.rank}
+            upper = fac.bound
+            fields_note += (f"; H factors through Q^{len(fac.names)} ({fac.description}) with {fac.rank} scaling "
+                            f"field{'s' if fac.rank != 1 else ''} there: r <= {len(fac.names)} - {fac.rank} = "
+                            f"{fac.bound}")
     ev["upper"] = upper
     ev["equations"] = m
     if lower == upper:

@@ -351,6 +351,41 @@ def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS)
                                 _Budget(max_terms, 2**62, None, "vector field"))
 
 
+def composition_equals(psi, phi, H, *, max_terms: int = MAX_TERMS) -> bool:
+    """Whether ``psi[r](phi[0], ..., phi[N-1]) == H[r]`` for every r, by exact expansion.
+
+    ``psi`` lives in a context of ``N = len(phi)`` variables, ``phi`` and ``H`` in the parameters' context. Each
+    term of psi is a product of cached powers of the phi's, every product under the size guards."""
+    psi, phi, H = list(psi), list(phi), list(H)
+    if len(psi) != len(H) or not H:
+        return False
+    _same_context(psi, "composition")
+    if psi[0].context().nvars() != len(phi):
+        raise FormatError(f"composition: {len(phi)} inner polynomials for {psi[0].context().nvars()} variables")
+    _same_context(phi + H, "composition")
+    budget = _Budget(max_terms, MAX_DEGREE, None, "composition")
+    zero = H[0] * 0
+    powers = [[zero + 1, f] for f in phi]          # powers[j][e] = phi[j]^e, grown on demand
+
+    def power(j, e):
+        row = powers[j]
+        while len(row) <= e:
+            row.append(budget.mul(row[-1], phi[j]))
+        return row[e]
+
+    for p, h in zip(psi, H):
+        acc = zero
+        for e, c in zip(p.monoms(), p.coeffs()):
+            t = zero + c
+            for j, ej in enumerate(e):
+                if ej:
+                    t = budget.mul(t, power(j, ej))
+            acc = budget.check(acc + t)
+        if acc != h:
+            return False
+    return True
+
+
 def _combinations_vanish(groups, budget) -> bool:
     """Whether, for every group of (c, h, j) triples, ``sum c * dh/dv_j`` is the zero polynomial (the shared core
     of a field's J v = 0 and a left vector's u^T J = 0; a derivative is taken only where c != 0)."""

@@ -20,9 +20,8 @@ from . import engine
 from .bezout import multihomogeneous_count
 from .funcspace import SupportTooLarge, function_space
 from .modp import minor_nonzero_mod_p
-from .polys import (check_combination, lagrange_generators, left_vanishes_identically, maximal_minors,
-                    poly_from_json,
-                    polynomial_residuals, vanishes_identically)
+from .polys import (check_combination, composition_equals, lagrange_generators, left_vanishes_identically,
+                    maximal_minors, poly_context, poly_from_json, polynomial_residuals, vanishes_identically)
 
 V, R, I = "verified", "refuted", "inconclusive"
 MAX_CHECK_VARIABLES = 2000
@@ -67,6 +66,9 @@ def rule_polynomial_system(ctx, claim):
     if not _all_polynomial(ctx):
         bad = sorted({a.name for a in ctx.net.acts if a.coeffs is None})
         return R, f"{', '.join(bad)} is not a polynomial activation"
+    if claim.get("status") != V and "variables" not in ev:
+        # The solver's expansion ran past its budget: nothing to re-derive, and no claim to check.
+        return I, "not claimed (the solver did not expand the residual polynomials within its budget)"
     if ev.get("expanded") is False:
         _variables(ctx, ev, expand=False)
         return V, "every activation is polynomial with rational coefficients (not expanded: too large)"
@@ -175,7 +177,7 @@ def rule_generic_rank(ctx, claim):
     if type(p) is not int or not isinstance(rows, list) or not isinstance(cols, list) or not isinstance(point, dict):
         raise FormatError("generic-rank evidence needs prime, rows, cols and point")
     allowed = {"prime", "point", "rows", "cols", "lower", "upper", "equations", "fields", "field_point", "field_rank",
-               "function_space", "left_kernel", "left_rank"}
+               "function_space", "left_kernel", "left_rank", "factorization"}
     if set(ev) - allowed:
         return I, f"unchecked evidence keys: {', '.join(sorted(set(ev) - allowed))[:60]}"
     if ev.get("equations") != ctx.m:
@@ -244,16 +246,69 @@ def rule_generic_rank(ctx, claim):
             upper = min(upper, ctx.n - k)
             # A field with J v = 0 identically is a symmetry of the data map (H is constant along its flow).
             sources.append(f"{len(comps)} symmetry field{plural} of rank {k}: n - {k} = {ctx.n - k}")
+    if "factorization" in ev:
+        alg = getattr(ctx, "algebra", None)
+        if alg is None:
+            return I, "a factorization needs a verified polynomial-system claim"
+        bound, why = _factorization_bound(ev["factorization"], alg["H"], ctx.n, ctx.m)
+        if bound is None:
+            return I, why
+        upper = min(upper, bound)
+        sources.append(why)
     if ev.get("lower") != lower or ev.get("upper") != upper:
         return I, f"recomputed bounds {lower} <= r <= {upper} differ from the stated ones"
     if lower == upper:
-        # Certificates without a function space keep the message they had before it existed.
-        named = f" ({'; '.join(sources)})" if "function_space" in ev else ""
+        # Certificates without a function space or a factorization keep the message they had before those existed.
+        named = f" ({'; '.join(sources)})" if "function_space" in ev or "factorization" in ev else ""
         return V, (f"generic rank {lower}: nonzero minor mod {p}, upper bound {upper} re-derived{named}; "
                    + (f"r < l*d = {ctx.m}: the image is a proper subvariety, so M is empty for generic targets"
                       if lower < ctx.m else f"r = l*d = {ctx.m}: for generic targets M is empty or smooth of "
                       f"dimension n - l*d = {ctx.n - ctx.m}"))
     return I, f"{lower} <= r <= {upper}: the bounds do not meet"
+
+
+MAX_FACTOR_VARIABLES = 2000
+
+
+def _factorization_bound(fa, H, n: int, m: int):
+    """(N - k, source) for ``H = Psi o phi`` with k fields of Psi, or (None, why not).
+
+    J_H(w) = J_Psi(phi(w)) J_phi(w), so rank J_H(w) <= rank J_Psi(phi(w)) <= the generic rank of J_Psi, and k
+    fields with J_Psi v = 0 identically, independent at a point, bound that by N - k."""
+    keys = {"description", "variables", "phi", "psi", "fields", "field_point", "field_rank"}
+    if not isinstance(fa, dict) or set(fa) != keys:
+        raise FormatError(f"a factorization needs exactly {', '.join(sorted(keys))}")
+    names, phi_j, psi_j, fields, fpt = (fa["variables"], fa["phi"], fa["psi"], fa["fields"], fa["field_point"])
+    if not isinstance(names, list) or not 1 <= len(names) <= MAX_FACTOR_VARIABLES \
+            or not all(isinstance(x, str) for x in names):
+        raise FormatError(f"factorization variables must be a list of 1 to {MAX_FACTOR_VARIABLES} names")
+    N = len(names)
+    for what, obj, size in (("phi", phi_j, N), ("psi", psi_j, m), ("field_point", fpt, N)):
+        if not isinstance(obj, list) or len(obj) != size:
+            raise FormatError(f"factorization {what} must be a list of {size}")
+    if not isinstance(fields, list):
+        raise FormatError("factorization fields must be a list")
+    fctx = H[0].context()
+    uctx = poly_context(N)
+    phi = [poly_from_json(c, fctx, n) for c in phi_j]
+    psi = [poly_from_json(c, uctx, N) for c in psi_j]
+    if not composition_equals(psi, phi, H):
+        return None, "Psi(phi(w)) is not H(w): the stated factorization does not compose back to the residuals"
+    comps = []
+    for f in fields:
+        cs = f.get("components") if isinstance(f, dict) else None
+        if not isinstance(cs, list) or len(cs) != N:
+            raise FormatError("a field of Psi needs one component per variable of Psi")
+        comp = [poly_from_json(c, uctx, N) for c in cs]
+        if not vanishes_identically(psi, N, comp):
+            return None, f"the field '{str(f.get('description'))[:60]}' of Psi does not annihilate J_Psi identically"
+        comps.append(comp)
+    vals = [parse_rational(v) for v in fpt]
+    k = flint.fmpq_mat([[c(*vals) for c in comp] for comp in comps]).rank() if comps else 0
+    if fa["field_rank"] != k:
+        return None, f"the fields of Psi have rank {k} at the stated point, not {fa['field_rank']}"
+    return N - k, (f"H = Psi o phi through Q^{N} ({str(fa['description'])[:160]}), {len(comps)} field"
+                   f"{'s' if len(comps) != 1 else ''} of Psi of rank {k}: N - {k} = {N - k}")
 
 
 def rule_variety_dimension(ctx, claim):

@@ -1,0 +1,145 @@
+"""The generic rank's upper bound from a factorization H = Psi o phi through a cut of the network.
+
+Hand-checked bottlenecks whose kernel vectors of J over Q(w) have high degree (Cramer's rule and syz run out
+of time there), the scaling fields of Psi, and forgeries the checker must reject: a Psi that does not compose
+back to H, a changed phi, a field that does not annihilate J_Psi, an overstated field rank, malformed shapes.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from flint import fmpq
+
+from test_kernel_rank import rank_claim, retamper
+
+from verifier.activations import polynomial, power
+from verifier.algebra import engines
+from verifier.algebra.factor import factorizations, torus_fields
+from verifier.algebra.polys import compile_polynomials
+from verifier.checker import check_certificate
+from verifier.data import Dataset
+from verifier.network import mlp
+
+pytestmark = pytest.mark.skipif(engines.singular_path() is None,
+                                reason="Singular is not installed (pip install -e '.[algebra]')")
+
+
+def data(p, l, d, seed=0):  # noqa: E741 - the output dimension
+    rng = random.Random(seed)
+    X = [[fmpq(rng.randint(-20, 20), 16) for _ in range(p)] for _ in range(d)]
+    Y = [[fmpq(rng.randint(-20, 20), 16) for _ in range(l)] for _ in range(d)]
+    return Dataset(X, Y)
+
+
+def bottleneck():
+    """MLP 3-2-1-2 with t + t^2, no biases, on 4 points: f(x_i) = (a_1 z_i, a_2 z_i) with z_i the width-1 unit's
+    value, so the outputs form a rank-one 2 x 4 matrix (a z^T): 2 + 4 - 1 = 5, and rank J = 5 < 8 = l*d."""
+    return mlp(3, [2, 1], l=2, activation=polynomial(["0", "1", "1"]), bias=False), data(3, 2, 4)
+
+
+@pytest.mark.parametrize("net, ds, rank, kind", [
+    (*bottleneck(), 5, "values"),
+    # x -> (W x)^3 (4 units) -> c = v.(W x)^3, a binary cubic (4 coefficients) -> (a_1 c^3, a_2 c^3):
+    # (a, c) -> a c^3 has one scaling (c -> t c, a -> t^-3 a): 6 - 1 = 5, where the symmetries give 9.
+    (mlp(2, [4, 1], l=2, activation=power(3), bias=False), data(2, 2, 10), 5, "coefficients"),
+    # q_s = (w_s.x)^2 (two units), then f = A q_1^2 + B q_1 q_2 + C q_2^2: (w, A, B, C) less two scalings: 7.
+    (mlp(3, [2, 3], activation=power(2), bias=False), data(3, 1, 15), 7, "coefficients"),
+])
+def test_bottlenecks_are_certified_through_the_cut(net, ds, rank, kind):
+    gr, doc = rank_claim(net, ds)
+    assert gr.status == "verified", gr.message
+    ev = gr.evidence
+    assert ev["lower"] == ev["upper"] == rank
+    fa = ev["factorization"]
+    assert f"the cut as {kind}" in fa["description"]
+    assert len(fa["variables"]) - fa["field_rank"] == rank
+    assert "H = Psi o phi through Q^" in gr.message
+    rep = check_certificate(doc)
+    assert rep.ok, rep.text()
+
+
+def test_every_factorization_found_composes_back_to_H():
+    net, ds = bottleneck()
+    ps = compile_polynomials(net, ds)
+    found = factorizations(ps)
+    assert found and found[0].bound == 5
+    assert all(f.composes(ps.H) and f.bound < min(ps.n, ps.m) for f in found)
+    assert [f.bound for f in found] == sorted(f.bound for f in found)
+
+
+def test_torus_fields_are_the_null_space_of_the_exponents():
+    import flint
+    ctx = flint.fmpq_mpoly_ctx.get(("u", 3), "degrevlex")
+    a, b, c = ctx.gens()
+    # a b^2 and a^3 c^... : lambda_a + 2 lambda_b = 0 and lambda_c free only if c never appears.
+    fields, point, rank = torus_fields([a * b**2 - 3, a * b**2 * c + 1], ctx)
+    assert rank == 1 and len(fields) == 1
+    lam = [comp[j].coeffs()[0] if not comp[j].is_zero() else 0 for j, comp in [(j, fields[0][1]) for j in range(3)]]
+    assert lam[0] == -2 * lam[1] and lam[2] == 0
+    assert torus_fields([ctx.constant(1)], ctx) == ([], [], 0)
+
+
+# -- forgeries ------------------------------------------------------------------------------
+
+def _doc():
+    gr, doc = rank_claim(*bottleneck())
+    assert gr.status == "verified"
+    return doc
+
+
+def _bump_first_term(poly_json):
+    c, e = poly_json["terms"][0]
+    poly_json["terms"][0] = [str(fmpq(c) + 1), e]
+
+
+@pytest.mark.parametrize("forge, why", [
+    (lambda fa: _bump_first_term(fa["psi"][0]), "does not compose"),
+    (lambda fa: _bump_first_term(fa["phi"][0]), "does not compose"),
+    # A constant first component: not in the kernel of J_Psi.
+    (lambda fa: fa["fields"][0]["components"].__setitem__(0, {"terms": [["1", [0] * len(fa["variables"])]]}),
+     "does not annihilate"),
+    (lambda fa: fa.__setitem__("field_rank", fa["field_rank"] + 1), "rank 1 at the stated point"),
+    (lambda fa: fa["fields"].append(fa["fields"][0]), None),
+])
+def test_forged_factorizations_are_rejected(forge, why):
+    status, rep = retamper(_doc(), lambda ev: forge(ev["factorization"]))
+    if why is None:                    # a repeated field raises nothing but its rank: the stated rank still holds
+        assert status == "verified", rep.text()
+        return
+    assert status == "inconclusive", rep.text()
+    assert why in rep.text(), rep.text()
+
+
+def test_a_smaller_psi_that_does_not_compose_is_rejected():
+    """Forge N = 5 (a lower, false bound of 4) by dropping the last value variable: Psi no longer composes."""
+    def forge(ev):
+        fa = ev["factorization"]
+        fa["variables"].pop()
+        fa["phi"].pop()
+        fa["field_point"].pop()
+        for f in fa["fields"]:
+            f["components"].pop()
+            for c in f["components"]:
+                for t in c["terms"]:
+                    t[1].pop()
+        for c in fa["psi"]:
+            c["terms"] = [[k, e[:-1]] for k, e in c["terms"] if e[-1] == 0]
+        ev["upper"] = 4
+    status, rep = retamper(_doc(), forge)
+    assert status == "inconclusive", rep.text()
+
+
+@pytest.mark.parametrize("forge", [
+    lambda fa: fa.pop("psi"),
+    lambda fa: fa["psi"].pop(),
+    lambda fa: fa.__setitem__("variables", []),
+    lambda fa: fa.__setitem__("variables", ["v"] * 5000),
+    lambda fa: fa.__setitem__("fields", {}),
+    lambda fa: fa["fields"][0]["components"].pop(),
+    lambda fa: fa.__setitem__("extra", 1),
+])
+def test_malformed_factorizations_are_malformed(forge):
+    status, rep = retamper(_doc(), lambda ev: forge(ev["factorization"]))
+    assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()

@@ -1,0 +1,358 @@
+"""Upper bounds on the generic rank of J from a factorization H = Psi o phi through a cut of the network.
+
+If the residual map factors as ``H(w) = Psi(phi(w))`` with ``phi: Q^n -> Q^N`` and ``Psi: Q^N -> Q^m``
+polynomial, the chain rule gives ``J_H(w) = J_Psi(phi(w)) J_phi(w)``, so at every w the rank of J_H is at most
+the rank of J_Psi at phi(w), hence at most the generic rank of J_Psi. If k polynomial fields v(u) with
+``J_Psi(u) v(u) = 0`` identically are independent at one point, they are independent on a dense open set,
+which meets the dense open set where J_Psi has its generic rank: the generic rank of J_H is ``<= N - k``.
+
+This closes gaps that the network's own symmetry fields leave where the rank deficiency comes from a
+bottleneck, for instance two outputs behind a width-1 layer (the outputs ``a_o z(x_i)`` form a rank-one
+l x d matrix: N = l + d values, one scaling field) or a layer whose pre-activation lies in a small space
+of polynomials in x (its coefficients are the N values). The kernel of J_H over Q(w) itself has vectors of
+high degree there (Cramer's rule and Singular's ``syz`` run out of time), while Psi is small and its
+fields are scalings found by linear algebra on exponent vectors.
+
+A *cut* is a topological generation g of the DAG that every path from an input to an output crosses: no
+edge jumps from below g to above it, and no output lies at or below g. Psi's variables describe
+
+* the cut's values (before or after the cut's activation), as ``values`` (one per node and data point),
+  ``coefficients`` (of the node's polynomial in x, one per monomial) or ``parameters`` (the labels below
+  the cut, used as they are); and
+* the part above the cut, as ``parameters`` (its labels) or ``coefficients`` (each output as a polynomial
+  in the cut's values, one variable per coefficient).
+
+:func:`factorizations` tries every combination on every cut and returns the best bounds first; the solver
+checks ``Psi(phi(w)) == H(w)`` by expansion, and the checker again, so nothing here is trusted.
+Hand-written: no library factors a polynomial map through a network's cut.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+import flint
+from flint import fmpq
+
+from ..errors import BudgetExceeded
+from .polys import apply_activation, polynomial_activation_coeffs
+
+__all__ = ["Factorization", "factorizations", "torus_fields"]
+
+MAX_VARIABLES = 400           # Psi's variables; a larger N rarely beats the network's own bound
+
+
+@dataclass
+class Factorization:
+    """``H = Psi o phi`` with Psi's scaling fields. ``phi`` lives in the system's context, ``psi`` in ``ctx``."""
+
+    description: str
+    names: list
+    phi: list
+    psi: list
+    ctx: object
+    fields: list          # [(description, components)] with J_Psi v = 0 identically
+    point: list           # rationals, one per Psi variable
+    rank: int             # rank of the fields at ``point``
+
+    @property
+    def bound(self) -> int:
+        return len(self.names) - self.rank
+
+    def composes(self, H) -> bool:
+        """Whether ``Psi(phi(w)) == H(w)`` for every residual, by exact expansion."""
+        if len(self.psi) != len(H):
+            return False
+        wctx = H[0].context()
+        return all(p.compose(*self.phi, ctx=wctx) == h for p, h in zip(self.psi, H))
+
+
+def torus_fields(polys, ctx) -> tuple:
+    """(fields, point, rank): the scalings ``u_j -> t^lambda_j u_j`` that leave every polynomial unchanged.
+
+    A scaling fixes a polynomial exactly when ``lambda . e = 0`` for each of its exponent vectors e, so the
+    lambdas are the null space of the exponent matrix; the field ``v_j(u) = lambda_j u_j`` then has
+    ``J v = 0`` identically, and independent lambdas give fields of that rank at any point with no zero
+    coordinate."""
+    N = ctx.nvars()
+    rows = sorted({e for p in polys for e in p.monoms() if any(e)})
+    if not rows:
+        return [], [], 0
+    X, nullity = flint.fmpz_mat([list(e) for e in rows]).nullspace()
+    gens = ctx.gens()
+    fields = []
+    for c in range(nullity):
+        lam = [int(X[j, c]) for j in range(N)]
+        comp = [gens[j] * lam[j] for j in range(N)]
+        fields.append((f"scaling of Psi's variables by t^({', '.join(map(str, lam))})", comp))
+    rng = random.Random(N)
+    point = [fmpq(rng.choice([-1, 1]) * rng.randint(1, 50), rng.randint(1, 7)) for _ in range(N)]
+    return fields, point, nullity
+
+
+def _generations(net) -> dict:
+    gen = {v: 0 for v in net.inputs}
+    for v in net.order:
+        gen[v] = 1 + max((gen[u] for u, _ in net.in_edges(v)), default=0)
+    return gen
+
+
+def _cuts(net) -> list:
+    """[(g, cut nodes)] for each generation every input-output path crosses."""
+    gen = _generations(net)
+    top = max(gen[o] for o in net.outputs)
+    out = []
+    for g in range(1, top):
+        if any(gen[o] <= g for o in net.outputs):
+            break
+        if all(gen[u] >= g for v in net.order if gen[v] > g for u, _ in net.in_edges(v)):
+            out.append((g, [v for v in net.order if gen[v] == g]))
+    return out
+
+
+class _Pass:
+    """Forward passes over a set of nodes with polynomials for parameters and starting values."""
+
+    def __init__(self, net):
+        self.net = net
+        self.coeffs = {v: polynomial_activation_coeffs(net, v) for v in net.order if net.kind(v) != "output"}
+
+    def run(self, nodes, start, param, zero, *, activate=(), keep=(), max_terms=200_000):
+        """Values of ``nodes`` (topological) from ``start``. Nodes in ``activate`` (starting ones) get their
+        activation applied first; nodes in ``keep`` keep their pre-activation value."""
+        net, o = self.net, dict(start)
+        for v in activate:
+            o[v] = apply_activation(self.coeffs[v], o[v])
+        for v in nodes:
+            z = param(net.bias(v)) if net.bias(v) is not None else zero
+            for u, lab in net.in_edges(v):
+                z = z + param(lab) * o[u]
+            if net.kind(v) != "output" and v not in keep:
+                z = apply_activation(self.coeffs[v], z)
+            if len(z) > max_terms:
+                raise BudgetExceeded(f"a polynomial grew past {max_terms} terms at node {v!r}")
+            o[v] = z
+        return o
+
+
+def _split(poly, nw: int, wctx):
+    """Group a polynomial in (w, extra) by the exponents of the extra variables: {extra exponents: w-poly}."""
+    groups = {}
+    for e, c in zip(poly.monoms(), poly.coeffs()):
+        groups.setdefault(tuple(e[nw:]), {})[tuple(e[:nw])] = c
+    return {k: wctx.from_dict(v) for k, v in sorted(groups.items())}
+
+
+def factorizations(ps, *, deadline: float | None = None, max_terms: int = 200_000, limit: int | None = None,
+                   target: int = 0) -> list:
+    """Factorizations of ``ps.H`` through a cut whose bound ``N - k`` is below ``limit``, best first.
+
+    Candidates are built in order of their number N of variables (the cut's polynomials are expanded once per
+    cut and side), and the search stops at the first bound ``<= target`` (the lower bound: nothing can beat
+    it) or at ``deadline`` (time.monotonic()). Each one returned has been checked to compose back to H."""
+    if limit is None:
+        limit = min(ps.n, ps.m)
+    search = _Search(ps, max_terms, deadline)
+    found = []
+    try:
+        plans = sorted(search.plans(), key=lambda t: t[0])
+        for N, plan in plans:
+            if N > MAX_VARIABLES:
+                break
+            try:
+                f = search.build(*plan)
+            except BudgetExceeded:
+                if deadline is not None and time.monotonic() > deadline:
+                    break
+                continue
+            if f.bound < limit and f.composes(ps.H):
+                found.append(f)
+                if f.bound <= target:
+                    break
+    except BudgetExceeded:
+        pass                                  # out of time while expanding a cut: keep what was found
+    return sorted(found, key=lambda f: (f.bound, len(f.names)))
+
+
+def _tick(deadline):
+    if deadline is not None and time.monotonic() > deadline:
+        raise BudgetExceeded("the factorization search ran out of time")
+
+
+class _Search:
+    """The cuts of one system, the sides' variables (expanded once each, on demand) and Psi for a combination."""
+
+    def __init__(self, ps, max_terms, deadline):
+        self.ps, self.net, self.data = ps, ps.network, ps.data
+        self.max_terms, self.deadline = max_terms, deadline
+        self.w = ps.ctx.gens()
+        self.index = {lab: j for j, lab in enumerate(self.net.labels)}
+        self.fp = _Pass(self.net)
+        self.cache = {}
+
+    def plans(self):
+        """[(N, (g, cut, pre, inner, outer))] for every combination, N counted from the cached expansions."""
+        net, gen = self.net, _generations(self.net)
+        out = []
+        for g, cut in _cuts(net):
+            below = [v for v in net.order if gen[v] <= g]
+            above = [v for v in net.order if gen[v] > g]
+            in_labels = list(dict.fromkeys([lab for v in below for _, lab in net.in_edges(v)]
+                                           + [net.bias(v) for v in below if net.bias(v) is not None]))
+            out_labels = list(dict.fromkeys([lab for v in above for _, lab in net.in_edges(v)]
+                                            + [net.bias(v) for v in above if net.bias(v) is not None]))
+            shared = set(in_labels) & set(out_labels)
+            for pre in (True, False):
+                if pre and any(self.fp.coeffs[v] == (0, 1) for v in cut):
+                    continue          # an identity activation: pre and post are the same cut
+                sides = (g, tuple(cut), tuple(below), tuple(above), tuple(in_labels), tuple(out_labels), pre)
+                sizes = {"values": len(cut) * self.data.d, "parameters": len(in_labels)}
+                for inner in ("values", "coefficients", "parameters"):
+                    for outer in ("parameters", "coefficients"):
+                        if inner == "parameters" and outer == "parameters":
+                            continue
+                        try:
+                            n_in = sizes[inner] if inner in sizes else len(self.inner(sides, inner)[0])
+                            n_out = (len(out_labels) - (len(shared) if inner == "parameters" else 0)
+                                     if outer == "parameters" else len(self.outer(sides)[0]))
+                        except BudgetExceeded:
+                            if self.deadline is not None and time.monotonic() > self.deadline:
+                                return out
+                            continue
+                        out.append((n_in + n_out, (sides, inner, outer)))
+        return out
+
+    def inner(self, sides, inner):
+        """(names, phi, monomials) for the cut's variables; ``monomials`` per cut node for ``coefficients``."""
+        key = ("inner", sides, inner)
+        if key in self.cache:
+            return self.cache[key]
+        g, cut, below, _, in_labels, _, pre = sides
+        net, w, index, nw = self.net, self.w, self.index, self.ps.n
+        place = "pre-activation" if pre else "value"
+        keep = set(cut) if pre else set()
+        names, phi, monos = [], [], []
+        one_w = w[0] * 0 + 1
+        if inner == "values":
+            for i, x in enumerate(self.data.X):
+                _tick(self.deadline)
+                o = self.fp.run(below, {u: one_w * x[j] for j, u in enumerate(net.inputs)},
+                                lambda lab: w[index[lab]], one_w * 0, keep=keep, max_terms=self.max_terms)
+                for v in cut:
+                    names.append(f"{place} of {v} at point {i + 1}")
+                    phi.append(o[v])
+        elif inner == "coefficients":
+            _tick(self.deadline)
+            xctx = flint.fmpq_mpoly_ctx.get([f"w{j}" for j in range(nw)] + [f"x{j}" for j in range(net.p)],
+                                            "degrevlex")
+            xg = xctx.gens()
+            o = self.fp.run(below, {u: xg[nw + j] for j, u in enumerate(net.inputs)}, lambda lab: xg[index[lab]],
+                            xg[0] * 0, keep=keep, max_terms=self.max_terms)
+            for v in cut:
+                row = []
+                for beta, coef in _split(o[v], nw, self.ps.ctx).items():
+                    row.append((beta, len(names)))
+                    names.append(f"coefficient of x^{beta} in the {place} of {v}")
+                    phi.append(coef)
+                monos.append(row)
+        else:
+            for lab in in_labels:
+                names.append(lab)
+                phi.append(w[index[lab]])
+        self.cache[key] = names, phi, monos
+        return self.cache[key]
+
+    def outer(self, sides):
+        """(names, phi, terms): each output as a polynomial in the cut's values, one variable per coefficient."""
+        key = ("outer", sides)
+        if key in self.cache:
+            return self.cache[key]
+        _tick(self.deadline)
+        g, cut, _, above, _, _, pre = sides
+        nw, index = self.ps.n, self.index
+        place = "pre-activation" if pre else "value"
+        tctx = flint.fmpq_mpoly_ctx.get([f"w{j}" for j in range(nw)] + [f"t{j}" for j in range(len(cut))],
+                                        "degrevlex")
+        tg = tctx.gens()
+        o = self.fp.run(above, {v: tg[nw + s] for s, v in enumerate(cut)}, lambda lab: tg[index[lab]], tg[0] * 0,
+                        activate=cut if pre else (), max_terms=self.max_terms)
+        names, phi, terms = [], [], []
+        for out in self.net.outputs:
+            row = []
+            for gamma, coef in _split(o[out], nw, self.ps.ctx).items():
+                row.append((gamma, len(names)))
+                names.append(f"coefficient of the cut's {place}s^{gamma} in output {out}")
+                phi.append(coef)
+            terms.append(row)
+        self.cache[key] = names, phi, terms
+        return self.cache[key]
+
+    def build(self, sides, inner, outer):
+        """The factorization for one combination (not yet checked to compose back to H)."""
+        g, cut, below, above, in_labels, out_labels, pre = sides
+        net, data = self.net, self.data
+        k, max_terms = len(cut), self.max_terms
+        keep = set(cut) if pre else set()
+        names, phi, monos = (list(x) for x in self.inner(sides, inner))
+        n_inner = len(names)
+        if outer == "parameters":
+            for lab in out_labels:
+                if not (inner == "parameters" and lab in in_labels):
+                    names.append(lab)
+                    phi.append(self.w[self.index[lab]])
+        else:
+            o_names, o_phi, kterms = self.outer(sides)
+            kterms = [[(gamma, j + n_inner) for gamma, j in row] for row in kterms]
+            names += o_names
+            phi += o_phi
+        N = len(names)
+        uctx = flint.fmpq_mpoly_ctx.get(("u", N), "degrevlex")
+        u = uctx.gens()
+        zero_u = u[0] * 0
+        one_u = zero_u + 1
+        uvar = {lab: u[j] for j, lab in enumerate(names)}
+        psi = []                                  # point-major like H
+        for i, (x, y) in enumerate(zip(data.X, data.Y)):
+            _tick(self.deadline)
+            if inner == "values":
+                cv = {v: u[i * k + s] for s, v in enumerate(cut)}
+            elif inner == "coefficients":
+                cv = {}
+                for v, row in zip(cut, monos):
+                    z = zero_u
+                    for beta, j in row:
+                        m = fmpq(1)
+                        for xj, e in zip(x, beta):
+                            m *= fmpq(xj) ** e
+                        z += u[j] * m
+                    cv[v] = z
+            else:
+                o = self.fp.run(below, {v: one_u * x[j] for j, v in enumerate(net.inputs)}, lambda lab: uvar[lab],
+                                zero_u, keep=keep, max_terms=max_terms)
+                cv = {v: o[v] for v in cut}
+            if outer == "parameters":
+                o = self.fp.run(above, cv, lambda lab: uvar[lab], zero_u, activate=cut if pre else (),
+                                max_terms=max_terms)
+                outs = [o[out] for out in net.outputs]
+            else:
+                outs = []
+                for row in kterms:
+                    z = zero_u
+                    for gamma, j in row:
+                        m = one_u
+                        for s, e in enumerate(gamma):
+                            if e:
+                                m = m * cv[cut[s]] ** e
+                        z += u[j] * m
+                        if len(z) > max_terms:
+                            raise BudgetExceeded(f"Psi grew past {max_terms} terms")
+                    outs.append(z)
+            psi.extend(o_ - yk for o_, yk in zip(outs, y))
+        _tick(self.deadline)
+        fields, point, rank = torus_fields(psi, uctx)
+        desc = (f"through generation {g} ({', '.join(map(str, cut[:4]))}{', ...' if len(cut) > 4 else ''}, "
+                f"{'before' if pre else 'after'} its activation): the cut as {inner}"
+                f"{f' ({n_inner})' if inner != 'parameters' else ''}, the layers above as {outer}")
+        return Factorization(desc, names, phi, psi, uctx, fields, point, rank)
