@@ -1,12 +1,15 @@
 """liao-poggio-dimension's generic rank with and without its upper-bound routes, on random polynomial networks.
 
-Usage: python benchmarks/bench_kernel_rank.py [instances] [timeout_s] [seed]
+Usage: python benchmarks/bench_kernel_rank.py [instances] [timeout_s] [seed] [--bottleneck]
 
 Random MLPs (depth 1-3, one or two outputs, two outputs also behind two hidden layers), conv1d networks and
 the Liao-Poggio tree with t^2, t^3, t + t^2, 1 + t^2 + t^3 or the identity, n <= 12, d in 1..8 points (plain,
 collinear, repeated or zero inputs). Each instance is run three times: the symmetry fields and the function
 space only; plus the kernel of J over Q(w) (Cramer's rule, syz); plus the factorizations through a cut (the
-default, tried before the kernel). Prints, per route, how many generic-rank claims are verified and the median
+default, tried before the kernel). With ``--bottleneck`` the draw is MLPs with a narrow hidden layer instead
+(inputs 2-3, two or three hidden layers one of which has width 1 or 2, one or two outputs, t^2, t^3 or t + t^2,
+no biases, 6 to 15 points, n <= 30): the defective architectures where the kernel vectors have high degree.
+Prints, per route, how many generic-rank claims are verified and the median
 and largest time, and re-checks every certificate with the checker.
 """
 
@@ -69,6 +72,24 @@ def instance(rng):
             continue
 
 
+def bottleneck_instance(rng):
+    while True:
+        act = rng.choice(ACTS[:3])
+        p = rng.randint(2, 3)
+        widths = [rng.randint(1, 4) for _ in range(rng.randint(2, 3))]
+        widths[rng.randrange(len(widths))] = rng.randint(1, 2)
+        net = mlp(p, widths, l=rng.randint(1, 2), activation=act, bias=False)
+        if net.n > 30:
+            continue
+        d = rng.randint(6, 15)
+        X = [[fmpq(rng.randint(-20, 20), 16) for _ in range(p)] for _ in range(d)]
+        Y = [[fmpq(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(net.l)] for _ in range(d)]
+        try:
+            return net, Dataset(X, Y), "bottleneck"
+        except Exception:           # noqa: BLE001 - a drawn dataset the loader refuses (duplicate rows): draw again
+            continue
+
+
 def run(net, data, timeout):
     t0 = time.perf_counter()
     cert = verify("liao-poggio-dimension", data, network=net, groebner=False, timeout=timeout)
@@ -79,10 +100,12 @@ def run(net, data, timeout):
 
 
 def main(argv):
+    bottleneck = "--bottleneck" in argv
+    argv = [a for a in argv if a != "--bottleneck"]
     count = int(argv[1]) if len(argv) > 1 else 120
     timeout = float(argv[2]) if len(argv) > 2 else 30.0
     rng = random.Random(int(argv[3]) if len(argv) > 3 else 2)
-    cases = [instance(rng) for _ in range(count)]
+    cases = [(bottleneck_instance if bottleneck else instance)(rng) for _ in range(count)]
     real = (liao_poggio.cramer_kernel, liao_poggio.kernel_vectors, liao_poggio.factorizations)
 
     def withheld(*a, **k):
@@ -95,7 +118,9 @@ def main(argv):
         liao_poggio.cramer_kernel, liao_poggio.kernel_vectors, liao_poggio.factorizations = fns
         rows[route] = [run(net, data, timeout) for net, data, _ in cases]
     liao_poggio.cramer_kernel, liao_poggio.kernel_vectors, liao_poggio.factorizations = real
-    print(f"{count} random polynomial networks, n <= 12, d <= 8; timeout {timeout:g} s per instance\n")
+    what = "MLPs with a narrow hidden layer, n <= 30, d <= 15" if bottleneck else \
+        "random polynomial networks, n <= 12, d <= 8"
+    print(f"{count} {what}; timeout {timeout:g} s per instance\n")
     print("| route | verified | median s | max s | checker agrees |")
     print("|---|---|---|---|---|")
     for route, res in rows.items():

@@ -72,6 +72,22 @@ def rank_bounds(folder, row):
     return None, None
 
 
+def factorization_of(folder, row):
+    """The upper bound's factorization H = Psi o phi in the stored certificate, in words ("" if none)."""
+    path = value(row, "certificate", None)
+    if not path or not os.path.exists(os.path.join(folder, path)):
+        return ""
+    with open(os.path.join(folder, path)) as fh:
+        doc = json.load(fh)
+    for claim in doc.get("claims", []):
+        fa = (claim.get("evidence") or {}).get("factorization") if claim.get("id") == "generic-rank" else None
+        if fa:
+            N, k = len(fa["variables"]), fa["field_rank"]
+            return (f" The certificate's upper bound: H factors {fa['description']}, through Q^{N} with {k} "
+                    f"scaling{'s' if k != 1 else ''} of Psi: r <= {N} - {k} = {N - k}.")
+    return ""
+
+
 def neurovariety(folder):
     t = table(folder)
     spec = spec_of(folder)
@@ -96,13 +112,13 @@ def neurovariety(folder):
         mark = mark if rank is None and lo is not None and lo > exp else ""
         if rank is None and lo is not None and hi < exp:
             mark = "**defective**"
-            defective.append((widths, r, f"r <= {hi}", exp))
+            defective.append((widths, r, f"r <= {hi}", exp, ""))
         elif rank is None and lo is not None and lo < exp:
             mark = "lower bound below expected"
-            defective.append((widths, r, f"{lo} <= r <= {hi} (not proven defective)", exp))
+            defective.append((widths, r, f"{lo} <= r <= {hi} (not proven defective)", exp, ""))
         if rank is not None and int(rank) != exp:
             mark = "**defective**" if int(rank) < exp else "**above**"
-            defective.append((widths, r, int(rank), exp))
+            defective.append((widths, r, int(rank), exp, factorization_of(folder, row)))
         rows.append(("-".join(map(str, widths)), r, int(value(row, "d", 0)), int(value(row, "n", 0)), params, ambient,
                      exp, got, status, mark, f"{row['seconds']:.2f}"))
     return rows, defective, verified, len(t)
@@ -170,20 +186,21 @@ def main():
               "dimension at most d_h * #monomials (ambient). With as many generic data points as monomials, the "
               "data map is injective on that space and the certified generic rank of J is the dimension of the "
               "neurovariety. Expected (Kileel, Trager and Bruna 2019): min(d_h + sum_i (d_(i-1) - 1) d_i, ambient).\n")
-        print(f"{verified} of {total} architectures certified (generic rank proven from both sides). For the others the "
-              "table gives the proven bounds lower <= r <= upper: the lower bound is a nonzero minor of J at a random "
-              "point (exact mod p), the upper one the least of min(n, l*d), the function space, the symmetry "
-              "fields and polynomial kernel vectors of J over Q(w) (Cramer's rule on the lower bound's minor, "
-              "Singular's syz; each expanded exactly by the checker). Where the bounds still do not meet, the "
-              "kernel computation ran past the instance's timeout.\n")
+        print(f"{verified} of {total} architectures certified (generic rank proven from both sides): the lower bound "
+              "is a nonzero minor of J at a random point (exact mod p), the upper one the least of min(n, l*d), the "
+              "function space, the symmetry fields, a factorization of H through a cut of the network (Psi's "
+              "variables less its scaling fields) and polynomial kernel vectors of J over Q(w) (Cramer's rule on "
+              "the lower bound's minor, Singular's syz); the checker re-derives each"
+              + (". Where the bounds do not meet, the table gives lower <= r <= upper: the search for an upper "
+                 "bound ran past the instance's timeout.\n" if verified < total else ".\n"))
         print(md_table(("widths", "r", "points", "n", "params - symmetries", "ambient", "expected", "certified rank",
                         "status", "", "s"), rows))
         print()
         if defective:
             print("Architectures whose certified dimension, or proven lower bound, differs from the expected one "
                   "(the lower bound is a random point's rank, so it is the generic rank with high probability):\n")
-            for widths, r, got, exp in defective:
-                print(f"- {'-'.join(map(str, widths))}, r = {r}: certified {got}, expected {exp}.{explain(widths, r, got)}")
+            for widths, r, got, exp, why in defective:
+                print(f"- {'-'.join(map(str, widths))}, r = {r}: certified {got}, expected {exp}.{explain(widths, r, got, why)}")
             print()
     if os.path.isdir(dl):
         print("## Critical points of regularised deep linear networks\n")
@@ -208,7 +225,7 @@ def main():
               "The command above regenerates them.\n")
 
 
-def explain(widths, r, got):
+def explain(widths, r, got, why=""):
     h = len(widths) - 1
     if any(w == 1 for w in widths[1:-1]):
         return (" A hidden layer of width 1 passes one scalar g(x) on, so every output is c_k g(x)^(r^j): the "
@@ -224,7 +241,7 @@ def explain(widths, r, got):
         return (" Three squares of linear forms span every binary quadratic, so the second layer gives two arbitrary "
                 "binary quadratics Q_1, Q_2 and both outputs lie in the plane span{Q_1^2, Q_2^2} of quartics: the "
                 "plane costs 2 + 2 parameters (each Q_j up to scale), the two outputs in it 4 more: 8 < 10.")
-    return " (see the report's defective-instances table)"
+    return why or " (see the report's defective-instances table)"
 
 
 if __name__ == "__main__":

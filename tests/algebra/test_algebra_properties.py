@@ -648,3 +648,20 @@ def test_engine_budget_is_honoured_and_no_engine_outlives_it(case, monkeypatch):
     assert _engine_processes(set(started)) == []
     rep = check_certificate(roundtrip(cert))
     assert not rep.ok and rep.status == "inconclusive" and rep.seconds < 5, rep.text()
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.integers(-3, 3).filter(bool), st.lists(st.integers(0, 6), min_size=4, max_size=4)),
+                max_size=12),
+       st.permutations([0, 1, 2, 3]), st.integers(1, 3))
+def test_group_degrees_by_inflation_match_the_monomials(terms, perm, cut):
+    """The degree of a polynomial in each group of variables, computed by inflating the group's exponents (the
+    solver's ``group_degrees`` and the checker's polynomial-system rule), equals the maximum over its monomials
+    of the exponents' sum in the group."""
+    import flint
+    from verifier.algebra.polys import group_degrees
+    ctx = flint.fmpq_mpoly_ctx.get(("w", 4), "degrevlex")
+    h = ctx.from_dict({}) if not terms else sum((ctx.from_dict({tuple(e): c}) for c, e in terms), ctx.from_dict({}))
+    groups = [sorted(perm[:cut]), sorted(perm[cut:])]
+    want = [max((sum(m[j] for j in g) for m in h.monoms()), default=0) for g in groups]
+    assert group_degrees(h, groups, 4) == want

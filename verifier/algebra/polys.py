@@ -69,16 +69,7 @@ class PolySystem:
 
     def group_degrees(self) -> list:
         """``deg[r][g]``: degree of residual r in the variables of group g."""
-        out = []
-        for h in self.H:
-            row = [0] * len(self.groups)
-            for mon in h.monoms():
-                for g, idx in enumerate(self.groups):
-                    s = int(sum(mon[j] for j in idx))
-                    if s > row[g]:
-                        row[g] = s
-            out.append(row)
-        return out
+        return [group_degrees(h, self.groups, self.n) for h in self.H]
 
     def sympy(self):
         """The residuals as sympy expressions in symbols named by the labels (for display)."""
@@ -95,6 +86,23 @@ class PolySystem:
                 e += term
             exprs.append(e)
         return exprs
+
+
+def group_degrees(h, groups, n: int) -> list:
+    """The degree of ``h`` in the variables of each group, exactly and in flint's C loops.
+
+    Scaling the exponents of a group's variables by K = deg(h) + 1 (``inflate``, an injective map of exponent
+    vectors, so no terms cancel) turns each monomial's degree into K * (its degree in the group) + (the rest,
+    < K): the new total degree divided by K is the group degree. About 3x faster than a Python loop over the
+    monomials, which costs minutes on residuals with millions of terms."""
+    if h.is_zero():
+        return [0] * len(groups)
+    K = int(h.total_degree()) + 1
+    out = []
+    for idx in groups:
+        inside = set(idx)
+        out.append(int(h.inflate([K if j in inside else 1 for j in range(n)]).total_degree()) // K)
+    return out
 
 
 def polynomial_activation_coeffs(net: Network, v) -> tuple:

@@ -82,13 +82,15 @@ def rule_polynomial_system(ctx, claim):
             sorted(x for g in groups for x in g) != sorted(ctx.net.labels):
         return I, "the layer groups do not partition the parameters into nonempty groups"
     pos = {lab: j for j, lab in enumerate(names)}
+    idx = [{pos[lab] for lab in g} for g in groups]
     gdeg = []
     for h in H:
-        row = []
-        for g in groups:
-            idx = [pos[lab] for lab in g]
-            row.append(max((int(sum(mon[j] for j in idx)) for mon in h.monoms()), default=0))
-        gdeg.append(row)
+        # The degree in a group: inflate that group's exponents by K = deg(h) + 1 (injective, so nothing
+        # cancels); each term's new degree is K * (its group degree) + (less than K).
+        K = int(h.total_degree()) + 1 if not h.is_zero() else 1
+        gdeg.append([0 if h.is_zero() else
+                     int(h.inflate([K if j in g else 1 for j in range(len(names))]).total_degree()) // K
+                     for g in idx])
     if ev.get("group_degrees") != gdeg:
         return I, "the stated per-layer degrees differ from the recomputed ones"
     if ev.get("terms") != [len(h) for h in H]:
