@@ -10,7 +10,7 @@ default, tried before the kernel). With ``--bottleneck`` the draw is MLPs with a
 (inputs 2-3, two or three hidden layers one of which has width 1 or 2, one or two outputs, t^2, t^3 or t + t^2,
 no biases, 6 to 15 points, n <= 30): the defective architectures where the kernel vectors have high degree.
 Prints, per route, how many generic-rank claims are verified and the median
-and largest time, and re-checks every certificate with the checker.
+and largest time, and whether the checker reaches the same status on every generic-rank claim.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def run(net, data, timeout):
     seconds = time.perf_counter() - t0
     claim = next(c for c in cert.claims if c.id == "generic-rank")
     rep = check_certificate(json.loads(json.dumps(cert.to_json())))
-    return claim.status, seconds, rep.ok == (claim.status == "verified")
+    checked = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    return claim.status, seconds, checked == [claim.status]
 
 
 def main(argv):

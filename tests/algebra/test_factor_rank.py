@@ -44,8 +44,9 @@ def bottleneck():
     # x -> (W x)^3 (4 units) -> c = v.(W x)^3, a binary cubic (4 coefficients) -> (a_1 c^3, a_2 c^3):
     # (a, c) -> a c^3 has one scaling (c -> t c, a -> t^-3 a): 6 - 1 = 5, where the symmetries give 9.
     (mlp(2, [4, 1], l=2, activation=power(3), bias=False), data(2, 2, 10), 5, "coefficients"),
-    # q_s = (w_s.x)^2 (two units), then f = A q_1^2 + B q_1 q_2 + C q_2^2: (w, A, B, C) less two scalings: 7.
-    (mlp(3, [2, 3], activation=power(2), bias=False), data(3, 1, 15), 7, "coefficients"),
+    # t_s = w_s.x (two units), each output a binary cubic form in (t_1^3, t_2^3) (4 coefficients, all reached
+    # by three cubes): (w, 8 coefficients) less two scalings: 10, where the symmetries give 11.
+    (mlp(2, [2, 3], l=2, activation=power(3), bias=False), data(2, 2, 10), 10, "coefficients"),
 ])
 def test_bottlenecks_are_certified_through_the_cut(net, ds, rank, kind):
     gr, doc = rank_claim(net, ds)

@@ -59,7 +59,8 @@ def squares_net():
 
     By hand: the parameters enter through s = sum a_k c_k^2 and w, and (s, w) -> s (w.x)^4 has a
     one-dimensional scaling fibre (w -> t w, s -> t^-4 s), so the generic rank is 1 + 3 - 1 = 3. The
-    symmetry fields (a rescaling per unit) give only r <= 9 - 4 = 5."""
+    rescalings (one per unit) give only r <= 9 - 4 = 5; with the rotations of the three quadratic units into
+    the output (3 more fields) the symmetries alone give 3."""
     return mlp(3, [1, 3], activation=power(2), bias=False)
 
 
@@ -74,8 +75,12 @@ def data7():
 
 @pytest.fixture
 def kernel_only(monkeypatch):
-    """Withhold the factorization route (tried first) so that the kernel routes are the ones under test."""
+    """Withhold the factorization route (tried first) and the rotations of quadratic units (which alone close
+    the squares network's gap: three units into one output) so that the kernel routes are the ones under test."""
     monkeypatch.setattr("verifier.theorems.liao_poggio.factorizations", lambda *a, **k: [])
+    real = symmetries.symmetry_fields
+    monkeypatch.setattr("verifier.theorems.liao_poggio.symmetry_fields",
+                        lambda net, ctx: [f for f in real(net, ctx) if not f[0].startswith("rotation")])
 
 
 def no_cramer(monkeypatch):
@@ -245,3 +250,18 @@ def test_two_outputs_behind_a_bottleneck_are_certified_within_a_short_budget():
     assert "factorization" in gr.evidence
     rep = check_certificate(doc)
     assert rep.ok, rep.text()
+
+
+def test_quadratic_units_into_one_successor_rotate():
+    """mlp 3-2-1-1 with t^2 and no biases on 8 points: f = a (v_1 (w_1.x)^2 + v_2 (w_2.x)^2)^2, a ternary
+    quadric of rank 2 (5 dimensions) squared and scaled: r = 5. The rescalings give 3 fields; the fourth is the
+    rotation w_1 += s v_2 w_2, w_2 -= s v_1 w_1 of the two quadratic units (a degree-2 field), so no kernel
+    search is needed."""
+    net = mlp(3, [2, 1], activation=power(2), bias=False)
+    data = ds(general_points(8), [1, 2, 0, -1, 3, 1, 2, 5])
+    gr, doc = rank_claim(net, data)
+    assert gr.status == "verified" and gr.evidence["upper"] == 5, gr.message
+    descs = [f["description"] for f in gr.evidence["fields"]]
+    assert any(d.startswith("rotation of quadratic units") for d in descs), descs
+    assert "factorization" not in gr.evidence and "left_kernel" not in gr.evidence
+    assert check_certificate(doc).ok

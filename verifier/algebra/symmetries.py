@@ -16,7 +16,11 @@ so weight sharing cannot break the invariance):
   predecessors and successors: W_v += s W_u, a_u -= s a_v (a generator of the
   GL symmetry of linear layers);
 * bias shifts through a linear unit v: b_v += s and each successor's bias
-  -= s * (weight v -> successor).
+  -= s * (weight v -> successor);
+* rotations of quadratic units u, v (sigma(t) = c t^2) whose only successor is
+  the same node t and which read the same sources: z_u += s c_v a_v z_v,
+  z_v -= s c_u a_u z_u keeps c_u a_u z_u^2 + c_v a_v z_v^2 (a generator of the
+  orthogonal group of the quadratic form; the field has degree 2).
 
 Sign flips and permutations are discrete and do not reduce the rank. Every
 field is verified symbolically (J v == 0 identically) by the solver and again
@@ -106,6 +110,32 @@ def symmetry_fields(net: Network, ctx) -> list:
             for t, lab in succ[u]:
                 comp[index[lab]] = -w[index[out_v[t]]]
             fields.append((f"mixing of linear units {u} <- {v}", comp))
+    # Rotations of quadratic units into one common successor: sum_u a_u c_u z_u^2 is a quadratic form in the
+    # pre-activations z; z_u += s c_v a_v z_v, z_v -= s c_u a_u z_u leaves it unchanged to first order (the
+    # generators of the orthogonal group of diag(c_u a_u)). Each unit must feed only that successor, and both
+    # must read the same sources (and both have a bias or neither).
+    quad = [v for v in hidden if _homogeneous_degree(net.node_activation(v).coefficients() or ()) == 2
+            and len(succ[v]) == 1]
+    for i, u in enumerate(quad):
+        for v in quad[i + 1:]:
+            (tu, au), (tv, av) = succ[u][0], succ[v][0]
+            if tu != tv or sorted(s for s, _ in net.in_edges(u)) != sorted(s for s, _ in net.in_edges(v)) or \
+                    (net.bias(u) is None) != (net.bias(v) is None):
+                continue
+            labs = incoming(u) + incoming(v) + [au, av]
+            if any(uses[lab] != 1 for lab in labs):
+                continue
+            cu = net.node_activation(u).coefficients()[2]
+            cv = net.node_activation(v).coefficients()[2]
+            comp = [zero] * net.n
+            win_v = {s: lab for s, lab in net.in_edges(v)}
+            for s, lab in net.in_edges(u):
+                comp[index[lab]] = cv * w[index[av]] * w[index[win_v[s]]]
+                comp[index[win_v[s]]] = -cu * w[index[au]] * w[index[lab]]
+            if net.bias(u) is not None:
+                comp[index[net.bias(u)]] = cv * w[index[av]] * w[index[net.bias(v)]]
+                comp[index[net.bias(v)]] = -cu * w[index[au]] * w[index[net.bias(u)]]
+            fields.append((f"rotation of quadratic units {u}, {v} into {tu}", comp))
     # Bias shifts through a linear unit: b_v += s, and every successor t's bias -= s * a_vt.
     for v in linear:
         if net.bias(v) is None or not succ[v] or any(net.bias(t) is None for t, _ in succ[v]):
