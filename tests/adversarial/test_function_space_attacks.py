@@ -64,9 +64,19 @@ def test_honest_baseline_is_verified():
     assert rep.ok and rep.status == "verified", rep.text()
 
 
-def test_forged_rank_closes_a_gap_in_an_open_certificate():
-    """p = 3, width 2: 5 <= r <= 6 without the kernel vectors; a function-space rank of 5 would close it
-    without proof."""
+def without_rotations(monkeypatch):
+    """Withhold the rotation of quadratic units into one output, which alone closes the gap of mlp 3-2-1 with
+    t^2 (5 = 8 - 2 rescalings - 1 rotation), so that the honest certificate stays open."""
+    from verifier.algebra import symmetries
+    real = symmetries.symmetry_fields
+    monkeypatch.setattr("verifier.theorems.liao_poggio.symmetry_fields",
+                        lambda net, ctx: [f for f in real(net, ctx) if not f[0].startswith("rotation")])
+
+
+def test_forged_rank_closes_a_gap_in_an_open_certificate(monkeypatch):
+    """p = 3, width 2: 5 <= r <= 6 without the kernel vectors and the rotation of the two quadratic units;
+    a function-space rank of 5 would close it without proof."""
+    without_rotations(monkeypatch)
     X = [[1, 2, 0], [3, -1, 2], [2, 5, 1], [-1, 4, 3], [1, 7, -2], [4, 1, 1], [-2, 3, 5], [0, 1, 4]]
     doc = honest([2], X, **OPEN)
     ev = rank_ev(doc)
@@ -110,7 +120,9 @@ def test_forged_function_space_fields(edit):
     elif edit == "upper-only":
         ev["upper"] = 4
     elif edit == "dropped":
-        ev.pop("function_space")        # the symmetry fields alone give 6, not 5
+        ev.pop("function_space")        # the rescalings alone give 6, not 5 (the rotation would give 5)
+        ev["fields"] = [f for f in ev["fields"] if not f["description"].startswith("rotation")]
+        ev["field_rank"] = len(ev["fields"])
     elif edit == "not-a-dict":
         ev["function_space"] = 4
     else:
@@ -118,8 +130,9 @@ def test_forged_function_space_fields(edit):
     assert_rank_rejected(reseal(doc))
 
 
-def test_verifier_check_rejects_a_forged_bound(tmp_path):
+def test_verifier_check_rejects_a_forged_bound(tmp_path, monkeypatch):
     """The same forgery through the command line: `verifier check` exits nonzero."""
+    without_rotations(monkeypatch)
     doc = honest([2], [[1, 2, 0], [3, -1, 2], [2, 5, 1], [-1, 4, 3], [1, 7, -2], [4, 1, 1], [-2, 3, 5],
                        [0, 1, 4]], **OPEN)
     good = tmp_path / "good.json"
