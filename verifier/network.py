@@ -1,9 +1,9 @@
 """Feedforward networks as labelled DAGs (Cooper, section 3).
 
-A network is a :class:`networkx.DiGraph` whose nodes have a ``kind``
-(``"input"``, ``"hidden"`` or ``"output"``), whose edges carry a parameter
-label ``weight`` and whose non-input nodes may carry a parameter label
-``bias``. Labels may repeat: every occurrence of a label is the same
+A network is a directed acyclic graph (a :class:`networkx.DiGraph` when a
+user builds one) whose nodes have a ``kind`` (``"input"``, ``"hidden"`` or
+``"output"``), whose edges carry a parameter label ``weight`` and whose
+non-input nodes may carry a parameter label ``bias``. Labels may repeat: every occurrence of a label is the same
 parameter (weight sharing). Hidden nodes apply an activation, output nodes are
 linear::
 
@@ -22,24 +22,231 @@ never evaluates code.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
-
-import networkx as nx
 
 from .activations import Activation, activation_from_json, get_activation
 from .data import JSON_ITEMS, JSON_LIMITS, check_json_text, read_json  # noqa: F401  (read_json lives in data.py)
 from .errors import InputError
 
-if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made
+if TYPE_CHECKING:   # annotations only: numpy is imported where arrays are made, networkx in Network.graph
+    import networkx as nx
     import numpy as np
 
 FORMAT_TAG = "verifier-network"
 FORMAT_VERSION = 1
 KINDS = ("input", "hidden", "output")
+
+
+# ---------------------------------------------------------------------------
+# The labelled DAG a Network stores
+
+
+# Hand-written rather than networkx: importing networkx costs more than half of a small command's start-up
+# (verify cooper-3.3 on four points), and validate() and the builders need only this much of a graph.
+# Everything here keeps networkx's orders (nodes in insertion order, successors and predecessors in
+# edge-insertion order, the same traversals), since node order and labels end up in certificates.
+
+class _Nodes:
+    """``g.nodes``: ``g.nodes[v]`` is v's attribute dict, ``g.nodes(data=True)`` yields ``(v, attrs)``."""
+
+    def __init__(self, node: dict):
+        self._node = node
+
+    def __call__(self, data: bool = False):
+        return iter(self._node.items()) if data else iter(self._node)
+
+    def __getitem__(self, v) -> dict:
+        return self._node[v]
+
+    def __iter__(self):
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+
+class _Edges:
+    """``g.edges``: ``g.edges[u, v]`` is the edge's attribute dict, ``g.edges(data=True)`` yields ``(u, v, attrs)``."""
+
+    def __init__(self, succ: dict):
+        self._succ = succ
+
+    def __call__(self, data: bool = False):
+        return ((u, v, d) if data else (u, v) for u, nbrs in self._succ.items() for v, d in nbrs.items())
+
+    def __getitem__(self, e) -> dict:
+        u, v = e
+        return self._succ[u][v]
+
+
+class _DAG:
+    """A directed graph with node and edge attribute dicts, networkx's DiGraph interface where validate() uses it."""
+
+    def __init__(self):
+        self._node, self._succ, self._pred = {}, {}, {}
+        self.nodes, self.edges = _Nodes(self._node), _Edges(self._succ)
+
+    def __repr__(self) -> str:
+        return f"DAG with {len(self._node)} nodes and {sum(map(len, self._succ.values()))} edges"
+
+    def __iter__(self):
+        return iter(self._node)
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    def __contains__(self, v) -> bool:
+        try:
+            return v in self._node
+        except TypeError:       # an unhashable id is no node (as in networkx)
+            return False
+
+    def add_node(self, v, **attrs) -> None:
+        if v not in self._node:
+            self._node[v], self._succ[v], self._pred[v] = {}, {}, {}
+        self._node[v].update(attrs)
+
+    def add_edge(self, u, v, **attrs) -> None:
+        self.add_node(u)
+        self.add_node(v)
+        d = self._succ[u].get(v)
+        if d is None:
+            d = self._succ[u][v] = self._pred[v][u] = {}
+        d.update(attrs)
+
+    def has_edge(self, u, v) -> bool:
+        return u in self and v in self._succ[u]
+
+    def number_of_nodes(self) -> int:
+        return len(self._node)
+
+    def in_degree(self, v) -> int:
+        return len(self._pred[v])
+
+    def out_degree(self, v) -> int:
+        return len(self._succ[v])
+
+    def predecessors(self, v):
+        return iter(self._pred[v])
+
+    def successors(self, v):
+        return iter(self._succ[v])
+
+    def is_multigraph(self) -> bool:
+        return False
+
+    def to_networkx(self) -> nx.DiGraph:
+        """A frozen networkx.DiGraph with the same nodes, edges and attributes, added in the same order."""
+        import networkx as nx
+        g = nx.DiGraph()
+        for v, attrs in self._node.items():
+            g.add_node(v, **attrs)
+        for u, v, attrs in self.edges(data=True):
+            g.add_edge(u, v, **attrs)
+        return nx.freeze(g)
+
+
+def _reach(adj: dict, v) -> set:
+    """The nodes reachable from ``v`` along ``adj`` (successors or predecessors), ``v`` excluded."""
+    seen, stack = set(), [v]
+    while stack:
+        for w in adj[stack.pop()]:
+            if w not in seen:
+                seen.add(w)
+                stack.append(w)
+    seen.discard(v)
+    return seen
+
+
+def _generations(g: _DAG) -> list:
+    """networkx.topological_generations: in-degree-0 nodes in node order, then the children whose in-degree
+    drops to 0, met walking the generation's nodes and their successors in order. Stops short on a cycle."""
+    indegree = {v: len(p) for v, p in g._pred.items() if p}
+    current = [v for v, p in g._pred.items() if not p]
+    gens = []
+    while current:
+        nxt = []
+        for u in current:
+            for child in g._succ[u]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    nxt.append(child)
+                    del indegree[child]
+        gens.append(current)
+        current = nxt
+    return gens
+
+
+def _lexicographical_topological_sort(g: _DAG, key) -> list:
+    """networkx.lexicographical_topological_sort: Kahn's algorithm taking the smallest ``key`` first."""
+    nodeid = {v: i for i, v in enumerate(g)}
+    indegree = {v: len(p) for v, p in g._pred.items() if p}
+    heap = [(key(v), nodeid[v], v) for v, p in g._pred.items() if not p]
+    heapq.heapify(heap)
+    out = []
+    while heap:
+        _, _, u = heapq.heappop(heap)
+        for child in g._succ[u]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                heapq.heappush(heap, (key(child), nodeid[child], child))
+                del indegree[child]
+        out.append(u)
+    return out
+
+
+def _edge_dfs(g: _DAG, start):
+    """networkx.edge_dfs(g, start): each edge once, in depth-first order (a node's edges resume where they were)."""
+    iters, stack = {}, [start]
+    while stack:
+        u = stack[-1]
+        if u not in iters:
+            iters[u] = iter(g._succ[u])
+        for v in iters[u]:
+            stack.append(v)
+            yield u, v
+            break
+        else:
+            stack.pop()
+
+
+def _find_cycle(g: _DAG) -> list:
+    """networkx.find_cycle(g): the edges of the first cycle its edge DFS from each node in turn closes."""
+    explored = set()
+    for start in g:
+        if start in explored:
+            continue
+        edges, seen, active, previous_head = [], {start}, {start}, None
+        for tail, head in _edge_dfs(g, start):
+            if head in explored:
+                continue
+            if previous_head is not None and tail != previous_head:
+                while True:         # backtracked: pop until the path ends at this edge's tail
+                    try:
+                        popped = edges.pop()
+                    except IndexError:
+                        edges, active = [], {tail}
+                        break
+                    active.remove(popped[1])
+                    if edges and edges[-1][1] == tail:
+                        break
+            edges.append((tail, head))
+            if head in active:      # a cycle: drop the path that leads to it
+                for i, (t, _) in enumerate(edges):
+                    if t == head:
+                        break
+                return edges[i:]
+            seen.add(head)
+            active.add(head)
+            previous_head = head
+        explored.update(seen)
+    return []
 
 
 @dataclass(frozen=True)
@@ -64,8 +271,10 @@ class Network:
 
     Attributes
     ----------
+    dag : _DAG
+        A copy of the user's graph (nodes, edges and attributes in the user's order).
     graph : networkx.DiGraph
-        A frozen copy of the user's graph.
+        The same graph as a frozen networkx.DiGraph, built on first access (networkx is imported then).
     inputs, outputs : tuple of str
         Input and output node ids, in order: input j reads coordinate j of x,
         output k produces coordinate k of f(x).
@@ -81,7 +290,7 @@ class Network:
         A short description for reports, e.g. ``"mlp 3-5-1"``.
     """
 
-    graph: nx.DiGraph
+    dag: _DAG
     inputs: tuple
     outputs: tuple
     order: tuple
@@ -89,6 +298,23 @@ class Network:
     activation: Activation
     name: str = "network"
     _in_edges: dict = field(default=None, repr=False, compare=False)
+    _graph: object = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The network as a frozen networkx.DiGraph (built once, on first access)."""
+        if self._graph is None:
+            object.__setattr__(self, "_graph", self.dag.to_networkx())
+        return self._graph
+
+    def generations(self) -> list:
+        """The topological generations as lists of nodes, in networkx.topological_generations' order
+        (generation 0: the inputs, in insertion order)."""
+        return _generations(self.dag)
+
+    def ancestors(self, v) -> set:
+        """The nodes with a path to ``v`` (``v`` excluded), as networkx.ancestors."""
+        return _reach(self.dag._pred, v)
 
     @property
     def n(self) -> int:
@@ -106,7 +332,7 @@ class Network:
         return len(self.outputs)
 
     def kind(self, v) -> str:
-        return self.graph.nodes[v]["kind"]
+        return self.dag.nodes[v]["kind"]
 
     def in_edges(self, v) -> list:
         """Incoming edges of ``v`` as ``(source, weight_label)`` in canonical order."""
@@ -114,13 +340,13 @@ class Network:
 
     def bias(self, v):
         """The bias label of ``v``, or None."""
-        return self.graph.nodes[v].get("bias")
+        return self.dag.nodes[v].get("bias")
 
     def node_activation(self, v):
         """The activation of hidden node ``v``; None for output nodes (linear)."""
         if self.kind(v) == "output":
             return None
-        return self.graph.nodes[v].get("activation") or self.activation
+        return self.dag.nodes[v].get("activation") or self.activation
 
     def activations(self) -> list:
         """The distinct activations used by hidden nodes."""
@@ -144,7 +370,7 @@ class Network:
         index = self.node_index()
         pidx = {lab: j for j, lab in enumerate(self.labels)}
         layers = []
-        for gen in list(nx.topological_generations(self.graph))[1:]:
+        for gen in self.generations()[1:]:
             nodes = sorted(gen, key=index.__getitem__)
             srcs = sorted({u for v in nodes for u, _ in self.in_edges(v)}, key=index.__getitem__)
             scol = {u: c for c, u in enumerate(srcs)}
@@ -182,13 +408,13 @@ def _activation(spec) -> Activation:
     return activation_from_json(spec)
 
 
-def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=None,
+def validate(graph, *, activation="smoolu", inputs=None, outputs=None,
              name: str = "network") -> Network:
     """Check a labelled DAG and freeze it into a :class:`Network`.
 
     Parameters
     ----------
-    graph : networkx.DiGraph
+    graph : networkx.DiGraph (or the builders' own DAG)
         Nodes need ``kind``; edges need ``weight`` (a label); non-input nodes may
         have ``bias`` (a label) and hidden nodes ``activation``.
     activation : str, dict or Activation
@@ -203,14 +429,16 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
         outgoing edges, a node not on any input-output path, a missing or
         non-string label, an unknown kind or activation.
     """
-    if not isinstance(graph, nx.DiGraph) or graph.is_multigraph():
+    nx = sys.modules.get("networkx")   # a networkx graph means networkx is loaded: no import just to check
+    if not (isinstance(graph, _DAG) or (nx is not None and isinstance(graph, nx.DiGraph)
+                                        and not graph.is_multigraph())):
         raise InputError("a network must be a networkx.DiGraph")
     if not isinstance(name, str) or not _is_text(name):
         raise InputError("a network's name must be text (a str without lone surrogates)")
     if graph.number_of_nodes() == 0:
         raise InputError("the network has no nodes")
     default = _activation(activation)
-    g = nx.DiGraph()
+    g = _DAG()
     for v, attrs in graph.nodes(data=True):
         kind = attrs.get("kind")
         if kind not in KINDS:
@@ -238,10 +466,10 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
             raise InputError(f"edge {u!r} -> {v!r} has no weight label")
         g.add_edge(u, v, weight=_label(attrs["weight"], f"weight of edge {u!r} -> {v!r}"))
 
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = nx.find_cycle(g)
+    if sum(map(len, _generations(g))) < g.number_of_nodes():
+        cycle = _find_cycle(g)
         raise InputError("the network has a cycle: " + " -> ".join(repr(e[0]) for e in cycle) + f" -> {cycle[0][0]!r}")
-    kind = nx.get_node_attributes(g, "kind")
+    kind = {v: attrs["kind"] for v, attrs in g.nodes(data=True)}
     ins = [v for v in g if kind[v] == "input"] if inputs is None else list(inputs)
     outs = [v for v in g if kind[v] == "output"] if outputs is None else list(outputs)
     if sorted(map(repr, ins)) != sorted(repr(v) for v in g if kind[v] == "input"):
@@ -263,10 +491,10 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
             raise InputError(f"node {v!r} is not reachable from any input")
     reach = set()
     for v in ins:
-        reach |= nx.descendants(g, v) | {v}
+        reach |= _reach(g._succ, v) | {v}
     coreach = set()
     for v in outs:
-        coreach |= nx.ancestors(g, v) | {v}
+        coreach |= _reach(g._pred, v) | {v}
     for v in g:
         if v not in reach:
             raise InputError(f"node {v!r} is not reachable from any input")
@@ -274,7 +502,7 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
             raise InputError(f"node {v!r} does not lead to any output")
 
     position = {v: i for i, v in enumerate(g)}
-    order = [v for v in nx.lexicographical_topological_sort(g, key=lambda v: position[v]) if kind[v] != "input"]
+    order = [v for v in _lexicographical_topological_sort(g, key=position.__getitem__) if kind[v] != "input"]
     in_edges, labels, seen = {}, [], set()
     for v in order:
         edges = sorted(((u, g.edges[u, v]["weight"]) for u in g.predecessors(v)), key=lambda e: position[e[0]])
@@ -283,7 +511,7 @@ def validate(graph: nx.DiGraph, *, activation="smoolu", inputs=None, outputs=Non
             if lab not in seen:
                 seen.add(lab)
                 labels.append(lab)
-    return Network(graph=nx.freeze(g), inputs=tuple(ins), outputs=tuple(outs), order=tuple(order),
+    return Network(dag=g, inputs=tuple(ins), outputs=tuple(outs), order=tuple(order),
                    labels=tuple(labels), activation=default, name=name, _in_edges=in_edges)
 
 
@@ -313,7 +541,7 @@ def _label(x, what: str) -> str:
 # Builders
 
 
-# The largest network the builders make as a networkx graph: parameters of an mlp, edges of a conv1d
+# The largest network the builders make as a graph: parameters of an mlp, edges of a conv1d
 # (a graph of 5 * 10^6 edges already takes several GB).
 MAX_BUILDER_SIZE = 5_000_000
 
@@ -356,7 +584,7 @@ def mlp(p: int, widths, *, l: int = 1, activation="smoolu", bias: bool = True,  
         raise InputError(f"mlp: the network {p}-{'-'.join(map(str, widths[:4]))}{'-...' if len(widths) > 4 else ''}"
                          f"-{l} would have {n} parameters, more than the builder's limit of {MAX_BUILDER_SIZE} "
                          "(a networkx graph that large needs many GB)")
-    g = nx.DiGraph()
+    g = _DAG()
     prev = [f"x{i}" for i in range(p)]
     for v in prev:
         g.add_node(v, kind="input")
@@ -389,7 +617,7 @@ def conv1d(p: int, kernel_size: int, *, channels: int = 1, stride: int = 1, l: i
     if edges > MAX_BUILDER_SIZE:
         raise InputError(f"conv1d: the network would have {edges} edges, more than the builder's limit of "
                          f"{MAX_BUILDER_SIZE} (a networkx graph that large needs many GB)")
-    g = nx.DiGraph()
+    g = _DAG()
     for i in range(p):
         g.add_node(f"x{i}", kind="input")
     positions = range(0, p - kernel_size + 1, stride)
@@ -417,7 +645,7 @@ def liao_poggio_tree(*, activation="smoolu", bias: bool = True) -> Network:
     ``h(u, v) = sigma(h1*u + h2*v + hb)`` appears twice with the same labels;
     ``g(s, t) = a * sigma(g1*s + g2*t + gb) + c`` is the root.
     """
-    g = nx.DiGraph()
+    g = _DAG()
     for i in range(1, 5):
         g.add_node(f"x{i}", kind="input")
     hb = {"bias": "hb"} if bias else {}
@@ -446,7 +674,7 @@ def network_to_json(net: Network) -> dict:
         entry = {"id": str(v), "kind": net.kind(v)}
         if net.bias(v) is not None:
             entry["bias"] = net.bias(v)
-        a = net.graph.nodes[v].get("activation")
+        a = net.dag.nodes[v].get("activation")
         if a is not None:
             entry["activation"] = a.to_json()
         nodes.append(entry)
@@ -486,7 +714,7 @@ def network_from_json(obj) -> Network:
             raise InputError(f"network: missing required key {key!r}")
     if not isinstance(obj["nodes"], list) or not isinstance(obj["edges"], list):
         raise InputError("network: 'nodes' and 'edges' must be lists")
-    g = nx.DiGraph()
+    g = _DAG()
     relu_specs = set()
     for i, node in enumerate(obj["nodes"]):
         if not isinstance(node, dict):

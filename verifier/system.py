@@ -175,10 +175,9 @@ class ResidualSystem:
 
         Residual (i, k) has an identically zero derivative in every other parameter.
         """
-        import networkx as nx
         net, pidx = self.network, {lab: j for j, lab in enumerate(self.network.labels)}
         out = net.outputs[k]
-        nodes = nx.ancestors(net.graph, out) | {out}
+        nodes = net.ancestors(out) | {out}
         labs = set()
         for v in nodes:
             if net.kind(v) != "input":

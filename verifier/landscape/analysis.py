@@ -13,7 +13,6 @@ No torch and no matplotlib here, so these can be tested and reused on their own.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 
 
@@ -86,7 +85,7 @@ def parameter_groups(net):
     index = {lab: j for j, lab in enumerate(net.labels)}
     seen = set()
     filters, biases, layers = [], [], []
-    for gen in list(nx.topological_generations(net.graph))[1:]:
+    for gen in net.generations()[1:]:
         layer = []
         for v in sorted(gen, key=str):
             f = []

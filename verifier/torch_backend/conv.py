@@ -404,8 +404,7 @@ def from_conv_network(net, w=None):
     none), and linear outputs that read every hidden node with labels of their own. ``w``
     is in the network's label order. Raises InputError for any other network.
     """
-    import networkx as nx
-    gens = list(nx.topological_generations(net.graph))
+    gens = net.generations()
     bad = InputError("not a one-layer convolution network (as verifier.network.conv1d builds)")
     if len(gens) != 3 or set(gens[0]) != set(net.inputs) or set(gens[2]) != set(net.outputs):
         raise bad

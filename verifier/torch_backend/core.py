@@ -30,7 +30,6 @@ import math
 import os
 from fractions import Fraction
 
-import networkx as nx
 import torch
 
 from ..errors import InputError
@@ -274,7 +273,7 @@ class TorchMLP(ModelBase):
             every node of the previous generation, a repeated label (weight
             sharing), mixed biases or activations within a layer.
         """
-        gens = list(nx.topological_generations(net.graph))
+        gens = net.generations()
         index = {v: i for i, v in enumerate(list(net.inputs) + list(net.order))}
         if set(gens[0]) != set(net.inputs):
             raise InputError("not a layered MLP: some input is not in the first generation")
