@@ -392,13 +392,16 @@ def test_small_answers_load_only_what_they_use(tmp_path):
     """The small answers end to end (benchmarks/bench_startup.py times them): `verifier solve --method homotopy`
     loads numpy (the tracker) but neither scipy, networkx nor sympy; `verifier check` of its certificate
     (flint and the checker only) loads none of HEAVY, numpy included; `verify cooper-3.3` loads numpy, not
-    networkx (the network is verifier.network's own DAG), scipy or sympy; `verify liao-poggio-bezout` none of HEAVY."""
+    networkx (the network is verifier.network's own DAG), scipy or sympy, and its check none of HEAVY;
+    `verify liao-poggio-bezout` none of HEAVY."""
     (tmp_path / "sys.txt").write_text("vars: x, y\nx^2 + y^2 - 5\nx*y - 2\n", encoding="utf-8")
     (tmp_path / "pts.csv").write_text("0,1\n1,2\n2,0\n3,1\n", encoding="utf-8")
     assert _heavy_loaded(["solve", "sys.txt", "--method", "homotopy", "--out", "s.json", "-q"], tmp_path) == ["numpy"]
     assert _heavy_loaded(["check", "s.json"], tmp_path) == []
     assert _heavy_loaded(["verify", "cooper-3.3", "--data", "pts.csv", "--out", "c.json", "-q"],
                          tmp_path) == ["numpy"]
+    # its check: the Krawczyk preconditioner of a small matrix comes from Arb, not numpy
+    assert _heavy_loaded(["check", "c.json"], tmp_path) == []
     # a polynomial network's degrees and Bezout bounds are exact polynomial work: no numpy (nor networkx)
     net = {"format": "verifier-network", "version": 1, "activation": {"name": "power", "r": 2},
            "nodes": [{"id": "x0", "kind": "input"}, {"id": "h0", "kind": "hidden"}, {"id": "y0", "kind": "output"}],
