@@ -230,7 +230,7 @@ class _Search:
         if key in self.cache:
             return self.cache[key]
         g, cut, below, _, in_labels, _, pre = sides
-        net, w, index, nw = self.net, self.w, self.index, self.ps.n
+        net, w, index = self.net, self.w, self.index
         place = "pre-activation" if pre else "value"
         keep = set(cut) if pre else set()
         names, phi, monos = [], [], []
@@ -245,24 +245,37 @@ class _Search:
                     phi.append(o[v])
         elif inner == "coefficients":
             _tick(self.deadline)
-            xctx = flint.fmpq_mpoly_ctx.get([f"w{j}" for j in range(nw)] + [f"x{j}" for j in range(net.p)],
-                                            "degrevlex")
-            xg = xctx.gens()
-            o = self.fp.run(below, {u: xg[nw + j] for j, u in enumerate(net.inputs)}, lambda lab: xg[index[lab]],
-                            xg[0] * 0, keep=keep, max_terms=self.max_terms)
-            for v in cut:
-                row = []
-                for beta, coef in _split(o[v], nw, self.ps.ctx).items():
-                    row.append((beta, len(names)))
-                    names.append(f"coefficient of x^{beta} in the {place} of {v}")
-                    phi.append(coef)
-                monos.append(row)
+            o = self._expand(below, net.inputs, "x", keep=keep)
+            monos = self._coefficient_variables(o, cut, names, phi,
+                                                lambda beta, v: f"coefficient of x^{beta} in the {place} of {v}")
         else:
             for lab in in_labels:
                 names.append(lab)
                 phi.append(w[index[lab]])
         self.cache[key] = names, phi, monos
         return self.cache[key]
+
+    def _expand(self, nodes, starts, prefix, **kw):
+        """A forward pass over ``nodes`` in the parameters and one extra variable per node of ``starts``."""
+        nw = self.ps.n
+        ctx = flint.fmpq_mpoly_ctx.get([f"w{j}" for j in range(nw)] + [f"{prefix}{j}" for j in range(len(starts))],
+                                       "degrevlex")
+        g = ctx.gens()
+        return self.fp.run(nodes, {u: g[nw + j] for j, u in enumerate(starts)}, lambda lab: g[self.index[lab]],
+                           g[0] * 0, max_terms=self.max_terms, **kw)
+
+    def _coefficient_variables(self, o, targets, names, phi, describe) -> list:
+        """One new variable (name and phi) per monomial in the extra variables of ``o[v]``, for each v in
+        ``targets``; per target, [(exponents, variable index)]."""
+        rows = []
+        for v in targets:
+            row = []
+            for e, coef in _split(o[v], self.ps.n, self.ps.ctx).items():
+                row.append((e, len(names)))
+                names.append(describe(e, v))
+                phi.append(coef)
+            rows.append(row)
+        return rows
 
     def outer(self, sides):
         """(names, phi, terms): each output as a polynomial in the cut's values, one variable per coefficient."""
@@ -271,21 +284,12 @@ class _Search:
             return self.cache[key]
         _tick(self.deadline)
         g, cut, _, above, _, _, pre = sides
-        nw, index = self.ps.n, self.index
         place = "pre-activation" if pre else "value"
-        tctx = flint.fmpq_mpoly_ctx.get([f"w{j}" for j in range(nw)] + [f"t{j}" for j in range(len(cut))],
-                                        "degrevlex")
-        tg = tctx.gens()
-        o = self.fp.run(above, {v: tg[nw + s] for s, v in enumerate(cut)}, lambda lab: tg[index[lab]], tg[0] * 0,
-                        activate=cut if pre else (), max_terms=self.max_terms)
-        names, phi, terms = [], [], []
-        for out in self.net.outputs:
-            row = []
-            for gamma, coef in _split(o[out], nw, self.ps.ctx).items():
-                row.append((gamma, len(names)))
-                names.append(f"coefficient of the cut's {place}s^{gamma} in output {out}")
-                phi.append(coef)
-            terms.append(row)
+        o = self._expand(above, cut, "t", activate=cut if pre else ())
+        names, phi = [], []
+        terms = self._coefficient_variables(
+            o, self.net.outputs, names, phi,
+            lambda gamma, out: f"coefficient of the cut's {place}s^{gamma} in output {out}")
         self.cache[key] = names, phi, terms
         return self.cache[key]
 
