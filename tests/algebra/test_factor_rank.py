@@ -144,3 +144,53 @@ def test_a_smaller_psi_that_does_not_compose_is_rejected():
 def test_malformed_factorizations_are_malformed(forge):
     status, rep = retamper(_doc(), lambda ev: forge(ev["factorization"]))
     assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()
+
+
+# -- a cut of the graph, when H is too large to expand ------------------------------------------
+
+def _cut_doc():
+    """The bottleneck with --max-terms 20: H is not expanded, and the checker rebuilds Psi from the graph."""
+    net, ds = bottleneck()
+    gr, doc = rank_claim(net, ds, max_terms=20)
+    return gr, doc
+
+
+def test_a_cut_of_the_graph_bounds_the_rank_without_expanding_H():
+    gr, doc = _cut_doc()
+    sc = next(c for c in doc["claims"] if c["id"] == "polynomial-system")
+    assert sc["status"] == "inconclusive"                      # H past the expansion budget
+    assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 5, gr.message
+    fa = gr.evidence["factorization"]
+    assert fa["cut"] == {"nodes": ["h2_0"], "before_activation": False} and fa["inner"] == "values"
+    assert len(fa["variables"]) == 6 and fa["field_rank"] == 1
+    rep = check_certificate(doc)
+    got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    assert got == ["verified"], rep.text()
+
+
+@pytest.mark.parametrize("forge, why", [
+    # a first-layer node alone is no cut: the other first-layer node leads to the outputs around it
+    (lambda fa: fa["cut"].__setitem__("nodes", ["h1_0"]), "not a cut"),
+    (lambda fa: fa["outer_labels"].pop(), "not the stated ones"),
+    (lambda fa: fa["cut"].__setitem__("before_activation", True), None),
+    (lambda fa: fa.__setitem__("field_rank", 2), "rank 1 at the stated point"),
+    (lambda fa: fa["variables"].pop(), "variables, not the"),
+])
+def test_forged_cuts_are_rejected(forge, why):
+    _, doc = _cut_doc()
+    status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
+    assert status == "inconclusive", rep.text()
+    if why is not None:
+        assert why in rep.text(), rep.text()
+
+
+@pytest.mark.parametrize("forge", [
+    lambda fa: fa["cut"].__setitem__("nodes", ["no such node"]),
+    lambda fa: fa["cut"].__setitem__("nodes", []),
+    lambda fa: fa.__setitem__("inner", "parameters"),
+    lambda fa: fa.pop("outer_labels"),
+])
+def test_malformed_cuts_are_malformed(forge):
+    _, doc = _cut_doc()
+    status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
+    assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()

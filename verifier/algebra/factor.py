@@ -39,7 +39,7 @@ from flint import fmpq
 from ..errors import BudgetExceeded
 from .polys import apply_activation, polynomial_activation_coeffs
 
-__all__ = ["Factorization", "factorizations", "torus_fields"]
+__all__ = ["CutFactorization", "Factorization", "cut_factorizations", "factorizations", "torus_fields"]
 
 MAX_VARIABLES = 400           # Psi's variables; a larger N rarely beats the network's own bound
 
@@ -360,3 +360,113 @@ class _Search:
                 f"{'before' if pre else 'after'} its activation): the cut as {inner}"
                 f"{f' ({n_inner})' if inner != 'parameters' else ''}, the layers above as {outer}")
         return Factorization(desc, names, phi, psi, uctx, fields, point, rank)
+
+
+@dataclass
+class CutFactorization:
+    """A factorization by the network's structure alone: Psi is the part above a cut, in the cut's values
+    (at the data points) or in the coefficients of its polynomials in x, and the labels above it. H = Psi o phi
+    holds because every path from an input to an output crosses the cut, so neither H nor phi is expanded:
+    this is what the checker rebuilds (``verifier.checker.algebra.polys.cut_map``)."""
+
+    description: str
+    nodes: list
+    before: bool
+    inner: str
+    outer_labels: list
+    names: list
+    psi: list
+    fields: list
+    point: list
+    rank: int
+
+    @property
+    def bound(self) -> int:
+        return len(self.names) - self.rank
+
+
+def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: int = 200_000,
+                       limit: int | None = None, target: int = 0) -> list:
+    """Factorizations through a cut built from the graph alone (for networks whose residuals are too large to
+    expand), best first: the cut's values or coefficients (before or after its activation) and the labels
+    above it. Psi's variables are ordered as the checker orders them: point-major values, or each cut node's
+    support in sorted order; then the labels above the cut in the network's label order."""
+    from .function_space import TooLarge, node_supports
+    if limit is None:
+        limit = min(net.n, net.l * data.d)
+    fp = _Pass(net)
+    gen = _generations(net)
+    plans = []
+    for g, cut in _cuts(net):
+        above = [v for v in net.order if gen[v] > g]
+        used = {lab for v in above for _, lab in net.in_edges(v)} | {net.bias(v) for v in above
+                                                                      if net.bias(v) is not None}
+        outer = [lab for lab in net.labels if lab in used]
+        try:
+            pre_sup, post_sup = node_supports(net, cut)
+        except TooLarge:
+            pre_sup = post_sup = None
+        for before in (True, False):
+            for inner in ("values", "coefficients"):
+                sup = (pre_sup if before else post_sup) if inner == "coefficients" else None
+                if inner == "coefficients" and sup is None:
+                    continue
+                n_in = len(cut) * data.d if sup is None else sum(len(sup[v]) for v in cut)
+                if n_in + len(outer) <= MAX_VARIABLES:
+                    plans.append((n_in + len(outer), len(above), (cut, above, outer, before, inner, sup, n_in)))
+    found = []
+    # The fewest variables first, then the fewest layers above the cut (Psi is cheapest to build there).
+    for _, _, plan in sorted(plans, key=lambda t: t[:2]):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        try:
+            f = _cut_psi(net, data, fp, *plan, max_terms, deadline)
+        except BudgetExceeded:
+            continue
+        if f.bound < limit:
+            found.append(f)
+            if f.bound <= target:
+                break
+    return sorted(found, key=lambda f: (f.bound, len(f.names)))
+
+
+def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_terms, deadline):
+    k = len(cut)
+    place = "pre-activation" if before else "value"
+    if inner == "values":
+        names = [f"{place} of {v} at point {i + 1}" for i in range(data.d) for v in cut]
+        offsets = []
+    else:
+        names, offsets = [], []
+        for v in cut:
+            offsets.append(len(names))
+            names += [f"coefficient of x^{beta} in the {place} of {v}" for beta in sup[v]]
+    names += list(outer)
+    N = len(names)
+    uctx = flint.fmpq_mpoly_ctx.get(("u", N), "degrevlex")
+    u = uctx.gens()
+    zero = u[0] * 0
+    var = {lab: u[n_in + j] for j, lab in enumerate(outer)}
+    psi = []
+    for i, (x, y) in enumerate(zip(data.X, data.Y)):
+        _tick(deadline)
+        cv = {}
+        for s, v in enumerate(cut):
+            if inner == "values":
+                cv[v] = u[i * k + s]
+            else:
+                z = zero
+                for j, beta in enumerate(sup[v]):
+                    m = fmpq(1)
+                    for xj, e in zip(x, beta):
+                        m *= fmpq(xj) ** e
+                    z += u[offsets[s] + j] * m
+                cv[v] = z
+        o = fp.run(above, cv, lambda lab: var[lab], zero, activate=cut if before else (), max_terms=max_terms)
+        psi.extend(o[out] - yk for out, yk in zip(net.outputs, y))
+    _tick(deadline)
+    fields, point, rank = torus_fields(psi, uctx)
+    desc = (f"through the cut {', '.join(map(str, cut[:4]))}{', ...' if len(cut) > 4 else ''} "
+            f"({'before' if before else 'after'} its activation): the cut as {inner} ({n_in}), the layers above "
+            f"as parameters ({len(outer)})")
+    return CutFactorization(desc, list(cut), before, inner, list(outer), names, psi, fields, point, rank)

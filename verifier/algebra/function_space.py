@@ -18,7 +18,7 @@ import flint
 
 from ..checker.algebra.funcspace import MAX_DEGREE, MAX_ENTRIES, MAX_EXACT_WORK, MAX_MONOMIALS, MAX_SUMSET_WORK
 
-__all__ = ["TooLarge", "supports", "function_space_bound"]
+__all__ = ["TooLarge", "node_supports", "supports", "function_space_bound"]
 
 
 class TooLarge(Exception):
@@ -31,7 +31,15 @@ def _add(a, b):
 
 def supports(net) -> list:
     """Per output, the sorted exponent tuples that can occur in f_k(w, x) (a superset of the support)."""
+    _, post = node_supports(net, net.outputs)
+    return [post[v] for v in net.outputs]
+
+
+def node_supports(net, nodes) -> tuple:
+    """(pre, post) for the non-input ``nodes``: the sorted exponent tuples that can occur in each one's
+    pre-activation and value, as polynomials in x (supersets of the supports)."""
     p = len(net.inputs)
+    pre = {}
     zero = (0,) * p
     sup = {v: frozenset({tuple(1 if i == j else 0 for i in range(p))}) for j, v in enumerate(net.inputs)}
     degree = {v: 1 for v in net.inputs}
@@ -45,6 +53,7 @@ def supports(net) -> list:
         z = set().union(*distinct)
         if net.bias(v) is not None:
             z.add(zero)
+        pre[v] = frozenset(z)
         dz = max(degree[u] for u, _ in net.in_edges(v))
         act = net.node_activation(v)
         if act is None:
@@ -77,7 +86,7 @@ def supports(net) -> list:
     for v in net.outputs:
         if len(sup[v]) > MAX_MONOMIALS // 2:
             raise TooLarge(f"output {v!r} has {len(sup[v])} monomials")
-    return [sorted(sup[v]) for v in net.outputs]
+    return {v: sorted(pre[v]) for v in nodes}, {v: sorted(sup[v]) for v in nodes}
 
 
 def _rank(X, S) -> int:

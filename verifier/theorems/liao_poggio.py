@@ -41,7 +41,7 @@ from flint import fmpq, fmpq_mat
 
 from ..algebra import engines
 from ..algebra.bounds import bounds_report
-from ..algebra.factor import factorizations
+from ..algebra.factor import cut_factorizations, factorizations
 from ..algebra.function_space import TooLarge, function_space_bound
 from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
 from ..algebra.symmetries import cramer_kernel, field_vanishes, independent_at, kernel_vectors, symmetry_fields
@@ -356,6 +356,27 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
             ev["factorization"] = {
                 "description": fac.description, "variables": list(fac.names),
                 "phi": [poly_to_json(c) for c in fac.phi], "psi": [poly_to_json(c) for c in fac.psi],
+                "fields": [{"description": desc, "components": [poly_to_json(c) for c in comp]}
+                           for desc, comp in fac.fields],
+                "field_point": [rational_str(v) for v in fac.point], "field_rank": fac.rank}
+            upper = fac.bound
+            fields_note += (f"; H factors through Q^{len(fac.names)} ({fac.description}) with {fac.rank} scaling "
+                            f"field{'s' if fac.rank != 1 else ''} there: r <= {len(fac.names)} - {fac.rank} = "
+                            f"{fac.bound}")
+    if ps is None and kernel and lower < upper:
+        # H too large to expand: a factorization through a cut still bounds r, and the checker rebuilds its Psi
+        # from the graph and the data alone.
+        try:
+            cuts = cut_factorizations(net, data, deadline=time.monotonic() + max(1.0, timeout * share / 4),
+                                      limit=upper, target=lower)
+        except BudgetExceeded:
+            cuts = []
+        if cuts:
+            fac = cuts[0]
+            ev["factorization"] = {
+                "description": fac.description,
+                "cut": {"nodes": list(fac.nodes), "before_activation": fac.before}, "inner": fac.inner,
+                "outer_labels": list(fac.outer_labels), "variables": list(fac.names),
                 "fields": [{"description": desc, "components": [poly_to_json(c) for c in comp]}
                            for desc, comp in fac.fields],
                 "field_point": [rational_str(v) for v in fac.point], "field_rank": fac.rank}

@@ -28,7 +28,7 @@ MAX_SUMSET_WORK = 2_000_000    # pairs added in all sumsets (one per distinct pr
 MAX_ENTRIES = 500_000          # evaluation matrix entries, over the distinct output supports
 MAX_EXACT_WORK = 1_000_000     # d * |S| * min(d, |S|) for an exact rank over Q
 
-__all__ = ["MAX_DEGREE", "MAX_MONOMIALS", "MAX_SUMSET_WORK", "MAX_ENTRIES", "MAX_EXACT_WORK",
+__all__ = ["node_supports", "MAX_DEGREE", "MAX_MONOMIALS", "MAX_SUMSET_WORK", "MAX_ENTRIES", "MAX_EXACT_WORK",
            "SupportTooLarge", "output_supports", "evaluation_rank", "function_space"]
 
 
@@ -46,6 +46,13 @@ def output_supports(net):
 
     ``net`` is the checker's ``core.evaluate.Network``. Raises SupportTooLarge past a budget.
     """
+    _, post = node_supports(net, net.outputs)
+    return [post[o] for o in net.outputs]
+
+
+def node_supports(net, nodes):
+    """(pre, post) for the non-input ``nodes``: sorted exponent tuples containing the x-support of each one's
+    pre-activation and of its value (``post`` = ``pre`` for an output). Raises SupportTooLarge past a budget."""
     p = len(net.inputs)
     # Degrees first (cheap), so exponents can be packed into integers in base B without carries.
     deg = {v: 1 for v in net.inputs}
@@ -59,6 +66,7 @@ def output_supports(net):
     B = max(deg.values()) + 1
     sup = {v: frozenset({B ** j}) for j, v in enumerate(net.inputs)}
     canon = {s: s for s in sup.values()}   # equal supports share one frozenset: distinct sets, distinct objects
+    pre_sup = {}
     powers = {}          # frozenset(Z) -> [P_0, P_1, ...]: the i-fold sumsets of Z
     work = 0
     for gen in net.generations:
@@ -70,6 +78,7 @@ def output_supports(net):
             z = set().union(*srcs)
             if net.bias[v] is not None:
                 z.add(0)
+            pre_sup[v] = frozenset(z)
             if net.act[v] is None:
                 out = z
             else:
@@ -103,7 +112,8 @@ def output_supports(net):
             e.append(r)
         return tuple(e)
 
-    return [sorted(unpack(c) for c in sup[o]) for o in net.outputs]
+    return ({v: sorted(unpack(c) for c in pre_sup[v]) for v in nodes},
+            {v: sorted(unpack(c) for c in sup[v]) for v in nodes})
 
 
 def _prime(X):

@@ -166,6 +166,84 @@ def polynomial_residuals(net, X, Y, variables, *, max_terms: int = MAX_TERMS, ma
     return ctx, H
 
 
+def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=None, *,
+            max_terms: int = MAX_TERMS):
+    """Psi for a cut of the network: the residuals as polynomials in the cut's variables and the labels above it.
+
+    ``nodes``: the cut (hidden nodes); ``before``: the cut's variables are pre-activations (Psi applies the
+    cut's activations); ``inner``: ``"values"`` (one variable per data point and cut node, point-major) or
+    ``"coefficients"`` (one per monomial of ``supports[v]``, the x-support of the cut node, node by node);
+    ``outer_labels``: the labels of the nodes above the cut, as Psi's last variables, in this order.
+    Returns (psi, N), or (None, why) when the cut does not separate: every output must lie above it, and every
+    node above it must read only nodes above it or on it. Then ``H(w) = Psi(phi(w))`` for the polynomial map
+    phi of the cut's values (or coefficients) and the labels above: nothing about phi needs expanding.
+    """
+    cut = list(nodes)
+    C = set(cut)
+    succ = {}
+    for v, preds in net.preds.items():
+        for u, _ in preds:
+            succ.setdefault(u, []).append(v)
+    above, stack = set(), list(cut)
+    while stack:
+        for v in succ.get(stack.pop(), []):
+            if v not in above and v not in C:
+                above.add(v)
+                stack.append(v)
+    if not all(o in above for o in net.outputs):
+        return None, "an output does not lie above the cut"
+    if any(u not in above and u not in C for v in above for u, _ in net.preds[v]):
+        return None, "a node above the cut reads a node below it"
+    used = {lab for v in above for _, lab in net.preds[v]} | {net.bias[v] for v in above if net.bias[v] is not None}
+    if sorted(outer_labels) != sorted(used) or len(set(outer_labels)) != len(outer_labels):
+        return None, "the labels above the cut are not the stated ones"
+    k, d = len(cut), len(X)
+    if inner == "values":
+        n_in = k * d
+    else:
+        offsets, n_in = [], 0
+        for v in cut:
+            offsets.append(n_in)
+            n_in += len(supports[v])
+    N = n_in + len(outer_labels)
+    budget = _Budget(max_terms, MAX_DEGREE, None, "cut map")
+    ctx = poly_context(N)
+    gens = ctx.gens()
+    var = {lab: gens[n_in + j] for j, lab in enumerate(outer_labels)}
+    coeffs = {}
+    for v in list(above) + cut:
+        if net.kind[v] == "hidden":
+            cs = [flint.fmpq(c) for c in net.act[v].coeffs]
+            while len(cs) > 1 and cs[-1] == 0:
+                cs.pop()
+            coeffs[v] = cs
+    order = [v for gen in net.generations for v in gen if v in above]
+    psi = []
+    for i, (x, y) in enumerate(zip(X, Y)):
+        out = {}
+        for s, v in enumerate(cut):
+            if inner == "values":
+                z = gens[i * k + s]
+            else:
+                z = ctx.constant(0)
+                for j, beta in enumerate(supports[v]):
+                    m = flint.fmpq(1)
+                    for xj, e in zip(x, beta):
+                        m *= flint.fmpq(xj) ** e
+                    z = budget.check(z + gens[offsets[s] + j] * m)
+            out[v] = _horner(coeffs[v], z, budget, ctx) if before else z
+        for v in order:
+            z = var[net.bias[v]] if net.bias[v] is not None else ctx.constant(0)
+            for u, lab in net.preds[v]:
+                z = budget.check(z + budget.mul(out[u], var[lab]))
+            if net.kind[v] == "hidden":
+                z = _horner(coeffs[v], z, budget, ctx)
+            out[v] = z
+        for j, o in enumerate(net.outputs):
+            psi.append(out[o] - flint.fmpq(y[j]))
+    return psi, N
+
+
 def _horner(cs, z, budget, ctx):
     """sigma(z) = c0 + c1 z + ... by Horner's rule, every step under the budget."""
     acc = ctx.constant(cs[-1])

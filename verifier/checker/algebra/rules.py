@@ -18,9 +18,9 @@ import flint
 from ..format import FormatError, parse_rational
 from . import engine
 from .bezout import multihomogeneous_count
-from .funcspace import SupportTooLarge, function_space
+from .funcspace import SupportTooLarge, function_space, node_supports
 from .modp import minor_nonzero_mod_p
-from .polys import (check_combination, composition_equals, lagrange_generators, left_vanishes_identically,
+from .polys import (check_combination, composition_equals, cut_map, lagrange_generators, left_vanishes_identically,
                     maximal_minors, poly_context, poly_from_json, polynomial_residuals, vanishes_identically)
 
 V, R, I = "verified", "refuted", "inconclusive"
@@ -250,9 +250,13 @@ def rule_generic_rank(ctx, claim):
             sources.append(f"{len(comps)} symmetry field{plural} of rank {k}: n - {k} = {ctx.n - k}")
     if "factorization" in ev:
         alg = getattr(ctx, "algebra", None)
-        if alg is None:
+        fa = ev["factorization"]
+        if isinstance(fa, dict) and "cut" in fa:
+            bound, why = _cut_bound(fa, ctx)
+        elif alg is None:
             return I, "a factorization needs a verified polynomial-system claim"
-        bound, why = _factorization_bound(ev["factorization"], alg["H"], ctx.n, ctx.m)
+        else:
+            bound, why = _factorization_bound(fa, alg["H"], ctx.n, ctx.m)
         if bound is None:
             return I, why
         upper = min(upper, bound)
@@ -296,8 +300,54 @@ def _factorization_bound(fa, H, n: int, m: int):
     psi = [poly_from_json(c, uctx, N) for c in psi_j]
     if not composition_equals(psi, phi, H):
         return None, "Psi(phi(w)) is not H(w): the stated factorization does not compose back to the residuals"
+    return _fields_bound(fa, psi, uctx, N)
+
+
+def _cut_bound(fa, ctx):
+    """(N - k, source) for a cut of the network: the checker builds Psi itself from the graph and the data
+    (``cut_map``); H = Psi o phi holds by the cut, with no expansion of H or phi."""
+    keys = {"description", "cut", "inner", "outer_labels", "variables", "fields", "field_point", "field_rank"}
+    if set(fa) != keys:
+        raise FormatError(f"a factorization through a cut needs exactly {', '.join(sorted(keys))}")
+    cut, inner, outer = fa["cut"], fa["inner"], fa["outer_labels"]
+    if not isinstance(cut, dict) or set(cut) != {"nodes", "before_activation"} or \
+            type(cut["before_activation"]) is not bool or not isinstance(cut["nodes"], list) or not cut["nodes"]:
+        raise FormatError("a cut needs nodes (a nonempty list) and before_activation (true or false)")
+    net = ctx.net
+    nodes = cut["nodes"]
+    if len({repr(v) for v in nodes}) != len(nodes) or \
+            not all(isinstance(v, (str, int)) and v in net.kind and net.kind[v] == "hidden" for v in nodes):
+        raise FormatError("the cut's nodes must be distinct hidden nodes of the network")
+    if inner not in ("values", "coefficients"):
+        raise FormatError('a cut\'s inner variables must be "values" or "coefficients"')
+    if not isinstance(outer, list) or not all(isinstance(x, str) for x in outer):
+        raise FormatError("outer_labels must be a list of labels")
+    supports = None
+    if inner == "coefficients":
+        try:
+            pre, post = node_supports(net, nodes)
+        except SupportTooLarge as exc:
+            return None, f"the cut's supports are too large to re-derive: {exc}"
+        supports = pre if cut["before_activation"] else post
+    size = len(outer) + (len(nodes) * len(ctx.Xq) if supports is None else sum(len(supports[v]) for v in nodes))
+    if size > MAX_FACTOR_VARIABLES:
+        raise FormatError(f"the cut gives Psi more than {MAX_FACTOR_VARIABLES} variables")
+    psi, N = cut_map(net, ctx.Xq, ctx.Yq, nodes, cut["before_activation"], inner, outer, supports)
+    if psi is None:
+        return None, f"not a cut of the network: {N}"
+    if not isinstance(fa["variables"], list) or len(fa["variables"]) != N:
+        return None, f"the cut gives Psi {N} variables, not the {len(fa['variables'])} stated"
+    if not isinstance(fa["field_point"], list) or len(fa["field_point"]) != N:
+        raise FormatError(f"factorization field_point must be a list of {N}")
+    if not isinstance(fa["fields"], list):
+        raise FormatError("factorization fields must be a list")
+    return _fields_bound(fa, psi, psi[0].context(), N)
+
+
+def _fields_bound(fa, psi, uctx, N):
+    """(N - k, source) from the stated fields of Psi, each expanded (J_Psi v = 0 identically), and their rank."""
     comps = []
-    for f in fields:
+    for f in fa["fields"]:
         cs = f.get("components") if isinstance(f, dict) else None
         if not isinstance(cs, list) or len(cs) != N:
             raise FormatError("a field of Psi needs one component per variable of Psi")
@@ -305,7 +355,7 @@ def _factorization_bound(fa, H, n: int, m: int):
         if not vanishes_identically(psi, N, comp):
             return None, f"the field '{str(f.get('description'))[:60]}' of Psi does not annihilate J_Psi identically"
         comps.append(comp)
-    vals = [parse_rational(v) for v in fpt]
+    vals = [parse_rational(v) for v in fa["field_point"]]
     k = flint.fmpq_mat([[c(*vals) for c in comp] for comp in comps]).rank() if comps else 0
     if fa["field_rank"] != k:
         return None, f"the fields of Psi have rank {k} at the stated point, not {fa['field_rank']}"
