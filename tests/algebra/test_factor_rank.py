@@ -194,3 +194,30 @@ def test_malformed_cuts_are_malformed(forge):
     _, doc = _cut_doc()
     status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
     assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()
+
+
+def test_affine_fields_of_psi():
+    """t + t^2 = (t + 1/2)^2 - 1/4: f = a (c + c^2) + b has the field c -> t (c + 1/2) - 1/2, a -> t^-2 a,
+    b -> b + (a - t^-2 a) / 4 (delta c = c + 1/2, delta a = -2 a, delta b = -a / 2), affine but no scaling.
+    mlp 3-4-1-2 with biases on 15 points: the bottleneck's pre-activation is a quadratic in x (10
+    coefficients), and with the 4 labels above it N = 14, less the affine field: r = 13."""
+    net = mlp(3, [4, 1], l=2, activation=polynomial(["0", "1", "1"]), bias=True)
+    gr, doc = rank_claim(net, data(3, 2, 15))
+    assert gr.status == "verified" and gr.evidence["upper"] == 13, gr.message
+    fa = gr.evidence["factorization"]
+    assert any(f["description"].startswith("affine field") for f in fa["fields"]), fa["fields"]
+    assert check_certificate(doc).ok
+
+
+def test_affine_fields_are_found_and_only_true_ones_kept():
+    import flint
+    from verifier.algebra.factor import affine_fields
+    ctx = flint.fmpq_mpoly_ctx.get(("u", 3), "degrevlex")
+    c, a, b = ctx.gens()
+    P = [a * (c + c**2) + b - 1, a * (c + c**2) * 2 + 2 * b + 5]
+    fields = affine_fields(P, ctx)
+    assert len(fields) == 1
+    comp = fields[0][1]
+    # proportional to (c + 1/2, -2 a, -a / 2)
+    k = comp[0].coeffs()[0]
+    assert comp[0] == k * (c + fmpq(1, 2)) and comp[1] == k * (-2 * a) and comp[2] == k * (-a / 2)

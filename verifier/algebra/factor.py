@@ -155,7 +155,7 @@ def factorizations(ps, *, deadline: float | None = None, max_terms: int = 200_00
     if limit is None:
         limit = min(ps.n, ps.m)
     search = _Search(ps, max_terms, deadline)
-    found = []
+    found, tries = [], [AFFINE_TRIES]
     try:
         plans = sorted(search.plans(), key=lambda t: t[0])
         for N, plan in plans:
@@ -163,6 +163,7 @@ def factorizations(ps, *, deadline: float | None = None, max_terms: int = 200_00
                 break
             try:
                 f = search.build(*plan)
+                f = _maybe_affine(f, target, tries, deadline)
             except BudgetExceeded:
                 if deadline is not None and time.monotonic() > deadline:
                     break
@@ -414,13 +415,14 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
                 n_in = len(cut) * data.d if sup is None else sum(len(sup[v]) for v in cut)
                 if n_in + len(outer) <= MAX_VARIABLES:
                     plans.append((n_in + len(outer), len(above), (cut, above, outer, before, inner, sup, n_in)))
-    found = []
+    found, tries = [], [AFFINE_TRIES]
     # The fewest variables first, then the fewest layers above the cut (Psi is cheapest to build there).
     for _, _, plan in sorted(plans, key=lambda t: t[:2]):
         if deadline is not None and time.monotonic() > deadline:
             break
         try:
             f = _cut_psi(net, data, fp, *plan, max_terms, deadline)
+            f = _maybe_affine(f, target, tries, deadline)
         except BudgetExceeded:
             continue
         if f.bound < limit:
@@ -470,3 +472,103 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_ter
             f"({'before' if before else 'after'} its activation): the cut as {inner} ({n_in}), the layers above "
             f"as parameters ({len(outer)})")
     return CutFactorization(desc, list(cut), before, inner, list(outer), names, psi, fields, point, rank)
+
+
+AFFINE_MAX_VARIABLES = 60      # N^2 + N unknowns: a 3660-column system mod p at most
+AFFINE_TRIES = 3               # searches for affine fields per factorization search (each up to a few seconds)
+
+
+def _maybe_affine(f, target: int, tries: list, deadline):
+    """``f`` with Psi's affine fields where its scalings leave it above ``target`` (``tries[0]`` such searches
+    left in this factorization search)."""
+    if f.bound > target and tries[0] > 0 and len(f.names) <= AFFINE_MAX_VARIABLES:
+        tries[0] -= 1
+        f = with_affine_fields(f, deadline=deadline)
+    return f
+
+
+def _rational_reconstruction(a: int, p: int):
+    """The fraction u/v with |u|, |v| <= sqrt(p/2) and u = a v mod p, or None (Wang's extended Euclid).
+    Hand-written: python-flint has no rational reconstruction."""
+    bound = int((p // 2) ** 0.5)
+    r0, r1, s0, s1 = p, a % p, 0, 1
+    while r1 > bound:
+        q = r0 // r1
+        r0, r1, s0, s1 = r1, r0 - q * r1, s1, s0 - q * s1
+    if s1 == 0 or abs(s1) > bound:
+        return None
+    return fmpq(r1, s1) if s1 > 0 else fmpq(-r1, -s1)
+
+
+def affine_fields(polys, ctx, *, deadline: float | None = None, seed: int = 0) -> list:
+    """[(description, components)]: fields v(u) = A u + b (degree <= 1) with J v = 0 identically.
+
+    They generalize the scalings (A diagonal, b = 0), e.g. c -> t (c + 1/2) - 1/2 of t + t^2 = (t + 1/2)^2 - 1/4.
+    The conditions sum_j v_j(u) dP/du_j (u) = 0 are linear in (A, b); at random points mod a prime they give a
+    system whose null space, lifted by rational reconstruction, is a candidate basis. Every candidate is then
+    expanded exactly over Q (only those whose J v vanishes identically are returned), so the modular step
+    decides nothing."""
+    import flint as fl
+    from .rank import P_MAX
+    from .symmetries import field_vanishes
+    N = ctx.nvars()
+    if N > AFFINE_MAX_VARIABLES or not polys:
+        return []
+    p = fl.fmpz(P_MAX - 1)
+    while not p.is_prime():
+        p -= 1
+    p = int(p)
+    U = N * N + N
+    D = [[h.derivative(j) for j in range(N)] for h in polys]
+    rng = random.Random(seed)
+    rows = []
+    # At one point u every row is (dP_r/du(u)) (x) (u, 1), so a point gives at most N independent rows: take
+    # N random combinations of its m rows, and enough points for U unknowns.
+    while len(rows) < U + 8:
+        _tick(deadline)
+        pt = [rng.randrange(1, 1 << 20) for _ in range(N)]
+        V = [[_mod(d(*pt), p) if not d.is_zero() else 0 for d in Dr] for Dr in D]
+        for _ in range(min(N, len(V))):
+            lam = [rng.randrange(p) for _ in V]
+            vals = [sum(c * row[j] for c, row in zip(lam, V)) % p for j in range(N)]
+            rows.append([vals[j] * pt[k] % p for j in range(N) for k in range(N)] + vals)
+    X, nullity = fl.nmod_mat(rows, p).nullspace()
+    if nullity == 0:
+        return []
+    basis = fl.nmod_mat([[int(X[i, c]) for i in range(U)] for c in range(nullity)], p).rref()[0]
+    gens = ctx.gens()
+    out = []
+    for c in range(nullity):
+        coefs = []
+        for i in range(U):
+            q = _rational_reconstruction(int(basis[c, i]), p)
+            if q is None:
+                break
+            coefs.append(q)
+        else:
+            comp = []
+            for j in range(N):
+                v = ctx.from_dict({}) + coefs[N * N + j]
+                for k in range(N):
+                    if coefs[j * N + k] != 0:
+                        v += coefs[j * N + k] * gens[k]
+                comp.append(v)
+            _tick(deadline)
+            if any(not v.is_zero() for v in comp) and field_vanishes(polys, comp, N):
+                out.append((f"affine field {c + 1} of Psi (degree <= 1)", comp))
+    return out
+
+
+def _mod(q, p: int) -> int:
+    return int(q.p) * pow(int(q.q), -1, p) % p
+
+
+def with_affine_fields(f, *, deadline: float | None = None):
+    """``f`` (a factorization) with Psi's affine fields added to its scalings where they raise the rank."""
+    from flint import fmpq_mat
+    from .symmetries import independent_at
+    extra = affine_fields(f.psi, f.psi[0].context(), deadline=deadline)
+    if extra:
+        f.fields = independent_at(extra, f.point, len(f.names), base=f.fields)
+        f.rank = fmpq_mat([[c(*f.point) for c in comp] for _, comp in f.fields]).rank() if f.fields else 0
+    return f
