@@ -41,7 +41,7 @@ from flint import fmpq, fmpq_mat
 
 from ..algebra import engines
 from ..algebra.bounds import bounds_report
-from ..algebra.factor import cut_factorizations, factorizations
+from ..algebra.factor import CutFactorization, cut_factorizations, factorizations
 from ..algebra.function_space import TooLarge, function_space_bound
 from ..algebra.polys import PolySystem, compile_polynomials, degree_report, is_polynomial_network
 from ..algebra.symmetries import cramer_kernel, field_vanishes, independent_at, kernel_vectors, symmetry_fields
@@ -254,6 +254,24 @@ def _short_reason(exc) -> str:
     return str(exc).split("\n")[0][:120]
 
 
+def _factorization_evidence(fac):
+    """(evidence, message part) for a factorization: Psi and phi written out, or a cut the checker rebuilds Psi
+    from (``CutFactorization``: neither H nor phi is expanded)."""
+    ev = {"description": fac.description}
+    if isinstance(fac, CutFactorization):
+        ev.update({"cut": {"nodes": list(fac.nodes), "before_activation": fac.before}, "inner": fac.inner,
+                   "outer_labels": list(fac.outer_labels)})
+    else:
+        ev.update({"phi": [poly_to_json(c) for c in fac.phi], "psi": [poly_to_json(c) for c in fac.psi]})
+    ev.update({"variables": list(fac.names),
+               "fields": [{"description": desc, "components": [poly_to_json(c) for c in comp]}
+                          for desc, comp in fac.fields],
+               "field_point": [rational_str(v) for v in fac.point], "field_rank": fac.rank})
+    N, k = len(fac.names), fac.rank
+    return ev, (f"; H factors through Q^{N} ({fac.description}) with {k} field{'s' if k != 1 else ''} of Psi "
+                f"there: r <= {N} - {k} = {fac.bound}")
+
+
 def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed: int, trials: int, *,
                         kernel: bool = True, timeout: float = DEFAULT_TIMEOUT,
                         max_memory_mb: int = DEFAULT_MAX_MEMORY_MB, share: float = 1.0):
@@ -353,16 +371,9 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         if fields or left:
             ev["field_point"] = {lab: rational_str(v) for lab, v in zip(net.labels, pt)}
         if fac is not None and fac.bound < upper:
-            ev["factorization"] = {
-                "description": fac.description, "variables": list(fac.names),
-                "phi": [poly_to_json(c) for c in fac.phi], "psi": [poly_to_json(c) for c in fac.psi],
-                "fields": [{"description": desc, "components": [poly_to_json(c) for c in comp]}
-                           for desc, comp in fac.fields],
-                "field_point": [rational_str(v) for v in fac.point], "field_rank": fac.rank}
+            ev["factorization"], note = _factorization_evidence(fac)
             upper = fac.bound
-            fields_note += (f"; H factors through Q^{len(fac.names)} ({fac.description}) with {fac.rank} scaling "
-                            f"field{'s' if fac.rank != 1 else ''} there: r <= {len(fac.names)} - {fac.rank} = "
-                            f"{fac.bound}")
+            fields_note += note
     if ps is None and kernel and lower < upper:
         # H too large to expand: a factorization through a cut still bounds r, and the checker rebuilds its Psi
         # from the graph and the data alone.
@@ -372,18 +383,9 @@ def _generic_rank_claim(net: Network, data: Dataset, ps: PolySystem | None, seed
         except BudgetExceeded:
             cuts = []
         if cuts:
-            fac = cuts[0]
-            ev["factorization"] = {
-                "description": fac.description,
-                "cut": {"nodes": list(fac.nodes), "before_activation": fac.before}, "inner": fac.inner,
-                "outer_labels": list(fac.outer_labels), "variables": list(fac.names),
-                "fields": [{"description": desc, "components": [poly_to_json(c) for c in comp]}
-                           for desc, comp in fac.fields],
-                "field_point": [rational_str(v) for v in fac.point], "field_rank": fac.rank}
-            upper = fac.bound
-            fields_note += (f"; H factors through Q^{len(fac.names)} ({fac.description}) with {fac.rank} scaling "
-                            f"field{'s' if fac.rank != 1 else ''} there: r <= {len(fac.names)} - {fac.rank} = "
-                            f"{fac.bound}")
+            ev["factorization"], note = _factorization_evidence(cuts[0])
+            upper = cuts[0].bound
+            fields_note += note
     ev["upper"] = upper
     ev["equations"] = m
     if lower == upper:
