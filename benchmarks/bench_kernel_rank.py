@@ -107,18 +107,24 @@ def main(argv):
     timeout = float(argv[2]) if len(argv) > 2 else 30.0
     rng = random.Random(int(argv[3]) if len(argv) > 3 else 2)
     cases = [(bottleneck_instance if bottleneck else instance)(rng) for _ in range(count)]
-    real = (liao_poggio.cramer_kernel, liao_poggio.kernel_vectors, liao_poggio.factorizations)
+    names = ("cramer_kernel", "kernel_vectors", "factorizations", "cut_factorizations")
+    real = tuple(getattr(liao_poggio, name) for name in names)
 
     def withheld(*a, **k):
         raise BudgetExceeded("switched off for the baseline")
+
+    def none(*a, **k):
+        return []
     rows = {}
-    routes = {"symmetries + function space": (withheld, withheld, lambda *a, **k: []),
-              "+ kernel of J over Q(w)": (real[0], real[1], lambda *a, **k: []),
+    routes = {"symmetries + function space": (withheld, withheld, none, none),
+              "+ kernel of J over Q(w)": (real[0], real[1], none, none),
               "+ factorization through a cut (default)": real}
     for route, fns in routes.items():
-        liao_poggio.cramer_kernel, liao_poggio.kernel_vectors, liao_poggio.factorizations = fns
+        for name, fn in zip(names, fns):
+            setattr(liao_poggio, name, fn)
         rows[route] = [run(net, data, timeout) for net, data, _ in cases]
-    liao_poggio.cramer_kernel, liao_poggio.kernel_vectors, liao_poggio.factorizations = real
+    for name, fn in zip(names, real):
+        setattr(liao_poggio, name, fn)
     what = "MLPs with a narrow hidden layer, n <= 30, d <= 15" if bottleneck else \
         "random polynomial networks, n <= 12, d <= 8"
     print(f"{count} {what}; timeout {timeout:g} s per instance\n")

@@ -11,7 +11,8 @@ bottleneck, for instance two outputs behind a width-1 layer (the outputs ``a_o z
 l x d matrix: N = l + d values, one scaling field) or a layer whose pre-activation lies in a small space
 of polynomials in x (its coefficients are the N values). The kernel of J_H over Q(w) itself has vectors of
 high degree there (Cramer's rule and Singular's ``syz`` run out of time), while Psi is small and its
-fields are scalings found by linear algebra on exponent vectors.
+fields are scalings found by linear algebra on exponent vectors, or affine fields ``A u + b`` found mod p and
+lifted (:func:`affine_fields`).
 
 A *cut* is a topological generation g of the DAG that every path from an input to an output crosses: no
 edge jumps from below g to above it, and no output lies at or below g. Psi's variables describe
@@ -23,8 +24,10 @@ edge jumps from below g to above it, and no output lies at or below g. Psi's var
   in the cut's values, one variable per coefficient).
 
 :func:`factorizations` tries every combination on every cut and returns the best bounds first; the solver
-checks ``Psi(phi(w)) == H(w)`` by expansion, and the checker again, so nothing here is trusted.
-Hand-written: no library factors a polynomial map through a network's cut.
+checks ``Psi(phi(w)) == H(w)`` by expansion, and the checker again, so nothing here is trusted. Where H is
+too large to expand, :func:`cut_factorizations` uses only the cut's values or coefficients and the labels
+above it: then H = Psi o phi holds by the graph alone, and the checker rebuilds Psi from the network and the
+data. Hand-written: no library factors a polynomial map through a network's cut.
 """
 
 from __future__ import annotations
