@@ -155,12 +155,7 @@ def polynomial_residuals(net, X, Y, variables, *, max_terms: int = MAX_TERMS, ma
         out = {u: ctx.constant(flint.fmpq(x[j])) for j, u in enumerate(net.inputs)}
         for gen in net.generations:
             for v in gen:
-                z = var[net.bias[v]] if net.bias[v] is not None else ctx.constant(0)
-                for u, lab in net.preds[v]:
-                    z = budget.check(z + budget.mul(out[u], var[lab]))
-                if net.kind[v] == "hidden":
-                    z = _horner(coeffs[v], z, budget, ctx)
-                out[v] = z
+                out[v] = _node_value(net, v, out, var, coeffs, budget, ctx)
         for k, o in enumerate(net.outputs):
             H.append(out[o] - flint.fmpq(y[k]))
     return ctx, H
@@ -233,15 +228,18 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                     z = budget.check(z + gens[offsets[s] + j] * m)
             out[v] = _horner(coeffs[v], z, budget, ctx) if before else z
         for v in order:
-            z = var[net.bias[v]] if net.bias[v] is not None else ctx.constant(0)
-            for u, lab in net.preds[v]:
-                z = budget.check(z + budget.mul(out[u], var[lab]))
-            if net.kind[v] == "hidden":
-                z = _horner(coeffs[v], z, budget, ctx)
-            out[v] = z
+            out[v] = _node_value(net, v, out, var, coeffs, budget, ctx)
         for j, o in enumerate(net.outputs):
             psi.append(out[o] - flint.fmpq(y[j]))
     return psi, N
+
+
+def _node_value(net, v, out, var, coeffs, budget, ctx):
+    """Node v's value from its sources' values ``out`` and the label variables ``var``, under the budget."""
+    z = var[net.bias[v]] if net.bias[v] is not None else ctx.constant(0)
+    for u, lab in net.preds[v]:
+        z = budget.check(z + budget.mul(out[u], var[lab]))
+    return _horner(coeffs[v], z, budget, ctx) if net.kind[v] == "hidden" else z
 
 
 def _horner(cs, z, budget, ctx):
