@@ -583,7 +583,7 @@ def mlp(p: int, widths, *, l: int = 1, activation="smoolu", bias: bool = True,  
     if n > MAX_BUILDER_SIZE:
         raise InputError(f"mlp: the network {p}-{'-'.join(map(str, widths[:4]))}{'-...' if len(widths) > 4 else ''}"
                          f"-{l} would have {n} parameters, more than the builder's limit of {MAX_BUILDER_SIZE} "
-                         "(a networkx graph that large needs many GB)")
+                         "(a graph that large needs many GB)")
     g = _DAG()
     prev = [f"x{i}" for i in range(p)]
     for v in prev:
@@ -616,7 +616,7 @@ def conv1d(p: int, kernel_size: int, *, channels: int = 1, stride: int = 1, l: i
     edges = channels * ((p - kernel_size) // stride + 1) * (kernel_size + l)
     if edges > MAX_BUILDER_SIZE:
         raise InputError(f"conv1d: the network would have {edges} edges, more than the builder's limit of "
-                         f"{MAX_BUILDER_SIZE} (a networkx graph that large needs many GB)")
+                         f"{MAX_BUILDER_SIZE} (a graph that large needs many GB)")
     g = _DAG()
     for i in range(p):
         g.add_node(f"x{i}", kind="input")
