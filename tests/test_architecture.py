@@ -363,15 +363,8 @@ def test_light_commands_load_no_heavy_library(argv):
     """`verifier --help`, `verifier --version` and `verifier theorems` start fast: sympy, scipy, networkx,
     matplotlib, torch and numpy load only when a command needs them (benchmarks/bench_startup.py measures the
     time)."""
-    code = ("import contextlib, io, sys\nfrom verifier.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try:\n        main(sys.argv[1:])\n    except SystemExit:\n        pass\n"
-            f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    res = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert res.returncode == 0, res.stderr
-    assert res.stdout.strip() == "", f"verifier {' '.join(argv)} loaded {res.stdout.strip()}"
+    loaded = _heavy_loaded(argv, REPO)
+    assert loaded == [], f"verifier {' '.join(argv)} loaded {','.join(loaded)}"
 
 
 def _heavy_loaded(argv, cwd) -> list:
