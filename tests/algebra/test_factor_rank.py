@@ -39,8 +39,16 @@ def bottleneck():
     return mlp(3, [2, 1], l=2, activation=polynomial(["0", "1", "1"]), bias=False), data(3, 2, 4)
 
 
+def bottleneck_repeated():
+    """The bottleneck with its fourth input equal to its first (other targets): z_4 = z_1, so the outputs are
+    a rank-one 2 x 3 matrix repeated in one column: 2 + 3 - 1 = 4."""
+    net, ds = bottleneck()
+    return net, Dataset(list(ds.X[:3]) + [ds.X[0]], ds.Y)
+
+
 @pytest.mark.parametrize("net, ds, rank, kind", [
     (*bottleneck(), 5, "values"),
+    (*bottleneck_repeated(), 4, "values"),
     # x -> (W x)^3 (4 units) -> c = v.(W x)^3, a binary cubic (4 coefficients) -> (a_1 c^3, a_2 c^3):
     # (a, c) -> a c^3 has one scaling (c -> t c, a -> t^-3 a): 6 - 1 = 5, where the symmetries give 9.
     (mlp(2, [4, 1], l=2, activation=power(3), bias=False), data(2, 2, 10), 5, "coefficients"),
@@ -163,6 +171,34 @@ def test_a_cut_of_the_graph_bounds_the_rank_without_expanding_H():
     fa = gr.evidence["factorization"]
     assert fa["cut"] == {"nodes": ["h2_0"], "before_activation": False} and fa["inner"] == "values"
     assert len(fa["variables"]) == 6 and fa["field_rank"] == 1
+    rep = check_certificate(doc)
+    got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    assert got == ["verified"], rep.text()
+
+
+def repeated_inputs():
+    """MLP 1-3-1-1-2 with s(t) = (t - 1)^3 / 2 + 2 and biases on 4 points, two of them with the input x = 1 (and
+    different targets). Both outputs are affine in one scalar u(x), so f at the points is (v_k u_i + w_k): u at
+    the 3 distinct inputs is arbitrary (the first layers reach every cubic, then s is onto), and the 2 x 4 output
+    values have 3 + 4 - 2 = 5 dimensions (the scaling u -> t u, v -> v / t and the shift u -> u + c,
+    w -> w - c v). One variable per point instead of per distinct input gives only 6."""
+    net = mlp(1, [3, 1, 1], l=2, activation=polynomial(["3/2", "3/2", "-3/2", "1/2"]), bias=True)
+    X = [[fmpq(0)], [fmpq(1)], [fmpq(1)], [fmpq(-1)]]
+    Y = [[fmpq(1), fmpq(-2)], [fmpq(0), fmpq(3)], [fmpq(2), fmpq(1)], [fmpq(-1), fmpq(1)]]
+    return net, Dataset(X, Y)
+
+
+@pytest.mark.parametrize("max_terms", [None, 20])
+def test_repeated_inputs_share_the_cuts_values(max_terms):
+    net, ds = repeated_inputs()
+    kw = {} if max_terms is None else {"max_terms": max_terms}
+    gr, doc = rank_claim(net, ds, timeout=30, **kw)
+    assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 5, gr.message
+    fa = gr.evidence["factorization"]
+    if max_terms is not None:
+        assert "cut" in fa
+    if fa.get("inner") == "values" or "the cut as values" in fa["description"]:
+        assert not any("point 3" in v for v in fa["variables"])
     rep = check_certificate(doc)
     got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
     assert got == ["verified"], rep.text()

@@ -17,7 +17,7 @@ lifted (:func:`affine_fields`).
 A *cut* is a topological generation g of the DAG that every path from an input to an output crosses: no
 edge jumps from below g to above it, and no output lies at or below g. Psi's variables describe
 
-* the cut's values (before or after the cut's activation), as ``values`` (one per node and data point),
+* the cut's values (before or after the cut's activation), as ``values`` (one per node and distinct input),
   ``coefficients`` (of the node's polynomial in x, one per monomial) or ``parameters`` (the labels below
   the cut, used as they are); and
 * the part above the cut, as ``parameters`` (its labels) or ``coefficients`` (each output as a polynomial
@@ -140,6 +140,15 @@ class _Pass:
         return o
 
 
+def distinct_inputs(X) -> list:
+    """For each data point, the index of its input among the distinct inputs in order of first occurrence:
+    points with equal inputs share the cut's values, so Psi gets one set of variables per distinct input."""
+    first, where = {}, []
+    for x in X:
+        where.append(first.setdefault(tuple(fmpq(c) for c in x), len(first)))
+    return where
+
+
 def _split(poly, nw: int, wctx):
     """Group a polynomial in (w, extra) by the exponents of the extra variables: {extra exponents: w-poly}."""
     groups = {}
@@ -195,6 +204,8 @@ class _Search:
         self.index = {lab: j for j, lab in enumerate(self.net.labels)}
         self.fp = _Pass(self.net)
         self.cache = {}
+        self.where = distinct_inputs(self.data.X)
+        self.reps = [self.where.index(j) for j in range(len(set(self.where)))]
 
     def plans(self):
         """[(N, (g, cut, pre, inner, outer))] for every combination, N counted from the cached expansions."""
@@ -212,7 +223,7 @@ class _Search:
                 if pre and any(self.fp.coeffs[v] == (0, 1) for v in cut):
                     continue          # an identity activation: pre and post are the same cut
                 sides = (g, tuple(cut), tuple(below), tuple(above), tuple(in_labels), tuple(out_labels), pre)
-                sizes = {"values": len(cut) * self.data.d, "parameters": len(in_labels)}
+                sizes = {"values": len(cut) * len(self.reps), "parameters": len(in_labels)}
                 for inner in ("values", "coefficients", "parameters"):
                     for outer in ("parameters", "coefficients"):
                         if inner == "parameters" and outer == "parameters":
@@ -240,7 +251,8 @@ class _Search:
         names, phi, monos = [], [], []
         one_w = w[0] * 0 + 1
         if inner == "values":
-            for i, x in enumerate(self.data.X):
+            for i in self.reps:
+                x = self.data.X[i]
                 _tick(self.deadline)
                 o = self.fp.run(below, {u: one_w * x[j] for j, u in enumerate(net.inputs)},
                                 lambda lab: w[index[lab]], one_w * 0, keep=keep, max_terms=self.max_terms)
@@ -325,7 +337,7 @@ class _Search:
         for i, (x, y) in enumerate(zip(data.X, data.Y)):
             _tick(self.deadline)
             if inner == "values":
-                cv = {v: u[i * k + s] for s, v in enumerate(cut)}
+                cv = {v: u[self.where[i] * k + s] for s, v in enumerate(cut)}
             elif inner == "coefficients":
                 cv = {}
                 for v, row in zip(cut, monos):
@@ -400,6 +412,7 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
         limit = min(net.n, net.l * data.d)
     fp = _Pass(net)
     gen = _generations(net)
+    n_points = len(set(distinct_inputs(data.X)))
     plans = []
     for g, cut in _cuts(net):
         above = [v for v in net.order if gen[v] > g]
@@ -415,7 +428,7 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
                 sup = (pre_sup if before else post_sup) if inner == "coefficients" else None
                 if inner == "coefficients" and sup is None:
                     continue
-                n_in = len(cut) * data.d if sup is None else sum(len(sup[v]) for v in cut)
+                n_in = len(cut) * n_points if sup is None else sum(len(sup[v]) for v in cut)
                 if n_in + len(outer) <= MAX_VARIABLES:
                     plans.append((n_in + len(outer), len(above), (cut, above, outer, before, inner, sup, n_in)))
     found, tries = [], [AFFINE_TRIES]
@@ -438,8 +451,9 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
 def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_terms, deadline):
     k = len(cut)
     place = "pre-activation" if before else "value"
+    where = distinct_inputs(data.X)
     if inner == "values":
-        names = [f"{place} of {v} at point {i + 1}" for i in range(data.d) for v in cut]
+        names = [f"{place} of {v} at point {where.index(j) + 1}" for j in range(len(set(where))) for v in cut]
         offsets = []
     else:
         names, offsets = [], []
@@ -458,7 +472,7 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_ter
         cv = {}
         for s, v in enumerate(cut):
             if inner == "values":
-                cv[v] = u[i * k + s]
+                cv[v] = u[where[i] * k + s]
             else:
                 z = zero
                 for j, beta in enumerate(sup[v]):

@@ -166,7 +166,8 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     """Psi for a cut of the network: the residuals as polynomials in the cut's variables and the labels above it.
 
     ``nodes``: the cut (hidden nodes); ``before``: the cut's variables are pre-activations (Psi applies the
-    cut's activations); ``inner``: ``"values"`` (one variable per data point and cut node, point-major) or
+    cut's activations); ``inner``: ``"values"`` (one variable per distinct input and cut node, point-major in
+    the order of first occurrence: points with equal inputs have equal values) or
     ``"coefficients"`` (one per monomial of ``supports[v]``, the x-support of the cut node, node by node);
     ``outer_labels``: the labels of the nodes above the cut, as Psi's last variables, in this order.
     Returns (psi, N), or (None, why) when the cut does not separate: every output must lie above it, and every
@@ -192,9 +193,10 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     used = {lab for v in above for _, lab in net.preds[v]} | {net.bias[v] for v in above if net.bias[v] is not None}
     if sorted(outer_labels) != sorted(used) or len(set(outer_labels)) != len(outer_labels):
         return None, "the labels above the cut are not the stated ones"
-    k, d = len(cut), len(X)
+    k = len(cut)
+    where = distinct_inputs(X)
     if inner == "values":
-        n_in = k * d
+        n_in = k * (max(where) + 1 if where else 0)
     else:
         offsets, n_in = [], 0
         for v in cut:
@@ -218,7 +220,7 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         out = {}
         for s, v in enumerate(cut):
             if inner == "values":
-                z = gens[i * k + s]
+                z = gens[where[i] * k + s]
             else:
                 z = ctx.constant(0)
                 for j, beta in enumerate(supports[v]):
@@ -232,6 +234,14 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         for j, o in enumerate(net.outputs):
             psi.append(out[o] - flint.fmpq(y[j]))
     return psi, N
+
+
+def distinct_inputs(X) -> list:
+    """For each data point, the index of its input among the distinct inputs in order of first occurrence."""
+    first, where = {}, []
+    for x in X:
+        where.append(first.setdefault(tuple(flint.fmpq(c) for c in x), len(first)))
+    return where
 
 
 def _node_value(net, v, out, var, coeffs, budget, ctx):

@@ -20,8 +20,9 @@ from . import engine
 from .bezout import multihomogeneous_count
 from .funcspace import SupportTooLarge, function_space, node_supports
 from .modp import minor_nonzero_mod_p
-from .polys import (check_combination, composition_equals, cut_map, lagrange_generators, left_vanishes_identically,
-                    maximal_minors, poly_context, poly_from_json, polynomial_residuals, vanishes_identically)
+from .polys import (check_combination, composition_equals, cut_map, distinct_inputs, lagrange_generators,
+                    left_vanishes_identically, maximal_minors, poly_context, poly_from_json, polynomial_residuals,
+                    vanishes_identically)
 
 V, R, I = "verified", "refuted", "inconclusive"
 MAX_CHECK_VARIABLES = 2000
@@ -329,7 +330,8 @@ def _cut_bound(fa, ctx):
         except SupportTooLarge as exc:
             return None, f"the cut's supports are too large to re-derive: {exc}"
         supports = pre if cut["before_activation"] else post
-    size = len(outer) + (len(nodes) * len(ctx.Xq) if supports is None else sum(len(supports[v]) for v in nodes))
+    size = len(outer) + (len(nodes) * len(set(distinct_inputs(ctx.Xq))) if supports is None
+                         else sum(len(supports[v]) for v in nodes))
     if size > MAX_FACTOR_VARIABLES:
         raise FormatError(f"the cut gives Psi more than {MAX_FACTOR_VARIABLES} variables")
     psi, N = cut_map(net, ctx.Xq, ctx.Yq, nodes, cut["before_activation"], inner, outer, supports)
