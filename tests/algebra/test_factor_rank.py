@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import networkx as nx
 import pytest
 from flint import fmpq
 
@@ -20,7 +21,7 @@ from verifier.algebra.factor import factorizations, torus_fields
 from verifier.algebra.polys import compile_polynomials
 from verifier.checker import check_certificate
 from verifier.data import Dataset
-from verifier.network import mlp
+from verifier.network import mlp, validate
 
 pytestmark = pytest.mark.skipif(engines.singular_path() is None,
                                 reason="Singular is not installed (pip install -e '.[algebra]')")
@@ -228,6 +229,73 @@ def test_forged_cuts_are_rejected(forge, why):
 ])
 def test_malformed_cuts_are_malformed(forge):
     _, doc = _cut_doc()
+    status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
+    assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()
+
+
+def narrow_above_wide():
+    """x in Q^2 -> z = (w_1.x, w_2.x), cubed -> four units (b_j.Z)^3 with Z = (z_1^3, z_2^3) -> one unit
+    q^2 with q = sum_j c_j (b_j.Z)^3, a binary cubic form in Z (4 coefficients) -> (a_1 q^2, a_2 q^2), no biases,
+    on 8 points. By hand: (w, q's 4 coefficients, a) has 4 + 4 + 2 = 10 coordinates and 3 scalings (z_1, z_2 and
+    q against a): r = 7. The symmetries give 18 - 7 = 11; one cut alone gives 8 + 2 - 1 = 9 (the width-1 unit's
+    values) or 11 (the coefficients of q in x, a binary nonic); two cuts (the first layer's pre-activation as
+    its coefficients in x, the width-1 unit's pre-activation as a cubic in the first layer's values) give 7."""
+    g = nx.DiGraph(mlp(2, [2, 4, 1], l=2, activation=power(3), bias=False).graph)
+    g.nodes["h3_0"]["activation"] = power(2)
+    return validate(g, activation=power(3), name="narrow above wide"), data(2, 2, 8)
+
+
+@pytest.fixture(scope="module")
+def two_cut_doc():
+    import verifier.theorems.liao_poggio as lp
+    net, ds = narrow_above_wide()
+    mp = pytest.MonkeyPatch()
+    mp.setattr(lp, "factorizations", lambda *a, **k: [])        # the expanded search would take ~10 s
+    try:
+        gr, doc = rank_claim(net, ds, timeout=30)
+    finally:
+        mp.undo()
+    return gr, doc
+
+
+def test_two_cuts_bound_a_narrow_layer_above_a_wide_one(two_cut_doc):
+    gr, doc = two_cut_doc
+    assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 7, gr.message
+    fa = gr.evidence["factorization"]
+    assert fa["cut"] == {"nodes": ["h1_0", "h1_1"], "before_activation": True} and fa["inner"] == "coefficients"
+    assert fa["middle"] == {"nodes": ["h3_0"], "before_activation": True}
+    assert fa["outer_labels"] == ["W4[0,0]", "W4[1,0]"] and len(fa["variables"]) == 10 and fa["field_rank"] == 3
+    rep = check_certificate(doc)
+    got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    assert got == ["verified"], rep.text()
+
+
+@pytest.mark.parametrize("forge, why", [
+    # the first layer is not a polynomial in itself: no support over the first cut
+    (lambda fa: fa["middle"].__setitem__("nodes", ["h1_0"]), "not polynomials in the first cut"),
+    # a middle layer node alone is no cut: the other three lead to the output around it
+    (lambda fa: fa["middle"].__setitem__("nodes", ["h2_0"]), "second cut"),
+    (lambda fa: fa["middle"].__setitem__("before_activation", False), None),
+    (lambda fa: fa.pop("middle"), None),
+    (lambda fa: fa["outer_labels"].append("W3[0,0]"), "not the stated ones"),
+    (lambda fa: fa.__setitem__("field_rank", 4), "rank 3 at the stated point"),
+])
+def test_forged_two_cuts_are_rejected(two_cut_doc, forge, why):
+    _, doc = two_cut_doc
+    status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
+    assert status == "inconclusive", rep.text()
+    if why is not None:
+        assert why in rep.text(), rep.text()
+
+
+@pytest.mark.parametrize("forge", [
+    lambda fa: fa["middle"].__setitem__("nodes", []),
+    lambda fa: fa["middle"].__setitem__("nodes", ["no such node"]),
+    lambda fa: fa["middle"].pop("before_activation"),
+    lambda fa: fa.__setitem__("middle", ["h3_0"]),
+])
+def test_malformed_two_cuts_are_malformed(two_cut_doc, forge):
+    _, doc = two_cut_doc
     status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
     assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()
 

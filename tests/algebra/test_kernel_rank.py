@@ -75,9 +75,10 @@ def data7():
 
 @pytest.fixture
 def kernel_only(monkeypatch):
-    """Withhold the factorization route (tried first) and the rotations of quadratic units (which alone close
+    """Withhold the factorization routes (tried first) and the rotations of quadratic units (which alone close
     the squares network's gap: three units into one output) so that the kernel routes are the ones under test."""
     monkeypatch.setattr("verifier.theorems.liao_poggio.factorizations", lambda *a, **k: [])
+    monkeypatch.setattr("verifier.theorems.liao_poggio.cut_factorizations", lambda *a, **k: [])
     real = symmetries.symmetry_fields
     monkeypatch.setattr("verifier.theorems.liao_poggio.symmetry_fields",
                         lambda net, ctx: [f for f in real(net, ctx) if not f[0].startswith("rotation")])

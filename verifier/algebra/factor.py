@@ -395,6 +395,9 @@ class CutFactorization:
     fields: list
     point: list
     rank: int
+    # (nodes, before) of a second cut above the first, whose nodes are Psi's polynomials in the first cut's
+    # variables (one variable per monomial of each node's support); the outer labels are then those above it
+    middle: tuple | None = None
 
     @property
     def bound(self) -> int:
@@ -414,23 +417,42 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
     gen = _generations(net)
     n_points = len(set(distinct_inputs(data.X)))
     plans = []
-    for g, cut in _cuts(net):
+    cuts = _cuts(net)
+
+    def labels_above(g):
         above = [v for v in net.order if gen[v] > g]
         used = {lab for v in above for _, lab in net.in_edges(v)} | {net.bias(v) for v in above
                                                                       if net.bias(v) is not None}
-        outer = [lab for lab in net.labels if lab in used]
+        return above, [lab for lab in net.labels if lab in used]
+
+    for a, (g, cut) in enumerate(cuts):
+        above, outer = labels_above(g)
         try:
             pre_sup, post_sup = node_supports(net, cut)
         except TooLarge:
             pre_sup = post_sup = None
         for before in (True, False):
+            # a second cut above this one: the layers between as the coefficients of its nodes' polynomials in
+            # this cut's variables (a bottleneck above a narrow layer: neither cut alone is small)
+            seconds = [(None, above, outer, 0)]
+            for g2, cut2 in cuts[a + 1:]:
+                try:
+                    mpre, mpost = node_supports(net, cut2, sources=cut, activate_sources=before)
+                except (TooLarge, KeyError):
+                    continue
+                above2, outer2 = labels_above(g2)
+                for before2 in (True, False):
+                    msup = mpre if before2 else mpost
+                    seconds.append(((cut2, before2, msup), above2, outer2, sum(len(msup[v]) for v in cut2)))
             for inner in ("values", "coefficients"):
                 sup = (pre_sup if before else post_sup) if inner == "coefficients" else None
                 if inner == "coefficients" and sup is None:
                     continue
                 n_in = len(cut) * n_points if sup is None else sum(len(sup[v]) for v in cut)
-                if n_in + len(outer) <= MAX_VARIABLES:
-                    plans.append((n_in + len(outer), len(above), (cut, above, outer, before, inner, sup, n_in)))
+                for middle, top, top_labels, n_mid in seconds:
+                    N = n_in + n_mid + len(top_labels)
+                    if N <= MAX_VARIABLES:
+                        plans.append((N, len(top), (cut, top, top_labels, before, inner, sup, n_in, middle)))
     found, tries = [], [AFFINE_TRIES]
     # The fewest variables first, then the fewest layers above the cut (Psi is cheapest to build there).
     for _, _, plan in sorted(plans, key=lambda t: t[:2]):
@@ -448,7 +470,11 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
     return sorted(found, key=lambda f: (f.bound, len(f.names)))
 
 
-def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_terms, deadline):
+def _nodes(cut) -> str:
+    return f"{', '.join(map(str, cut[:4]))}{', ...' if len(cut) > 4 else ''}"
+
+
+def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle, max_terms, deadline):
     k = len(cut)
     place = "pre-activation" if before else "value"
     where = distinct_inputs(data.X)
@@ -460,12 +486,20 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_ter
         for v in cut:
             offsets.append(len(names))
             names += [f"coefficient of x^{beta} in the {place} of {v}" for beta in sup[v]]
+    mid_off = []
+    if middle is not None:
+        cut2, before2, msup = middle
+        place2 = "pre-activation" if before2 else "value"
+        for v in cut2:
+            mid_off.append(len(names))
+            names += [f"coefficient of the first cut's {place}s^{gamma} in the {place2} of {v}" for gamma in msup[v]]
+    n_low = len(names)
     names += list(outer)
     N = len(names)
     uctx = flint.fmpq_mpoly_ctx.get(("u", N), "degrevlex")
     u = uctx.gens()
     zero = u[0] * 0
-    var = {lab: u[n_in + j] for j, lab in enumerate(outer)}
+    var = {lab: u[n_low + j] for j, lab in enumerate(outer)}
     psi = []
     for i, (x, y) in enumerate(zip(data.X, data.Y)):
         _tick(deadline)
@@ -481,14 +515,32 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, max_ter
                         m *= fmpq(xj) ** e
                     z += u[offsets[s] + j] * m
                 cv[v] = z
-        o = fp.run(above, cv, lambda lab: var[lab], zero, activate=cut if before else (), max_terms=max_terms)
+        start, activate = cv, (cut if before else ())
+        if middle is not None:
+            start, activate = {}, (cut2 if before2 else ())
+            for v, off in zip(cut2, mid_off):
+                z = zero
+                for j, gamma in enumerate(msup[v]):
+                    m = u[off + j]
+                    for s, e in enumerate(gamma):
+                        if e:
+                            m = m * cv[cut[s]] ** e
+                    z += m
+                    if len(z) > max_terms:
+                        raise BudgetExceeded(f"Psi grew past {max_terms} terms")
+                start[v] = z
+        o = fp.run(above, start, lambda lab: var[lab], zero, activate=activate, max_terms=max_terms)
         psi.extend(o[out] - yk for out, yk in zip(net.outputs, y))
     _tick(deadline)
     fields, point, rank = torus_fields(psi, uctx)
-    desc = (f"through the cut {', '.join(map(str, cut[:4]))}{', ...' if len(cut) > 4 else ''} "
-            f"({'before' if before else 'after'} its activation): the cut as {inner} ({n_in}), the layers above "
-            f"as parameters ({len(outer)})")
-    return CutFactorization(desc, list(cut), before, inner, list(outer), names, psi, fields, point, rank)
+    desc = (f"through the cut {_nodes(cut)} ({'before' if before else 'after'} its activation): the cut as {inner} "
+            f"({n_in}), ")
+    if middle is not None:
+        desc += (f"the cut {_nodes(cut2)} ({'before' if before2 else 'after'} its activation) as coefficients of "
+                 f"polynomials in the first ({len(names) - len(outer) - n_in}), ")
+    desc += f"the layers above as parameters ({len(outer)})"
+    return CutFactorization(desc, list(cut), before, inner, list(outer), names, psi, fields, point, rank,
+                            None if middle is None else (list(cut2), before2))
 
 
 AFFINE_MAX_VARIABLES = 60      # N^2 + N unknowns: a 3660-column system mod p at most

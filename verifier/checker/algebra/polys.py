@@ -29,6 +29,8 @@ all. Exceeding one raises :class:`FormatError` with a message containing
 
 from __future__ import annotations
 
+import math
+
 import flint
 
 from ..format import FormatError, parse_rational
@@ -161,7 +163,7 @@ def polynomial_residuals(net, X, Y, variables, *, max_terms: int = MAX_TERMS, ma
     return ctx, H
 
 
-def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=None, *,
+def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=None, *, middle=None,
             max_terms: int = MAX_TERMS):
     """Psi for a cut of the network: the residuals as polynomials in the cut's variables and the labels above it.
 
@@ -173,6 +175,13 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     Returns (psi, N), or (None, why) when the cut does not separate: every output must lie above it, and every
     node above it must read only nodes above it or on it. Then ``H(w) = Psi(phi(w))`` for the polynomial map
     phi of the cut's values (or coefficients) and the labels above: nothing about phi needs expanding.
+
+    ``middle`` = (nodes B, before_B, supports over the cut): a second cut B above the first. Each node of B (its
+    pre-activation with before_B, Psi then applying B's activation) is a polynomial in the first cut's variables
+    with coefficients polynomial in w, one variable of Psi per monomial of its support (node by node, after the
+    first cut's variables); ``supports[b]`` must contain that support (the caller derives it from the graph,
+    ``funcspace.node_supports`` with the first cut as sources). B must separate like a cut, and
+    ``outer_labels`` are then the labels above B.
     """
     cut = list(nodes)
     C = set(cut)
@@ -190,7 +199,22 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         return None, "an output does not lie above the cut"
     if any(u not in above and u not in C for v in above for u, _ in net.preds[v]):
         return None, "a node above the cut reads a node below it"
-    used = {lab for v in above for _, lab in net.preds[v]} | {net.bias[v] for v in above if net.bias[v] is not None}
+    top, mid_nodes = above, []
+    if middle is not None:
+        mid_nodes, mid_before, mid_sup = list(middle[0]), middle[1], middle[2]
+        if not mid_nodes or not set(mid_nodes) <= above:
+            return None, "the second cut's nodes do not all lie above the first cut"
+        top, stack = set(), list(mid_nodes)
+        while stack:
+            for v in succ.get(stack.pop(), []):
+                if v not in top and v not in mid_nodes:
+                    top.add(v)
+                    stack.append(v)
+        if not all(o in top for o in net.outputs):
+            return None, "an output does not lie above the second cut"
+        if any(u not in top and u not in mid_nodes for v in top for u, _ in net.preds[v]):
+            return None, "a node above the second cut reads a node below it"
+    used = {lab for v in top for _, lab in net.preds[v]} | {net.bias[v] for v in top if net.bias[v] is not None}
     if sorted(outer_labels) != sorted(used) or len(set(outer_labels)) != len(outer_labels):
         return None, "the labels above the cut are not the stated ones"
     k = len(cut)
@@ -202,11 +226,15 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         for v in cut:
             offsets.append(n_in)
             n_in += len(supports[v])
-    N = n_in + len(outer_labels)
+    mid_off, n_mid = [], 0
+    for v in mid_nodes:
+        mid_off.append(n_in + n_mid)
+        n_mid += len(mid_sup[v])
+    N = n_in + n_mid + len(outer_labels)
     budget = _Budget(max_terms, MAX_DEGREE, None, "cut map")
     ctx = poly_context(N)
     gens = ctx.gens()
-    var = {lab: gens[n_in + j] for j, lab in enumerate(outer_labels)}
+    var = {lab: gens[n_in + n_mid + j] for j, lab in enumerate(outer_labels)}
     coeffs = {}
     for v in list(above) + cut:
         if net.kind[v] == "hidden":
@@ -214,10 +242,10 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
             while len(cs) > 1 and cs[-1] == 0:
                 cs.pop()
             coeffs[v] = cs
-    order = [v for gen in net.generations for v in gen if v in above]
+    order = [v for gen in net.generations for v in gen if v in top]
     psi = []
     for i, (x, y) in enumerate(zip(X, Y)):
-        out = {}
+        out, raw = {}, []
         for s, v in enumerate(cut):
             if inner == "values":
                 z = gens[where[i] * k + s]
@@ -228,7 +256,23 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                     for xj, e in zip(x, beta):
                         m *= flint.fmpq(xj) ** e
                     z = budget.check(z + gens[offsets[s] + j] * m)
+            raw.append(z)
             out[v] = _horner(coeffs[v], z, budget, ctx) if before else z
+        if mid_nodes:
+            out = {}
+            powers = {}
+            for v, off in zip(mid_nodes, mid_off):
+                z = ctx.constant(0)
+                for j, gamma in enumerate(mid_sup[v]):
+                    m = gens[off + j]
+                    for s, e in enumerate(gamma):
+                        if e:
+                            for f in range(1, e + 1):
+                                if (s, f) not in powers:
+                                    powers[(s, f)] = raw[s] if f == 1 else budget.mul(powers[(s, f - 1)], raw[s])
+                            m = budget.mul(m, powers[(s, e)])
+                    z = budget.check(z + m)
+                out[v] = _horner(coeffs[v], z, budget, ctx) if mid_before else z
         for v in order:
             out[v] = _node_value(net, v, out, var, coeffs, budget, ctx)
         for j, o in enumerate(net.outputs):
@@ -420,12 +464,13 @@ def maximal_minors(H, n_params: int, *, max_terms: int = MAX_TERMS) -> list:
     return [D[S] for S in itertools.combinations(range(n_params), m)]
 
 
-def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS) -> bool:
+def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS, cache: dict | None = None) -> bool:
     """Whether ``sum_j field[j] * dH_r/dv_j == 0`` identically for every r.
 
     ``field`` lists the ``n_params`` polynomial components of a vector field on
     parameter space; True means every residual is constant along its flow (the
-    field is tangent to every level set of H).
+    field is tangent to every level set of H). ``cache`` (a dict, one per H) keeps H's exponent vectors between
+    calls for several scaling fields.
     """
     field = list(field)
     if len(field) != n_params:
@@ -433,8 +478,40 @@ def vanishes_identically(H, n_params: int, field, *, max_terms: int = MAX_TERMS)
     if not H:
         return True
     _same_context(list(H) + field, "vector field")
+    weights = _diagonal_weights(field)
+    if weights is not None:
+        # v_j = c_j u_j: sum_j c_j u_j dh/du_j multiplies each term u^e of h by sum_j c_j e_j, and distinct terms
+        # cannot cancel, so the field annihilates h exactly when that sum is 0 on every exponent of h
+        # (no products: a scaling field of a large Psi is checked in one pass over its exponents)
+        den = 1
+        for c in weights:
+            den = den * int(c.q) // math.gcd(den, int(c.q))
+        nz = [(j, int(c.p) * (den // int(c.q))) for j, c in enumerate(weights) if c != 0]
+        cache = {} if cache is None else cache
+        if "exponents" not in cache:
+            cache["exponents"] = exps = set()
+            for h in H:
+                exps.update(h.monoms())
+        exps = cache["exponents"]
+        return all(sum(c * e[j] for j, c in nz) == 0 for e in exps)
     return _combinations_vanish((((c, h, j) for j, c in enumerate(field)) for h in H),
                                 _Budget(max_terms, 2**62, None, "vector field"))
+
+
+def _diagonal_weights(field):
+    """[c_j] when every component is ``c_j * u_j`` (c_j rational, possibly 0), else None."""
+    out = []
+    for j, c in enumerate(field):
+        if c.is_zero():
+            out.append(flint.fmpq(0))
+            continue
+        if len(c) != 1:
+            return None
+        e = c.monoms()[0]
+        if e[j] != 1 or sum(e) != 1:
+            return None
+        out.append(flint.fmpq(c.coeffs()[0]))
+    return out
 
 
 def composition_equals(psi, phi, H, *, max_terms: int = MAX_TERMS) -> bool:

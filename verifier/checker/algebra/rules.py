@@ -220,14 +220,15 @@ def rule_generic_rank(ctx, claim):
         size = ctx.m if left else ctx.n
         if not isinstance(ev[key], list):
             raise FormatError(f"generic-rank {key} must be a list")
-        comps = []
+        comps, cache = [], {}
         for f in ev[key]:
             cs = f.get("components") if isinstance(f, dict) else None
             if not isinstance(cs, list) or len(cs) != size:
                 raise FormatError(f"a {'left kernel vector' if left else 'field'} needs one component per "
                                   f"{'residual' if left else 'parameter'}")
             comp = [poly_from_json(c, fctx, ctx.n) for c in cs]
-            ok = left_vanishes_identically(fctx_H, ctx.n, comp) if left else vanishes_identically(fctx_H, ctx.n, comp)
+            ok = left_vanishes_identically(fctx_H, ctx.n, comp) if left else \
+                vanishes_identically(fctx_H, ctx.n, comp, cache=cache)
             if not ok:
                 what = "u^T J" if left else "J"
                 return I, f"the vector '{str(f.get('description'))[:60]}' does not annihilate {what} identically"
@@ -308,8 +309,9 @@ def _cut_bound(fa, ctx):
     """(N - k, source) for a cut of the network: the checker builds Psi itself from the graph and the data
     (``cut_map``); H = Psi o phi holds by the cut, with no expansion of H or phi."""
     keys = {"description", "cut", "inner", "outer_labels", "variables", "fields", "field_point", "field_rank"}
-    if set(fa) != keys:
-        raise FormatError(f"a factorization through a cut needs exactly {', '.join(sorted(keys))}")
+    if set(fa) - {"middle"} != keys:
+        raise FormatError(f"a factorization through a cut needs exactly {', '.join(sorted(keys))} (and optionally "
+                          "middle)")
     cut, inner, outer = fa["cut"], fa["inner"], fa["outer_labels"]
     if not isinstance(cut, dict) or set(cut) != {"nodes", "before_activation"} or \
             type(cut["before_activation"]) is not bool or not isinstance(cut["nodes"], list) or not cut["nodes"]:
@@ -332,9 +334,29 @@ def _cut_bound(fa, ctx):
         supports = pre if cut["before_activation"] else post
     size = len(outer) + (len(nodes) * len(set(distinct_inputs(ctx.Xq))) if supports is None
                          else sum(len(supports[v]) for v in nodes))
+    middle = None
+    if "middle" in fa:
+        # a second cut above the first: its nodes as polynomials in the first cut's variables
+        mid = fa["middle"]
+        if not isinstance(mid, dict) or set(mid) != {"nodes", "before_activation"} or \
+                type(mid["before_activation"]) is not bool or not isinstance(mid["nodes"], list) or not mid["nodes"]:
+            raise FormatError("a middle cut needs nodes (a nonempty list) and before_activation (true or false)")
+        mnodes = mid["nodes"]
+        if len({repr(v) for v in mnodes}) != len(mnodes) or \
+                not all(isinstance(v, (str, int)) and v in net.kind and net.kind[v] == "hidden" for v in mnodes):
+            raise FormatError("the middle cut's nodes must be distinct hidden nodes of the network")
+        try:
+            mpre, mpost = node_supports(net, mnodes, sources=nodes, activate_sources=cut["before_activation"])
+        except SupportTooLarge as exc:
+            return None, f"the middle cut's supports are too large to re-derive: {exc}"
+        except KeyError:
+            return None, "the middle cut's nodes are not polynomials in the first cut's variables"
+        msup = mpre if mid["before_activation"] else mpost
+        middle = (mnodes, mid["before_activation"], msup)
+        size += sum(len(msup[v]) for v in mnodes)
     if size > MAX_FACTOR_VARIABLES:
         raise FormatError(f"the cut gives Psi more than {MAX_FACTOR_VARIABLES} variables")
-    psi, N = cut_map(net, ctx.Xq, ctx.Yq, nodes, cut["before_activation"], inner, outer, supports)
+    psi, N = cut_map(net, ctx.Xq, ctx.Yq, nodes, cut["before_activation"], inner, outer, supports, middle=middle)
     if psi is None:
         return None, f"not a cut of the network: {N}"
     if not isinstance(fa["variables"], list) or len(fa["variables"]) != N:
@@ -348,13 +370,13 @@ def _cut_bound(fa, ctx):
 
 def _fields_bound(fa, psi, uctx, N):
     """(N - k, source) from the stated fields of Psi, each expanded (J_Psi v = 0 identically), and their rank."""
-    comps = []
+    comps, cache = [], {}
     for f in fa["fields"]:
         cs = f.get("components") if isinstance(f, dict) else None
         if not isinstance(cs, list) or len(cs) != N:
             raise FormatError("a field of Psi needs one component per variable of Psi")
         comp = [poly_from_json(c, uctx, N) for c in cs]
-        if not vanishes_identically(psi, N, comp):
+        if not vanishes_identically(psi, N, comp, cache=cache):
             return None, f"the field '{str(f.get('description'))[:60]}' of Psi does not annihilate J_Psi identically"
         comps.append(comp)
     vals = [parse_rational(v) for v in fa["field_point"]]
