@@ -655,22 +655,18 @@ class _Homotopy:
         V = self.FGh.monomial_values(Z)
         R = np.asarray(self._C2sp @ V) if self._C2sp is not None else self._C2 @ V
         A, B2, B1 = self._buffers(P)
-        a = 1.0 - t
-        b = t * self.gamma
-        # (1 - t) J_F + t gamma J_G, written straight into the Jacobian rows of F
-        HH = a * R[n:K]
-        HH += b * R[K + n:]
-        A[:, :n] = HH.reshape(n, N, P).transpose(2, 0, 1)
+        # (1 - t) [F; J_F] + t gamma [G; J_G]; the Jacobian rows go to the rows of F in A
+        HH = (1.0 - t) * R[:K]
+        HH += (t * self.gamma) * R[K:]
+        A[:, :n] = HH[n:].reshape(n, N, P).transpose(2, 0, 1)
         Ht = self.gamma * R[K:K + n]
         Ht -= R[:n]
         if need_h:
-            Hf = a * R[:n]
-            Hf += b * R[K:K + n]
-            B2[:, :n, 0] = Hf.T
-            B2[:, n:, 0] = Z @ self.A.T - 1.0
-            B2[:, :n, 1] = Ht.T * dt[:, None]
+            B2[:, :n, 0] = HH[:n].T
+            np.subtract(Z @ self.A.T, 1.0, out=B2[:, n:, 0])
+            np.multiply(Ht.T, dt[:, None], out=B2[:, :n, 1])
             return A, B2
-        B1[:, :n, 0] = Ht.T * dt[:, None]
+        np.multiply(Ht.T, dt[:, None], out=B1[:, :n, 0])
         return A, B1
 
     def tangent(self, Z, t, dt):
@@ -819,11 +815,12 @@ def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
         h = np.minimum(np.asarray(h_io, dtype=float).copy(), hmax)
     hout = h.copy()
     state = np.zeros(P, dtype=np.int8)  # 0 running, 1 arrived, -1 failed
-    # compact arrays of the running paths (row ids idx)
+    # compact arrays of the running paths (row ids idx); all of them started together, so every
+    # running path has taken `loc` steps in this call
     idx = np.arange(P)
     z = Z.copy()
     s = np.zeros(P)
-    loc = np.zeros(P, dtype=np.int64)
+    loc = 0
     k1c = np.zeros_like(z)                 # tangent at the current point, when known
     k1ok = np.zeros(P, dtype=bool)
     while len(idx):
@@ -847,21 +844,22 @@ def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
         tm = ta + (s + 0.5 * hi) * dt
         k2 = hom.tangent(z + hh2 * k1, tm, dt)
         k3 = hom.tangent(z + hh2 * k2, tm, dt)
-        t1 = ta + (s + hi) * dt
+        s1 = s + hi
+        t1 = ta + s1 * dt
         k4 = hom.tangent(z + hh * k3, t1, dt)
         zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        # Newton corrector, at most 3 iterations
+        # Newton corrector, at most 3 iterations. d_prev ends as the last correction of every
+        # path that was corrected; d_first is the first (the predictor's error).
         Pa = len(idx)
         nz = np.maximum(1.0, row_norms(zp))
-        d_first = np.full(Pa, np.inf)
         d_prev = np.full(Pa, np.inf)
-        d_last = np.full(Pa, np.inf)
         conv = np.zeros(Pa, dtype=bool)
         bad = ~np.isfinite(zp).all(axis=1)
         tan = None
         if bad.any():
             zc = np.where(bad[:, None], z, zp)
             tan = np.zeros_like(zc)
+            d_first = np.full(Pa, np.inf)
         else:
             zc = zp
         for it in range(3):
@@ -878,8 +876,22 @@ def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
                 nzi, dpi = nz[ii], d_prev[ii]
             dz = X[:, :, 0]
             dn = row_norms(dz)
-            fin = np.isfinite(dn) & np.isfinite(X[:, :, 1]).all(axis=1)
+            fin = np.isfinite(X[:, :, 1]).all(axis=1)
+            fin &= np.isfinite(dn)
             allfin = fin.all()
+            if it == 0:
+                # the step is rejected anyway: no further Newton iterations for it
+                newbad = dn > kappa * nzi
+                # d_prev = inf: the quadratic test reduces to |d| <= 1e-7 |Z|
+                done = (dn <= tol * nzi) | (dn <= 1e-7 * nzi)
+            else:
+                newbad = dn > 0.5 * dpi
+                if not allfin:
+                    newbad &= fin
+                done = (dn <= tol * nzi) | ((dn <= 1e-7 * nzi) & (dn * dn <= tol * nzi * dpi))
+            if not allfin:
+                newbad |= ~fin
+                done &= fin
             if ii is None:
                 if allfin:
                     zc -= dz
@@ -889,57 +901,59 @@ def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
                     tan = -X[:, :, 1]
                 else:
                     tan[:] = -X[:, :, 1]
-                sl = slice(None)
+                if it == 0:
+                    d_first = dn.copy()     # d_prev (below) is updated in place later
+                    bad = newbad
+                    conv = done
+                else:
+                    bad |= newbad
+                    conv |= done
+                d_prev = dn
             else:
                 zc[ii[fin]] -= dz[fin]
                 tan[ii] = -X[:, :, 1]
-                sl = ii
-            if it == 0:
-                d_first[sl] = dn
-                # the step is rejected anyway: no further Newton iterations for it
-                newbad = dn > kappa * nzi
-            else:
-                newbad = fin & (dn > 0.5 * dpi)
-            if not allfin:
-                newbad |= ~fin
-            bad[sl] |= newbad
-            d_last[sl] = dn
-            done = (dn <= tol * nzi) | ((dn <= 1e-7 * nzi) & (dn * dn <= tol * nzi * dpi))
-            d_prev[sl] = dn
-            conv[sl] |= fin & done
-        acc = conv & ~bad & (d_first <= kappa * nz)
+                if it == 0:
+                    d_first[ii] = dn
+                bad[ii] |= newbad
+                conv[ii] |= done
+                d_prev[ii] = dn
+        acc = conv & ~bad       # (a first correction above kappa |Z| marked the step bad)
         loc += 1
         if acc.all():
             z = zc
-            s = s + hi
+            s = s1
             k1c = tan
-            k1ok = d_last <= 1e-7 * nz
-            ratio = np.clip(0.8 * (kappa * nz / np.maximum(d_first, 1e-300)) ** 0.2, 0.25, 2.5)
+            k1ok = d_prev <= 1e-7 * nz
+            ratio = np.minimum(np.maximum(0.8 * (kappa * nz / np.maximum(d_first, 1e-300)) ** 0.2, 0.25), 2.5)
             h = np.minimum(hi * ratio, hmax)
             arrived = s >= 1.0 - 1e-15
-            failed = np.zeros(Pa, dtype=bool)
+            failed = None
         else:
             z[acc] = zc[acc]
-            s[acc] = s[acc] + hi[acc]
+            s[acc] = s1[acc]
             k1c[acc] = tan[acc]
-            k1ok[acc] = d_last[acc] <= 1e-7 * nz[acc]
-            ratio = np.clip(0.8 * (kappa * nz[acc] / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25, 2.5)
+            nza = nz[acc]
+            k1ok[acc] = d_prev[acc] <= 1e-7 * nza
+            ratio = np.minimum(np.maximum(0.8 * (kappa * nza / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25), 2.5)
             h[acc] = np.minimum(hi[acc] * ratio, hmax)
             rej = ~acc
             h[rej] = 0.5 * hi[rej]
             arrived = acc & (s >= 1.0 - 1e-15)
             failed = rej & (h < hmin)
-        failed |= ~arrived & (loc >= max_steps)
-        leave = arrived | failed
+        if loc >= max_steps:
+            failed = ~arrived
+        leave = arrived if failed is None else arrived | failed
         if leave.any():
             li = idx[leave]
             Zout[li] = z[leave]
             hout[li] = h[leave]
             state[li] = np.where(arrived[leave], 1, -1)
-            steps[li] += loc[leave]
+            steps[li] += loc
+            if leave.all():
+                break
             keep = ~leave
-            idx, z, s, h, loc, k1c, k1ok, ta, dt = (idx[keep], z[keep], s[keep], h[keep], loc[keep], k1c[keep],
-                                                    k1ok[keep], ta[keep], dt[keep])
+            idx, z, s, h, k1c, k1ok, ta, dt = (idx[keep], z[keep], s[keep], h[keep], k1c[keep], k1ok[keep],
+                                               ta[keep], dt[keep])
     if h_io is not None:
         h_io[:] = hout
     return Zout, state == 1
