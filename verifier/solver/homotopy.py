@@ -803,9 +803,14 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
 def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
     P = Z.shape[0]
     Zout = Z.copy()
-    ta = np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)).copy()
-    tb = np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)).copy()
-    dt = tb - ta
+    if np.ndim(ta) == 0 and np.ndim(tb) == 0:
+        ta, tb = complex(ta), complex(tb)
+        dt = np.full(P, tb - ta)
+        ta = np.full(P, ta)
+    else:
+        ta = np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)).copy()
+        tb = np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)).copy()
+        dt = tb - ta
     hmax = opts.hmax if hmax is None else hmax
     kappa = opts.kappa if kappa is None else kappa
     tol = opts.tol_track
