@@ -421,6 +421,7 @@ class _Homotopy:
                 self.FGh = NumericSystem.from_terms(exps + [e for e, _ in gexps],
                                                     list(F.coefficients) + [c for _, c in gexps], N)
         self._fuse()
+        self._bufP = 0
 
     def _fuse(self):
         """Coefficient rows of ``[F^h; vec J_F^h]`` and ``[G^h; vec J_G^h]`` stacked, so that one
@@ -626,6 +627,59 @@ class _Homotopy:
         Ht[:, :n] = self.gamma * Gv - Fv
         return H, HZ, Ht
 
+    def _buffers(self, P):
+        """Preallocated ``(P, N, N)`` Jacobian and ``(P, N, 2)``, ``(P, N, 1)`` right-hand side
+        arrays whose patch rows are already filled (``A`` and 0); leading slices of buffers that
+        grow with the largest batch seen, so that the per-step work writes only the ``n`` rows of
+        ``F``. Valid until the next call (the solver copies its inputs)."""
+        if P > self._bufP:
+            n, N = self.n, self.N
+            A = np.empty((P, N, N), dtype=np.complex128)
+            A[:, n:] = self.A
+            self._bufA = A
+            self._bufB2 = np.zeros((P, N, 2), dtype=np.complex128)
+            self._bufB1 = np.zeros((P, N, 1), dtype=np.complex128)
+            self._bufP = P
+        return self._bufA[:P], self._bufB2[:P], self._bufB1[:P]
+
+    def _system(self, Z, t, dt, need_h):
+        """``H_Z`` and the right-hand sides ``[H, H_t dt]`` (``need_h``) or ``[H_t dt]`` at points
+        ``Z`` and parameters ``t`` (see :meth:`eval`), written into the buffers of :meth:`_buffers`
+        (the fused table: one monomial evaluation, one product, no intermediate ``H``, ``H_t``)."""
+        if self._C2 is None:
+            H, HZ, Ht = self.eval(Z, t, need_h=need_h)
+            Htd = Ht * dt[:, None]
+            return HZ, (np.stack([H, Htd], axis=2) if need_h else Htd[:, :, None])
+        n, N, K = self.n, self.N, self._K
+        P = Z.shape[0]
+        V = self.FGh.monomial_values(Z)
+        R = np.asarray(self._C2sp @ V) if self._C2sp is not None else self._C2 @ V
+        A, B2, B1 = self._buffers(P)
+        # (1 - t) [F; J_F] + t gamma [G; J_G]; the Jacobian rows go to the rows of F in A
+        HH = (1.0 - t) * R[:K]
+        HH += (t * self.gamma) * R[K:]
+        A[:, :n] = HH[n:].reshape(n, N, P).transpose(2, 0, 1)
+        Ht = self.gamma * R[K:K + n]
+        Ht -= R[:n]
+        if need_h:
+            B2[:, :n, 0] = HH[:n].T
+            np.subtract(Z @ self.A.T, 1.0, out=B2[:, n:, 0])
+            np.multiply(Ht.T, dt[:, None], out=B2[:, :n, 1])
+            return A, B2
+        np.multiply(Ht.T, dt[:, None], out=B1[:, :n, 0])
+        return A, B1
+
+    def tangent(self, Z, t, dt):
+        """The Davidenko right-hand side ``-H_Z^{-1} H_t dt`` at ``(Z, t)``, ``(P, N)``."""
+        A, B = self._system(Z, t, dt, False)
+        return -_solve_raw(A, B)[:, :, 0]
+
+    def newton(self, Z, t, dt):
+        """``H_Z^{-1} [H, H_t dt]`` at ``(Z, t)``, ``(P, N, 2)``: the Newton correction and minus the
+        tangent, with one LU."""
+        A, B = self._system(Z, t, dt, True)
+        return _solve_raw(A, B)
+
     def target(self, Z):
         """``H(Z, 0)`` and its Jacobian."""
         n = self.n
@@ -715,6 +769,13 @@ def _solve(A, b):
     return _solve2(A, b[:, :, None])[:, :, 0]
 
 
+def _solve_raw(A, B):
+    """:func:`_solve2` for callers already under ``np.errstate(all="ignore")`` (the tracker's loop)."""
+    if _GUFUNC is not None and (A.shape[0] < 64 or sys.modules.get("torch") is None) and A.shape[0]:
+        return _GUFUNC(A, B, signature="DD->D")
+    return _solve2(A, B)
+
+
 def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=None, hmax=None, kappa=None,
            h_io=None):
     """Track every row of ``Z`` from ``t = ta`` to ``t = tb`` along straight segments.
@@ -730,112 +791,177 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
     predictor evaluations and (usually) two Newton evaluations. Newton stops when the correction
     is below ``tol_track |Z|``, or when the estimated remaining error ``|d_k|^2 / |d_{k-1}|``
     (quadratic convergence) is below it with ``|d_k| <= 1e-7 |Z|``.
+
+    The running paths are kept in compact arrays (compressed only when some path arrives or
+    fails), and the Newton iterations index subsets only when some path has already stopped, so
+    that a step on a small batch costs few array operations.
     """
+    with np.errstate(all="ignore"):
+        return _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io)
+
+
+def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
     P = Z.shape[0]
-    N = Z.shape[1]
-    Z = Z.copy()
-    ta = np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)).copy()
-    tb = np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)).copy()
-    dt = tb - ta
-
-    def tfun(idx, ss):
-        return ta[idx] + ss * dt[idx], dt[idx]
-
-    s = np.zeros(P)
+    Zout = Z.copy()
+    if np.ndim(ta) == 0 and np.ndim(tb) == 0:
+        ta, tb = complex(ta), complex(tb)
+        dt = np.full(P, tb - ta)
+        ta = np.full(P, ta)
+    else:
+        ta = np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)).copy()
+        tb = np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)).copy()
+        dt = tb - ta
     hmax = opts.hmax if hmax is None else hmax
     kappa = opts.kappa if kappa is None else kappa
     tol = opts.tol_track
+    hmin, max_steps = opts.hmin, opts.max_steps
     h = np.full(P, min(opts.h0 if h0 is None else h0, hmax))
     if h_io is not None:
         h = np.minimum(np.asarray(h_io, dtype=float).copy(), hmax)
+    hout = h.copy()
     state = np.zeros(P, dtype=np.int8)  # 0 running, 1 arrived, -1 failed
-    local = np.zeros(P, dtype=np.int64)
-    k1c = np.zeros((P, N), dtype=np.complex128)   # tangent at the current point, when known
+    # compact arrays of the running paths (row ids idx); all of them started together, so every
+    # running path has taken `loc` steps in this call
+    idx = np.arange(P)
+    z = Z.copy()
+    s = np.zeros(P)
+    loc = 0
+    k1c = np.zeros_like(z)                 # tangent at the current point, when known
     k1ok = np.zeros(P, dtype=bool)
-    while True:
-        act = np.nonzero(state == 0)[0]
-        if not len(act):
-            break
+    while len(idx):
         if time.monotonic() > deadline:
-            state[act] = -1
+            state[idx] = -1
+            Zout[idx] = z
+            hout[idx] = h
+            steps[idx] += loc
             break
-        z = Z[act]
-        si = s[act]
-        hi = np.minimum(h[act], 1.0 - si)
-
-        def f(zz, ss):
-            tt, dd = tfun(act, ss)
-            _, HZ, Ht = hom.eval(zz, tt, need_h=False)
-            return -_solve(HZ, Ht * dd[:, None])
-
+        hi = np.minimum(h, 1.0 - s)
         hh = hi[:, None]
-        known = k1ok[act]
-        if known.all():
-            k1 = k1c[act]
+        if k1ok.all():
+            k1 = k1c
+        elif not k1ok.any():
+            k1 = hom.tangent(z, ta + s * dt, dt)
         else:
-            k1 = k1c[act]
-            ii = np.nonzero(~known)[0]
-            tt, dd = tfun(act[ii], si[ii])
-            _, HZ, Ht = hom.eval(z[ii], tt, need_h=False)
-            k1[ii] = -_solve(HZ, Ht * dd[:, None])
-        k2 = f(z + 0.5 * hh * k1, si + 0.5 * hi)
-        k3 = f(z + 0.5 * hh * k2, si + 0.5 * hi)
-        k4 = f(z + hh * k3, si + hi)
+            k1 = k1c.copy()
+            ii = np.nonzero(~k1ok)[0]
+            k1[ii] = hom.tangent(z[ii], ta[ii] + s[ii] * dt[ii], dt[ii])
+        hh2 = 0.5 * hh
+        tm = ta + (s + 0.5 * hi) * dt
+        k2 = hom.tangent(z + hh2 * k1, tm, dt)
+        k3 = hom.tangent(z + hh2 * k2, tm, dt)
+        s1 = s + hi
+        t1 = ta + s1 * dt
+        k4 = hom.tangent(z + hh * k3, t1, dt)
         zp = z + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        t1, d1 = tfun(act, si + hi)
-        # Newton corrector, at most 3 iterations
+        # Newton corrector, at most 3 iterations. d_prev ends as the last correction of every
+        # path that was corrected; d_first is the first (the predictor's error).
+        Pa = len(idx)
         nz = np.maximum(1.0, row_norms(zp))
-        d_first = np.full(len(act), np.inf)
-        d_prev = np.full(len(act), np.inf)
-        d_last = np.full(len(act), np.inf)
-        conv = np.zeros(len(act), dtype=bool)
+        d_prev = np.full(Pa, np.inf)
+        conv = np.zeros(Pa, dtype=bool)
         bad = ~np.isfinite(zp).all(axis=1)
-        zc = np.where(bad[:, None], z, zp)
-        tan = np.zeros_like(zc)
+        tan = None
+        if bad.any():
+            zc = np.where(bad[:, None], z, zp)
+            tan = np.zeros_like(zc)
+            d_first = np.full(Pa, np.inf)
+        else:
+            zc = zp
         for it in range(3):
             todo = ~(conv | bad)
-            if not todo.any():
-                break
-            ii = np.nonzero(todo)[0]
-            Hv, HZ, Ht = hom.eval(zc[ii], t1[ii])
-            X = _solve2(HZ, np.stack([Hv, Ht * d1[ii, None]], axis=2))
+            if todo.all():
+                ii = None
+                X = hom.newton(zc, t1, dt)
+                nzi, dpi = nz, d_prev
+            else:
+                ii = np.nonzero(todo)[0]
+                if not len(ii):
+                    break
+                X = hom.newton(zc[ii], t1[ii], dt[ii])
+                nzi, dpi = nz[ii], d_prev[ii]
             dz = X[:, :, 0]
             dn = row_norms(dz)
-            fin = np.isfinite(dn) & np.isfinite(X[:, :, 1]).all(axis=1)
-            zc[ii[fin]] -= dz[fin]
-            tan[ii] = -X[:, :, 1]
-            bad[ii[~fin]] = True
+            fin = np.isfinite(X[:, :, 1]).all(axis=1)
+            fin &= np.isfinite(dn)
+            allfin = fin.all()
             if it == 0:
-                d_first[ii] = dn
                 # the step is rejected anyway: no further Newton iterations for it
-                bad[ii[dn > kappa * nz[ii]]] = True
+                newbad = dn > kappa * nzi
+                # d_prev = inf: the quadratic test reduces to |d| <= 1e-7 |Z|
+                done = (dn <= tol * nzi) | (dn <= 1e-7 * nzi)
             else:
-                bad[ii[fin & (dn > 0.5 * d_prev[ii])]] = True
-            d_last[ii] = dn
-            with np.errstate(invalid="ignore", divide="ignore"):
-                done = (dn <= tol * nz[ii]) | ((dn <= 1e-7 * nz[ii]) & (dn * dn <= tol * nz[ii] * d_prev[ii]))
-            d_prev[ii] = dn
-            conv[ii[fin & done]] = True
-        acc = conv & ~bad & (d_first <= kappa * nz)
-        local[act] += 1
-        steps[act] += 1
-        # accepted
-        ia = act[acc]
-        Z[ia] = zc[acc]
-        s[ia] = si[acc] + hi[acc]
-        k1c[ia] = tan[acc]
-        k1ok[ia] = d_last[acc] <= 1e-7 * nz[acc]
-        ratio = np.clip(0.8 * (kappa * nz[acc] / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25, 2.5)
-        h[ia] = np.minimum(hi[acc] * ratio, hmax)
-        state[ia[s[ia] >= 1.0 - 1e-15]] = 1
-        # rejected
-        ir = act[~acc]
-        h[ir] = 0.5 * hi[~acc]
-        state[ir[h[ir] < opts.hmin]] = -1
-        state[act[(local[act] >= opts.max_steps) & (state[act] == 0)]] = -1
+                newbad = dn > 0.5 * dpi
+                if not allfin:
+                    newbad &= fin
+                done = (dn <= tol * nzi) | ((dn <= 1e-7 * nzi) & (dn * dn <= tol * nzi * dpi))
+            if not allfin:
+                newbad |= ~fin
+                done &= fin
+            if ii is None:
+                if allfin:
+                    zc -= dz
+                else:
+                    zc[fin] -= dz[fin]
+                if tan is None:
+                    tan = -X[:, :, 1]
+                else:
+                    tan[:] = -X[:, :, 1]
+                if it == 0:
+                    d_first = dn.copy()     # d_prev (below) is updated in place later
+                    bad = newbad
+                    conv = done
+                else:
+                    bad |= newbad
+                    conv |= done
+                d_prev = dn
+            else:
+                zc[ii[fin]] -= dz[fin]
+                tan[ii] = -X[:, :, 1]
+                if it == 0:
+                    d_first[ii] = dn
+                bad[ii] |= newbad
+                conv[ii] |= done
+                d_prev[ii] = dn
+        acc = conv & ~bad       # (a first correction above kappa |Z| marked the step bad)
+        loc += 1
+        if acc.all():
+            z = zc
+            s = s1
+            k1c = tan
+            k1ok = d_prev <= 1e-7 * nz
+            ratio = np.minimum(np.maximum(0.8 * (kappa * nz / np.maximum(d_first, 1e-300)) ** 0.2, 0.25), 2.5)
+            h = np.minimum(hi * ratio, hmax)
+            arrived = s >= 1.0 - 1e-15
+            failed = None
+        else:
+            z[acc] = zc[acc]
+            s[acc] = s1[acc]
+            k1c[acc] = tan[acc]
+            nza = nz[acc]
+            k1ok[acc] = d_prev[acc] <= 1e-7 * nza
+            ratio = np.minimum(np.maximum(0.8 * (kappa * nza / np.maximum(d_first[acc], 1e-300)) ** 0.2, 0.25), 2.5)
+            h[acc] = np.minimum(hi[acc] * ratio, hmax)
+            rej = ~acc
+            h[rej] = 0.5 * hi[rej]
+            arrived = acc & (s >= 1.0 - 1e-15)
+            failed = rej & (h < hmin)
+        if loc >= max_steps:
+            failed = ~arrived
+        leave = arrived if failed is None else arrived | failed
+        if leave.any():
+            li = idx[leave]
+            Zout[li] = z[leave]
+            hout[li] = h[leave]
+            state[li] = np.where(arrived[leave], 1, -1)
+            steps[li] += loc
+            if leave.all():
+                break
+            keep = ~leave
+            idx, z, s, h, k1c, k1ok, ta, dt = (idx[keep], z[keep], s[keep], h[keep], k1c[keep], k1ok[keep],
+                                               ta[keep], dt[keep])
     if h_io is not None:
-        h_io[:] = h
-    return Z, state == 1
+        h_io[:] = hout
+    return Zout, state == 1
 
 
 def _newton_target(hom: _Homotopy, Z, iterations: int = 6):

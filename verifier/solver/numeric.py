@@ -179,6 +179,8 @@ class NumericSystem:
             pidx = inv[[index[tuple(r)] for r in par.tolist()]]
             self._levels.append((int(sel[0]), int(sel[-1]) + 1, pidx, var))
             assert np.all(np.diff(sel) == 1)
+        # the same with the variables' rows placed after the table (see monomial_values)
+        self._levels_ext = [(a, b, pidx, M + var) for a, b, pidx, var in self._levels]
         R = m + m * N
         rows = np.array(rows_f + [m + r for r in rows_j], dtype=np.int64)
         cols = inv[np.array(cols_f + cols_j, dtype=np.int64)] if rows.size else np.zeros(0, np.int64)
@@ -201,12 +203,15 @@ class NumericSystem:
         """The ``(M, P)`` table ``V[k, p] = Z[p]^{e_k}``."""
         Z = np.asarray(Z, dtype=np.complex128)
         P = Z.shape[0]
-        Zt = np.ascontiguousarray(Z.T)
-        V = np.empty((len(self.monomials), P), dtype=np.complex128)
-        V[0] = 1.0
-        for a, b, pidx, var in self._levels:
-            np.multiply(V[pidx], Zt[var], out=V[a:b])
-        return V
+        M = len(self.monomials)
+        # one array for the table and, below it, the variables (rows M..M+N-1), so that every
+        # degree level is two `take`s from it and one product
+        W = np.empty((M + self.n, P), dtype=np.complex128)
+        W[M:] = Z.T
+        W[0] = 1.0
+        for a, b, pidx, var in self._levels_ext:
+            np.multiply(W.take(pidx, axis=0), W.take(var, axis=0), out=W[a:b])
+        return W[:M]
 
     def _apply(self, dense, sp, V):
         if sp is not None:
