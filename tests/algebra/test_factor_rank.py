@@ -300,6 +300,25 @@ def test_malformed_two_cuts_are_malformed(two_cut_doc, forge):
     assert status == "malformed" or not rep.ok and "malformed" in rep.text().lower(), rep.text()
 
 
+def test_linear_maps_of_the_last_hidden_layer_are_affine_fields():
+    """mlp 2-1-2-3 with s(t) = 2 + 2t + t^3/2 and biases on 6 points, 4 distinct inputs: the outputs are
+    Y = A h + a_0 with h the last hidden layer's 2 values, so Psi (h at the 4 distinct inputs, A, a_0: 17
+    variables) keeps its value under h -> M h, A -> A M^-1 (4 linear fields) and h -> h + c, a_0 -> a_0 - A c
+    (2 affine ones): r <= 17 - 6 = 11. By hand: each output's values span, with 1, one 3-space of Q^4 (2
+    dimensions of such spaces) holding 3 vectors (9): 11. The scalings alone give 2, and the modular search for
+    the affine fields must sample past the rank of J_Psi (11 < 17 rows per point) to find all six."""
+    net = mlp(2, [1, 2], l=3, activation=polynomial(["2", "2", "0", "1/2"]), bias=True)
+    X = [[fmpq(a), fmpq(b)] for a, b in [(0, 1), (0, 0), (1, 0), (0, 0), (1, 1), (1, 0)]]
+    Y = [[fmpq(c) for c in row] for row in [(3, -1, -1), (-1, 0, 3), (-3, -1, 0), (0, 1, 2), (-2, 1, -1), (1, -3, -1)]]
+    gr, doc = rank_claim(net, Dataset(X, Y), timeout=30)
+    assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 11, gr.message
+    fa = gr.evidence["factorization"]
+    assert len(fa["variables"]) == 17 and fa["field_rank"] == 6
+    rep = check_certificate(doc)
+    got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    assert got == ["verified"], rep.text()
+
+
 def test_affine_fields_of_psi():
     """t + t^2 = (t + 1/2)^2 - 1/4: f = a (c + c^2) + b has the field c -> t (c + 1/2) - 1/2, a -> t^-2 a,
     b -> b + (a - t^-2 a) / 4 (delta c = c + 1/2, delta a = -2 a, delta b = -a / 2), affine but no scaling.

@@ -545,13 +545,16 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
 
 AFFINE_MAX_VARIABLES = 60      # N^2 + N unknowns: a 3660-column system mod p at most
 AFFINE_TRIES = 3               # searches for affine fields per factorization search (each up to a few seconds)
+AFFINE_FREE_VARIABLES = 24     # up to this N a search takes well under a second and counts against no try
 
 
 def _maybe_affine(f, target: int, tries: list, deadline):
     """``f`` with Psi's affine fields where its scalings leave it above ``target`` (``tries[0]`` such searches
     left in this factorization search)."""
-    if f.bound > target and tries[0] > 0 and len(f.names) <= AFFINE_MAX_VARIABLES:
-        tries[0] -= 1
+    N = len(f.names)
+    if f.bound > target and N <= AFFINE_MAX_VARIABLES and (tries[0] > 0 or N <= AFFINE_FREE_VARIABLES):
+        if N > AFFINE_FREE_VARIABLES:
+            tries[0] -= 1
         f = with_affine_fields(f, deadline=deadline)
     return f
 
@@ -591,9 +594,10 @@ def affine_fields(polys, ctx, *, deadline: float | None = None, seed: int = 0) -
     D = [[h.derivative(j) for j in range(N)] for h in polys]
     rng = random.Random(seed)
     rows = []
-    # At one point u every row is (dP_r/du(u)) (x) (u, 1), so a point gives at most N independent rows: take
-    # N random combinations of its m rows, and enough points for U unknowns.
-    while len(rows) < U + 8:
+
+    def add_point():
+        # At one point u every row is (dP_r/du(u)) (x) (u, 1), so a point gives at most rank J_Psi(u) <= N
+        # independent rows: N random combinations of its m rows.
         _tick(deadline)
         pt = [rng.randrange(1, 1 << 20) for _ in range(N)]
         V = [[_mod(d(*pt), p) if not d.is_zero() else 0 for d in Dr] for Dr in D]
@@ -601,7 +605,19 @@ def affine_fields(polys, ctx, *, deadline: float | None = None, seed: int = 0) -
             lam = [rng.randrange(p) for _ in V]
             vals = [sum(c * row[j] for c, row in zip(lam, V)) % p for j in range(N)]
             rows.append([vals[j] * pt[k] % p for j in range(N) for k in range(N)] + vals)
+
+    while len(rows) < U + 8:
+        add_point()
     X, nullity = fl.nmod_mat(rows, p).nullspace()
+    # Where J_Psi has rank below N a point gives fewer independent rows, and the null space is too large (its
+    # spurious vectors do not lift): add points until the nullity stops falling.
+    while nullity:
+        for _ in range(max(1, U // (4 * N))):
+            add_point()
+        X, smaller = fl.nmod_mat(rows, p).nullspace()
+        if smaller == nullity:
+            break
+        nullity = smaller
     if nullity == 0:
         return []
     basis = fl.nmod_mat([[int(X[i, c]) for i in range(U)] for c in range(nullity)], p).rref()[0]
