@@ -80,11 +80,16 @@ def factorization_of(folder, row):
     with open(os.path.join(folder, path)) as fh:
         doc = json.load(fh)
     for claim in doc.get("claims", []):
-        fa = (claim.get("evidence") or {}).get("factorization") if claim.get("id") == "generic-rank" else None
+        ev = (claim.get("evidence") or {}) if claim.get("id") == "generic-rank" else {}
+        fa = ev.get("factorization")
         if fa:
             N, k = len(fa["variables"]), fa["field_rank"]
             return (f" The certificate's upper bound: H factors {fa['description']}, through Q^{N} with {k} "
-                    f"scaling{'s' if k != 1 else ''} of Psi: r <= {N} - {k} = {N - k}.")
+                    f"field{'s' if k != 1 else ''} of Psi: r <= {N} - {k} = {N - k}.")
+        if ev.get("fields") and ev.get("upper") is not None:
+            k = ev["field_rank"]
+            return (f" The certificate's upper bound: {len(ev['fields'])} symmetry fields of rank {k}: "
+                    f"r <= n - {k} = {ev['upper']}.")
     return ""
 
 
