@@ -319,6 +319,34 @@ def test_linear_maps_of_the_last_hidden_layer_are_affine_fields():
     assert got == ["verified"], rep.text()
 
 
+def outputs_over_a_width_one_unit():
+    """mlp 1-2-1-3-2 with s(t) = 1 - t + t^3 and biases on 12 points: the width-1 unit's pre-activation z is a
+    cubic in x (4 coefficients) and each output is a cubic in u = s(z) (A h + a_0 with h_j = s(c_j u + e_j): 4
+    coefficients), so r <= 4 + 8 = 12, the lower bound's minor. Through the width-1 unit alone, its values at 12
+    points and the 14 labels above give nothing; its value's coefficients in x (10) and the outputs' in u (8)
+    give 18 less two affine fields, 16. The outputs are the second cut here, over the unit's pre-activation."""
+    net = mlp(1, [2, 1, 3], l=2, activation=polynomial(["1", "-1", "0", "1"]), bias=True)
+    X = [[fmpq(v, 2)] for v in range(-6, 6)]
+    Y = [[fmpq((3 * i) % 5 - 2), fmpq((7 * i) % 4 - 1)] for i in range(12)]
+    return net, Dataset(X, Y)
+
+
+def test_the_outputs_as_polynomials_in_a_cut_without_expanding_H():
+    net, ds = outputs_over_a_width_one_unit()
+    gr, doc = rank_claim(net, ds, max_terms=20, timeout=30)
+    assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 12, gr.message
+    fa = gr.evidence["factorization"]
+    assert fa["cut"] == {"nodes": ["h2_0"], "before_activation": True} and fa["inner"] == "coefficients"
+    assert fa["middle"] == {"nodes": ["y0", "y1"], "before_activation": False} and fa["outer_labels"] == []
+    rep = check_certificate(doc)
+    got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    assert got == ["verified"], rep.text()
+    for forge, why in [(lambda fa: fa["middle"].__setitem__("before_activation", True), "no activation"),
+                       (lambda fa: fa["middle"].__setitem__("nodes", ["y0"]), "does not lie above or on")]:
+        status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
+        assert status == "inconclusive" and why in rep.text(), rep.text()
+
+
 def test_affine_fields_of_psi():
     """t + t^2 = (t + 1/2)^2 - 1/4: f = a (c + c^2) + b has the field c -> t (c + 1/2) - 1/2, a -> t^-2 a,
     b -> b + (a - t^-2 a) / 4 (delta c = c + 1/2, delta a = -2 a, delta b = -a / 2), affine but no scaling.

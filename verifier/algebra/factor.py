@@ -437,13 +437,21 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
             seconds = [(None, above, outer, 0)]
             for g2, cut2 in cuts[a + 1:]:
                 try:
-                    mpre, mpost = node_supports(net, cut2, sources=cut, activate_sources=before)
+                    mpre, mpost = node_supports(net, cut2, sources=cut)
                 except (TooLarge, KeyError):
                     continue
                 above2, outer2 = labels_above(g2)
                 for before2 in (True, False):
                     msup = mpre if before2 else mpost
                     seconds.append(((cut2, before2, msup), above2, outer2, sum(len(msup[v]) for v in cut2)))
+            # or the outputs themselves: each output as a polynomial in this cut's variables (the expanded
+            # search's "coefficients" above the cut, without expanding H)
+            outs = list(net.outputs)
+            try:
+                _, opost = node_supports(net, outs, sources=cut)
+                seconds.append(((outs, False, opost), [], [], sum(len(opost[v]) for v in outs)))
+            except (TooLarge, KeyError):
+                pass
             for inner in ("values", "coefficients"):
                 sup = (pre_sup if before else post_sup) if inner == "coefficients" else None
                 if inner == "coefficients" and sup is None:
@@ -452,10 +460,12 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
                 for middle, top, top_labels, n_mid in seconds:
                     N = n_in + n_mid + len(top_labels)
                     if N <= MAX_VARIABLES:
-                        plans.append((N, len(top), (cut, top, top_labels, before, inner, sup, n_in, middle)))
+                        plans.append(((N, middle is not None, len(top)), (cut, top, top_labels, before, inner, sup,
+                                                                          n_in, middle)))
     found, tries = [], [AFFINE_TRIES]
-    # The fewest variables first, then the fewest layers above the cut (Psi is cheapest to build there).
-    for _, _, plan in sorted(plans, key=lambda t: t[:2]):
+    # The fewest variables first, then one cut before two, then the fewest layers above the cut (Psi is cheapest
+    # to build there).
+    for _, plan in sorted(plans, key=lambda t: t[0]):
         if deadline is not None and time.monotonic() > deadline:
             break
         try:
@@ -492,7 +502,7 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
         place2 = "pre-activation" if before2 else "value"
         for v in cut2:
             mid_off.append(len(names))
-            names += [f"coefficient of the first cut's {place}s^{gamma} in the {place2} of {v}" for gamma in msup[v]]
+            names += [f"coefficient of the first cut's values^{gamma} in the {place2} of {v}" for gamma in msup[v]]
     n_low = len(names)
     names += list(outer)
     N = len(names)
@@ -517,6 +527,8 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
                 cv[v] = z
         start, activate = cv, (cut if before else ())
         if middle is not None:
+            # the second cut's nodes as polynomials in the first cut's values (after its activation)
+            vals = [apply_activation(fp.coeffs[v], cv[v]) if before else cv[v] for v in cut]
             start, activate = {}, (cut2 if before2 else ())
             for v, off in zip(cut2, mid_off):
                 z = zero
@@ -524,7 +536,7 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
                     m = u[off + j]
                     for s, e in enumerate(gamma):
                         if e:
-                            m = m * cv[cut[s]] ** e
+                            m = m * vals[s] ** e
                     z += m
                     if len(z) > max_terms:
                         raise BudgetExceeded(f"Psi grew past {max_terms} terms")
@@ -535,10 +547,14 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
     fields, point, rank = torus_fields(psi, uctx)
     desc = (f"through the cut {_nodes(cut)} ({'before' if before else 'after'} its activation): the cut as {inner} "
             f"({n_in}), ")
-    if middle is not None:
-        desc += (f"the cut {_nodes(cut2)} ({'before' if before2 else 'after'} its activation) as coefficients of "
-                 f"polynomials in the first ({len(names) - len(outer) - n_in}), ")
-    desc += f"the layers above as parameters ({len(outer)})"
+    n_mid = len(names) - len(outer) - n_in
+    if middle is not None and all(net.kind(v) == "output" for v in cut2):
+        desc += f"each output as a polynomial in the cut's values ({n_mid} coefficients)"
+    else:
+        if middle is not None:
+            desc += (f"the cut {_nodes(cut2)} ({'before' if before2 else 'after'} its activation) as coefficients "
+                     f"of polynomials in the first ({n_mid}), ")
+        desc += f"the layers above as parameters ({len(outer)})"
     return CutFactorization(desc, list(cut), before, inner, list(outer), names, psi, fields, point, rank,
                             None if middle is None else (list(cut2), before2))
 

@@ -35,28 +35,19 @@ def supports(net) -> list:
     return [post[v] for v in net.outputs]
 
 
-def node_supports(net, nodes, sources=None, activate_sources: bool = False) -> tuple:
+def node_supports(net, nodes, sources=None) -> tuple:
     """(pre, post) for the non-input ``nodes``: the sorted exponent tuples that can occur in each one's
     pre-activation and value, as polynomials in x (supersets of the supports).
 
-    With ``sources`` (hidden nodes), in one variable per source instead (its pre-activation with
-    ``activate_sources``, its own activation then applied first), for the nodes every input path into which
-    crosses a source; a requested node without a support raises ``KeyError`` (as the checker's does)."""
+    With ``sources`` (hidden nodes), in one variable per source value instead, for the nodes every input path
+    into which crosses a source; a requested node without a support raises ``KeyError`` (as the checker's
+    does)."""
     starts = list(net.inputs) if sources is None else list(sources)
     p = len(starts)
     pre = {}
     zero = (0,) * p
-    sup, degree = {}, {}
-    for j, v in enumerate(starts):
-        e = tuple(1 if i == j else 0 for i in range(p))
-        act = net.node_activation(v) if sources is not None and activate_sources else None
-        if act is None:
-            sup[v], degree[v] = frozenset({e}), 1
-        else:
-            cs = [flint.fmpq(c) for c in act.coefficients()]
-            nz = [i for i, c in enumerate(cs) if c != 0]
-            sup[v] = frozenset(tuple(i * a for a in e) for i in nz)
-            degree[v] = max(nz, default=0)
+    sup = {v: frozenset({tuple(1 if i == j else 0 for i in range(p))}) for j, v in enumerate(starts)}
+    degree = {v: 1 for v in starts}
     skip = set(starts)
     pow_cache = {}
     work = 0

@@ -50,25 +50,18 @@ def output_supports(net):
     return [post[o] for o in net.outputs]
 
 
-def node_supports(net, nodes, sources=None, activate_sources: bool = False):
+def node_supports(net, nodes, sources=None):
     """(pre, post) for the non-input ``nodes``: sorted exponent tuples containing the x-support of each one's
     pre-activation and of its value (``post`` = ``pre`` for an output). Raises SupportTooLarge past a budget.
 
-    With ``sources`` (hidden nodes), the supports are in one variable per source instead of x: a node is a
-    polynomial in the sources' values (their pre-activations with ``activate_sources``, the sources' own
-    activations then applied first) when every path into it from an input crosses a source; the other nodes
+    With ``sources`` (hidden nodes), the supports are in one variable per source value instead of x: a node is a
+    polynomial in the sources' values when every path into it from an input crosses a source; the other nodes
     get no support, and a requested one without a support raises ``KeyError``."""
     starts = list(net.inputs) if sources is None else list(sources)
     p = len(starts)
     skip = set(starts)
-
-    def own(v):        # the source's activation on its variable, or None for the variable itself
-        if sources is None or not activate_sources or net.act[v] is None:
-            return None
-        return net.act[v].coeffs
-
     # Degrees first (cheap), so exponents can be packed into integers in base B without carries.
-    deg = {v: 1 if own(v) is None else max(_top(own(v)), 0) for v in starts}
+    deg = {v: 1 for v in starts}
     for gen in net.generations:
         for v in gen:
             if v in skip or any(u not in deg for u, _ in net.preds[v]):
@@ -79,11 +72,8 @@ def node_supports(net, nodes, sources=None, activate_sources: bool = False):
                 raise SupportTooLarge(f"node {v!r} has degree {dv} > {MAX_DEGREE} in x")
             deg[v] = dv
     B = max(deg.values()) + 1
-    sup = {v: frozenset({B ** j} if own(v) is None else {i * B ** j for i, c in enumerate(own(v)) if c != 0})
-           for j, v in enumerate(starts)}
-    canon = {}           # equal supports share one frozenset: distinct sets, distinct objects
-    for v in starts:
-        sup[v] = canon.setdefault(sup[v], sup[v])
+    sup = {v: frozenset({B ** j}) for j, v in enumerate(starts)}
+    canon = {s: s for s in sup.values()}   # equal supports share one frozenset: distinct sets, distinct objects
     pre_sup = {}
     powers = {}          # frozenset(Z) -> [P_0, P_1, ...]: the i-fold sumsets of Z
     work = 0

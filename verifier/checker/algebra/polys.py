@@ -177,11 +177,12 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     phi of the cut's values (or coefficients) and the labels above: nothing about phi needs expanding.
 
     ``middle`` = (nodes B, before_B, supports over the cut): a second cut B above the first. Each node of B (its
-    pre-activation with before_B, Psi then applying B's activation) is a polynomial in the first cut's variables
-    with coefficients polynomial in w, one variable of Psi per monomial of its support (node by node, after the
-    first cut's variables); ``supports[b]`` must contain that support (the caller derives it from the graph,
-    ``funcspace.node_supports`` with the first cut as sources). B must separate like a cut, and
-    ``outer_labels`` are then the labels above B.
+    pre-activation with before_B, Psi then applying B's activation) is a polynomial in the first cut's values
+    (after their activation) with coefficients polynomial in w, one variable of Psi per monomial of its support
+    (node by node, after the first cut's variables); ``supports[b]`` must contain that support (the caller derives it from the graph,
+    ``funcspace.node_supports`` with the first cut as sources). B must separate like a cut (B may be the
+    outputs themselves: each output as a polynomial in the first cut's variables), and ``outer_labels`` are then
+    the labels above B.
     """
     cut = list(nodes)
     C = set(cut)
@@ -210,8 +211,10 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                 if v not in top and v not in mid_nodes:
                     top.add(v)
                     stack.append(v)
-        if not all(o in top for o in net.outputs):
-            return None, "an output does not lie above the second cut"
+        if not all(o in top or o in mid_nodes for o in net.outputs):
+            return None, "an output does not lie above or on the second cut"
+        if mid_before and any(net.kind[v] != "hidden" for v in mid_nodes):
+            return None, "an output node has no activation to apply"
         if any(u not in top and u not in mid_nodes for v in top for u, _ in net.preds[v]):
             return None, "a node above the second cut reads a node below it"
     used = {lab for v in top for _, lab in net.preds[v]} | {net.bias[v] for v in top if net.bias[v] is not None}
@@ -245,7 +248,7 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     order = [v for gen in net.generations for v in gen if v in top]
     psi = []
     for i, (x, y) in enumerate(zip(X, Y)):
-        out, raw = {}, []
+        out = {}
         for s, v in enumerate(cut):
             if inner == "values":
                 z = gens[where[i] * k + s]
@@ -256,11 +259,9 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                     for xj, e in zip(x, beta):
                         m *= flint.fmpq(xj) ** e
                     z = budget.check(z + gens[offsets[s] + j] * m)
-            raw.append(z)
             out[v] = _horner(coeffs[v], z, budget, ctx) if before else z
         if mid_nodes:
-            out = {}
-            powers = {}
+            vals, out, powers = [out[v] for v in cut], {}, {}
             for v, off in zip(mid_nodes, mid_off):
                 z = ctx.constant(0)
                 for j, gamma in enumerate(mid_sup[v]):
@@ -269,7 +270,7 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                         if e:
                             for f in range(1, e + 1):
                                 if (s, f) not in powers:
-                                    powers[(s, f)] = raw[s] if f == 1 else budget.mul(powers[(s, f - 1)], raw[s])
+                                    powers[(s, f)] = vals[s] if f == 1 else budget.mul(powers[(s, f - 1)], vals[s])
                             m = budget.mul(m, powers[(s, e)])
                     z = budget.check(z + m)
                 out[v] = _horner(coeffs[v], z, budget, ctx) if mid_before else z

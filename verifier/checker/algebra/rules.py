@@ -343,10 +343,11 @@ def _cut_bound(fa, ctx):
             raise FormatError("a middle cut needs nodes (a nonempty list) and before_activation (true or false)")
         mnodes = mid["nodes"]
         if len({repr(v) for v in mnodes}) != len(mnodes) or \
-                not all(isinstance(v, (str, int)) and v in net.kind and net.kind[v] == "hidden" for v in mnodes):
-            raise FormatError("the middle cut's nodes must be distinct hidden nodes of the network")
+                not all(isinstance(v, (str, int)) and v in net.kind and net.kind[v] in ("hidden", "output")
+                        for v in mnodes):
+            raise FormatError("the middle cut's nodes must be distinct hidden or output nodes of the network")
         try:
-            mpre, mpost = node_supports(net, mnodes, sources=nodes, activate_sources=cut["before_activation"])
+            mpre, mpost = node_supports(net, mnodes, sources=nodes)
         except SupportTooLarge as exc:
             return None, f"the middle cut's supports are too large to re-derive: {exc}"
         except KeyError:
