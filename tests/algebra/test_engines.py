@@ -278,3 +278,14 @@ def test_msolve_count():
     assert E.msolve_count([x * y], ctx) is None
     double = E.msolve_parametrization([x**2, y**2], ctx)
     assert (double["solutions"], double["multiplicity_degree"]) == (1, 4)
+
+
+def test_an_engine_input_too_large_to_print_is_a_budget(monkeypatch):
+    """Printing a polynomial for an engine costs about 10 us a term and cannot be interrupted, so an input
+    past MAX_INPUT_TERMS stops before the engine starts (as a budget, never an InputError)."""
+    monkeypatch.setattr(E, "MAX_INPUT_TERMS", 5)
+    big = sum((W0 ** k for k in range(6)), CTX.constant(0))
+    with pytest.raises(BudgetExceeded, match="more than 5"):
+        E.groebner_dimension([big, W1], CTX, timeout=5)
+    with pytest.raises(BudgetExceeded):
+        E.syzygies([[big, W1]], CTX, timeout=5, max_memory_mb=256)

@@ -266,3 +266,17 @@ def test_quadratic_units_into_one_successor_rotate():
     assert any(d.startswith("rotation of quadratic units") for d in descs), descs
     assert "factorization" not in gr.evidence and "left_kernel" not in gr.evidence
     assert check_certificate(doc).ok
+
+
+def test_cramers_rule_refuses_a_product_past_its_work_budget():
+    """One product or exact division of large polynomials cannot be interrupted by the deadline: Cramer's rule
+    refuses those whose term pairs exceed ``max_work`` (a budget, reported as the kernel not being found)."""
+    from verifier.algebra.polys import compile_polynomials
+    from verifier.algebra.rank import generic_rank
+    from verifier.algebra.symmetries import cramer_kernel
+    net, data = squares_net(), data7()
+    ps = compile_polynomials(net, data)
+    res = generic_rank(net, data, trials=2, seed=0)
+    with pytest.raises(BudgetExceeded, match="term pairs"):
+        cramer_kernel(ps, res["rows"], res["cols"], left=True, max_work=1)
+    assert cramer_kernel(ps, res["rows"], res["cols"], left=True)      # the default budget suffices here

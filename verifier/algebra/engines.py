@@ -431,6 +431,9 @@ def parse_poly(text: str, ctx, names: Sequence[str] | None = None) -> flint.fmpq
 
 # --------------------------------------------------------------------------- Singular
 
+MAX_INPUT_TERMS = 500_000     # terms written into one engine script (about 10 us each to print, uninterruptible)
+
+
 def _check_polys(polys, ctx) -> list:
     polys = list(polys)
     for p in polys:
@@ -438,6 +441,10 @@ def _check_polys(polys, ctx) -> list:
             raise InputError("engine input must be fmpq_mpoly polynomials of the given context")
     if ctx.nvars() == 0:
         raise InputError("engine input needs at least one variable")
+    terms = sum(len(p) for p in polys)
+    if terms > MAX_INPUT_TERMS:
+        # printing it alone would take longer than most budgets, before the engine's own timeout starts
+        raise BudgetExceeded(f"the engine input has {terms} terms, more than {MAX_INPUT_TERMS}")
     return polys
 
 

@@ -213,7 +213,8 @@ def independent_at(candidates, point, need: int, base=()) -> list:
     return chosen
 
 
-def cramer_kernel(ps, rows, cols, *, left: bool, max_terms: int = 100_000, deadline: float | None = None) -> list:
+def cramer_kernel(ps, rows, cols, *, left: bool, max_terms: int = 100_000, deadline: float | None = None,
+                  max_work: int = 4_000_000) -> list:
     """[(description, components)]: the kernel of J over Q(w) by Cramer's rule on a nonsingular minor.
 
     ``rows``/``cols`` index an r x r minor A of J that is not identically zero (the modular minor of the
@@ -222,8 +223,8 @@ def cramer_kernel(ps, rows, cols, *, left: bool, max_terms: int = 100_000, deadl
     (det(A) A^-1 J_R)_kj e_(cols_k) has J_R v_j = 0 and the v_j are independent wherever det(A) != 0. They
     lie in the kernel of all of J exactly when the generic rank is r, which :func:`field_vanishes`
     checks here and the checker again. With ``left`` the same on J^T (rows and columns exchanged), giving
-    u with u^T J = 0. The entries are r x r minors, so this is for small r; ``max_terms`` and ``deadline``
-    bound the work (``BudgetExceeded``). Hand-written: flint has no matrices over multivariate polynomials.
+    u with u^T J = 0. The entries are r x r minors, so this is for small r; ``max_terms``, ``max_work`` (term
+    pairs in one product or division) and ``deadline`` bound the work (``BudgetExceeded``). Hand-written: flint has no matrices over multivariate polynomials.
     """
     import time
     from ..errors import BudgetExceeded
@@ -248,7 +249,14 @@ def cramer_kernel(ps, rows, cols, *, left: bool, max_terms: int = 100_000, deadl
             for j in range(N):
                 if deadline is not None and time.monotonic() > deadline:
                     raise BudgetExceeded("Cramer's rule ran out of time")
-                e = (pk * T[i][j] - f * T[k][j]) / prev
+                # One product or exact division of large polynomials cannot be interrupted: refuse those whose
+                # term-by-term cost exceeds the budget instead (the deadline is checked between them).
+                if len(pk) * len(T[i][j]) + len(f) * len(T[k][j]) > max_work:
+                    raise BudgetExceeded(f"Cramer's rule needs a product of more than {max_work} term pairs")
+                num = pk * T[i][j] - f * T[k][j]
+                if len(num) * len(prev) > max_work:
+                    raise BudgetExceeded(f"Cramer's rule needs a division of more than {max_work} term pairs")
+                e = num / prev
                 terms += len(e)
                 if terms > max_terms:
                     raise BudgetExceeded(f"Cramer's rule needs more than {max_terms} terms")

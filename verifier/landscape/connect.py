@@ -33,7 +33,7 @@ from ..checker.format import (CLAIM_STATEMENTS, REQUIRED_CLAIMS, arb_to_fmpq, de
 from ..checks import choose_unknowns, round_decimal, round_down, to_fmpq
 from ..construction import round_up_rational
 from ..data import Dataset
-from ..errors import InputError
+from ..errors import BudgetExceeded, InputError
 from ..network import network_to_json
 from ..search import gauss_newton
 from ..system import compile_system
@@ -430,7 +430,7 @@ def _separation(network, data, start: dict, end: dict, limit: fmpq, *, timeout: 
         wk = ps.ctx.gens()[labels.index(k)]
         try:
             cof = engines.lift_one(list(ps.H) + [wk], ps.ctx, timeout=timeout, max_memory_mb=2048)
-        except (engines.EngineError, InputError):
+        except (engines.EngineError, InputError, BudgetExceeded):
             continue
         if cof is None:
             continue
