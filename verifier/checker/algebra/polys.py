@@ -190,12 +190,17 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     for v, preds in net.preds.items():
         for u, _ in preds:
             succ.setdefault(u, []).append(v)
-    above, stack = set(), list(cut)
-    while stack:
-        for v in succ.get(stack.pop(), []):
-            if v not in above and v not in C:
-                above.add(v)
-                stack.append(v)
+
+    def descendants(start):
+        found, stack = set(), list(start)
+        while stack:
+            for v in succ.get(stack.pop(), []):
+                if v not in found and v not in start:
+                    found.add(v)
+                    stack.append(v)
+        return found
+
+    above = descendants(C)
     if not all(o in above for o in net.outputs):
         return None, "an output does not lie above the cut"
     if any(u not in above and u not in C for v in above for u, _ in net.preds[v]):
@@ -205,12 +210,7 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         mid_nodes, mid_before, mid_sup = list(middle[0]), middle[1], middle[2]
         if not mid_nodes or not set(mid_nodes) <= above:
             return None, "the second cut's nodes do not all lie above the first cut"
-        top, stack = set(), list(mid_nodes)
-        while stack:
-            for v in succ.get(stack.pop(), []):
-                if v not in top and v not in mid_nodes:
-                    top.add(v)
-                    stack.append(v)
+        top = descendants(set(mid_nodes))
         if not all(o in top or o in mid_nodes for o in net.outputs):
             return None, "an output does not lie above or on the second cut"
         if mid_before and any(net.kind[v] != "hidden" for v in mid_nodes):
