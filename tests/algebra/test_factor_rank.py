@@ -263,7 +263,7 @@ def test_two_cuts_bound_a_narrow_layer_above_a_wide_one(two_cut_doc):
     assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 7, gr.message
     fa = gr.evidence["factorization"]
     assert fa["cut"] == {"nodes": ["h1_0", "h1_1"], "before_activation": True} and fa["inner"] == "coefficients"
-    assert fa["middle"] == {"nodes": ["h3_0"], "before_activation": True}
+    assert fa["middle"] == [{"nodes": ["h3_0"], "before_activation": True}]
     assert fa["outer_labels"] == ["W4[0,0]", "W4[1,0]"] and len(fa["variables"]) == 10 and fa["field_rank"] == 3
     rep = check_certificate(doc)
     got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
@@ -272,10 +272,10 @@ def test_two_cuts_bound_a_narrow_layer_above_a_wide_one(two_cut_doc):
 
 @pytest.mark.parametrize("forge, why", [
     # the first layer is not a polynomial in itself: no support over the first cut
-    (lambda fa: fa["middle"].__setitem__("nodes", ["h1_0"]), "not polynomials in the first cut"),
+    (lambda fa: fa["middle"][0].__setitem__("nodes", ["h1_0"]), "not polynomials in the previous cut"),
     # a middle layer node alone is no cut: the other three lead to the output around it
-    (lambda fa: fa["middle"].__setitem__("nodes", ["h2_0"]), "second cut"),
-    (lambda fa: fa["middle"].__setitem__("before_activation", False), None),
+    (lambda fa: fa["middle"][0].__setitem__("nodes", ["h2_0"]), "last cut"),
+    (lambda fa: fa["middle"][0].__setitem__("before_activation", False), None),
     (lambda fa: fa.pop("middle"), None),
     (lambda fa: fa["outer_labels"].append("W3[0,0]"), "not the stated ones"),
     (lambda fa: fa.__setitem__("field_rank", 4), "rank 3 at the stated point"),
@@ -289,10 +289,13 @@ def test_forged_two_cuts_are_rejected(two_cut_doc, forge, why):
 
 
 @pytest.mark.parametrize("forge", [
-    lambda fa: fa["middle"].__setitem__("nodes", []),
-    lambda fa: fa["middle"].__setitem__("nodes", ["no such node"]),
-    lambda fa: fa["middle"].pop("before_activation"),
+    lambda fa: fa["middle"][0].__setitem__("nodes", []),
+    lambda fa: fa["middle"][0].__setitem__("nodes", ["no such node"]),
+    lambda fa: fa["middle"][0].pop("before_activation"),
+    lambda fa: fa.__setitem__("middle", []),
+    lambda fa: fa.__setitem__("middle", fa["middle"] * 9),
     lambda fa: fa.__setitem__("middle", ["h3_0"]),
+    lambda fa: fa.__setitem__("middle", {"nodes": ["h3_0"], "before_activation": True}),
 ])
 def test_malformed_two_cuts_are_malformed(two_cut_doc, forge):
     _, doc = two_cut_doc
@@ -337,12 +340,12 @@ def test_the_outputs_as_polynomials_in_a_cut_without_expanding_H():
     assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 12, gr.message
     fa = gr.evidence["factorization"]
     assert fa["cut"] == {"nodes": ["h2_0"], "before_activation": True} and fa["inner"] == "coefficients"
-    assert fa["middle"] == {"nodes": ["y0", "y1"], "before_activation": False} and fa["outer_labels"] == []
+    assert fa["middle"] == [{"nodes": ["y0", "y1"], "before_activation": False}] and fa["outer_labels"] == []
     rep = check_certificate(doc)
     got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
     assert got == ["verified"], rep.text()
-    for forge, why in [(lambda fa: fa["middle"].__setitem__("before_activation", True), "no activation"),
-                       (lambda fa: fa["middle"].__setitem__("nodes", ["y0"]), "does not lie above or on")]:
+    for forge, why in [(lambda fa: fa["middle"][0].__setitem__("before_activation", True), "no activation"),
+                       (lambda fa: fa["middle"][0].__setitem__("nodes", ["y0"]), "does not lie above or on")]:
         status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
         assert status == "inconclusive" and why in rep.text(), rep.text()
 

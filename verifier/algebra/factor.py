@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import flint
 from flint import fmpq
@@ -395,9 +395,9 @@ class CutFactorization:
     fields: list
     point: list
     rank: int
-    # (nodes, before) of a second cut above the first, whose nodes are Psi's polynomials in the first cut's
-    # variables (one variable per monomial of each node's support); the outer labels are then those above it
-    middle: tuple | None = None
+    # [(nodes, before)] of later cuts above the first, each one's nodes Psi's polynomials in the previous cut's
+    # values (one variable per monomial of each node's support); the outer labels are then those above the last
+    middle: list = field(default_factory=list)
 
     @property
     def bound(self) -> int:
@@ -425,54 +425,75 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
                                                                       if net.bias(v) is not None}
         return above, [lab for lab in net.labels if lab in used]
 
+    hop_cache = {}
+
+    def hop(a, b):
+        """(pre, post) supports of cut b's nodes (or of the outputs, b = None) over cut a's values, or None."""
+        if (a, b) not in hop_cache:
+            nodes = list(net.outputs) if b is None else cuts[b][1]
+            try:
+                hop_cache[(a, b)] = node_supports(net, nodes, sources=cuts[a][1])
+            except (TooLarge, KeyError):
+                hop_cache[(a, b)] = None
+        return hop_cache[(a, b)]
+
+    def chains(a, depth):
+        """[(hops, top, top labels, coefficients)] above cut a: nothing more, later cuts (each node a polynomial
+        in the previous cut's values, the layers between as its coefficients: a narrow layer above a wide one,
+        where no single cut is small), or finally the outputs as polynomials in the last cut's values."""
+        above, outer = labels_above(cuts[a][0])
+        out = [([], above, outer, 0)]
+        if depth >= MAX_HOPS:
+            return out
+        sup = hop(a, None)
+        if sup is not None:
+            outs = list(net.outputs)
+            out.append(([(outs, False, sup[1])], [], [], sum(len(sup[1][v]) for v in outs)))
+        for b in range(a + 1, len(cuts)):
+            sup = hop(a, b)
+            if sup is None:
+                continue
+            for before2 in (True, False):
+                ms = sup[0] if before2 else sup[1]
+                n = sum(len(ms[v]) for v in cuts[b][1])
+                for rest, top, labels, n_rest in chains(b, depth + 1):
+                    out.append(([(cuts[b][1], before2, ms)] + rest, top, labels, n + n_rest))
+        return out
+
     for a, (g, cut) in enumerate(cuts):
-        above, outer = labels_above(g)
         try:
             pre_sup, post_sup = node_supports(net, cut)
         except TooLarge:
             pre_sup = post_sup = None
+        above_a = chains(a, 0)
         for before in (True, False):
-            # a second cut above this one: the layers between as the coefficients of its nodes' polynomials in
-            # this cut's variables (a bottleneck above a narrow layer: neither cut alone is small)
-            seconds = [(None, above, outer, 0)]
-            for g2, cut2 in cuts[a + 1:]:
-                try:
-                    mpre, mpost = node_supports(net, cut2, sources=cut)
-                except (TooLarge, KeyError):
-                    continue
-                above2, outer2 = labels_above(g2)
-                for before2 in (True, False):
-                    msup = mpre if before2 else mpost
-                    seconds.append(((cut2, before2, msup), above2, outer2, sum(len(msup[v]) for v in cut2)))
-            # or the outputs themselves: each output as a polynomial in this cut's variables (the expanded
-            # search's "coefficients" above the cut, without expanding H)
-            outs = list(net.outputs)
-            try:
-                _, opost = node_supports(net, outs, sources=cut)
-                seconds.append(((outs, False, opost), [], [], sum(len(opost[v]) for v in outs)))
-            except (TooLarge, KeyError):
-                pass
             for inner in ("values", "coefficients"):
                 sup = (pre_sup if before else post_sup) if inner == "coefficients" else None
                 if inner == "coefficients" and sup is None:
                     continue
                 n_in = len(cut) * n_points if sup is None else sum(len(sup[v]) for v in cut)
-                for middle, top, top_labels, n_mid in seconds:
+                for hops, top, top_labels, n_mid in above_a:
                     N = n_in + n_mid + len(top_labels)
                     if N <= MAX_VARIABLES:
-                        plans.append(((N, middle is not None, len(top)), (cut, top, top_labels, before, inner, sup,
-                                                                          n_in, middle)))
+                        plans.append(((N, len(hops), len(top)), (cut, top, top_labels, before, inner, sup, n_in,
+                                                                 hops)))
     found, tries = [], [AFFINE_TRIES]
-    # The fewest variables first, then one cut before two, then the fewest layers above the cut (Psi is cheapest
-    # to build there).
+    # The fewest variables first, then the fewest cuts, then the fewest layers above the last cut (Psi is
+    # cheapest to build there).
     for _, plan in sorted(plans, key=lambda t: t[0]):
-        if deadline is not None and time.monotonic() > deadline:
+        now = time.monotonic()
+        if deadline is not None and now > deadline:
             break
+        # no one plan takes more than a third of what is left (a long chain's Psi can be large)
+        mine = None if deadline is None else now + max(0.5, (deadline - now) / 3)
         try:
-            f = _cut_psi(net, data, fp, *plan, max_terms, deadline)
-            f = _maybe_affine(f, target, tries, deadline)
+            f = _cut_psi(net, data, fp, *plan, max_terms, mine)
         except BudgetExceeded:
             continue
+        try:
+            f = _maybe_affine(f, target, tries, mine)
+        except BudgetExceeded:
+            pass                     # the scalings' bound stands
         if f.bound < limit:
             found.append(f)
             if f.bound <= target:
@@ -484,7 +505,7 @@ def _nodes(cut) -> str:
     return f"{', '.join(map(str, cut[:4]))}{', ...' if len(cut) > 4 else ''}"
 
 
-def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle, max_terms, deadline):
+def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, hops, max_terms, deadline):
     k = len(cut)
     place = "pre-activation" if before else "value"
     where = distinct_inputs(data.X)
@@ -496,13 +517,13 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
         for v in cut:
             offsets.append(len(names))
             names += [f"coefficient of x^{beta} in the {place} of {v}" for beta in sup[v]]
-    mid_off = []
-    if middle is not None:
-        cut2, before2, msup = middle
-        place2 = "pre-activation" if before2 else "value"
-        for v in cut2:
-            mid_off.append(len(names))
-            names += [f"coefficient of the first cut's values^{gamma} in the {place2} of {v}" for gamma in msup[v]]
+    hop_off = []                     # per later cut, per node: the offset of its coefficients
+    for nodes, b, msup in hops:
+        place2 = "pre-activation" if b else "value"
+        hop_off.append([])
+        for v in nodes:
+            hop_off[-1].append(len(names))
+            names += [f"coefficient of the previous cut's values^{gamma} in the {place2} of {v}" for gamma in msup[v]]
     n_low = len(names)
     names += list(outer)
     N = len(names)
@@ -525,12 +546,12 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
                         m *= fmpq(xj) ** e
                     z += u[offsets[s] + j] * m
                 cv[v] = z
-        start, activate = cv, (cut if before else ())
-        if middle is not None:
-            # the second cut's nodes as polynomials in the first cut's values (after its activation)
-            vals = [apply_activation(fp.coeffs[v], cv[v]) if before else cv[v] for v in cut]
-            start, activate = {}, (cut2 if before2 else ())
-            for v, off in zip(cut2, mid_off):
+        start, activate, prev, prev_before = cv, (cut if before else ()), cut, before
+        for (nodes, b, msup), offs in zip(hops, hop_off):
+            # each node of the next cut as a polynomial in the previous cut's values (after its activation)
+            vals = [apply_activation(fp.coeffs[v], start[v]) if prev_before else start[v] for v in prev]
+            start, activate, prev, prev_before = {}, (nodes if b else ()), nodes, b
+            for v, off in zip(nodes, offs):
                 z = zero
                 for j, gamma in enumerate(msup[v]):
                     m = u[off + j]
@@ -546,19 +567,21 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, middle,
     _tick(deadline)
     fields, point, rank = torus_fields(psi, uctx)
     desc = (f"through the cut {_nodes(cut)} ({'before' if before else 'after'} its activation): the cut as {inner} "
-            f"({n_in}), ")
-    n_mid = len(names) - len(outer) - n_in
-    if middle is not None and all(net.kind(v) == "output" for v in cut2):
-        desc += f"each output as a polynomial in the cut's values ({n_mid} coefficients)"
-    else:
-        if middle is not None:
-            desc += (f"the cut {_nodes(cut2)} ({'before' if before2 else 'after'} its activation) as coefficients "
-                     f"of polynomials in the first ({n_mid}), ")
-        desc += f"the layers above as parameters ({len(outer)})"
+            f"({n_in})")
+    for nodes, b, msup in hops:
+        n = sum(len(msup[v]) for v in nodes)
+        if all(net.kind(v) == "output" for v in nodes):
+            desc += f", each output as a polynomial in the previous cut's values ({n} coefficients)"
+        else:
+            desc += (f", the cut {_nodes(nodes)} ({'before' if b else 'after'} its activation) as polynomials in the "
+                     f"previous cut's values ({n} coefficients)")
+    if not hops or not all(net.kind(v) == "output" for v in hops[-1][0]):
+        desc += f", the layers above as parameters ({len(outer)})"
     return CutFactorization(desc, list(cut), before, inner, list(outer), names, psi, fields, point, rank,
-                            None if middle is None else (list(cut2), before2))
+                            [(list(nodes), b) for nodes, b, _ in hops])
 
 
+MAX_HOPS = 3                   # later cuts above the first one (the outputs count as one)
 AFFINE_MAX_VARIABLES = 60      # N^2 + N unknowns: a 3660-column system mod p at most
 AFFINE_TRIES = 3               # searches for affine fields per factorization search (each up to a few seconds)
 AFFINE_FREE_VARIABLES = 24     # up to this N a search takes well under a second and counts against no try

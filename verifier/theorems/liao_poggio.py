@@ -261,8 +261,8 @@ def _factorization_evidence(fac):
     if isinstance(fac, CutFactorization):
         ev.update({"cut": {"nodes": list(fac.nodes), "before_activation": fac.before}, "inner": fac.inner,
                    "outer_labels": list(fac.outer_labels)})
-        if fac.middle is not None:
-            ev["middle"] = {"nodes": list(fac.middle[0]), "before_activation": fac.middle[1]}
+        if fac.middle:
+            ev["middle"] = [{"nodes": list(nodes), "before_activation": b} for nodes, b in fac.middle]
     else:
         ev.update({"phi": [poly_to_json(c) for c in fac.phi], "psi": [poly_to_json(c) for c in fac.psi]})
     ev.update({"variables": list(fac.names),

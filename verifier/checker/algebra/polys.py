@@ -176,13 +176,13 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
     node above it must read only nodes above it or on it. Then ``H(w) = Psi(phi(w))`` for the polynomial map
     phi of the cut's values (or coefficients) and the labels above: nothing about phi needs expanding.
 
-    ``middle`` = (nodes B, before_B, supports over the cut): a second cut B above the first. Each node of B (its
-    pre-activation with before_B, Psi then applying B's activation) is a polynomial in the first cut's values
+    ``middle`` = [(nodes B, before_B, supports), ...]: later cuts, each above the one before it. Each node of B (its
+    pre-activation with before_B, Psi then applying B's activation) is a polynomial in the previous cut's values
     (after their activation) with coefficients polynomial in w, one variable of Psi per monomial of its support
-    (node by node, after the first cut's variables); ``supports[b]`` must contain that support (the caller derives it from the graph,
-    ``funcspace.node_supports`` with the first cut as sources). B must separate like a cut (B may be the
-    outputs themselves: each output as a polynomial in the first cut's variables), and ``outer_labels`` are then
-    the labels above B.
+    (cut by cut, node by node, after the first cut's variables); ``supports[b]`` must contain that support (the
+    caller derives it from the graph: ``funcspace.node_supports`` with the previous cut as sources). The last
+    cut must separate like a cut (it may be the outputs themselves), and ``outer_labels`` are then the labels
+    above it.
     """
     cut = list(nodes)
     C = set(cut)
@@ -205,18 +205,21 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         return None, "an output does not lie above the cut"
     if any(u not in above and u not in C for v in above for u, _ in net.preds[v]):
         return None, "a node above the cut reads a node below it"
-    top, mid_nodes = above, []
-    if middle is not None:
-        mid_nodes, mid_before, mid_sup = list(middle[0]), middle[1], middle[2]
-        if not mid_nodes or not set(mid_nodes) <= above:
-            return None, "the second cut's nodes do not all lie above the first cut"
-        top = descendants(set(mid_nodes))
-        if not all(o in top or o in mid_nodes for o in net.outputs):
-            return None, "an output does not lie above or on the second cut"
+    # ``middle``: later cuts, each a list of nodes above the previous one whose values are polynomials in it
+    hops = [(list(h[0]), h[1], h[2]) for h in (middle or [])]
+    top, prev = above, C
+    for mid_nodes, mid_before, _ in hops:
+        if not mid_nodes or not set(mid_nodes) <= descendants(prev):
+            return None, "a later cut's nodes do not all lie above the cut before it"
         if mid_before and any(net.kind[v] != "hidden" for v in mid_nodes):
             return None, "an output node has no activation to apply"
-        if any(u not in top and u not in mid_nodes for v in top for u, _ in net.preds[v]):
-            return None, "a node above the second cut reads a node below it"
+        prev = set(mid_nodes)
+    if hops:
+        top = descendants(prev)
+        if not all(o in top or o in prev for o in net.outputs):
+            return None, "an output does not lie above or on the last cut"
+        if any(u not in top and u not in prev for v in top for u, _ in net.preds[v]):
+            return None, "a node above the last cut reads a node below it"
     used = {lab for v in top for _, lab in net.preds[v]} | {net.bias[v] for v in top if net.bias[v] is not None}
     if sorted(outer_labels) != sorted(used) or len(set(outer_labels)) != len(outer_labels):
         return None, "the labels above the cut are not the stated ones"
@@ -229,10 +232,12 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
         for v in cut:
             offsets.append(n_in)
             n_in += len(supports[v])
-    mid_off, n_mid = [], 0
-    for v in mid_nodes:
-        mid_off.append(n_in + n_mid)
-        n_mid += len(mid_sup[v])
+    offs, n_mid = [], 0                 # per hop, per node: the offset of its coefficients
+    for mid_nodes, _, mid_sup in hops:
+        offs.append([])
+        for v in mid_nodes:
+            offs[-1].append(n_in + n_mid)
+            n_mid += len(mid_sup[v])
     N = n_in + n_mid + len(outer_labels)
     budget = _Budget(max_terms, MAX_DEGREE, None, "cut map")
     ctx = poly_context(N)
@@ -260,9 +265,10 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                         m *= flint.fmpq(xj) ** e
                     z = budget.check(z + gens[offsets[s] + j] * m)
             out[v] = _horner(coeffs[v], z, budget, ctx) if before else z
-        if mid_nodes:
-            vals, out, powers = [out[v] for v in cut], {}, {}
-            for v, off in zip(mid_nodes, mid_off):
+        prev_nodes = cut
+        for (mid_nodes, mid_before, mid_sup), off_h in zip(hops, offs):
+            vals, out, powers = [out[v] for v in prev_nodes], {}, {}
+            for v, off in zip(mid_nodes, off_h):
                 z = ctx.constant(0)
                 for j, gamma in enumerate(mid_sup[v]):
                     m = gens[off + j]
@@ -274,6 +280,7 @@ def cut_map(net, X, Y, nodes, before: bool, inner: str, outer_labels, supports=N
                             m = budget.mul(m, powers[(s, e)])
                     z = budget.check(z + m)
                 out[v] = _horner(coeffs[v], z, budget, ctx) if mid_before else z
+            prev_nodes = mid_nodes
         for v in order:
             out[v] = _node_value(net, v, out, var, coeffs, budget, ctx)
         for j, o in enumerate(net.outputs):

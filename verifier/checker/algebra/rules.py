@@ -26,6 +26,7 @@ from .polys import (check_combination, composition_equals, cut_map, distinct_inp
 
 V, R, I = "verified", "refuted", "inconclusive"
 MAX_CHECK_VARIABLES = 2000
+MAX_MIDDLE_CUTS = 8
 
 
 
@@ -334,27 +335,31 @@ def _cut_bound(fa, ctx):
         supports = pre if cut["before_activation"] else post
     size = len(outer) + (len(nodes) * len(set(distinct_inputs(ctx.Xq))) if supports is None
                          else sum(len(supports[v]) for v in nodes))
-    middle = None
+    middle, prev = [], nodes
     if "middle" in fa:
-        # a second cut above the first: its nodes as polynomials in the first cut's variables
-        mid = fa["middle"]
-        if not isinstance(mid, dict) or set(mid) != {"nodes", "before_activation"} or \
-                type(mid["before_activation"]) is not bool or not isinstance(mid["nodes"], list) or not mid["nodes"]:
-            raise FormatError("a middle cut needs nodes (a nonempty list) and before_activation (true or false)")
-        mnodes = mid["nodes"]
-        if len({repr(v) for v in mnodes}) != len(mnodes) or \
-                not all(isinstance(v, (str, int)) and v in net.kind and net.kind[v] in ("hidden", "output")
-                        for v in mnodes):
-            raise FormatError("the middle cut's nodes must be distinct hidden or output nodes of the network")
-        try:
-            mpre, mpost = node_supports(net, mnodes, sources=nodes)
-        except SupportTooLarge as exc:
-            return None, f"the middle cut's supports are too large to re-derive: {exc}"
-        except KeyError:
-            return None, "the middle cut's nodes are not polynomials in the first cut's variables"
-        msup = mpre if mid["before_activation"] else mpost
-        middle = (mnodes, mid["before_activation"], msup)
-        size += sum(len(msup[v]) for v in mnodes)
+        # later cuts above the first: each one's nodes as polynomials in the previous cut's values
+        if not isinstance(fa["middle"], list) or not 1 <= len(fa["middle"]) <= MAX_MIDDLE_CUTS:
+            raise FormatError(f"middle must be a list of 1 to {MAX_MIDDLE_CUTS} cuts")
+        for mid in fa["middle"]:
+            if not isinstance(mid, dict) or set(mid) != {"nodes", "before_activation"} or \
+                    type(mid["before_activation"]) is not bool or not isinstance(mid["nodes"], list) or \
+                    not mid["nodes"]:
+                raise FormatError("a middle cut needs nodes (a nonempty list) and before_activation (true or false)")
+            mnodes = mid["nodes"]
+            if len({repr(v) for v in mnodes}) != len(mnodes) or \
+                    not all(isinstance(v, (str, int)) and v in net.kind and net.kind[v] in ("hidden", "output")
+                            for v in mnodes):
+                raise FormatError("a middle cut's nodes must be distinct hidden or output nodes of the network")
+            try:
+                mpre, mpost = node_supports(net, mnodes, sources=prev)
+            except SupportTooLarge as exc:
+                return None, f"a middle cut's supports are too large to re-derive: {exc}"
+            except KeyError:
+                return None, "a middle cut's nodes are not polynomials in the previous cut's values"
+            msup = mpre if mid["before_activation"] else mpost
+            middle.append((mnodes, mid["before_activation"], msup))
+            size += sum(len(msup[v]) for v in mnodes)
+            prev = mnodes
     if size > MAX_FACTOR_VARIABLES:
         raise FormatError(f"the cut gives Psi more than {MAX_FACTOR_VARIABLES} variables")
     psi, N = cut_map(net, ctx.Xq, ctx.Yq, nodes, cut["before_activation"], inner, outer, supports, middle=middle)
