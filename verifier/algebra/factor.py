@@ -24,10 +24,12 @@ edge jumps from below g to above it, and no output lies at or below g. Psi's var
   in the cut's values, one variable per coefficient).
 
 :func:`factorizations` tries every combination on every cut and returns the best bounds first; the solver
-checks ``Psi(phi(w)) == H(w)`` by expansion, and the checker again, so nothing here is trusted. Where H is
-too large to expand, :func:`cut_factorizations` uses only the cut's values or coefficients and the labels
-above it: then H = Psi o phi holds by the graph alone, and the checker rebuilds Psi from the network and the
-data. Hand-written: no library factors a polynomial map through a network's cut.
+checks ``Psi(phi(w)) == H(w)`` by expansion, and the checker again, so nothing here is trusted.
+:func:`cut_factorizations` needs no expansion of H (it serves where H is too large, and where the expanded
+search leaves a gap): the cut's values or coefficients, then optionally a chain of later cuts, each node a
+polynomial in the previous cut's values (the outputs may be the last), then the labels above the last cut.
+H = Psi o phi holds by the graph alone, and the checker rebuilds Psi from the network and the data.
+Hand-written: no library factors a polynomial map through a network's cut.
 """
 
 from __future__ import annotations
