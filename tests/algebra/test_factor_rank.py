@@ -350,6 +350,31 @@ def test_the_outputs_as_polynomials_in_a_cut_without_expanding_H():
         assert status == "inconclusive" and why in rep.text(), rep.text()
 
 
+def test_a_chain_of_cuts():
+    """mlp 1-2-1-1-3-2 with t^2 and biases on 9 points, H not expanded: the first width-1 unit's pre-activation
+    z is a quadratic in x (3 coefficients), the second's is a h + c in the first's value h = z^2 (2), and each
+    output is a quadratic in the second's value (A g + a_0 with g_j = (c_j v + e_j)^2: 3 each, 6). Psi has 11
+    variables and two scalings (z against a, and the second unit's pre-activation against the outputs'
+    coefficients): r = 9, the lower bound."""
+    net = mlp(1, [2, 1, 1, 3], l=2, activation=power(2), bias=True)
+    X = [[fmpq(i, 2)] for i in range(9)]
+    Y = [[fmpq((7 * i + k) % 5 - 2) for k in range(2)] for i in range(9)]
+    gr, doc = rank_claim(net, Dataset(X, Y), max_terms=20, timeout=30)
+    assert gr.status == "verified" and gr.evidence["lower"] == gr.evidence["upper"] == 9, gr.message
+    fa = gr.evidence["factorization"]
+    assert fa["cut"] == {"nodes": ["h2_0"], "before_activation": True}
+    assert fa["middle"] == [{"nodes": ["h3_0"], "before_activation": True},
+                            {"nodes": ["y0", "y1"], "before_activation": False}]
+    rep = check_certificate(doc)
+    got = [r["checked"] for r in rep.results if r["id"] == "generic-rank"]
+    assert got == ["verified"], rep.text()
+    for forge in (lambda fa: fa["middle"].pop(0), lambda fa: fa["middle"].reverse(),
+                  lambda fa: fa["middle"][0].__setitem__("before_activation", False),
+                  lambda fa: fa["middle"].insert(1, {"nodes": ["h3_0"], "before_activation": True})):
+        status, rep = retamper(doc, lambda ev: forge(ev["factorization"]))
+        assert status == "inconclusive", rep.text()
+
+
 def test_affine_fields_of_psi():
     """t + t^2 = (t + 1/2)^2 - 1/4: f = a (c + c^2) + b has the field c -> t (c + 1/2) - 1/2, a -> t^-2 a,
     b -> b + (a - t^-2 a) / 4 (delta c = c + 1/2, delta a = -2 a, delta b = -a / 2), affine but no scaling.
