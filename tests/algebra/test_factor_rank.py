@@ -400,3 +400,14 @@ def test_affine_fields_are_found_and_only_true_ones_kept():
     # proportional to (c + 1/2, -2 a, -a / 2)
     k = comp[0].coeffs()[0]
     assert comp[0] == k * (c + fmpq(1, 2)) and comp[1] == k * (-2 * a) and comp[2] == k * (-a / 2)
+
+
+def test_building_psi_refuses_a_product_past_its_work_budget(monkeypatch):
+    """One product of large polynomials cannot be interrupted by the deadline: building Psi refuses those whose
+    term pairs exceed MAX_PRODUCT_WORK (a budget: that candidate is skipped), here with no budget at all."""
+    import verifier.algebra.factor as F
+    from verifier.algebra.factor import cut_factorizations
+    net, ds = bottleneck()
+    assert cut_factorizations(net, ds, target=5)
+    monkeypatch.setattr(F, "MAX_PRODUCT_WORK", 0)
+    assert cut_factorizations(net, ds, target=5) == []

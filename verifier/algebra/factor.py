@@ -42,7 +42,7 @@ import flint
 from flint import fmpq
 
 from ..errors import BudgetExceeded
-from .polys import apply_activation, polynomial_activation_coeffs
+from .polys import polynomial_activation_coeffs
 
 __all__ = ["CutFactorization", "Factorization", "cut_factorizations", "factorizations", "torus_fields"]
 
@@ -124,18 +124,32 @@ class _Pass:
         self.net = net
         self.coeffs = {v: polynomial_activation_coeffs(net, v) for v in net.order if net.kind(v) != "output"}
 
-    def run(self, nodes, start, param, zero, *, activate=(), keep=(), max_terms=200_000):
+    @staticmethod
+    def activate(cs, z, max_terms, deadline):
+        """sigma(z) by Horner's rule (as ``apply_activation``), one guarded product a step."""
+        out = z * 0
+        for c in reversed(cs):
+            out = _guarded_mul(out, z, max_terms) + c
+            _tick(deadline)
+        return out
+
+    def run(self, nodes, start, param, zero, *, activate=(), keep=(), max_terms=200_000, deadline=None):
         """Values of ``nodes`` (topological) from ``start``. Nodes in ``activate`` (starting ones) get their
-        activation applied first; nodes in ``keep`` keep their pre-activation value."""
+        activation applied first; nodes in ``keep`` keep their pre-activation value. Every product is guarded
+        (``_guarded_mul``) and ``deadline`` is checked between them: one product cannot be interrupted."""
         net, o = self.net, dict(start)
+
+        def act(cs, z):
+            return self.activate(cs, z, max_terms, deadline)
+
         for v in activate:
-            o[v] = apply_activation(self.coeffs[v], o[v])
+            o[v] = act(self.coeffs[v], o[v])
         for v in nodes:
             z = param(net.bias(v)) if net.bias(v) is not None else zero
             for u, lab in net.in_edges(v):
-                z = z + param(lab) * o[u]
+                z = z + _guarded_mul(param(lab), o[u], max_terms)
             if net.kind(v) != "output" and v not in keep:
-                z = apply_activation(self.coeffs[v], z)
+                z = act(self.coeffs[v], z)
             if len(z) > max_terms:
                 raise BudgetExceeded(f"a polynomial grew past {max_terms} terms at node {v!r}")
             o[v] = z
@@ -503,6 +517,28 @@ def cut_factorizations(net, data, *, deadline: float | None = None, max_terms: i
     return sorted(found, key=lambda f: (f.bound, len(f.names)))
 
 
+MAX_PRODUCT_WORK = 50_000_000  # term pairs in one product while building Psi (a few seconds; one product cannot be
+                               # interrupted)
+
+
+def _guarded_mul(a, b, max_terms):
+    if len(a) * len(b) > MAX_PRODUCT_WORK:
+        raise BudgetExceeded(f"Psi needs a product of more than {MAX_PRODUCT_WORK} term pairs")
+    out = a * b
+    if len(out) > max_terms:
+        raise BudgetExceeded(f"Psi grew past {max_terms} terms")
+    return out
+
+
+def _power(vals, s, e, cache, max_terms, deadline):
+    """``vals[s] ** e`` by repeated guarded products, cached per (s, e), the deadline checked between them."""
+    if (s, e) not in cache:
+        cache[(s, e)] = vals[s] if e == 1 else \
+            _guarded_mul(_power(vals, s, e - 1, cache, max_terms, deadline), vals[s], max_terms)
+        _tick(deadline)
+    return cache[(s, e)]
+
+
 def _nodes(cut) -> str:
     return f"{', '.join(map(str, cut[:4]))}{', ...' if len(cut) > 4 else ''}"
 
@@ -551,20 +587,23 @@ def _cut_psi(net, data, fp, cut, above, outer, before, inner, sup, n_in, hops, m
         start, activate, prev, prev_before = cv, (cut if before else ()), cut, before
         for (nodes, b, msup), offs in zip(hops, hop_off):
             # each node of the next cut as a polynomial in the previous cut's values (after its activation)
-            vals = [apply_activation(fp.coeffs[v], start[v]) if prev_before else start[v] for v in prev]
+            vals = [fp.activate(fp.coeffs[v], start[v], max_terms, deadline) if prev_before else start[v]
+                    for v in prev]
             start, activate, prev, prev_before = {}, (nodes if b else ()), nodes, b
+            powers = {}
             for v, off in zip(nodes, offs):
                 z = zero
                 for j, gamma in enumerate(msup[v]):
                     m = u[off + j]
                     for s, e in enumerate(gamma):
                         if e:
-                            m = m * vals[s] ** e
+                            m = _guarded_mul(m, _power(vals, s, e, powers, max_terms, deadline), max_terms)
                     z += m
                     if len(z) > max_terms:
                         raise BudgetExceeded(f"Psi grew past {max_terms} terms")
                 start[v] = z
-        o = fp.run(above, start, lambda lab: var[lab], zero, activate=activate, max_terms=max_terms)
+        o = fp.run(above, start, lambda lab: var[lab], zero, activate=activate, max_terms=max_terms,
+                   deadline=deadline)
         psi.extend(o[out] - yk for out, yk in zip(net.outputs, y))
     _tick(deadline)
     fields, point, rank = torus_fields(psi, uctx)
