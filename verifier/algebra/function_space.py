@@ -52,7 +52,7 @@ def node_supports(net, nodes, sources=None) -> tuple:
     pow_cache = {}
     work = 0
     for v in net.order:
-        if v in skip or v in net.inputs or any(u not in sup for u, _ in net.in_edges(v)):
+        if v in skip or any(u not in sup for u, _ in net.in_edges(v)):
             continue
         distinct = {sup[u] for u, _ in net.in_edges(v)}
         work += sum(len(s) for s in distinct)

@@ -224,7 +224,8 @@ def cramer_kernel(ps, rows, cols, *, left: bool, max_terms: int = 100_000, deadl
     lie in the kernel of all of J exactly when the generic rank is r, which :func:`field_vanishes`
     checks here and the checker again. With ``left`` the same on J^T (rows and columns exchanged), giving
     u with u^T J = 0. The entries are r x r minors, so this is for small r; ``max_terms``, ``max_work`` (term
-    pairs in one product or division) and ``deadline`` bound the work (``BudgetExceeded``). Hand-written: flint has no matrices over multivariate polynomials.
+    pairs in one product or division) and ``deadline`` bound the work (``BudgetExceeded``). Hand-written:
+    flint has no matrices over multivariate polynomials.
     """
     import time
     from ..errors import BudgetExceeded
