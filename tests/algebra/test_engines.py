@@ -289,3 +289,19 @@ def test_an_engine_input_too_large_to_print_is_a_budget(monkeypatch):
         E.groebner_dimension([big, W1], CTX, timeout=5)
     with pytest.raises(BudgetExceeded):
         E.syzygies([[big, W1]], CTX, timeout=5, max_memory_mb=256)
+
+
+@needs_singular
+def test_time_spent_printing_the_input_is_charged_to_the_timeout(monkeypatch):
+    """The script is built before the engine starts; that time counts against ``timeout`` (a slow
+    print used to run a whole budget before the engine's own clock started)."""
+    import time
+    import types
+
+    clock = iter([time.monotonic() - 10.0])   # the builder's start: 10 s spent printing since
+    fake = types.SimpleNamespace(monotonic=lambda: next(clock, None) or time.monotonic())
+    monkeypatch.setattr(E, "time", fake)
+    with pytest.raises(BudgetExceeded, match="preparing the Singular input"):
+        E.groebner_dimension([W0 - 1, W1], CTX, timeout=5)
+    monkeypatch.setattr(E, "time", time)
+    assert E.groebner_dimension([W0 - 1, W1], CTX, timeout=30)["dim"] == 1

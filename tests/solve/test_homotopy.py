@@ -340,3 +340,19 @@ def test_double_root_reached_by_two_winding_one_paths_is_singular():
     s = r.summary()
     assert (s["nonsingular"], s["singular_points"], s["singular_multiplicities"], s["failed"]) == (2, 1, [2], 0)
     assert np.allclose(r.solutions("singular"), [[-2, 1]], atol=1e-6)
+
+
+def test_nonsingular_endpoint_shared_with_a_singular_one_is_a_duplicate():
+    """Two paths at one double root, computed condition numbers 1.9e9 and 1.5e10 (either side of
+    the 1e10 threshold): the compiled tracker once reported 3 nonsingular roots and a singular one
+    of multiplicity 1 on the system of the test above. The nonsingular end is a duplicate of the
+    singular one."""
+    from verifier.solver.homotopy import _duplicates
+
+    X = np.array([[-2, 1], [-2 + 1e-9, 1], [-1.5, 0.5], [0.3, 0.1]], dtype=complex)
+    status = np.array(["singular", "nonsingular", "nonsingular", "singular"], dtype=object)
+    dup, _ = _duplicates(X, status)
+    assert len(dup) == 0
+    dup, (pool, labels) = _duplicates(X, status, with_singular=True)
+    assert dup.tolist() == [1]
+    assert sorted(pool.tolist()) == [0, 1, 2, 3]

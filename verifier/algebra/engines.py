@@ -187,7 +187,7 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 def run_engine(name: str, args: Sequence[str], *, files: Mapping[str, str] | None = None,
                output: str | None = None, timeout: float, max_memory_mb: int,
-               extra_address_mb: int = 0) -> str:
+               extra_address_mb: int = 0, started: float | None = None) -> str:
     """Run engine ``name`` with ``args`` inside a fresh temporary directory and return its answer.
 
     Parameters
@@ -208,6 +208,9 @@ def run_engine(name: str, args: Sequence[str], *, files: Mapping[str, str] | Non
     extra_address_mb : int, optional
         Address space granted on top of the budget for an engine that reserves but never
         touches it (msolve: :data:`MSOLVE_RESERVE_MB`).
+    started : float, optional
+        ``time.monotonic()`` when the caller began preparing the input: the time spent since
+        (printing a large system into a script) is charged to ``timeout``.
 
     Returns
     -------
@@ -228,6 +231,11 @@ def run_engine(name: str, args: Sequence[str], *, files: Mapping[str, str] | Non
     if not (isinstance(max_memory_mb, int) and max_memory_mb > 0):
         raise InputError(f"engine memory budget must be a positive number of MB, got {max_memory_mb!r}")
     binary = require(name)
+    budget = timeout           # the messages name the caller's budget; the engine gets what is left
+    if started is not None:
+        timeout -= time.monotonic() - started
+        if timeout <= 0:
+            raise BudgetExceeded(f"preparing the {name} input used up the {budget:g} s time budget")
     env = dict(os.environ, OMP_NUM_THREADS="1")
     with tempfile.TemporaryDirectory(prefix="verifier-engine-") as folder:
         for fname, text in (files or {}).items():
@@ -245,7 +253,7 @@ def run_engine(name: str, args: Sequence[str], *, files: Mapping[str, str] | Non
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            raise BudgetExceeded(f"{name} ran past the {timeout:g} s time budget") from None
+            raise BudgetExceeded(f"{name} ran past the {budget:g} s time budget") from None
         except BaseException:  # KeyboardInterrupt and the like: never leave the engine running
             _kill_group(proc)
             raise
@@ -253,7 +261,7 @@ def run_engine(name: str, args: Sequence[str], *, files: Mapping[str, str] | Non
         stderr = err.decode("utf-8", "replace")
         rc = proc.returncode
         if rc == -signal.SIGXCPU:
-            raise BudgetExceeded(f"{name} ran past the {timeout:g} s time budget (CPU-time limit)")
+            raise BudgetExceeded(f"{name} ran past the {budget:g} s time budget (CPU-time limit)")
         if rc != 0:
             crashed = rc < 0 and -rc in _CRASH_SIGNALS
             if _MEMORY_WORDS.search(stderr) or _MEMORY_WORDS.search(stdout) or crashed:
@@ -463,16 +471,17 @@ def _singular_ideal(var: str, polys) -> str:
 _ERROR_LINE = re.compile(r"^\s*\?\s*(.*)$", re.MULTILINE)
 
 
-def run_singular(script: str, *, timeout: float, max_memory_mb: int) -> tuple[list[tuple[str, str]], str]:
+def run_singular(script: str, *, timeout: float, max_memory_mb: int,
+                 started: float | None = None) -> tuple[list[tuple[str, str]], str]:
     """Run a Singular script; return its ``@@KEY value`` lines in order and the version text.
 
     The script is run from a file with ``quit;`` appended and a ``@@END`` sentinel, so a script
     that stops early or reports an error (Singular prints ``? ...`` and carries on) raises
-    :class:`EngineError` instead of yielding a partial answer.
+    :class:`EngineError` instead of yielding a partial answer. ``started``: see :func:`run_engine`.
     """
     text = '"@@VERSION " + string(system("version"));\n' + script + '"@@END";\nquit;\n'
     out = run_engine("Singular", [*_SINGULAR_FLAGS, "script.sing"], files={"script.sing": text},
-                     timeout=timeout, max_memory_mb=max_memory_mb)
+                     timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     error = _ERROR_LINE.search(out)
     if error:
         raise EngineError(f"Singular reported an error: {error.group(1)[:160]}")
@@ -515,12 +524,13 @@ def groebner_dimension(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 
         V is empty; ``basis_size``: size of the reduced Groebner basis; ``engine``;
         ``seconds``: wall-clock time including engine start-up.
     """
+    started = time.monotonic()
     polys = _check_polys(polys, ctx)
     script = (_singular_preamble(ctx.nvars()) + _singular_ideal("vfI", polys)
               + "ideal vfJ = std(vfI);\n"
               + '"@@RESULT " + string(dim(vfJ)) + " " + string(mult(vfJ)) + " " + string(size(vfJ));\n')
     start = time.monotonic()
-    records, version = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    records, version = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     seconds = time.monotonic() - start
     result = _values(records, "RESULT")
     if len(result) != 1 or len(result[0].split()) != 3:
@@ -539,6 +549,7 @@ def lift_one(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> l
     Uses Singular ``std`` (membership of 1) then ``lift``; the identity is re-checked exactly with
     flint before returning, and :class:`EngineError` is raised when it fails.
     """
+    started = time.monotonic()
     polys = _check_polys(polys, ctx)
     live = [i for i, p in enumerate(polys) if not p.is_zero()]
     script = (_singular_preamble(ctx.nvars()) + _singular_ideal("vfI", [polys[i] for i in live])
@@ -549,7 +560,7 @@ def lift_one(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> l
               + "  int vfK;\n"
               + '  for (vfK = 1; vfK <= nrows(vfT); vfK++) { "@@G " + string(vfT[vfK, 1]); }\n'
               + '} else { "@@NOTIN"; }\n')
-    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     if _values(records, "NOTIN"):
         return None
     rows = _values(records, "ROWS")
@@ -577,6 +588,7 @@ def syzygies(matrix, ctx, *, transpose: bool = False, timeout: float = 60, max_m
     field Q(w); the caller re-checks every vector it uses by exact expansion. Raises :class:`EngineError`
     when the printed generators exceed ``max_terms`` terms in all (too large to be useful evidence).
     """
+    started = time.monotonic()
     rows = [list(r) for r in matrix]
     m, n = len(rows), (len(rows[0]) if rows else 0)
     if m == 0 or n == 0 or any(len(r) != n for r in rows):
@@ -598,7 +610,7 @@ def syzygies(matrix, ctx, *, transpose: bool = False, timeout: float = 60, max_m
               + '    "@@VEC " + string(vfK);\n'
               + f'    for (vfC = 1; vfC <= {size}; vfC++) {{ "@@C " + string(vfS[vfK][vfC]); }}\n'
               + "  }\n}\n")
-    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     count = _values(records, "COUNT")
     terms = _values(records, "TERMS")
     if len(count) != 1 or len(terms) != 1:
@@ -632,6 +644,7 @@ def minimal_primes(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096
 
 def _primes(polys, ctx, *, timeout, max_memory_mb) -> list[dict]:
     """minAssGTZ plus, per prime, a maximal independent set of variables (``indepSet``)."""
+    started = time.monotonic()
     polys = _check_polys(polys, ctx)
     script = (_singular_preamble(ctx.nvars(), ["primdec.lib"]) + _singular_ideal("vfI", polys)
               + "list vfL = minAssGTZ(vfI);\n"
@@ -643,7 +656,7 @@ def _primes(polys, ctx, *, timeout, max_memory_mb) -> list[dict]:
               + '    "@@INDEP " + string(indepSet(vfP));\n'
               + '    for (vfG = 1; vfG <= ncols(vfP); vfG++) { if (vfP[vfG] != 0) { "@@GEN " + string(vfP[vfG]); } }\n'
               + "  }\n}\n")
-    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     primes: list[dict] = []
     for key, value in records:
         if key == "PRIME":
@@ -750,6 +763,7 @@ def _search(primes, polys, ctx, rng, tries, left, max_memory_mb) -> dict | None:
 
 def _point_on(cut, polys, ctx, *, timeout, max_memory_mb) -> dict[int, flint.fmpq] | None:
     """A verified rational point of V(cut) among the linear minimal primes of ``cut``."""
+    started = time.monotonic()
     script = (_singular_preamble(ctx.nvars(), ["primdec.lib"]) + _singular_ideal("vfI", cut)
               + "ideal vfJ = std(vfI);\n"
               + "int vfK; int vfG; ideal vfP;\n"
@@ -764,7 +778,7 @@ def _point_on(cut, polys, ctx, *, timeout, max_memory_mb) -> dict[int, flint.fmp
               + '  "@@COMP";\n'
               + '  for (vfG = 1; vfG <= ncols(vfJ); vfG++) { if (vfJ[vfG] != 0) { "@@GEN " + string(vfJ[vfG]); } }\n'
               + "} }\n")
-    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    records, _ = run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     components: list[list] = []
     for key, value in records:
         if key == "COMP":
@@ -868,20 +882,23 @@ def _is_int(value) -> bool:
 
 
 def _run_msolve_doc(polys, ctx, options, *, timeout, max_memory_mb):
+    started = time.monotonic()
     polys = _check_polys(polys, ctx)
     text, rows = _msolve_input(polys, ctx)
     if not rows:
         return None  # no equation: all of C^n
     start = time.monotonic()
-    out = run_msolve(text, options, timeout=timeout, max_memory_mb=max_memory_mb)
+    out = run_msolve(text, options, timeout=timeout, max_memory_mb=max_memory_mb, started=started)
     return _ListParser(out).document(), time.monotonic() - start
 
 
-def run_msolve(text: str, options: Sequence[str] = (), *, timeout: float, max_memory_mb: int) -> str:
-    """Run msolve on an input file's text (one thread); return the output file's text."""
+def run_msolve(text: str, options: Sequence[str] = (), *, timeout: float, max_memory_mb: int,
+               started: float | None = None) -> str:
+    """Run msolve on an input file's text (one thread); return the output file's text.
+    ``started``: see :func:`run_engine`."""
     return run_engine("msolve", [*options, "-t", "1", "-f", "in.ms", "-o", "out.ms"],
                       files={"in.ms": text}, output="out.ms", timeout=timeout,
-                      max_memory_mb=max_memory_mb, extra_address_mb=MSOLVE_RESERVE_MB)
+                      max_memory_mb=max_memory_mb, extra_address_mb=MSOLVE_RESERVE_MB, started=started)
 
 
 def _status(doc, nvars: int) -> str | None:

@@ -152,6 +152,7 @@ def singular_saturation_count(polys, ctx, *, timeout: float = 60, max_memory_mb:
     """Singular: ``J = I : (x_1 ... x_n)^infinity`` (``elim.lib`` ``sat``), then ``dim`` and ``vdim``
     of a standard basis of ``J``. Returns ``{"dim", "vdim", "seconds", "engine"}``; ``vdim`` is the
     number of solutions of ``I`` in the torus counted with multiplicity (-1 when not finite)."""
+    started = time.monotonic()
     polys = [p for p in polys if not p.is_zero()]
     if not polys:
         raise InputError("singular_saturation_count needs a nonzero polynomial")
@@ -164,7 +165,8 @@ def singular_saturation_count(polys, ctx, *, timeout: float = 60, max_memory_mb:
               + "vfJ = std(vfJ);\n"
               + '"@@RESULT " + string(dim(vfJ)) + " " + string(vdim(vfJ));\n')
     start = time.monotonic()
-    records, version = engines.run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb)
+    records, version = engines.run_singular(script, timeout=timeout, max_memory_mb=max_memory_mb,
+                                            started=started)
     seconds = time.monotonic() - start
     result = [v for k, v in records if k == "RESULT"]
     if len(result) != 1 or len(result[0].split()) != 2:

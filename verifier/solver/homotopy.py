@@ -102,6 +102,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -109,6 +110,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .numeric import NumericSystem, SingleThread, batched_solve, complex_randn, row_norms
+
+try:  # the compiled inner loop (setup.py builds it where a C compiler is available); the numpy loop
+    # below does the same, and VERIFIER_TRACKER=numpy selects it
+    from . import ctrack as _ctrack
+except ImportError:  # pragma: no cover - no compiler at install time
+    _ctrack = None
+_CTRACK_ABI = 2   # must equal CTRACK_ABI in ctrack.c (a stale build is ignored; `pip install -e .` rebuilds)
+if os.environ.get("VERIFIER_TRACKER", "").lower() == "numpy" or getattr(_ctrack, "ABI", None) != _CTRACK_ABI:
+    _ctrack = None
 
 STATUSES = ("nonsingular", "singular", "infinity", "failed")
 
@@ -420,6 +430,7 @@ class _Homotopy:
             if gexps is not None:
                 self.FGh = NumericSystem.from_terms(exps + [e for e, _ in gexps],
                                                     list(F.coefficients) + [c for _, c in gexps], N)
+        self._ctab = None
         self._fuse()
         self._bufP = 0
 
@@ -443,6 +454,35 @@ class _Homotopy:
             self._C2sp = sp.csr_matrix(self._C2)
 
     # start systems -------------------------------------------------------------------
+
+    def ctable(self):
+        """The homotopy in the compiled tracker's form: ``(cval, ccol, crow, par, var, Lc, nf, Kmax)``,
+        the sparse rows of the table (``[F^h; J_F^h]`` then ``[G^h; J_G^h]``) over a monomial table
+        given by parent and variable per monomial. For the multihomogeneous start ``G^h`` is evaluated
+        as the product of its linear forms (``Lc``, ``nf`` factors per equation, at most ``Kmax``): the
+        table holds ``F^h`` only (its expansion has many more terms than ``F`` on most systems)."""
+        if self._ctab is None:
+            if self.kind in ("total-degree", "sparse"):
+                C, table = self._C2, self.FGh
+                Lc, nf, Kmax = np.zeros(0, dtype=np.complex128), np.zeros(0, dtype=np.int64), 0
+            else:
+                C, table = self.Fh._C, self.Fh
+                C = np.concatenate([C, np.zeros_like(C)])
+                Lc = np.ascontiguousarray(self.Lc)
+                nf = self.Lmask.sum(axis=1).astype(np.int64)
+                Kmax = int(self.K)
+            rows, cols = np.nonzero(C)
+            crow = np.zeros(C.shape[0] + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows, minlength=C.shape[0]), out=crow[1:])
+            M = len(table.monomials)
+            par = np.zeros(M, dtype=np.int64)
+            var = np.zeros(M, dtype=np.int64)
+            for a, b, pidx, v in table._levels:
+                par[a:b] = pidx
+                var[a:b] = v
+            self._patch_c = np.ascontiguousarray(self.A, dtype=np.complex128)
+            self._ctab = (np.ascontiguousarray(C[rows, cols]), cols.astype(np.int64), crow, par, var, Lc, nf, Kmax)
+        return self._ctab
 
     def _build_linear_product(self, rng):
         n, N, G = self.n, self.N, self.G
@@ -796,8 +836,36 @@ def _track(hom: _Homotopy, Z, ta, tb, opts: _Opts, deadline: float, steps, h0=No
     fails), and the Newton iterations index subsets only when some path has already stopped, so
     that a step on a small batch costs few array operations.
     """
+    ctab = hom.ctable() if _ctrack is not None else None
+    if ctab is not None:
+        return _track_compiled(hom, ctab, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io)
     with np.errstate(all="ignore"):
         return _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io)
+
+
+def _track_compiled(hom, ctab, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
+    """:func:`_track` through the compiled loop (``ctrack.c``): the same rules, one path at a time."""
+    P = Z.shape[0]
+    hmax = opts.hmax if hmax is None else hmax
+    kappa = opts.kappa if kappa is None else kappa
+    if h_io is not None:
+        h = np.minimum(np.asarray(h_io, dtype=float), hmax)
+    else:
+        h = np.full(P, min(opts.h0 if h0 is None else h0, hmax))
+    h = np.ascontiguousarray(h, dtype=np.float64)
+    Zc = np.array(Z, dtype=np.complex128, order="C")
+    tav = np.ascontiguousarray(np.broadcast_to(np.asarray(ta, dtype=np.complex128), (P,)))
+    tbv = np.ascontiguousarray(np.broadcast_to(np.asarray(tb, dtype=np.complex128), (P,)))
+    st = np.zeros(P, dtype=np.int64)
+    state = np.zeros(P, dtype=np.int8)
+    cval, ccol, crow, par, var, Lc, nf, Kmax = ctab
+    _ctrack.track(cval, ccol, crow, par, var, len(cval), len(par), hom.n, hom.N, hom._K, P, hom.gamma,
+                  hom._patch_c, Lc, nf, Kmax, Zc, tav, tbv, h, st, state, float(hmax), float(kappa),
+                  float(opts.tol_track), float(opts.hmin), float(deadline), int(opts.max_steps))
+    steps += st
+    if h_io is not None:
+        h_io[:] = h
+    return Zc, state == 1
 
 
 def _track_loop(hom, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa, h_io):
@@ -1302,15 +1370,18 @@ def _classify(hom: _Homotopy, end, route, wind):
     return status, X, cond, res
 
 
-def _duplicates(X, status):
-    """Indices of nonsingular endpoints that share their point with another path."""
-    ns = np.nonzero(status == "nonsingular")[0]
-    if len(ns) < 2:
+def _duplicates(X, status, with_singular: bool = False):
+    """Indices of nonsingular endpoints that share their point with another nonsingular path (or,
+    ``with_singular``, with any path that ended at a finite point), and ``(pool, labels)``: the
+    clustered endpoints and their cluster labels."""
+    ns = status == "nonsingular"
+    pool = np.nonzero(ns | (status == "singular") if with_singular else ns)[0]
+    if len(pool) < 2 or not ns[pool].any():
         return np.zeros(0, dtype=np.int64), None
-    labels = _cluster(X[ns], _CLUSTER_TOL)
+    labels = _cluster(X[pool], _CLUSTER_TOL)
     counts = np.bincount(labels)
-    dup = ns[counts[labels] > 1]
-    return dup, (ns, labels)
+    dup = pool[(counts[labels] > 1) & ns[pool]]
+    return dup, (pool, labels)
 
 
 # -- entry point -------------------------------------------------------------------------------
@@ -1416,27 +1487,30 @@ def _track_impl(polys, start, groups, gamma, seed, timeout, max_paths, tol, prog
             keep = np.isin(failed, back)
             end[back], route[back], wind[back] = old[0][keep], old[1][keep], old[2][keep]
             status, X, cond, res = _classify(hom, end, route, wind)
-    # path jumping: track the duplicated nonsingular paths again with tighter settings
-    dup, _ = _duplicates(X, status)
+    # path jumping: track the duplicated nonsingular paths again with tighter settings (a
+    # nonsingular endpoint shared with a path that ended "singular" is a duplication too: the same
+    # double root computed with condition numbers on both sides of the threshold)
+    dup, _ = _duplicates(X, status, with_singular=True)
     if len(dup) and time.monotonic() < deadline:
         e, r, w, s = _run_paths(hom, Z0[dup], tight, deadline)
         end[dup], route[dup], wind[dup], steps[dup] = e, r, w, steps[dup] + s
         status, X, cond, res = _classify(hom, end, route, wind)
-        dup, info = _duplicates(X, status)
+        dup, info = _duplicates(X, status, with_singular=True)
         if len(dup):
             # the duplication survived the tighter tracking. At an ill-conditioned point it is a
             # singular root reached by several cycles of winding number 1 (a double root where two
             # branches meet transversally): the condition number of J_F computed at a point known
-            # to ~1e-11 is then ~1e9-1e11, not above the 1e10 threshold. At a well-conditioned
-            # point only one path can end (generic gamma): the others jumped and are failed.
-            ns, labels = info
+            # to ~1e-11 is then ~1e9-1e11, not always above the 1e10 threshold; a path that ended
+            # "singular" at the point settles it. At a well-conditioned point only one path can end
+            # (generic gamma): the others jumped and are failed.
+            pool, labels = info
             dset = set(dup.tolist())
             lab_cond: dict = {}
-            for k, lab in zip(ns, labels):
-                if k in dset:
-                    lab_cond[lab] = max(lab_cond.get(lab, 0.0), float(cond[k]))
+            for k, lab in zip(pool, labels):
+                c = float(cond[k]) if k in dset else (np.inf if status[k] == "singular" else 0.0)
+                lab_cond[lab] = max(lab_cond.get(lab, 0.0), c)
             seen = set()
-            for k, lab in zip(ns, labels):
+            for k, lab in zip(pool, labels):
                 if k in dset:
                     if lab_cond[lab] >= _DUP_SINGULAR_COND:
                         status[k] = "singular"

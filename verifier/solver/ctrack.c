@@ -1,0 +1,497 @@
+/*
+ * The path tracker's inner loop (verifier.solver.homotopy._track) in C, one path at a time.
+ *
+ * Why hand-written: the tracker follows a few to a few thousand paths of small systems (N <= ~40
+ * unknowns). In numpy every predictor or corrector evaluation is about twenty array calls whose
+ * fixed cost (~1-2 us each) dominates once a batch has shrunk to the handful of paths that the
+ * endgame and the slow paths leave; no maintained Python library tracks paths of a polynomial
+ * homotopy (the established trackers are PHCpack, Bertini and HomotopyContinuation.jl, none of them
+ * a Python dependency). This file does exactly what the numpy loop does, per path: the same RK4
+ * predictor, the same Newton corrector and step-size rule, the same tests, on the same fused
+ * coefficient table, so that the two agree to rounding (tests/solver/test_ctrack.py compares them).
+ * It decides nothing about soundness: its endpoints are candidates that later steps certify.
+ *
+ * The homotopy (see homotopy._Homotopy._system): with the monomial table W of a point z (W[0] = 1,
+ * W[k] = W[par[k]] * z[var[k]], k in degree order) and the sparse rows R = C2 W (2K rows, K = n + nN:
+ * the values and Jacobian entries of F^h, then those of G^h),
+ *     HH = (1 - t) R[:K] + t gamma R[K:]
+ *     H_Z = [HH[n:] as n x N; patch rows A]        H = [HH[:n]; A z - 1]
+ *     H_t dt = [(gamma R[K:K+n] - R[:n]) dt; 0]
+ * Only the standard C library and the CPython API (buffer protocol, no numpy headers).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <complex.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef double complex cplx;
+
+typedef struct {
+    /* fused table */
+    const cplx *cval;
+    const int64_t *ccol;
+    const int64_t *crow; /* 2K + 1 row pointers */
+    const int64_t *par;
+    const int64_t *var;
+    Py_ssize_t M, n, N, K;
+    cplx gamma;
+    const cplx *patch; /* (N - n) x N */
+    /* G^h as products of linear forms (the multihomogeneous start), or Kmax = 0: G^h in the table */
+    const cplx *Lc;    /* n x Kmax x N: factor f of equation i is Lc[i, f, :] . z */
+    const int64_t *nf; /* factors per equation (the first nf[i] of the Kmax) */
+    Py_ssize_t Kmax;
+    /* work space */
+    cplx *W, *R, *HH, *A, *B, *L, *pre;
+} Sys;
+
+static double now_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double norm2(const cplx *v, Py_ssize_t N)
+{
+    double s = 0.0;
+    for (Py_ssize_t j = 0; j < N; j++)
+        s += creal(v[j]) * creal(v[j]) + cimag(v[j]) * cimag(v[j]);
+    return sqrt(s);
+}
+
+static int all_finite(const cplx *v, Py_ssize_t N)
+{
+    for (Py_ssize_t j = 0; j < N; j++)
+        if (!isfinite(creal(v[j])) || !isfinite(cimag(v[j])))
+            return 0;
+    return 1;
+}
+
+/* Values (n) and Jacobian rows (n x N) of G^h_i = prod_f L_if(z) into out (the layout of the table's
+ * rows): prefix products, then the product of the other factors (suffix products) times each form. */
+static void product_rows(Sys *S, const cplx *z, cplx *out)
+{
+    const Py_ssize_t n = S->n, N = S->N, Kmax = S->Kmax;
+    cplx *L = S->L, *pre = S->pre;
+    for (Py_ssize_t j = 0; j < n * N; j++)
+        out[n + j] = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Py_ssize_t F = (Py_ssize_t)S->nf[i];
+        const cplx *Li = S->Lc + i * Kmax * N;
+        for (Py_ssize_t f = 0; f < F; f++) {
+            cplx acc = 0.0;
+            for (Py_ssize_t j = 0; j < N; j++)
+                acc += Li[f * N + j] * z[j];
+            L[f] = acc;
+        }
+        cplx p = 1.0;
+        for (Py_ssize_t f = 0; f < F; f++) {
+            pre[f] = p;
+            p *= L[f];
+        }
+        out[i] = p;
+        cplx suf = 1.0;
+        cplx *row = out + n + i * N;
+        for (Py_ssize_t f = F - 1; f >= 0; f--) {
+            const cplx e = pre[f] * suf;
+            for (Py_ssize_t j = 0; j < N; j++)
+                row[j] += e * Li[f * N + j];
+            suf *= L[f];
+        }
+    }
+}
+
+/* H_Z into S->A (row-major N x N) and the right-hand sides into S->B (N x nrhs, row-major):
+ * nrhs = 2: [H, H_t dt]; nrhs = 1: [H_t dt]. */
+static void sys_eval(Sys *S, const cplx *z, cplx t, cplx dt, int nrhs)
+{
+    const Py_ssize_t M = S->M, n = S->n, N = S->N, K = S->K;
+    cplx *W = S->W, *R = S->R, *HH = S->HH, *A = S->A, *B = S->B;
+    W[0] = 1.0;
+    for (Py_ssize_t k = 1; k < M; k++)
+        W[k] = W[S->par[k]] * z[S->var[k]];
+    const Py_ssize_t rows = S->Kmax ? K : 2 * K;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        cplx acc = 0.0;
+        for (int64_t j = S->crow[r]; j < S->crow[r + 1]; j++)
+            acc += S->cval[j] * W[S->ccol[j]];
+        R[r] = acc;
+    }
+    if (S->Kmax)
+        product_rows(S, z, R + K);
+    const cplx a = 1.0 - t, b = t * S->gamma;
+    for (Py_ssize_t r = 0; r < K; r++)
+        HH[r] = a * R[r] + b * R[K + r];
+    memcpy(A, HH + n, (size_t)(n * N) * sizeof(cplx));
+    memcpy(A + n * N, S->patch, (size_t)((N - n) * N) * sizeof(cplx));
+    for (Py_ssize_t i = 0; i < n; i++) {
+        cplx htd = (S->gamma * R[K + i] - R[i]) * dt;
+        if (nrhs == 2) {
+            B[2 * i] = HH[i];
+            B[2 * i + 1] = htd;
+        } else {
+            B[i] = htd;
+        }
+    }
+    for (Py_ssize_t g = n; g < N; g++) {
+        if (nrhs == 2) {
+            const cplx *p = S->patch + (g - n) * N;
+            cplx acc = 0.0;
+            for (Py_ssize_t j = 0; j < N; j++)
+                acc += p[j] * z[j];
+            B[2 * g] = acc - 1.0;
+            B[2 * g + 1] = 0.0;
+        } else {
+            B[g] = 0.0;
+        }
+    }
+}
+
+static inline double cabs1(cplx v) { return fabs(creal(v)) + fabs(cimag(v)); }
+
+/* 1 / z by Smith's method: the build uses -fcx-limited-range (complex products without the C99 NaN
+ * recovery, which otherwise costs more than the arithmetic), under which a plain division would overflow
+ * for |z| beyond ~1e154 or below ~1e-154. */
+static inline cplx crecip(cplx z)
+{
+    const double a = creal(z), b = cimag(z);
+    if (fabs(a) >= fabs(b)) {
+        const double r = b / a, d = a + b * r;
+        return 1.0 / d - (r / d) * I;
+    }
+    const double r = a / b, d = a * r + b;
+    return r / d - (1.0 / d) * I;
+}
+
+/* Solve A X = B in place (B becomes X), partial pivoting as LAPACK's zgetrf (largest |re| + |im|).
+ * A pivot that is exactly zero makes X NaN, as the numpy solver does for a singular matrix. */
+static void lu_solve(Sys *S, int nrhs)
+{
+    const Py_ssize_t N = S->N;
+    cplx *A = S->A, *B = S->B;
+    for (Py_ssize_t k = 0; k < N; k++) {
+        Py_ssize_t p = k;
+        double best = cabs1(A[k * N + k]);
+        for (Py_ssize_t i = k + 1; i < N; i++) {
+            double v = cabs1(A[i * N + k]);
+            if (v > best) {
+                best = v;
+                p = i;
+            }
+        }
+        if (!(best > 0.0)) {
+            for (Py_ssize_t i = 0; i < N * nrhs; i++)
+                B[i] = NAN;
+            return;
+        }
+        if (p != k) {
+            for (Py_ssize_t j = 0; j < N; j++) {
+                cplx tmp = A[k * N + j];
+                A[k * N + j] = A[p * N + j];
+                A[p * N + j] = tmp;
+            }
+            for (int c = 0; c < nrhs; c++) {
+                cplx tmp = B[k * nrhs + c];
+                B[k * nrhs + c] = B[p * nrhs + c];
+                B[p * nrhs + c] = tmp;
+            }
+        }
+        const cplx inv = crecip(A[k * N + k]);
+        for (Py_ssize_t i = k + 1; i < N; i++) {
+            const cplx f = A[i * N + k] * inv;
+            if (f == 0.0)
+                continue;
+            A[i * N + k] = f;
+            for (Py_ssize_t j = k + 1; j < N; j++)
+                A[i * N + j] -= f * A[k * N + j];
+            for (int c = 0; c < nrhs; c++)
+                B[i * nrhs + c] -= f * B[k * nrhs + c];
+        }
+    }
+    for (Py_ssize_t k = N - 1; k >= 0; k--) {
+        const cplx inv = crecip(A[k * N + k]);
+        for (int c = 0; c < nrhs; c++) {
+            cplx acc = B[k * nrhs + c];
+            for (Py_ssize_t j = k + 1; j < N; j++)
+                acc -= A[k * N + j] * B[j * nrhs + c];
+            B[k * nrhs + c] = acc * inv;
+        }
+    }
+}
+
+/* -H_Z^{-1} H_t dt at (z, t) into out */
+static void tangent(Sys *S, const cplx *z, cplx t, cplx dt, cplx *out)
+{
+    sys_eval(S, z, t, dt, 1);
+    lu_solve(S, 1);
+    for (Py_ssize_t j = 0; j < S->N; j++)
+        out[j] = -S->B[j];
+}
+
+typedef struct {
+    double hmax, kappa, tol, hmin, deadline;
+    long max_steps;
+} Opts;
+
+/* One path from s = 0 (t = ta) to s = 1 (t = tb); the numpy loop's rules, see homotopy._track.
+ * Returns 1 arrived, -1 failed; z, *h and *steps are updated. */
+static int track_one(Sys *S, cplx *z, cplx ta, cplx tb, double *h, int64_t *steps, const Opts *o, cplx *work)
+{
+    const Py_ssize_t N = S->N;
+    cplx *k1 = work, *k2 = work + N, *k3 = work + 2 * N, *k4 = work + 3 * N;
+    cplx *zt = work + 4 * N, *zc = work + 5 * N, *tan = work + 6 * N;
+    const cplx dt = tb - ta;
+    double s = 0.0;
+    int k1ok = 0;
+    long loc = 0;
+    int state = 0;
+    while (1) {
+        if (now_monotonic() > o->deadline) {
+            state = -1;
+            break;
+        }
+        const double hi = fmin(*h, 1.0 - s);
+        const double hh2 = 0.5 * hi;
+        if (!k1ok)
+            tangent(S, z, ta + s * dt, dt, k1);
+        const cplx tm = ta + (s + 0.5 * hi) * dt;
+        for (Py_ssize_t j = 0; j < N; j++)
+            zt[j] = z[j] + hh2 * k1[j];
+        tangent(S, zt, tm, dt, k2);
+        for (Py_ssize_t j = 0; j < N; j++)
+            zt[j] = z[j] + hh2 * k2[j];
+        tangent(S, zt, tm, dt, k3);
+        const double s1 = s + hi;
+        const cplx t1 = ta + s1 * dt;
+        for (Py_ssize_t j = 0; j < N; j++)
+            zt[j] = z[j] + hi * k3[j];
+        tangent(S, zt, t1, dt, k4);
+        for (Py_ssize_t j = 0; j < N; j++)
+            zc[j] = z[j] + (hi / 6.0) * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
+        /* Newton corrector, at most 3 iterations */
+        const double nz = fmax(1.0, norm2(zc, N));
+        double d_prev = INFINITY, d_first = INFINITY;
+        int conv = 0, bad = !all_finite(zc, N);
+        if (bad) {
+            memcpy(zc, z, (size_t)N * sizeof(cplx));
+            for (Py_ssize_t j = 0; j < N; j++)
+                tan[j] = 0.0;
+        }
+        for (int it = 0; it < 3 && !(conv || bad); it++) {
+            sys_eval(S, zc, t1, dt, 2);
+            lu_solve(S, 2);
+            const cplx *X = S->B;
+            double dn = 0.0;
+            int fin = 1;
+            for (Py_ssize_t j = 0; j < N; j++) {
+                dn += creal(X[2 * j]) * creal(X[2 * j]) + cimag(X[2 * j]) * cimag(X[2 * j]);
+                if (!isfinite(creal(X[2 * j + 1])) || !isfinite(cimag(X[2 * j + 1])))
+                    fin = 0;
+            }
+            dn = sqrt(dn);
+            if (!isfinite(dn))
+                fin = 0;
+            int newbad, done;
+            if (it == 0) {
+                newbad = dn > o->kappa * nz;
+                done = (dn <= o->tol * nz) || (dn <= 1e-7 * nz);
+            } else {
+                newbad = dn > 0.5 * d_prev;
+                done = (dn <= o->tol * nz) || ((dn <= 1e-7 * nz) && (dn * dn <= o->tol * nz * d_prev));
+            }
+            if (!fin) {
+                newbad = 1;
+                done = 0;
+            } else {
+                for (Py_ssize_t j = 0; j < N; j++)
+                    zc[j] -= X[2 * j];
+            }
+            for (Py_ssize_t j = 0; j < N; j++)
+                tan[j] = -X[2 * j + 1];
+            if (it == 0)
+                d_first = dn;
+            bad |= newbad;
+            conv |= done;
+            d_prev = dn;
+        }
+        const int acc = conv && !bad;
+        loc++;
+        int arrived = 0, failed = 0;
+        if (acc) {
+            memcpy(z, zc, (size_t)N * sizeof(cplx));
+            s = s1;
+            memcpy(k1, tan, (size_t)N * sizeof(cplx));
+            k1ok = d_prev <= 1e-7 * nz;
+            double ratio = 0.8 * pow(o->kappa * nz / fmax(d_first, 1e-300), 0.2);
+            ratio = fmin(fmax(ratio, 0.25), 2.5);
+            *h = fmin(hi * ratio, o->hmax);
+            arrived = s >= 1.0 - 1e-15;
+        } else {
+            *h = 0.5 * hi;
+            failed = *h < o->hmin;
+        }
+        if (loc >= o->max_steps)
+            failed = !arrived;
+        if (arrived) {
+            state = 1;
+            break;
+        }
+        if (failed) {
+            state = -1;
+            break;
+        }
+    }
+    *steps += loc;
+    return state;
+}
+
+static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t count, int writable,
+                   const char *name)
+{
+    if (PyObject_GetBuffer(obj, view, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->len != itemsize * count) {
+        PyErr_Format(PyExc_ValueError, "ctrack: %s has %zd bytes, expected %zd", name, view->len,
+                     itemsize * count);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* track(cval, ccol, crow, par, var, nnz, M, n, N, K, P, gamma, patch, Lc, nf, Kmax, Z, ta, tb, h, steps, state,
+ *       hmax, kappa, tol, hmin, deadline, max_steps) -> None
+ * With Kmax > 0 the table holds F^h's rows only (rows K..2K empty) and G^h is the product of the linear
+ * forms Lc (n x Kmax x N, nf[i] factors in equation i); with Kmax = 0, Lc and nf are empty.
+ * Z (P x N complex128), ta, tb (P complex128), h (P float64), steps (P int64) are updated in place;
+ * state (P int8) receives 1 arrived, -1 failed. */
+static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *o_cval, *o_ccol, *o_crow, *o_par, *o_var, *o_patch, *o_Lc, *o_nf, *o_Z, *o_ta, *o_tb, *o_h, *o_steps,
+        *o_state;
+    Py_ssize_t M, n, N, K, P, nnz, Kmax;
+    Py_complex gamma;
+    Opts o;
+    if (!PyArg_ParseTuple(args, "OOOOOnnnnnnDOOOnOOOOOOdddddl", &o_cval, &o_ccol, &o_crow, &o_par, &o_var, &nnz, &M,
+                          &n, &N, &K, &P, &gamma, &o_patch, &o_Lc, &o_nf, &Kmax, &o_Z, &o_ta, &o_tb, &o_h, &o_steps,
+                          &o_state, &o.hmax, &o.kappa, &o.tol, &o.hmin, &o.deadline, &o.max_steps))
+        return NULL;
+    if (M < 1 || n < 0 || N < n || K != n + n * N || P < 0 || nnz < 0 || Kmax < 0) {
+        PyErr_SetString(PyExc_ValueError, "ctrack: inconsistent sizes");
+        return NULL;
+    }
+    enum { NB = 14 };
+    Py_buffer b[NB];
+    memset(b, 0, sizeof(b));
+    PyObject *objs[NB] = {o_cval, o_ccol, o_crow, o_par, o_var, o_patch, o_Lc, o_nf,
+                          o_Z, o_ta, o_tb, o_h, o_steps, o_state};
+    const Py_ssize_t size[NB] = {16, 8, 8, 8, 8, 16, 16, 8, 16, 16, 16, 8, 8, 1};
+    const Py_ssize_t count[NB] = {nnz, nnz, 2 * K + 1, M, M, (N - n) * N, n * Kmax * N, Kmax ? n : 0,
+                                  P * N, P, P, P, P, P};
+    const int wr[NB] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1};
+    const char *names[NB] = {"cval", "ccol", "crow", "par", "var", "patch", "Lc", "nf",
+                             "Z", "ta", "tb", "h", "steps", "state"};
+    int i, ok = 1;
+    for (i = 0; i < NB; i++) {
+        if (get_buf(objs[i], &b[i], size[i], count[i], wr[i], names[i]) < 0) {
+            ok = 0;
+            break;
+        }
+    }
+    if (ok) {
+        /* indices must stay inside the table */
+        const int64_t *ccol = b[1].buf, *crow = b[2].buf, *par = b[3].buf, *var = b[4].buf;
+        for (Py_ssize_t j = 0; j < nnz && ok; j++)
+            ok = ccol[j] >= 0 && ccol[j] < M;
+        for (Py_ssize_t r = 0; r < 2 * K && ok; r++)
+            ok = crow[r] >= 0 && crow[r] <= crow[r + 1] && crow[r + 1] <= nnz;
+        for (Py_ssize_t k = 1; k < M && ok; k++)
+            ok = par[k] >= 0 && par[k] < k && var[k] >= 0 && var[k] < N;
+        const int64_t *nf = b[7].buf;
+        for (Py_ssize_t e = 0; e < (Kmax ? n : 0) && ok; e++)
+            ok = nf[e] >= 0 && nf[e] <= Kmax;
+        if (!ok)
+            PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
+    }
+    if (!ok) {
+        for (int j = 0; j < NB; j++)
+            if (b[j].obj != NULL)
+                PyBuffer_Release(&b[j]);
+        return NULL;
+    }
+    Sys S;
+    S.cval = b[0].buf;
+    S.ccol = b[1].buf;
+    S.crow = b[2].buf;
+    S.par = b[3].buf;
+    S.var = b[4].buf;
+    S.M = M;
+    S.n = n;
+    S.N = N;
+    S.K = K;
+    S.gamma = gamma.real + gamma.imag * I;
+    S.patch = b[5].buf;
+    S.Lc = b[6].buf;
+    S.nf = b[7].buf;
+    S.Kmax = Kmax;
+    cplx *mem = malloc(sizeof(cplx) * (size_t)(M + 2 * K + K + N * N + 2 * N + 7 * N + 2 * Kmax) + 1);
+    if (mem == NULL) {
+        for (int j = 0; j < NB; j++)
+            PyBuffer_Release(&b[j]);
+        return PyErr_NoMemory();
+    }
+    S.W = mem;
+    S.R = S.W + M;
+    S.HH = S.R + 2 * K;
+    S.A = S.HH + K;
+    S.B = S.A + N * N;
+    S.L = S.B + 2 * N;
+    S.pre = S.L + Kmax;
+    cplx *work = S.pre + Kmax;
+    cplx *Z = b[8].buf;
+    const cplx *ta = b[9].buf, *tb = b[10].buf;
+    double *h = b[11].buf;
+    int64_t *steps = b[12].buf;
+    int8_t *state = b[13].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < P; p++) {
+        if (now_monotonic() > o.deadline) {
+            state[p] = -1;
+            continue;
+        }
+        state[p] = (int8_t)track_one(&S, Z + p * N, ta[p], tb[p], &h[p], &steps[p], &o, work);
+    }
+    Py_END_ALLOW_THREADS
+    free(mem);
+    for (int j = 0; j < NB; j++)
+        PyBuffer_Release(&b[j]);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"track", ctrack_track, METH_VARARGS, "Track paths of a fused homotopy table (see homotopy._track)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "ctrack", "Compiled path tracker (optional).", -1,
+                                    methods, NULL, NULL, NULL, NULL};
+
+/* Bumped with every change of track()'s arguments or rules; homotopy.py ignores a build whose ABI differs
+ * (a stale build left by an editable install). */
+#define CTRACK_ABI 2
+
+PyMODINIT_FUNC PyInit_ctrack(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "ABI", CTRACK_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
