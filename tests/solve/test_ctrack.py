@@ -118,3 +118,42 @@ def test_malformed_table_is_rejected():
         hm._ctrack.track(*args(ccol, bad_par))
     with pytest.raises(ValueError, match="bytes"):
         hm._ctrack.track(*args(ccol[:-1], par))
+
+
+def test_sparse_start_monodromy_matches_numpy_loop(monkeypatch):
+    """The coefficient family of the sparse start tracked by ``ctrack.track_family``: the same roots,
+    loops and steps as the numpy loop of monodromy._track."""
+    from verifier.solver import monodromy
+    from verifier.solver.sparse import mixed_volume, sparse_start
+
+    _, polys, _, _ = list(_systems())[1]     # cyclic-5: 70 roots
+    F = NumericSystem.from_flint(polys)
+    mv = mixed_volume(F)
+
+    def run():
+        return sparse_start(F, np.random.default_rng(5), target=mv, deadline=time.monotonic() + 120)
+
+    fast = run()
+    monkeypatch.setattr(monodromy, "_ctrack", None)
+    slow = run()
+    assert len(fast.roots) == len(slow.roots) == mv == 70
+    assert (fast.steps, fast.paths, fast.edges) == (slow.steps, slow.paths, slow.edges)
+    d = np.abs(fast.roots[:, None, :] - slow.roots[None, :, :]).max(axis=2)
+    assert (d.min(axis=1) <= 1e-8 * np.maximum(1, np.abs(fast.roots).max(axis=1))).all()
+
+
+def test_family_table_is_checked():
+    from verifier.solver.sparse import _CoefficientFamily
+
+    exps = [np.array([[1, 0], [0, 1], [0, 0]]), np.array([[2, 0], [0, 0]])]
+    fam = _CoefficientFamily(exps, [1, 2], 2, np.random.default_rng(0))
+    cval, ccol, crow, par, var, starts, c = fam.ctable()
+    K = int(starts[-1])
+    Z = fam.lift(np.array([[0.3, 0.2]]))
+    bad = starts.copy()
+    bad[-1] = K + 1
+    with pytest.raises(ValueError, match="out of range"):
+        hm._ctrack.track_family(cval, ccol, crow, par, var, bad, len(cval), len(par), 2, K, 1, c,
+                                np.zeros((1, K), complex), np.zeros((1, K), complex), Z, np.zeros(1, np.int64),
+                                np.zeros(1, np.int8), 1e-4, 1e-9, 0.1, 0.02, 1e-11, 1e-7, 1e10,
+                                time.monotonic() + 5, 100)

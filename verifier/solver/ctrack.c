@@ -170,10 +170,8 @@ static inline cplx crecip(cplx z)
 
 /* Solve A X = B in place (B becomes X), partial pivoting as LAPACK's zgetrf (largest |re| + |im|).
  * A pivot that is exactly zero makes X NaN, as the numpy solver does for a singular matrix. */
-static void lu_solve(Sys *S, int nrhs)
+static void lu_solve(cplx *A, cplx *B, Py_ssize_t N, int nrhs)
 {
-    const Py_ssize_t N = S->N;
-    cplx *A = S->A, *B = S->B;
     for (Py_ssize_t k = 0; k < N; k++) {
         Py_ssize_t p = k;
         double best = cabs1(A[k * N + k]);
@@ -228,7 +226,7 @@ static void lu_solve(Sys *S, int nrhs)
 static void tangent(Sys *S, const cplx *z, cplx t, cplx dt, cplx *out)
 {
     sys_eval(S, z, t, dt, 1);
-    lu_solve(S, 1);
+    lu_solve(S->A, S->B, S->N, 1);
     for (Py_ssize_t j = 0; j < S->N; j++)
         out[j] = -S->B[j];
 }
@@ -284,7 +282,7 @@ static int track_one(Sys *S, cplx *z, cplx ta, cplx tb, double *h, int64_t *step
         }
         for (int it = 0; it < 3 && !(conv || bad); it++) {
             sys_eval(S, zc, t1, dt, 2);
-            lu_solve(S, 2);
+            lu_solve(S->A, S->B, S->N, 2);
             const cplx *X = S->B;
             double dn = 0.0;
             int fin = 1;
@@ -348,6 +346,158 @@ static int track_one(Sys *S, cplx *z, cplx ta, cplx tb, double *h, int64_t *step
     }
     *steps += loc;
     return state;
+}
+
+/* -- the coefficient family of the sparse start (verifier.solver.sparse, tracked by monodromy._track) --
+ *
+ * G(Z; p) = (sum_{k in eq i} p_k Z^{e_k}, c . Z - 1), Z = (x, h) homogeneous (N = n + 1), along
+ * p(s) = p0 + s dp. The table holds one single-term row per monomial term (its value, then its N
+ * derivatives, as in the numpy family's NumericSystem T); starts[i] .. starts[i + 1] are equation i's terms.
+ * The rules are monodromy._track's (a different corrector test from the homotopy loop above). */
+typedef struct {
+    const cplx *cval;
+    const int64_t *ccol, *crow, *par, *var, *starts;
+    Py_ssize_t M, n, N, Kc;
+    const cplx *c;
+    cplx *W, *V, *A, *B;
+} Fam;
+
+/* V (Kc values, then Kc x N derivatives) of the terms at Z */
+static void fam_terms(Fam *F, const cplx *z)
+{
+    cplx *W = F->W;
+    W[0] = 1.0;
+    for (Py_ssize_t k = 1; k < F->M; k++)
+        W[k] = W[F->par[k]] * z[F->var[k]];
+    const Py_ssize_t rows = F->Kc * (1 + F->N);
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        cplx acc = 0.0;
+        for (int64_t j = F->crow[r]; j < F->crow[r + 1]; j++)
+            acc += F->cval[j] * W[F->ccol[j]];
+        F->V[r] = acc;
+    }
+}
+
+/* A = G_Z(Z; p0 + s dp), B = G (mode 0) or dG/ds (mode 1), from the terms in F->V */
+static void fam_system(Fam *F, const cplx *z, const cplx *p0, const cplx *dp, double s, int mode)
+{
+    const Py_ssize_t n = F->n, N = F->N;
+    const cplx *V = F->V, *dV = F->V + F->Kc;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        cplx g = 0.0, gt = 0.0;
+        cplx *row = F->A + i * N;
+        for (Py_ssize_t j = 0; j < N; j++)
+            row[j] = 0.0;
+        for (int64_t k = F->starts[i]; k < F->starts[i + 1]; k++) {
+            const cplx pk = p0[k] + s * dp[k];
+            g += pk * V[k];
+            gt += dp[k] * V[k];
+            const cplx *d = dV + k * N;
+            for (Py_ssize_t j = 0; j < N; j++)
+                row[j] += pk * d[j];
+        }
+        F->B[i] = mode ? gt : g;
+    }
+    cplx acc = 0.0;
+    for (Py_ssize_t j = 0; j < N; j++) {
+        F->A[n * N + j] = F->c[j];
+        acc += F->c[j] * z[j];
+    }
+    F->B[n] = mode ? 0.0 : acc - 1.0;
+}
+
+static void fam_deriv(Fam *F, const cplx *z, const cplx *p0, const cplx *dp, double s, cplx *out)
+{
+    fam_terms(F, z);
+    fam_system(F, z, p0, dp, s, 1);
+    lu_solve(F->A, F->B, F->N, 1);
+    for (Py_ssize_t j = 0; j < F->N; j++)
+        out[j] = -F->B[j];
+}
+
+typedef struct {
+    double kappa, tol, hmax, h0, hmin, floor, max_norm, deadline;
+    long max_steps;
+} FamOpts;
+
+/* One path of monodromy._track. Returns 1 arrived, -1 step size, -2 step budget, -3 norm bound,
+ * -4 deadline. */
+static int fam_track_one(Fam *F, cplx *z, const cplx *p0, const cplx *dp, const FamOpts *o, int64_t *steps,
+                         cplx *work)
+{
+    const Py_ssize_t N = F->N;
+    cplx *k1 = work, *k2 = work + N, *k3 = work + 2 * N, *k4 = work + 3 * N, *zt = work + 4 * N, *zc = work + 5 * N;
+    const double norm0 = fmax(1.0, norm2(z, N));
+    double s = 0.0, h = fmin(o->h0, o->hmax);
+    long local = 0;
+    while (1) {
+        if (now_monotonic() > o->deadline)
+            return -4;
+        const double hi = fmin(h, 1.0 - s);
+        fam_deriv(F, z, p0, dp, s, k1);
+        for (Py_ssize_t j = 0; j < N; j++)
+            zt[j] = z[j] + 0.5 * hi * k1[j];
+        fam_deriv(F, zt, p0, dp, s + 0.5 * hi, k2);
+        for (Py_ssize_t j = 0; j < N; j++)
+            zt[j] = z[j] + 0.5 * hi * k2[j];
+        fam_deriv(F, zt, p0, dp, s + 0.5 * hi, k3);
+        for (Py_ssize_t j = 0; j < N; j++)
+            zt[j] = z[j] + hi * k3[j];
+        fam_deriv(F, zt, p0, dp, s + hi, k4);
+        for (Py_ssize_t j = 0; j < N; j++)
+            zc[j] = z[j] + (hi / 6.0) * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
+        const double t1 = s + hi;
+        const double nz = fmax(1.0, norm2(zc, N));
+        int bad = !all_finite(zc, N), conv = 0;
+        if (bad)
+            memcpy(zc, z, (size_t)N * sizeof(cplx));
+        double d_first = INFINITY, d_prev = INFINITY;
+        for (int it = 0; it < 3 && !(conv || bad); it++) {
+            fam_terms(F, zc);
+            fam_system(F, zc, p0, dp, t1, 0);
+            lu_solve(F->A, F->B, N, 1);
+            const double dn = norm2(F->B, N);
+            const int fin = isfinite(dn);
+            if (fin) {
+                for (Py_ssize_t j = 0; j < N; j++)
+                    zc[j] -= F->B[j];
+            } else {
+                bad = 1;
+            }
+            if (it == 0)
+                d_first = dn;
+            if (fin && dn <= o->tol * nz)
+                conv = 1;
+            if (it > 0 && fin && dn > 0.5 * d_prev && !conv) {
+                if (d_prev <= o->floor * nz)
+                    conv = 1;
+                else
+                    bad = 1;
+            }
+            d_prev = dn;
+        }
+        const int acc = conv && !bad && d_first <= o->kappa * nz;
+        local++;
+        (*steps)++;
+        if (acc) {
+            memcpy(z, zc, (size_t)N * sizeof(cplx));
+            s += hi;
+            double ratio = 0.8 * pow(o->kappa * nz / fmax(d_first, 1e-300), 0.2);
+            ratio = fmin(fmax(ratio, 0.25), 2.5);
+            h = fmin(hi * ratio, o->hmax);
+            int state = s >= 1.0 - 1e-15 ? 1 : 0;
+            if (norm2(z, N) > o->max_norm * norm0)
+                return -3;
+            if (state)
+                return 1;
+        } else {
+            h = 0.5 * hi;
+            if (h < o->hmin)
+                return -1;
+        }
+        if (local >= o->max_steps)
+            return -2;
+    }
 }
 
 static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t count, int writable,
@@ -474,8 +624,100 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* track_family(cval, ccol, crow, par, var, starts, M, n, Kc, c, p0, dp, Z, steps, state,
+ *              kappa, tol, hmax, h0, hmin, floor, max_norm, deadline, max_steps) -> None
+ * The table has Kc * (1 + N) rows (N = n + 1); p0 and dp are P x Kc (one parameter pair per path);
+ * Z (P x N) and steps (P) are updated in place; state (P int8) receives the codes of fam_track_one. */
+static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *o_cval, *o_ccol, *o_crow, *o_par, *o_var, *o_starts, *o_c, *o_p0, *o_dp, *o_Z, *o_steps, *o_state;
+    Py_ssize_t nnz, M, n, Kc, P;
+    FamOpts o;
+    if (!PyArg_ParseTuple(args, "OOOOOOnnnnnOOOOOOddddddddl", &o_cval, &o_ccol, &o_crow, &o_par, &o_var, &o_starts,
+                          &nnz, &M, &n, &Kc, &P, &o_c, &o_p0, &o_dp, &o_Z, &o_steps, &o_state, &o.kappa, &o.tol,
+                          &o.hmax, &o.h0, &o.hmin, &o.floor, &o.max_norm, &o.deadline, &o.max_steps))
+        return NULL;
+    const Py_ssize_t N = n + 1;
+    if (M < 1 || n < 1 || Kc < 0 || P < 0 || nnz < 0) {
+        PyErr_SetString(PyExc_ValueError, "ctrack: inconsistent sizes");
+        return NULL;
+    }
+    enum { NF = 12 };
+    Py_buffer b[NF];
+    memset(b, 0, sizeof(b));
+    PyObject *objs[NF] = {o_cval, o_ccol, o_crow, o_par, o_var, o_starts, o_c, o_p0, o_dp, o_Z, o_steps, o_state};
+    const Py_ssize_t size[NF] = {16, 8, 8, 8, 8, 8, 16, 16, 16, 16, 8, 1};
+    const Py_ssize_t count[NF] = {nnz, nnz, Kc * (1 + N) + 1, M, M, n + 1, N, P * Kc, P * Kc, P * N, P, P};
+    const int wr[NF] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
+    const char *names[NF] = {"cval", "ccol", "crow", "par", "var", "starts", "c", "p0", "dp", "Z", "steps", "state"};
+    int ok = 1;
+    for (int i = 0; i < NF; i++) {
+        if (get_buf(objs[i], &b[i], size[i], count[i], wr[i], names[i]) < 0) {
+            ok = 0;
+            break;
+        }
+    }
+    if (ok) {
+        const int64_t *ccol = b[1].buf, *crow = b[2].buf, *par = b[3].buf, *var = b[4].buf, *st = b[5].buf;
+        for (Py_ssize_t j = 0; j < nnz && ok; j++)
+            ok = ccol[j] >= 0 && ccol[j] < M;
+        for (Py_ssize_t r = 0; r < Kc * (1 + N) && ok; r++)
+            ok = crow[r] >= 0 && crow[r] <= crow[r + 1] && crow[r + 1] <= nnz;
+        for (Py_ssize_t k = 1; k < M && ok; k++)
+            ok = par[k] >= 0 && par[k] < k && var[k] >= 0 && var[k] < N;
+        ok = ok && st[0] == 0 && st[n] == Kc;
+        for (Py_ssize_t i = 0; i < n && ok; i++)
+            ok = st[i] <= st[i + 1];
+        if (!ok)
+            PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
+    }
+    if (!ok) {
+        for (int j = 0; j < NF; j++)
+            if (b[j].obj != NULL)
+                PyBuffer_Release(&b[j]);
+        return NULL;
+    }
+    Fam F;
+    F.cval = b[0].buf;
+    F.ccol = b[1].buf;
+    F.crow = b[2].buf;
+    F.par = b[3].buf;
+    F.var = b[4].buf;
+    F.starts = b[5].buf;
+    F.M = M;
+    F.n = n;
+    F.N = N;
+    F.Kc = Kc;
+    F.c = b[6].buf;
+    cplx *mem = malloc(sizeof(cplx) * (size_t)(M + Kc * (1 + N) + N * N + N + 6 * N) + 1);
+    if (mem == NULL) {
+        for (int j = 0; j < NF; j++)
+            PyBuffer_Release(&b[j]);
+        return PyErr_NoMemory();
+    }
+    F.W = mem;
+    F.V = F.W + M;
+    F.A = F.V + Kc * (1 + N);
+    F.B = F.A + N * N;
+    cplx *work = F.B + N;
+    const cplx *p0 = b[7].buf, *dp = b[8].buf;
+    cplx *Z = b[9].buf;
+    int64_t *steps = b[10].buf;
+    int8_t *state = b[11].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < P; p++)
+        state[p] = (int8_t)fam_track_one(&F, Z + p * N, p0 + p * Kc, dp + p * Kc, &o, &steps[p], work);
+    Py_END_ALLOW_THREADS
+    free(mem);
+    for (int j = 0; j < NF; j++)
+        PyBuffer_Release(&b[j]);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"track", ctrack_track, METH_VARARGS, "Track paths of a fused homotopy table (see homotopy._track)."},
+    {"track_family", ctrack_track_family, METH_VARARGS,
+     "Track paths of the sparse start's coefficient family (see monodromy._track)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -484,7 +726,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "ctrack", "Compiled p
 
 /* Bumped with every change of track()'s arguments or rules; homotopy.py ignores a build whose ABI differs
  * (a stale build left by an editable install). */
-#define CTRACK_ABI 2
+#define CTRACK_ABI 3
 
 PyMODINIT_FUNC PyInit_ctrack(void)
 {

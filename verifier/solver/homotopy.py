@@ -102,23 +102,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .numeric import NumericSystem, SingleThread, batched_solve, complex_randn, row_norms
+from .numeric import (NumericSystem, SingleThread, batched_solve, compiled_tracker, complex_randn, csr_rows,
+                      row_norms, table_recursion)
 
-try:  # the compiled inner loop (setup.py builds it where a C compiler is available); the numpy loop
-    # below does the same, and VERIFIER_TRACKER=numpy selects it
-    from . import ctrack as _ctrack
-except ImportError:  # pragma: no cover - no compiler at install time
-    _ctrack = None
-_CTRACK_ABI = 2   # must equal CTRACK_ABI in ctrack.c (a stale build is ignored; `pip install -e .` rebuilds)
-if os.environ.get("VERIFIER_TRACKER", "").lower() == "numpy" or getattr(_ctrack, "ABI", None) != _CTRACK_ABI:
-    _ctrack = None
+_ctrack = compiled_tracker()   # the compiled inner loop, or None (the numpy loop below does the same)
 
 STATUSES = ("nonsingular", "singular", "infinity", "failed")
 
@@ -471,17 +464,10 @@ class _Homotopy:
                 Lc = np.ascontiguousarray(self.Lc)
                 nf = self.Lmask.sum(axis=1).astype(np.int64)
                 Kmax = int(self.K)
-            rows, cols = np.nonzero(C)
-            crow = np.zeros(C.shape[0] + 1, dtype=np.int64)
-            np.cumsum(np.bincount(rows, minlength=C.shape[0]), out=crow[1:])
-            M = len(table.monomials)
-            par = np.zeros(M, dtype=np.int64)
-            var = np.zeros(M, dtype=np.int64)
-            for a, b, pidx, v in table._levels:
-                par[a:b] = pidx
-                var[a:b] = v
+            cval, ccol, crow = csr_rows(C)
+            par, var = table_recursion(table)
             self._patch_c = np.ascontiguousarray(self.A, dtype=np.complex128)
-            self._ctab = (np.ascontiguousarray(C[rows, cols]), cols.astype(np.int64), crow, par, var, Lc, nf, Kmax)
+            self._ctab = (cval, ccol, crow, par, var, Lc, nf, Kmax)
         return self._ctab
 
     def _build_linear_product(self, rng):

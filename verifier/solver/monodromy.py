@@ -83,7 +83,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .numeric import NumericSystem, SingleThread, batched_solve, complex_randn, row_norms
+from .numeric import NumericSystem, SingleThread, batched_solve, compiled_tracker, complex_randn, row_norms
+
+_ctrack = compiled_tracker()   # the compiled loop for families that provide ``ctable`` (or None)
 
 __all__ = ["MonodromyResult", "TraceTest", "TrackOptions", "monodromy_solve", "trace_test", "track_segment",
            "move_witness_set", "point_on_variety", "monodromy_witness", "slice_parameters"]
@@ -369,6 +371,8 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
     seg = fam.segment(p0, p1, P)
     if stats is not None:
         stats.paths += P
+    if _ctrack is not None and hasattr(fam, "ctable"):
+        return _track_compiled(fam, seg, Z, p0, p1, opts, deadline, stats)
     s = np.zeros(P)
     h = np.full(P, min(opts.h0, opts.hmax))
     state = np.zeros(P, dtype=np.int8)          # 0 running, 1 arrived, -1 failed
@@ -445,6 +449,30 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
     Z1, good = _refine(seg.end, Z, state == 1)
     if stats is not None:
         stats.why["newton"] += int(((state == 1) & ~good).sum())
+    Z1[~good] = np.nan
+    return Z1, good
+
+
+def _track_compiled(fam, seg, Z, p0, p1, opts, deadline, stats):
+    """:func:`_track` through the compiled loop (``ctrack.track_family``, the same rules path by path)
+    for a family with a ``ctable`` (the sparse start's coefficient family)."""
+    cval, ccol, crow, par, var, starts, c = fam.ctable()
+    P, K = len(Z), int(starts[-1])
+    a = np.ascontiguousarray(np.broadcast_to(np.asarray(p0, dtype=np.complex128), (P, K)))
+    dp = np.ascontiguousarray(np.broadcast_to(np.asarray(p1, dtype=np.complex128), (P, K)) - a)
+    steps = np.zeros(P, dtype=np.int64)
+    code = np.zeros(P, dtype=np.int8)
+    _ctrack.track_family(cval, ccol, crow, par, var, starts, len(cval), len(par), fam.n, K, P, c, a, dp, Z, steps,
+                         code, float(opts.kappa), float(opts.tol), float(opts.hmax), float(opts.h0),
+                         float(opts.hmin), float(opts.floor), float(opts.max_norm), float(deadline),
+                         int(opts.max_steps))
+    if stats is not None:
+        stats.steps += int(steps.sum())
+        stats.why["step size"] += int((code == -1).sum())
+        stats.why["steps"] += int((code == -2).sum())
+    Z1, good = _refine(seg.end, Z, code == 1)
+    if stats is not None:
+        stats.why["newton"] += int(((code == 1) & ~good).sum())
     Z1[~good] = np.nan
     return Z1, good
 

@@ -308,6 +308,43 @@ def newton_mp(system: NumericSystem, z, *, dps: int = 40, iterations: int = 8) -
 
 # -- shared by the trackers (homotopy, monodromy, sparse start) ----------------------------------
 
+CTRACK_ABI = 3   # must equal CTRACK_ABI in ctrack.c (a stale build is ignored; `pip install -e .` rebuilds)
+
+
+def compiled_tracker():
+    """The compiled inner loops of the trackers (``verifier/solver/ctrack.c``, built by ``pip install``
+    where a C compiler is available), or None: not built, built from another version of the file, or
+    ``VERIFIER_TRACKER=numpy`` in the environment. The numpy loops do the same, slower on small batches."""
+    import os
+
+    if os.environ.get("VERIFIER_TRACKER", "").lower() == "numpy":
+        return None
+    try:
+        from . import ctrack
+    except ImportError:  # pragma: no cover - no compiler at install time
+        return None
+    return ctrack if getattr(ctrack, "ABI", None) == CTRACK_ABI else None
+
+
+def table_recursion(system: "NumericSystem") -> tuple:
+    """``(par, var)`` per monomial of ``system``'s table: ``monomial[k] = monomial[par[k]] * z[var[k]]``
+    (k >= 1, in table order; the form the compiled loops take)."""
+    M = len(system.monomials)
+    par = np.zeros(M, dtype=np.int64)
+    var = np.zeros(M, dtype=np.int64)
+    for a, b, pidx, v in system._levels:
+        par[a:b] = pidx
+        var[a:b] = v
+    return par, var
+
+
+def csr_rows(C: np.ndarray) -> tuple:
+    """``(values, columns, row pointers)`` of the nonzeros of a dense matrix, row by row."""
+    rows, cols = np.nonzero(C)
+    ptr = np.zeros(C.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=C.shape[0]), out=ptr[1:])
+    return np.ascontiguousarray(C[rows, cols]), cols.astype(np.int64), ptr
+
 def complex_randn(rng, *shape):
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
 

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .monodromy import LOOP, LOOP_TIGHT, TrackStats, compact_rows, move_points, novel_rows
-from .numeric import NumericSystem, complex_randn, row_norms
+from .numeric import NumericSystem, complex_randn, csr_rows, row_norms, table_recursion
 
 __all__ = ["SparseStart", "sparse_supports", "sparse_start"]
 
@@ -133,6 +133,16 @@ class _CoefficientFamily:
         # one single-term "equation" per monomial: values (P, K) and derivatives (P, K, n + 1) in one product
         self.T = NumericSystem.from_terms(terms, [np.ones(1)] * self.K, n + 1)
         self.c = complex_randn(rng, n + 1) / math.sqrt(n + 1)
+
+    def ctable(self):
+        """The family in the compiled tracker's form (``ctrack.track_family``): the sparse rows of the
+        term table, its monomial recursion, the equations' first terms and the patch."""
+        if getattr(self, "_ctab", None) is None:
+            cval, ccol, crow = csr_rows(self.T._C)
+            par, var = table_recursion(self.T)
+            starts = np.concatenate([self.starts, [self.K]]).astype(np.int64)
+            self._ctab = (cval, ccol, crow, par, var, starts, np.ascontiguousarray(self.c, dtype=np.complex128))
+        return self._ctab
 
     def lift(self, W):
         W = np.asarray(W, dtype=np.complex128).reshape(-1, self.n)
