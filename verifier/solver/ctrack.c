@@ -516,7 +516,7 @@ static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize
 }
 
 /* track(cval, ccol, crow, par, var, nnz, M, n, N, K, P, gamma, patch, Lc, nf, Kmax, Z, ta, tb, h, steps, state,
- *       hmax, kappa, tol, hmin, deadline, max_steps) -> None
+ *       hmax, kappa, tol, hmin, seconds_left, max_steps) -> None
  * With Kmax > 0 the table holds F^h's rows only (rows K..2K empty) and G^h is the product of the linear
  * forms Lc (n x Kmax x N, nf[i] factors in equation i); with Kmax = 0, Lc and nf are empty.
  * Z (P x N complex128), ta, tb (P complex128), h (P float64), steps (P int64) are updated in place;
@@ -532,6 +532,7 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
                           &n, &N, &K, &P, &gamma, &o_patch, &o_Lc, &o_nf, &Kmax, &o_Z, &o_ta, &o_tb, &o_h, &o_steps,
                           &o_state, &o.hmax, &o.kappa, &o.tol, &o.hmin, &o.deadline, &o.max_steps))
         return NULL;
+    o.deadline += now_monotonic(); /* given as the seconds left (clocks differ between platforms) */
     if (M < 1 || n < 0 || N < n || K != n + n * N || P < 0 || nnz < 0 || Kmax < 0) {
         PyErr_SetString(PyExc_ValueError, "ctrack: inconsistent sizes");
         return NULL;
@@ -625,7 +626,7 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
 }
 
 /* track_family(cval, ccol, crow, par, var, starts, M, n, Kc, c, p0, dp, Z, steps, state,
- *              kappa, tol, hmax, h0, hmin, floor, max_norm, deadline, max_steps) -> None
+ *              kappa, tol, hmax, h0, hmin, floor, max_norm, seconds_left, max_steps) -> None
  * The table has Kc * (1 + N) rows (N = n + 1); p0 and dp are P x Kc (one parameter pair per path);
  * Z (P x N) and steps (P) are updated in place; state (P int8) receives the codes of fam_track_one. */
 static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
@@ -637,6 +638,7 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
                           &nnz, &M, &n, &Kc, &P, &o_c, &o_p0, &o_dp, &o_Z, &o_steps, &o_state, &o.kappa, &o.tol,
                           &o.hmax, &o.h0, &o.hmin, &o.floor, &o.max_norm, &o.deadline, &o.max_steps))
         return NULL;
+    o.deadline += now_monotonic(); /* given as the seconds left */
     const Py_ssize_t N = n + 1;
     if (M < 1 || n < 1 || Kc < 0 || P < 0 || nnz < 0) {
         PyErr_SetString(PyExc_ValueError, "ctrack: inconsistent sizes");
@@ -726,7 +728,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "ctrack", "Compiled p
 
 /* Bumped with every change of track()'s arguments or rules; homotopy.py ignores a build whose ABI differs
  * (a stale build left by an editable install). */
-#define CTRACK_ABI 3
+#define CTRACK_ABI 4
 
 PyMODINIT_FUNC PyInit_ctrack(void)
 {

@@ -847,7 +847,7 @@ def _track_compiled(hom, ctab, Z, ta, tb, opts, deadline, steps, h0, hmax, kappa
     cval, ccol, crow, par, var, Lc, nf, Kmax = ctab
     _ctrack.track(cval, ccol, crow, par, var, len(cval), len(par), hom.n, hom.N, hom._K, P, hom.gamma,
                   hom._patch_c, Lc, nf, Kmax, Zc, tav, tbv, h, st, state, float(hmax), float(kappa),
-                  float(opts.tol_track), float(opts.hmin), float(deadline), int(opts.max_steps))
+                  float(opts.tol_track), float(opts.hmin), float(deadline - time.monotonic()), int(opts.max_steps))
     steps += st
     if h_io is not None:
         h_io[:] = h

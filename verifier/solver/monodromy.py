@@ -464,7 +464,7 @@ def _track_compiled(fam, seg, Z, p0, p1, opts, deadline, stats):
     code = np.zeros(P, dtype=np.int8)
     _ctrack.track_family(cval, ccol, crow, par, var, starts, len(cval), len(par), fam.n, K, P, c, a, dp, Z, steps,
                          code, float(opts.kappa), float(opts.tol), float(opts.hmax), float(opts.h0),
-                         float(opts.hmin), float(opts.floor), float(opts.max_norm), float(deadline),
+                         float(opts.hmin), float(opts.floor), float(opts.max_norm), float(deadline - time.monotonic()),
                          int(opts.max_steps))
     if stats is not None:
         stats.steps += int(steps.sum())

@@ -134,11 +134,12 @@ def start_paths(eqs, groups, start) -> int | None:
 
 
 #: ``start="auto"``: the sparse start system replaces the Bezout one when the Bezout paths exceed the route
-#: threshold and ten times the mixed volume is below them. Measured (benchmarks/README.md, the sparse start
-#: table): finding the sparse start roots by monodromy costs about ten paths per root (seven to nine segments
-#: of 50-80 steps), so the sparse start is slower on cyclic(5) (70 roots against 120 paths: 1.5 s against
-#: 0.4 s), cyclic(6) (156 against 720) and the small networks, and faster on dln(1-1-1-1-1-1) (129 against
-#: 2,329: 3.7 s against 322 s) and the shared-weight tree (135 against 1,920: 6.8 s against 13.5 s).
+#: threshold and ten times the mixed volume is below them. Measured (benchmarks/README.md, the compiled
+#: loops' tables): finding the sparse start roots by monodromy costs about ten paths per root (seven to nine
+#: segments of 50-80 steps), so the sparse start is slower on cyclic(5) (70 roots against 120 paths: 0.14 s
+#: against 0.04 s), cyclic(6) (156 against 720: 0.72 s against 0.51 s) and the small networks, and faster on
+#: dln(1-1-1-1-1-1) (129 against 2,329: 0.31 s against 19 s) and the shared-weight tree (135 against 1,920:
+#: 1.8 s against 3.1 s).
 SPARSE_COST_PER_ROOT = 10
 
 
