@@ -356,3 +356,22 @@ def test_nonsingular_endpoint_shared_with_a_singular_one_is_a_duplicate():
     dup, (pool, labels) = _duplicates(X, status, with_singular=True)
     assert dup.tolist() == [1]
     assert sorted(pool.tolist()) == [0, 1, 2, 3]
+
+
+def test_cauchy_estimate_that_is_not_a_root_is_failed_not_singular():
+    """A Cauchy estimate (route 2) at a point where a term is left over (on the shared-weight tree: the output
+    weight 0, so F_i = -y_i, residual 3 but within the absolute test at |x| ~ 30) was labelled a singular
+    root; the residual relative to the size of the terms rejects it."""
+    from verifier.solver import homotopy as hm
+
+    ctx, (x, y) = ctx_of(2)
+    polys = [x * y - 2, x + y - 3]
+    F = NumericSystem.from_flint(polys)
+    assert np.allclose(F.term_scale(np.array([[0.0, 30.0]])), [[2.0, 33.0]])
+    hom = hm._Homotopy(F, [[0, 1]], "total-degree", np.random.default_rng(0), 1j)
+    end = np.array([[0.0, 30.0, 1.0], [2.0, 1.0, 1.0]], dtype=complex)     # (x, y, h)
+    end /= (end @ hom.A[0])[:, None]
+    status, X, _, _ = hm._classify(hom, end, np.array([2, 2]), np.array([3, 3]))
+    # (0, 30): F = (-2, 27), not a root; (2, 1) is a root
+    assert status[0] == "failed"
+    assert status[1] in ("singular", "nonsingular")

@@ -128,6 +128,7 @@ _DUP_SINGULAR_COND = 1e6   # a shared endpoint this ill-conditioned is a singula
 _CLUSTER_TOL = 1e-6
 _DECAY_MIN = 0.05     # log10 decrease of h_g per decade of t that counts as decaying
 _TREND_LOG = -4.0     # log10 rho below which a steady power-law decay counts as infinity
+_REL_RES = 1e-4       # an endpoint whose residual exceeds this fraction of its terms' size is not a root
 
 
 # -- root counts ------------------------------------------------------------------------
@@ -1350,7 +1351,14 @@ def _classify(hom: _Homotopy, end, route, wind):
         nonsing &= c < _COND_TOL
         scale = np.maximum(1.0, np.abs(x).max(axis=1))
         resok = res[fi] <= 1e-6 * scale ** max(F.degrees)
-        status[fi] = np.where(nonsing, "nonsingular", np.where(resok | (route[fi] == 2), "singular", "failed"))
+        # and relative to the size of the terms: a Cauchy estimate that did not converge (a path heading slowly
+        # for a point at infinity of one group, winding number 6 on the shared-weight tree) can sit where one
+        # term is left over (|F_i| = |y_i| with the output weight 0), within the absolute test above
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = (np.abs(Fv) / np.maximum(F.term_scale(x), 1e-300)).max(axis=1)
+        root = ~(rel > _REL_RES)
+        status[fi] = np.where(nonsing & root, "nonsingular",
+                              np.where((resok | (route[fi] == 2)) & root, "singular", "failed"))
         bad = status[fi] == "failed"
         X[fi[bad]] = np.nan
     return status, X, cond, res

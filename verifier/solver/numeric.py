@@ -223,6 +223,15 @@ class NumericSystem:
         V = self.monomial_values(Z)
         return self._apply(self._Cf, self._Cfsp, V).T
 
+    def term_scale(self, Z: np.ndarray) -> np.ndarray:
+        """``sum_k |c_ik Z[p]^{e_ik}|`` for every row and equation, ``(P, m)``: the size of the terms, so
+        that ``|F_i(Z)| / term_scale`` is a relative residual (about 1e-16 times a condition number at a
+        root; about 1 at a point where one term is left over)."""
+        V = np.abs(self.monomial_values(Z))
+        if self._Cfsp is not None:
+            return np.asarray(abs(self._Cfsp) @ V).T
+        return (np.abs(self._Cf) @ V).T
+
     def jacobian(self, Z: np.ndarray) -> np.ndarray:
         """``dF_i/dz_j (Z[p])``: (P, N) -> (P, m, N)."""
         return self.eval_jac(Z)[1]
