@@ -201,3 +201,19 @@ def test_no_witness_point_is_inconclusive(shallow, rational):
     bad["summary"].update(certified=0, real=0, non_real=0, undecided=0)
     rep = check_certificate(_reseal(bad))
     assert not rep.ok and rep.status != "verified"
+
+
+def test_witness_count_of_a_deep_network_is_exact_through_slimgb():
+    """W3 (W2 (W1 x + b1)^2 + b2)^2 + b3 on four points, cut by two rational slices: the checker's Singular
+    ``std`` ran out of its 120 s on this witness system and the count stayed a lower bound; ``slimgb``
+    answers in milliseconds (dimension 0, vdim 18), so the certified count 18 is exact."""
+    from verifier.checker.algebra import engine
+
+    if engine._singular() is None:
+        pytest.skip("Singular is not installed")
+    net = mlp(1, [1, 1], activation=SQUARE)
+    data = dataset_from_arrays([[1], [2], [3], [4]], [[2], [-3], [4], [-5]])
+    cert = witness_degree(net, data, method="homotopy", timeout=60)
+    claims = cert.to_json()["claims"]
+    assert cert.status == "verified"
+    assert claims[-1]["status"] == "verified" and "vdim = 18" in claims[-1]["message"]
