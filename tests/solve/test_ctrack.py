@@ -159,4 +159,23 @@ def test_family_table_is_checked():
         hm._ctrack.track_family(cval, ccol, crow, par, var, bad, len(cval), len(par), 2, K, 1, c,
                                 np.zeros((1, K), complex), np.zeros((1, K), complex), Z, np.zeros(1, np.int64),
                                 np.zeros(1, np.int8), 1e-4, 1e-9, 0.1, 0.02, 1e-11, 1e-7, 1e10,
-                                5.0, 100)
+                                5.0, 100, 0, 2)
+
+
+def test_witness_monodromy_matches_numpy_loop(monkeypatch):
+    """The slice family of the witness sets tracked by ``ctrack.track_family`` (mode 1): the same witness
+    points (18 on the deep network of docs/solving.md) as the numpy loop of monodromy._track."""
+    from verifier.activations import power
+    from verifier.algebra.polys import compile_polynomials
+    from verifier.data import dataset_from_arrays
+    from verifier.network import mlp
+    from verifier.solver import monodromy
+
+    net = mlp(1, [1, 1], activation=power(2))
+    ps = compile_polynomials(net, dataset_from_arrays([[1], [2], [3], [4]], [[2], [-3], [4], [-5]]))
+    fast = monodromy.monodromy_solve(ps.H, seed=0, timeout=120)
+    monkeypatch.setattr(monodromy, "_ctrack", None)
+    slow = monodromy.monodromy_solve(ps.H, seed=0, timeout=120)
+    assert len(fast.points) == len(slow.points) == 18
+    assert fast.trace.passed and slow.trace.passed and fast.complete and slow.complete
+    assert 0.67 * slow.steps <= fast.steps <= 1.5 * slow.steps

@@ -360,16 +360,21 @@ typedef struct {
     Py_ssize_t M, n, N, Kc;
     const cplx *c;
     cplx *W, *V, *A, *B;
+    /* slices (mode 1): the table holds F^h (m values, then m x N derivatives); the parameters are the
+     * k x n matrix A and the k-vector b of the slices A x - b h (k = n - m), Kc = k n + k of them */
+    int mode;
+    Py_ssize_t m, k;
 } Fam;
 
-/* V (Kc values, then Kc x N derivatives) of the terms at Z */
+/* V: the table's rows at Z (mode 0: Kc term values, then Kc x N derivatives; mode 1: F^h and its
+ * Jacobian) */
 static void fam_terms(Fam *F, const cplx *z)
 {
     cplx *W = F->W;
     W[0] = 1.0;
     for (Py_ssize_t k = 1; k < F->M; k++)
         W[k] = W[F->par[k]] * z[F->var[k]];
-    const Py_ssize_t rows = F->Kc * (1 + F->N);
+    const Py_ssize_t rows = F->mode ? F->m * (1 + F->N) : F->Kc * (1 + F->N);
     for (Py_ssize_t r = 0; r < rows; r++) {
         cplx acc = 0.0;
         for (int64_t j = F->crow[r]; j < F->crow[r + 1]; j++)
@@ -379,8 +384,41 @@ static void fam_terms(Fam *F, const cplx *z)
 }
 
 /* A = G_Z(Z; p0 + s dp), B = G (mode 0) or dG/ds (mode 1), from the terms in F->V */
+static void slice_system(Fam *F, const cplx *z, const cplx *p0, const cplx *dp, double s, int mode)
+{
+    const Py_ssize_t n = F->n, N = F->N, m = F->m, k = F->k;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        F->B[i] = mode ? 0.0 : F->V[i];
+        memcpy(F->A + i * N, F->V + m + i * N, (size_t)N * sizeof(cplx));
+    }
+    const cplx *b0 = p0 + k * n, *db = dp + k * n;
+    for (Py_ssize_t r = 0; r < k; r++) {
+        cplx *row = F->A + (m + r) * N;
+        cplx g = 0.0, gt = 0.0;
+        for (Py_ssize_t j = 0; j < n; j++) {
+            const cplx a = p0[r * n + j] + s * dp[r * n + j];
+            row[j] = a;
+            g += a * z[j];
+            gt += dp[r * n + j] * z[j];
+        }
+        const cplx b = b0[r] + s * db[r];
+        row[n] = -b;
+        F->B[m + r] = mode ? gt - db[r] * z[n] : g - b * z[n];
+    }
+    cplx acc = 0.0;
+    for (Py_ssize_t j = 0; j < N; j++) {
+        F->A[n * N + j] = F->c[j];
+        acc += F->c[j] * z[j];
+    }
+    F->B[n] = mode ? 0.0 : acc - 1.0;
+}
+
 static void fam_system(Fam *F, const cplx *z, const cplx *p0, const cplx *dp, double s, int mode)
 {
+    if (F->mode) {
+        slice_system(F, z, p0, dp, s, mode);
+        return;
+    }
     const Py_ssize_t n = F->n, N = F->N;
     const cplx *V = F->V, *dV = F->V + F->Kc;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -625,22 +663,28 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* track_family(cval, ccol, crow, par, var, starts, M, n, Kc, c, p0, dp, Z, steps, state,
- *              kappa, tol, hmax, h0, hmin, floor, max_norm, seconds_left, max_steps) -> None
- * The table has Kc * (1 + N) rows (N = n + 1); p0 and dp are P x Kc (one parameter pair per path);
+/* track_family(cval, ccol, crow, par, var, starts, nnz, M, n, Kc, P, c, p0, dp, Z, steps, state,
+ *              kappa, tol, hmax, h0, hmin, floor, max_norm, seconds_left, max_steps, mode, m) -> None
+ * mode 0, the coefficient family: the table has Kc * (1 + N) rows (N = n + 1), starts gives the equations'
+ * terms; mode 1, the slice family (monodromy._Family): the table is F^h's (m * (1 + N) rows), the
+ * parameters are (A, b) flattened, Kc = k n + k with k = n - m, and starts is not read.
+ * p0 and dp are P x Kc (one parameter pair per path);
  * Z (P x N) and steps (P) are updated in place; state (P int8) receives the codes of fam_track_one. */
 static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
 {
     PyObject *o_cval, *o_ccol, *o_crow, *o_par, *o_var, *o_starts, *o_c, *o_p0, *o_dp, *o_Z, *o_steps, *o_state;
-    Py_ssize_t nnz, M, n, Kc, P;
+    Py_ssize_t nnz, M, n, Kc, P, m;
+    int mode;
     FamOpts o;
-    if (!PyArg_ParseTuple(args, "OOOOOOnnnnnOOOOOOddddddddl", &o_cval, &o_ccol, &o_crow, &o_par, &o_var, &o_starts,
-                          &nnz, &M, &n, &Kc, &P, &o_c, &o_p0, &o_dp, &o_Z, &o_steps, &o_state, &o.kappa, &o.tol,
-                          &o.hmax, &o.h0, &o.hmin, &o.floor, &o.max_norm, &o.deadline, &o.max_steps))
+    if (!PyArg_ParseTuple(args, "OOOOOOnnnnnOOOOOOddddddddlin", &o_cval, &o_ccol, &o_crow, &o_par, &o_var,
+                          &o_starts, &nnz, &M, &n, &Kc, &P, &o_c, &o_p0, &o_dp, &o_Z, &o_steps, &o_state, &o.kappa,
+                          &o.tol, &o.hmax, &o.h0, &o.hmin, &o.floor, &o.max_norm, &o.deadline, &o.max_steps, &mode,
+                          &m))
         return NULL;
     o.deadline += now_monotonic(); /* given as the seconds left */
-    const Py_ssize_t N = n + 1;
-    if (M < 1 || n < 1 || Kc < 0 || P < 0 || nnz < 0) {
+    const Py_ssize_t N = n + 1, k = n - m;
+    if (M < 1 || n < 1 || Kc < 0 || P < 0 || nnz < 0 || (mode != 0 && mode != 1) ||
+        (mode == 1 && (m < 0 || m > n || Kc != k * n + k))) {
         PyErr_SetString(PyExc_ValueError, "ctrack: inconsistent sizes");
         return NULL;
     }
@@ -649,7 +693,8 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     memset(b, 0, sizeof(b));
     PyObject *objs[NF] = {o_cval, o_ccol, o_crow, o_par, o_var, o_starts, o_c, o_p0, o_dp, o_Z, o_steps, o_state};
     const Py_ssize_t size[NF] = {16, 8, 8, 8, 8, 8, 16, 16, 16, 16, 8, 1};
-    const Py_ssize_t count[NF] = {nnz, nnz, Kc * (1 + N) + 1, M, M, n + 1, N, P * Kc, P * Kc, P * N, P, P};
+    const Py_ssize_t rows = mode ? m * (1 + N) : Kc * (1 + N);
+    const Py_ssize_t count[NF] = {nnz, nnz, rows + 1, M, M, n + 1, N, P * Kc, P * Kc, P * N, P, P};
     const int wr[NF] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
     const char *names[NF] = {"cval", "ccol", "crow", "par", "var", "starts", "c", "p0", "dp", "Z", "steps", "state"};
     int ok = 1;
@@ -663,13 +708,15 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
         const int64_t *ccol = b[1].buf, *crow = b[2].buf, *par = b[3].buf, *var = b[4].buf, *st = b[5].buf;
         for (Py_ssize_t j = 0; j < nnz && ok; j++)
             ok = ccol[j] >= 0 && ccol[j] < M;
-        for (Py_ssize_t r = 0; r < Kc * (1 + N) && ok; r++)
+        for (Py_ssize_t r = 0; r < rows && ok; r++)
             ok = crow[r] >= 0 && crow[r] <= crow[r + 1] && crow[r + 1] <= nnz;
-        for (Py_ssize_t k = 1; k < M && ok; k++)
-            ok = par[k] >= 0 && par[k] < k && var[k] >= 0 && var[k] < N;
-        ok = ok && st[0] == 0 && st[n] == Kc;
-        for (Py_ssize_t i = 0; i < n && ok; i++)
-            ok = st[i] <= st[i + 1];
+        for (Py_ssize_t q = 1; q < M && ok; q++)
+            ok = par[q] >= 0 && par[q] < q && var[q] >= 0 && var[q] < N;
+        if (mode == 0) {
+            ok = ok && st[0] == 0 && st[n] == Kc;
+            for (Py_ssize_t i = 0; i < n && ok; i++)
+                ok = st[i] <= st[i + 1];
+        }
         if (!ok)
             PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
     }
@@ -691,7 +738,10 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     F.N = N;
     F.Kc = Kc;
     F.c = b[6].buf;
-    cplx *mem = malloc(sizeof(cplx) * (size_t)(M + Kc * (1 + N) + N * N + N + 6 * N) + 1);
+    F.mode = mode;
+    F.m = m;
+    F.k = k;
+    cplx *mem = malloc(sizeof(cplx) * (size_t)(M + rows + N * N + N + 6 * N) + 1);
     if (mem == NULL) {
         for (int j = 0; j < NF; j++)
             PyBuffer_Release(&b[j]);
@@ -699,7 +749,7 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     }
     F.W = mem;
     F.V = F.W + M;
-    F.A = F.V + Kc * (1 + N);
+    F.A = F.V + rows;
     F.B = F.A + N * N;
     cplx *work = F.B + N;
     const cplx *p0 = b[7].buf, *dp = b[8].buf;
@@ -728,7 +778,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "ctrack", "Compiled p
 
 /* Bumped with every change of track()'s arguments or rules; homotopy.py ignores a build whose ABI differs
  * (a stale build left by an editable install). */
-#define CTRACK_ABI 4
+#define CTRACK_ABI 5
 
 PyMODINIT_FUNC PyInit_ctrack(void)
 {

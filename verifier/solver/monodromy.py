@@ -83,7 +83,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .numeric import NumericSystem, SingleThread, batched_solve, compiled_tracker, complex_randn, row_norms
+from .numeric import (NumericSystem, SingleThread, batched_solve, compiled_tracker, complex_randn, csr_rows,
+                      row_norms, table_recursion)
 
 _ctrack = compiled_tracker()   # the compiled loop for families that provide ``ctable`` (or None)
 
@@ -284,6 +285,22 @@ class _Family:
         self.Fh = NumericSystem.from_terms(exps, coefs, n + 1)
         self.c = complex_randn(rng, n + 1) / math.sqrt(n + 1)
 
+    def ctable(self):
+        """The family in the compiled tracker's form (``ctrack.track_family``, mode 1): the sparse rows of
+        ``[F^h; J_F^h]``, its monomial recursion and the patch (``starts`` is not read in this mode)."""
+        if getattr(self, "_ctab", None) is None:
+            cval, ccol, crow = csr_rows(self.Fh._C)
+            par, var = table_recursion(self.Fh)
+            self._ctab = (cval, ccol, crow, par, var, np.zeros(self.n + 1, dtype=np.int64),
+                          np.ascontiguousarray(self.c, dtype=np.complex128))
+        return self._ctab
+
+    def cparams(self, seg, P):
+        """``(p0, dp, mode, m)`` of a segment: the slices ``(A, b)`` flattened per row (mode 1)."""
+        p0 = np.concatenate([seg.A0.reshape(P, -1), seg.b0.reshape(P, -1)], axis=1)
+        dp = np.concatenate([seg.dA.reshape(P, -1), seg.db.reshape(P, -1)], axis=1)
+        return p0, dp, 1, self.m
+
     def lift(self, W):
         W = np.asarray(W, dtype=np.complex128).reshape(-1, self.n)
         Z = np.concatenate([W, np.ones((len(W), 1), dtype=np.complex128)], axis=1)
@@ -455,17 +472,18 @@ def _track(fam: _Family, Z, p0, p1, opts: TrackOptions | None, deadline: float, 
 
 def _track_compiled(fam, seg, Z, p0, p1, opts, deadline, stats):
     """:func:`_track` through the compiled loop (``ctrack.track_family``, the same rules path by path)
-    for a family with a ``ctable`` (the sparse start's coefficient family)."""
+    for a family with ``ctable`` and ``cparams`` (the slice family, the sparse start's coefficient family)."""
     cval, ccol, crow, par, var, starts, c = fam.ctable()
-    P, K = len(Z), int(starts[-1])
-    a = np.ascontiguousarray(np.broadcast_to(np.asarray(p0, dtype=np.complex128), (P, K)))
-    dp = np.ascontiguousarray(np.broadcast_to(np.asarray(p1, dtype=np.complex128), (P, K)) - a)
+    P = len(Z)
+    a, dp, mode, m = fam.cparams(seg, P)
+    a = np.ascontiguousarray(a, dtype=np.complex128)
+    dp = np.ascontiguousarray(dp, dtype=np.complex128)
     steps = np.zeros(P, dtype=np.int64)
     code = np.zeros(P, dtype=np.int8)
-    _ctrack.track_family(cval, ccol, crow, par, var, starts, len(cval), len(par), fam.n, K, P, c, a, dp, Z, steps,
-                         code, float(opts.kappa), float(opts.tol), float(opts.hmax), float(opts.h0),
-                         float(opts.hmin), float(opts.floor), float(opts.max_norm), float(deadline - time.monotonic()),
-                         int(opts.max_steps))
+    _ctrack.track_family(cval, ccol, crow, par, var, starts, len(cval), len(par), fam.n, a.shape[1], P, c, a, dp,
+                         Z, steps, code, float(opts.kappa), float(opts.tol), float(opts.hmax), float(opts.h0),
+                         float(opts.hmin), float(opts.floor), float(opts.max_norm),
+                         float(deadline - time.monotonic()), int(opts.max_steps), mode, m)
     if stats is not None:
         stats.steps += int(steps.sum())
         stats.why["step size"] += int((code == -1).sum())

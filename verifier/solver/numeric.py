@@ -317,7 +317,7 @@ def newton_mp(system: NumericSystem, z, *, dps: int = 40, iterations: int = 8) -
 
 # -- shared by the trackers (homotopy, monodromy, sparse start) ----------------------------------
 
-CTRACK_ABI = 4   # must equal CTRACK_ABI in ctrack.c (a stale build is ignored; `pip install -e .` rebuilds)
+CTRACK_ABI = 5   # must equal CTRACK_ABI in ctrack.c (a stale build is ignored; `pip install -e .` rebuilds)
 
 
 def compiled_tracker():

@@ -144,6 +144,10 @@ class _CoefficientFamily:
             self._ctab = (cval, ccol, crow, par, var, starts, np.ascontiguousarray(self.c, dtype=np.complex128))
         return self._ctab
 
+    def cparams(self, seg, P):
+        """``(p0, dp, mode, m)`` of a segment for ``ctrack.track_family`` (mode 0: coefficients)."""
+        return seg.p0, seg.dp, 0, self.n
+
     def lift(self, W):
         W = np.asarray(W, dtype=np.complex128).reshape(-1, self.n)
         Z = np.concatenate([W, np.ones((len(W), 1), dtype=np.complex128)], axis=1)
