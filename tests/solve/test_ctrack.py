@@ -179,3 +179,33 @@ def test_witness_monodromy_matches_numpy_loop(monkeypatch):
     assert len(fast.points) == len(slow.points) == 18
     assert fast.trace.passed and slow.trace.passed and fast.complete and slow.complete
     assert 0.67 * slow.steps <= fast.steps <= 1.5 * slow.steps
+
+
+def test_ctrl_c_stops_a_long_compiled_call():
+    """The compiled loop runs Python's signal handlers every 32 paths: Ctrl-C (here a simulated SIGINT)
+    stops a long call within a few paths instead of when the whole batch is done."""
+    import _thread
+    import threading
+
+    ctx = flint.fmpq_mpoly_ctx.get(("x", 5), "degrevlex")
+    g = ctx.gens()
+    rnd = np.random.default_rng(7)
+    polys = [sum((int(rnd.integers(-5, 6)) * g[a] * g[b] for a in range(5) for b in range(a, 5)), ctx.from_dict({}))
+             + sum((int(rnd.integers(-5, 6)) * v for v in g), ctx.from_dict({})) + 1 for _ in range(5)]
+    F = NumericSystem.from_flint(polys)
+    hom = hm._Homotopy(F, [list(range(5))], "total-degree", np.random.default_rng(0), np.exp(0.3j))
+    Z0 = np.tile(hom.start_solutions(), (200, 1))          # 6,400 paths: seconds in one call
+    P = len(Z0)
+    cval, ccol, crow, par, var, Lc, nf, Kmax = hom.ctable()
+    steps = np.zeros(P, dtype=np.int64)
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            hm._ctrack.track(cval, ccol, crow, par, var, len(cval), len(par), hom.n, hom.N, hom._K, P, hom.gamma,
+                             hom._patch_c, Lc, nf, Kmax, Z0.copy(), np.ones(P, complex), np.full(P, 0.1 + 0j),
+                             np.full(P, 0.05), steps, np.zeros(P, np.int8), 0.2, 1e-3, 1e-9, 1e-13, 600.0, 3000)
+    finally:
+        timer.cancel()
+    done = int((steps > 0).sum())
+    assert 0 < done < P - 64, done

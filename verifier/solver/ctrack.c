@@ -538,6 +538,17 @@ static int fam_track_one(Fam *F, cplx *z, const cplx *p0, const cplx *dp, const 
     }
 }
 
+/* Called every 32 paths with the GIL released: takes it back, runs Python's signal handlers (Ctrl-C raises
+ * KeyboardInterrupt there) and releases it again. Nonzero when a handler raised: the caller stops and
+ * returns NULL with the exception set. */
+static int signals_pending(PyThreadState **ts)
+{
+    PyEval_RestoreThread(*ts);
+    const int raised = PyErr_CheckSignals() < 0;
+    *ts = PyEval_SaveThread();
+    return raised;
+}
+
 static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t count, int writable,
                    const char *name)
 {
@@ -648,18 +659,25 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
     double *h = b[11].buf;
     int64_t *steps = b[12].buf;
     int8_t *state = b[13].buf;
-    Py_BEGIN_ALLOW_THREADS
+    int interrupted = 0;
+    PyThreadState *ts = PyEval_SaveThread();
     for (Py_ssize_t p = 0; p < P; p++) {
+        if ((p & 31) == 31 && signals_pending(&ts)) {
+            interrupted = 1;
+            break;
+        }
         if (now_monotonic() > o.deadline) {
             state[p] = -1;
             continue;
         }
         state[p] = (int8_t)track_one(&S, Z + p * N, ta[p], tb[p], &h[p], &steps[p], &o, work);
     }
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     free(mem);
     for (int j = 0; j < NB; j++)
         PyBuffer_Release(&b[j]);
+    if (interrupted)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -756,13 +774,21 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     cplx *Z = b[9].buf;
     int64_t *steps = b[10].buf;
     int8_t *state = b[11].buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t p = 0; p < P; p++)
+    int interrupted = 0;
+    PyThreadState *ts = PyEval_SaveThread();
+    for (Py_ssize_t p = 0; p < P; p++) {
+        if ((p & 31) == 31 && signals_pending(&ts)) {
+            interrupted = 1;
+            break;
+        }
         state[p] = (int8_t)fam_track_one(&F, Z + p * N, p0 + p * Kc, dp + p * Kc, &o, &steps[p], work);
-    Py_END_ALLOW_THREADS
+    }
+    PyEval_RestoreThread(ts);
     free(mem);
     for (int j = 0; j < NF; j++)
         PyBuffer_Release(&b[j]);
+    if (interrupted)
+        return NULL;
     Py_RETURN_NONE;
 }
 
