@@ -375,3 +375,28 @@ def test_cauchy_estimate_that_is_not_a_root_is_failed_not_singular():
     # (0, 30): F = (-2, 27), not a root; (2, 1) is a root
     assert status[0] == "failed"
     assert status[1] in ("singular", "nonsingular")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_deep_linear_critical_points_certified_from_every_seed(seed):
+    """The 9 critical points of the 1-hidden-layer deep linear network (d = 1, dx = 2, dy = 2, one sample)
+    by the total-degree homotopy (81 paths). Two regressions: the root at the origin (every term ~1e-29) was
+    rejected by a residual relative to the terms' size, and on seed 2 four roots of modulus ~2600 are
+    reached only by estimates with winding number 3 that are no roots themselves: certification starts
+    Newton from those too (``HomotopyResult.candidates``)."""
+    from verifier.theorems.solving import critical_points_deep_linear
+
+    doc = critical_points_deep_linear(1, 1, 2, 2, 1, seed=seed, method="homotopy", timeout=60).to_json()
+    assert doc["summary"]["certified"] == 9
+
+
+def test_candidates_are_nonsingular_first_then_singular_and_failed_estimates_once_each():
+    nan = complex("nan")
+    res = HomotopyResult(paths=6, endpoints=np.array([[1, 2], [3, 4], [3, 4 + 1e-9], [5, 6], [5, 6], [nan, nan]],
+                                                     dtype=complex),
+                         status=["nonsingular", "singular", "singular", "failed", "failed", "failed"],
+                         multiplicity=np.array([1, 2, 2, 0, 0, 0]), condition=np.zeros(6), residual=np.zeros(6),
+                         seconds=0.0)
+    pts, labelled = res.candidates()
+    assert labelled == 1 and pts.shape == (3, 2)
+    assert np.allclose(pts, [[1, 2], [3, 4], [5, 6]])

@@ -272,7 +272,7 @@ def complex_point(H, ctx, *, seed: int = 0, timeout: float = 30.0, max_memory_mb
         from .homotopy import track
         try:
             res = track(F, seed=seed, timeout=max(0.5, deadline - time.monotonic()), max_paths=MAX_HOMOTOPY_PATHS)
-            for w in list(res.solutions("nonsingular")) + list(res.solutions("singular")):
+            for w in res.candidates()[0]:
                 if time.monotonic() > deadline:
                     break
                 box = _certify_one(F, w)

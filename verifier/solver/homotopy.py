@@ -194,7 +194,8 @@ class HomotopyResult:
         Number of paths tracked (the start system's root count).
     endpoints : (P, n) complex128
         Affine endpoints; for ``infinity`` paths the direction ``x / |x|`` of the point at
-        infinity (from the homogeneous coordinates), NaN for ``failed``.
+        infinity (from the homogeneous coordinates); for ``failed`` paths NaN, or the endgame's
+        estimate when it is finite but not a root (its residual is too large).
     status : list of str
         ``nonsingular``, ``singular``, ``infinity`` or ``failed`` per path.
     multiplicity : (P,) int
@@ -250,6 +251,24 @@ class HomotopyResult:
             _, first = np.unique(labels, return_index=True)
             pts = pts[np.sort(first)]
         return pts
+
+    def candidates(self) -> tuple:
+        """``(points, labelled)``: the points worth certifying, nonsingular endpoints first (``labelled`` of
+        them), then the singular points and the failed paths' finite estimates, once each. Newton from
+        an ill-conditioned simple root labelled singular, or from an estimate of a path that had not
+        converged (a root of large modulus approached slowly), can still prove a root; the rest fail
+        the Krawczyk test and count for nothing."""
+        ns = self.solutions("nonsingular")
+        extra = [self.solutions("singular")]
+        st = np.array(self.status)
+        failed = self.endpoints[st == "failed"] if len(st) else self.endpoints[:0]
+        failed = failed[np.isfinite(failed).all(axis=1)] if len(failed) else failed
+        if len(failed):
+            labels = _cluster(failed, _CLUSTER_TOL)
+            _, first = np.unique(labels, return_index=True)
+            extra.append(failed[np.sort(first)])
+        rest = [e for e in extra if len(e)]
+        return (np.vstack([ns] + rest) if rest else ns), len(ns)
 
     def real_solutions(self, tol: float = 1e-8) -> np.ndarray:
         """Nonsingular endpoints with ``max |Im x_j| < tol * max(1, |x|)``."""
@@ -1353,14 +1372,18 @@ def _classify(hom: _Homotopy, end, route, wind):
         resok = res[fi] <= 1e-6 * scale ** max(F.degrees)
         # and relative to the size of the terms: a Cauchy estimate that did not converge (a path heading slowly
         # for a point at infinity of one group, winding number 6 on the shared-weight tree) can sit where one
-        # term is left over (|F_i| = |y_i| with the output weight 0), within the absolute test above
+        # term is left over (|F_i| = |y_i| with the output weight 0), within the absolute test above. Only for
+        # endpoints that Newton did not confirm (route 1 converged quadratically to a root), and with the
+        # coefficients' size added to the terms' (at a root at the origin every term is ~0, and so is F)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rel = (np.abs(Fv) / np.maximum(F.term_scale(x), 1e-300)).max(axis=1)
-        root = ~(rel > _REL_RES)
-        status[fi] = np.where(nonsing & root, "nonsingular",
-                              np.where((resok | (route[fi] == 2)) & root, "singular", "failed"))
-        bad = status[fi] == "failed"
-        X[fi[bad]] = np.nan
+            size = F.term_scale(x) + np.array([np.abs(c).sum() for c in F.coefficients])[None, :]
+            rel = (np.abs(Fv) / size).max(axis=1)
+        root = (route[fi] == 1) | ~(rel > _REL_RES)
+        cand = resok | (route[fi] == 2)
+        status[fi] = np.where(nonsing & root, "nonsingular", np.where(cand & root, "singular", "failed"))
+        # a failed estimate keeps its point: Newton from it can still reach a nearby root (certification
+        # tries it, see HomotopyResult.candidates); the other failed endpoints have none
+        X[fi[~cand & ~(nonsing & root)]] = np.nan
     return status, X, cond, res
 
 

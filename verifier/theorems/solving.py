@@ -204,16 +204,17 @@ def _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, note
     hom = res.summary()
     say("certifying homotopy endpoints (Newton in Arb, Krawczyk)")
     t0 = time.monotonic()
-    # The tracker's "singular" endpoints are tried too: an ill-conditioned simple root (e.g. one of
-    # large modulus, reached by several paths that the endgame could not separate) is then still
-    # proven; a truly singular one fails the Krawczyk test and counts for nothing.
-    ns, sg = res.solutions("nonsingular"), res.solutions("singular")
-    cs = refine_and_certify(eqs, np.vstack([ns, sg]) if len(sg) else ns, prec=PREC,
+    # The tracker's "singular" endpoints and failed paths' estimates are tried too: an ill-conditioned
+    # simple root (e.g. one of large modulus, reached by several paths that the endgame could not separate)
+    # is then still proven; a truly singular one, or a point that is no root, fails the Krawczyk test and
+    # counts for nothing.
+    pts, n_ns = res.candidates()
+    cs = refine_and_certify(eqs, pts, prec=PREC,
                             progress=lambda done, total: say(
                                 f"certifying homotopy endpoints (Newton in Arb, Krawczyk): {done} of {total}"))
     timings["certify"] = time.monotonic() - t0
     hom["uncertified_endpoints"] = len(cs.failures)
-    hom["singular_endpoints_certified_simple"] = sum(1 for src in cs.sources if src >= len(ns))
+    hom["singular_endpoints_certified_simple"] = sum(1 for src in cs.sources if src >= n_ns)
     extra["homotopy"] = hom
     if not res.complete:
         notes.append("homotopy ran out of time: some paths were not tracked")
