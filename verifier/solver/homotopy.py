@@ -128,7 +128,7 @@ _DUP_SINGULAR_COND = 1e6   # a shared endpoint this ill-conditioned is a singula
 _CLUSTER_TOL = 1e-6
 _DECAY_MIN = 0.05     # log10 decrease of h_g per decade of t that counts as decaying
 _TREND_LOG = -4.0     # log10 rho below which a steady power-law decay counts as infinity
-_REL_RES = 1e-4       # an endpoint whose residual exceeds this fraction of its terms' size is not a root
+_REL_RES = 1e-4       # an unconfirmed endpoint with a larger residual, relative to its terms and coefficients, is no root
 
 
 # -- root counts ------------------------------------------------------------------------
