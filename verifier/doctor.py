@@ -86,6 +86,36 @@ def check_flint() -> dict:
                 "exact rationals and Arb balls (required)" if ok else "a trivial computation came out wrong")
 
 
+def check_tracker() -> dict:
+    """The compiled loops of the path trackers (``verifier/solver/ctrack.c``, built by ``pip install`` with
+    the machine's C compiler): one small system solved through them."""
+    from .solver import numeric
+
+    name = "ctrack"
+    try:
+        from .solver import ctrack
+    except ImportError:
+        return _row(name, "missing", None, None, "not built (no C compiler at install time): the trackers run "
+                    "their numpy loops, 2-9x slower; reinstall with gcc or cc to build it")
+    if getattr(ctrack, "ABI", None) != numeric.CTRACK_ABI:
+        return _row(name, "broken", None, None, "built from another version of ctrack.c (ignored: the numpy loops "
+                    "run); run pip install again to rebuild it")
+    if numeric.compiled_tracker() is None:
+        return _row(name, "installed", None, None, "VERIFIER_TRACKER=numpy: the numpy loops run")
+    try:
+        import flint
+
+        from .solver.homotopy import track
+        ctx = flint.fmpq_mpoly_ctx.get(("x", 2), "degrevlex")
+        x, y = ctx.gens()
+        s = track([x * x - 2, x * y - 1], seed=0, timeout=TIMEOUT_S).summary()
+        ok = s["nonsingular"] == 2 and s["failed"] == 0
+    except Exception as exc:  # noqa: BLE001 - a report: any failure is "broken"
+        return _row(name, "broken", None, None, _one_line(exc))
+    return _row(name, "works" if ok else "broken", None, None,
+                "compiled path-tracker loops (homotopy and monodromy)" if ok else "a 2x2 system came out wrong")
+
+
 def _engine_check(name: str, wheel: str, run, timeout: float) -> dict:
     from .algebra import engines
     path = engines.singular_path() if name == "Singular" else engines.msolve_path()
@@ -221,7 +251,7 @@ def diagnose(timeout: float = TIMEOUT_S) -> dict:
     """Every component's row: the engines first (their runs set limits in a forked child, which wants no
     other thread), then the child interpreters side by side."""
     start = time.perf_counter()
-    rows = [check_flint(), check_singular(timeout), check_msolve(timeout)]
+    rows = [check_flint(), check_tracker(), check_singular(timeout), check_msolve(timeout)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         heavy = [pool.submit(check_torch, timeout), pool.submit(check_sweep, timeout),
                  pool.submit(check_matplotlib, timeout), pool.submit(check_chromium)]

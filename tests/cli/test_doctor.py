@@ -10,7 +10,7 @@ from verifier import doctor
 from verifier.algebra import engines
 from verifier.cli import main
 
-NAMES = ["python-flint", "Singular", "msolve", "torch", "matplotlib", "dask", "distributed", "pandas", "pyarrow",
+NAMES = ["python-flint", "ctrack", "Singular", "msolve", "torch", "matplotlib", "dask", "distributed", "pandas", "pyarrow",
          "chromium"]
 ENVELOPE_KEYS = {"command", "theorem", "tier", "status", "reason", "counts", "certificate", "files", "timings_s",
                  "result"}
@@ -29,7 +29,7 @@ def test_doctor_json_is_the_one_envelope_and_says_what_works(capsys):
     assert by["Singular"]["status"] == ("works" if engines.singular_path() else "missing")
     assert by["msolve"]["status"] == ("works" if engines.msolve_path() else "missing")
     for r in rows:
-        if r["status"] == "missing" and r["name"] != "chromium":
+        if r["status"] == "missing" and r["name"] not in ("chromium", "ctrack"):
             assert r["extra"] in ("algebra", "torch", "plots", "sweep")
     if by["torch"]["status"] == "works":
         assert "CUDA" in by["torch"]["detail"]
