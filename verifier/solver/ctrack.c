@@ -1,19 +1,21 @@
 /*
- * The path tracker's inner loop (verifier.solver.homotopy._track) in C, one path at a time.
+ * The path trackers' inner loops in C, one path at a time: the homotopy's segment loop
+ * (verifier.solver.homotopy._track: track) and the monodromy's (verifier.solver.monodromy._track:
+ * track_family, on the sparse start's coefficient family and on the witness sets' slice family).
  *
  * Why hand-written: the tracker follows a few to a few thousand paths of small systems (N <= ~40
  * unknowns). In numpy every predictor or corrector evaluation is about twenty array calls whose
  * fixed cost (~1-2 us each) dominates once a batch has shrunk to the handful of paths that the
  * endgame and the slow paths leave; no maintained Python library tracks paths of a polynomial
  * homotopy (the established trackers are PHCpack, Bertini and HomotopyContinuation.jl, none of them
- * a Python dependency). This file does exactly what the numpy loop does, per path: the same RK4
- * predictor, the same Newton corrector and step-size rule, the same tests, on the same fused
- * coefficient table, so that the two agree to rounding (tests/solver/test_ctrack.py compares them).
+ * a Python dependency). This file does exactly what the numpy loops do, per path: the same RK4
+ * predictor, the same Newton corrector and step-size rule, the same tests, on the same coefficient
+ * tables, so that they agree to rounding (tests/solve/test_ctrack.py compares them).
  * It decides nothing about soundness: its endpoints are candidates that later steps certify.
  *
  * The homotopy (see homotopy._Homotopy._system): with the monomial table W of a point z (W[0] = 1,
  * W[k] = W[par[k]] * z[var[k]], k in degree order) and the sparse rows R = C2 W (2K rows, K = n + nN:
- * the values and Jacobian entries of F^h, then those of G^h),
+ * the values and Jacobian entries of F^h, then those of G^h, or G^h's from its linear forms),
  *     HH = (1 - t) R[:K] + t gamma R[K:]
  *     H_Z = [HH[n:] as n x N; patch rows A]        H = [HH[:n]; A z - 1]
  *     H_t dt = [(gamma R[K:K+n] - R[:n]) dt; 0]

@@ -354,6 +354,7 @@ def csr_rows(C: np.ndarray) -> tuple:
     np.cumsum(np.bincount(rows, minlength=C.shape[0]), out=ptr[1:])
     return np.ascontiguousarray(C[rows, cols]), cols.astype(np.int64), ptr
 
+
 def complex_randn(rng, *shape):
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / math.sqrt(2)
 

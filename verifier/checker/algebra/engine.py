@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 TIMEOUT_S = 120
 MAX_MEMORY_MB = 4096
@@ -85,8 +86,6 @@ GROEBNER = (("slimgb", 0.25), ("std", 1.0))
 def _groebner_run(exe: str, script_for, timeout: float) -> str | None:
     """``script_for(command)`` run with each command of :data:`GROEBNER` in turn, within ``timeout`` in
     all; the first output that answers (or None, :data:`last_failure` saying why the last one did not)."""
-    import time
-
     global last_failure
     deadline = time.monotonic() + timeout
     for cmd, share in GROEBNER:
