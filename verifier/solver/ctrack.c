@@ -566,6 +566,44 @@ static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize
     return 0;
 }
 
+static void release_bufs(Py_buffer *b, int nb)
+{
+    for (int j = 0; j < nb; j++)
+        if (b[j].obj != NULL)
+            PyBuffer_Release(&b[j]);
+}
+
+/* Every buffer of a call (C-contiguous, of the expected size, writable where asked), or -1 with the
+ * exception set and none held. b must be zeroed. */
+static int get_bufs(Py_buffer *b, int nb, PyObject *const *objs, const Py_ssize_t *size, const Py_ssize_t *count,
+                    const int *wr, const char *const *names)
+{
+    for (int i = 0; i < nb; i++) {
+        if (get_buf(objs[i], &b[i], size[i], count[i], wr[i], names[i]) < 0) {
+            release_bufs(b, nb);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The sparse table's indices stay inside it: columns below M, row pointers nondecreasing up to nnz, each
+ * monomial's parent before it and its variable among the N. */
+static int table_ok(const int64_t *ccol, const int64_t *crow, const int64_t *par, const int64_t *var,
+                    Py_ssize_t nnz, Py_ssize_t rows, Py_ssize_t M, Py_ssize_t N)
+{
+    for (Py_ssize_t j = 0; j < nnz; j++)
+        if (ccol[j] < 0 || ccol[j] >= M)
+            return 0;
+    for (Py_ssize_t r = 0; r < rows; r++)
+        if (crow[r] < 0 || crow[r] > crow[r + 1] || crow[r + 1] > nnz)
+            return 0;
+    for (Py_ssize_t k = 1; k < M; k++)
+        if (par[k] < 0 || par[k] >= k || var[k] < 0 || var[k] >= N)
+            return 0;
+    return 1;
+}
+
 /* track(cval, ccol, crow, par, var, nnz, M, n, N, K, P, gamma, patch, Lc, nf, Kmax, Z, ta, tb, h, steps, state,
  *       hmax, kappa, tol, hmin, seconds_left, max_steps) -> None
  * With Kmax > 0 the table holds F^h's rows only (rows K..2K empty) and G^h is the product of the linear
@@ -599,32 +637,15 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
     const int wr[NB] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1};
     const char *names[NB] = {"cval", "ccol", "crow", "par", "var", "patch", "Lc", "nf",
                              "Z", "ta", "tb", "h", "steps", "state"};
-    int i, ok = 1;
-    for (i = 0; i < NB; i++) {
-        if (get_buf(objs[i], &b[i], size[i], count[i], wr[i], names[i]) < 0) {
-            ok = 0;
-            break;
-        }
-    }
-    if (ok) {
-        /* indices must stay inside the table */
-        const int64_t *ccol = b[1].buf, *crow = b[2].buf, *par = b[3].buf, *var = b[4].buf;
-        for (Py_ssize_t j = 0; j < nnz && ok; j++)
-            ok = ccol[j] >= 0 && ccol[j] < M;
-        for (Py_ssize_t r = 0; r < 2 * K && ok; r++)
-            ok = crow[r] >= 0 && crow[r] <= crow[r + 1] && crow[r + 1] <= nnz;
-        for (Py_ssize_t k = 1; k < M && ok; k++)
-            ok = par[k] >= 0 && par[k] < k && var[k] >= 0 && var[k] < N;
-        const int64_t *nf = b[7].buf;
-        for (Py_ssize_t e = 0; e < (Kmax ? n : 0) && ok; e++)
-            ok = nf[e] >= 0 && nf[e] <= Kmax;
-        if (!ok)
-            PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
-    }
+    if (get_bufs(b, NB, objs, size, count, wr, names) < 0)
+        return NULL;
+    int ok = table_ok(b[1].buf, b[2].buf, b[3].buf, b[4].buf, nnz, 2 * K, M, N);
+    const int64_t *nf = b[7].buf;
+    for (Py_ssize_t e = 0; e < (Kmax ? n : 0) && ok; e++)
+        ok = nf[e] >= 0 && nf[e] <= Kmax;
     if (!ok) {
-        for (int j = 0; j < NB; j++)
-            if (b[j].obj != NULL)
-                PyBuffer_Release(&b[j]);
+        PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
+        release_bufs(b, NB);
         return NULL;
     }
     Sys S;
@@ -644,8 +665,7 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
     S.Kmax = Kmax;
     cplx *mem = malloc(sizeof(cplx) * (size_t)(M + 2 * K + K + N * N + 2 * N + 7 * N + 2 * Kmax) + 1);
     if (mem == NULL) {
-        for (int j = 0; j < NB; j++)
-            PyBuffer_Release(&b[j]);
+        release_bufs(b, NB);
         return PyErr_NoMemory();
     }
     S.W = mem;
@@ -676,8 +696,7 @@ static PyObject *ctrack_track(PyObject *Py_UNUSED(self), PyObject *args)
     }
     PyEval_RestoreThread(ts);
     free(mem);
-    for (int j = 0; j < NB; j++)
-        PyBuffer_Release(&b[j]);
+    release_bufs(b, NB);
     if (interrupted)
         return NULL;
     Py_RETURN_NONE;
@@ -717,33 +736,18 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     const Py_ssize_t count[NF] = {nnz, nnz, rows + 1, M, M, n + 1, N, P * Kc, P * Kc, P * N, P, P};
     const int wr[NF] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
     const char *names[NF] = {"cval", "ccol", "crow", "par", "var", "starts", "c", "p0", "dp", "Z", "steps", "state"};
-    int ok = 1;
-    for (int i = 0; i < NF; i++) {
-        if (get_buf(objs[i], &b[i], size[i], count[i], wr[i], names[i]) < 0) {
-            ok = 0;
-            break;
-        }
-    }
-    if (ok) {
-        const int64_t *ccol = b[1].buf, *crow = b[2].buf, *par = b[3].buf, *var = b[4].buf, *st = b[5].buf;
-        for (Py_ssize_t j = 0; j < nnz && ok; j++)
-            ok = ccol[j] >= 0 && ccol[j] < M;
-        for (Py_ssize_t r = 0; r < rows && ok; r++)
-            ok = crow[r] >= 0 && crow[r] <= crow[r + 1] && crow[r + 1] <= nnz;
-        for (Py_ssize_t q = 1; q < M && ok; q++)
-            ok = par[q] >= 0 && par[q] < q && var[q] >= 0 && var[q] < N;
-        if (mode == 0) {
-            ok = ok && st[0] == 0 && st[n] == Kc;
-            for (Py_ssize_t i = 0; i < n && ok; i++)
-                ok = st[i] <= st[i + 1];
-        }
-        if (!ok)
-            PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
+    if (get_bufs(b, NF, objs, size, count, wr, names) < 0)
+        return NULL;
+    int ok = table_ok(b[1].buf, b[2].buf, b[3].buf, b[4].buf, nnz, rows, M, N);
+    const int64_t *st = b[5].buf;
+    if (mode == 0) {
+        ok = ok && st[0] == 0 && st[n] == Kc;
+        for (Py_ssize_t i = 0; i < n && ok; i++)
+            ok = st[i] <= st[i + 1];
     }
     if (!ok) {
-        for (int j = 0; j < NF; j++)
-            if (b[j].obj != NULL)
-                PyBuffer_Release(&b[j]);
+        PyErr_SetString(PyExc_ValueError, "ctrack: index out of range");
+        release_bufs(b, NF);
         return NULL;
     }
     Fam F;
@@ -763,8 +767,7 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     F.k = k;
     cplx *mem = malloc(sizeof(cplx) * (size_t)(M + rows + N * N + N + 6 * N) + 1);
     if (mem == NULL) {
-        for (int j = 0; j < NF; j++)
-            PyBuffer_Release(&b[j]);
+        release_bufs(b, NF);
         return PyErr_NoMemory();
     }
     F.W = mem;
@@ -787,8 +790,7 @@ static PyObject *ctrack_track_family(PyObject *Py_UNUSED(self), PyObject *args)
     }
     PyEval_RestoreThread(ts);
     free(mem);
-    for (int j = 0; j < NF; j++)
-        PyBuffer_Release(&b[j]);
+    release_bufs(b, NF);
     if (interrupted)
         return NULL;
     Py_RETURN_NONE;
