@@ -420,3 +420,68 @@ def test_a_tampered_msolve_route_box_is_rejected(tmp_path, capsys):
     out.write_text(json.dumps(cert))
     rc, text = _recheck(out, capsys)
     assert rc != 0 and "checker: verified" not in text
+
+
+def _degree_even(tmp_path, capsys, rows):
+    """`verifier degree` on a (w x)^2 network without biases: f = alpha x^2 + c, so the data decide V(H)."""
+    from verifier.activations import power
+    from verifier.network import mlp, network_to_json
+    (tmp_path / "ev.json").write_text(json.dumps(network_to_json(mlp(1, [2], activation=power(2), bias=False,
+                                                                     output_bias=True))))
+    (tmp_path / "ev.csv").write_text("".join(f"{x},{y}\n" for x, y in rows))
+    out = tmp_path / "ev-cert.json"
+    return (*_run(capsys, "degree", "--network", str(tmp_path / "ev.json"), "--data", str(tmp_path / "ev.csv"),
+                  "--out", str(out)), out)
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular (passagemath-singular) is not installed")
+def test_degree_of_an_empty_variety_is_zero_and_verified(tmp_path, capsys):
+    """alpha + c = 0, 4 alpha + c = 1, 9 alpha + c = 0 has no solution: V(H) is empty, which the checker's
+    Singular run on the residuals alone shows, so the degree 0 is verified (not 'a lower bound of 0')."""
+    rc, doc, out = _degree_even(tmp_path, capsys, [(1, 0), (2, 1), (3, 0)])
+    sol = next(c for c in doc["claims"] if c["id"] == "solutions-certified")
+    assert rc == 0 and doc["status"] == "verified" and doc["summary"]["certified"] == 0, doc
+    assert "V(H) is empty" in sol["message"] and doc["summary"]["exact"] is True
+    assert _recheck(out, capsys)[0] == 0
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular (passagemath-singular) is not installed")
+def test_dropped_witness_points_are_not_a_degree_zero(tmp_path, capsys):
+    """Adversarial: the boxes of a nonempty V(H) removed and the count restated as 0: the checker's run on the
+    residuals finds V(H) nonempty and refuses the 0."""
+    rc, doc, out = _degree_even(tmp_path, capsys, [(1, 1), (2, 4)])
+    assert rc == 0 and doc["summary"]["certified"] >= 1, doc
+    cert = json.loads(out.read_text())
+    for cl in cert["claims"]:
+        if cl["id"] == "solutions-certified":
+            cl["evidence"].update(boxes=[], certified=0, real=0, non_real=0, undecided=0)
+        if cl["id"] == "count-exact":
+            cl["evidence"].update(count=0, method="singular")
+    cert["summary"]["certified"] = 0
+    from verifier.checker.format import digest
+    cert["digest"] = digest(cert)
+    rep = check_certificate(cert)
+    line = next(ln for ln in rep.lines if "solutions-certified" in ln)
+    assert not rep.ok and "-> inconclusive" in line and "nonempty" in line, rep.text()
+
+
+def test_the_solver_passes_its_budget_left_to_the_rules_engine_runs(tmp_path, monkeypatch):
+    """The claims' own Singular runs (a count with no box) get what is left of --timeout, not the checker's
+    120 s; `verifier check` does not start Singular for a count stated inconclusive (it confirms, never upgrades)."""
+    from verifier.checker.solve import rules
+    from verifier.theorems.solving import solve_file
+    seen = []
+
+    def fake(H, *, timeout=120):
+        seen.append(timeout)
+        return None
+
+    monkeypatch.setattr(rules.engine, "singular_vdim", fake)
+    monkeypatch.setattr(rules.engine, "singular_mixed_volume", lambda *a, **k: None)
+    (tmp_path / "e.txt").write_text("vars: x, y\nx*y - 1\n(x*y) - 2\n")
+    doc = solve_file(str(tmp_path / "e.txt"), method="homotopy", timeout=7.0).to_json()
+    assert seen and all(t <= 7.0 for t in seen), seen
+    assert doc["status"] == "inconclusive"
+    seen.clear()
+    rep = check_certificate(json.loads(json.dumps(doc)))
+    assert seen == [] and rep.status == "inconclusive" and "not re-run" in rep.text(), rep.text()

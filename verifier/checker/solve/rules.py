@@ -259,11 +259,26 @@ def _int(x):
     return type(x) is int
 
 
-def _singular_vdim(st):
-    """(dim, vdim) of the system from the checker's own Singular run, once per check (None without Singular)."""
-    if "singular_vdim" not in st:
-        st["singular_vdim"] = engine.singular_vdim(st["eqs"])
-    return st["singular_vdim"]
+def _engine_timeout(st):
+    """Seconds for one of the checker's Singular runs: ``engine.TIMEOUT_S``, or what the solver has left of its
+    own budget when it states the claims (``evaluate_claims(engine_timeout=...)``)."""
+    return st.get("engine_timeout") or engine.TIMEOUT_S
+
+
+def _not_rerun(st, claim):
+    """Why ``verifier check`` does not start Singular for this claim, or None: a claim stated inconclusive is
+    not upgraded (the solver's budget may have been shorter than the checker's), so its engine run is skipped."""
+    if "engine_timeout" in st or claim.get("status") == V:
+        return None
+    return "not re-run: the claim is stated inconclusive, and the checker confirms verified claims only"
+
+
+def _singular_vdim(st, key="singular_vdim", eqs=None):
+    """(dim, vdim) of the system (or of ``eqs``) from the checker's own Singular run, once per check (None
+    without Singular)."""
+    if key not in st:
+        st[key] = engine.singular_vdim(st["eqs"] if eqs is None else eqs, timeout=_engine_timeout(st))
+    return st[key]
 
 
 def rule_solutions(st, claim):
@@ -299,9 +314,21 @@ def rule_solutions(st, claim):
             return V, f"no box, and none is missing: {why}"
         if zero:
             return I, f"no box: {why}"
+        skip = _not_rerun(st, claim)
+        if skip is not None:
+            return I, f"no box certified; {skip}"
         if st["info"]["kind"] == "witness":
+            # No point on the slices: the degree is 0 only when V(H) itself is empty (the slices are not
+            # proven generic), which the checker's own Singular run on the residuals alone can show.
+            res_h = _singular_vdim(st, "singular_vdim_h", st["info"]["residuals"])
+            if res_h is not None and res_h[0] == -1:
+                return V, ("no witness point, and none is missing: the checker's Singular run gives the Groebner "
+                           "basis {1} for the residuals H alone, so V(H) is empty (no network fits the data) and "
+                           "its degree is 0")
             return I, ("no witness point certified: a lower bound of 0 on the degree says nothing (no solver "
-                       "route found a point of V(H) on the slices)")
+                       "route found a point of V(H) on the slices"
+                       + (f"; {engine.unavailable()} for the residuals alone" if res_h is None else
+                          f"; Singular finds V(H) nonempty, of dimension {res_h[0]}") + ")")
         res_s = _singular_vdim(st)
         if res_s is None:
             return I, (f"no box certified, and {engine.unavailable()}, so that the system has no solution cannot be "
@@ -357,6 +384,9 @@ def rule_count_exact(st, claim):
         st["complete"] = True
         return V, f"the certified count {c} equals a Bezout bound: all solutions found, all simple" + real
     if method == "singular":
+        skip = _not_rerun(st, claim)
+        if skip is not None:
+            return I, skip
         res = _singular_vdim(st)
         if res is None:
             return I, f"{engine.unavailable()}: the count cannot be re-checked exactly"

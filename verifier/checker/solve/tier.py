@@ -96,14 +96,16 @@ class SolveTier(Tier):
 KNOWN_KEYS = ("boxes_checked", "mixed_volume", "mixed_volume_0")
 
 
-def evaluate_claims(inst, claims, *, budget=BUDGET_S, known=None):
+def evaluate_claims(inst, claims, *, budget=BUDGET_S, known=None, engine_timeout=None):
     """([(claim, status, message)] in the fixed order, state): what the checker finds for these claims.
 
     The solver calls it to state each claim's status as the checker will re-check it, with ``known``: results
     of the rules' own computations it already ran on this instance (:data:`KNOWN_KEYS`), not computed twice.
-    Raises FormatError on a malformed instance or claim list.
+    ``engine_timeout``: seconds for each of the rules' Singular runs (the solver's budget left; default the
+    checker's ``engine.TIMEOUT_S``). Raises FormatError on a malformed instance or claim list.
     """
     tier = SolveTier(budget)
     st = tier.state(inst)
     st.update({k: v for k, v in (known or {}).items() if k in KNOWN_KEYS})
+    st["engine_timeout"] = engine_timeout
     return run_claims(tier, st, claims, st["info"].get("mismatch")), st
