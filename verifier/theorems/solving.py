@@ -23,7 +23,6 @@ from __future__ import annotations
 import time
 
 import flint
-import numpy as np
 
 from ..algebra import engines
 from ..certificate import Certificate
