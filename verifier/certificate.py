@@ -69,6 +69,14 @@ def status_reason(claims) -> str:
     return ""
 
 
+def count_text(entry: dict) -> str:
+    """A reported count: its value, or 10^log10 where the value is not an integer (Smale-Shub's estimate)."""
+    if entry.get("value") is not None:
+        return str(entry["value"])
+    lg = entry.get("log10")
+    return f"10^{lg}" if isinstance(lg, (int, float)) else "?"
+
+
 @dataclass
 class Certificate:
     """A theorem instance with its verdict: the one certificate type every theorem builds.
@@ -274,7 +282,7 @@ def _system_lines(doc) -> list:
     if nc:
         lines.append(f"  network     Liao-Poggio {nc['liao_poggio']['formula']} = {nc['liao_poggio']['value']}, "
                      f"Smale-Shub {nc['smale_shub_real_estimate']['formula']} = "
-                     f"{nc['smale_shub_real_estimate']['value']} (reported, not bounds); degree certified {'' if s['exact'] else 'at least '}{s['certified']}")
+                     f"{count_text(nc['smale_shub_real_estimate'])} (reported, not bounds); degree certified {'' if s['exact'] else 'at least '}{s['certified']}")
     if doc["extra"].get("constant_equation"):
         lines.append(f"  constant    {doc['extra']['constant_equation']}")
     for c in doc["claims"]:

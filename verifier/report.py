@@ -16,6 +16,7 @@ import types
 from fractions import Fraction
 
 from .checker.format import ALGEBRAIC_THEOREMS, SOLVE_THEOREMS, instance_hash
+from .certificate import count_text
 from .errors import install_hint
 
 # The two tiers (verifier.checker.float.tier.TIER names the second). A certificate without "tier" is rigorous.
@@ -331,8 +332,8 @@ def _solve_sections(cert) -> list:
     lp, ss = _dict(nc.get("liao_poggio")), _dict(nc.get("smale_shub_real_estimate"))
     if lp or ss:
         rows.append(("network counts (reported, not bounds)",
-                     f"Liao-Poggio {lp.get('formula', '?')} = {_count_text(lp)}; Smale-Shub real estimate "
-                     f"{ss.get('formula', '?')} = {_count_text(ss)}"))
+                     f"Liao-Poggio {lp.get('formula', '?')} = {count_text(lp)}; Smale-Shub real estimate "
+                     f"{ss.get('formula', '?')} = {count_text(ss)}"))
     sections = [{"id": "solutions", "title": "Solutions", "rows": [[k, v] for k, v in rows], "header": None,
                  "intro": "Certified counts are proven (Krawczyk boxes); the engines' numbers are reported beside "
                           "them and prove nothing.", "more": "", "items": [], "note": False}]
@@ -345,14 +346,6 @@ def _solve_sections(cert) -> list:
     if crit is not None:
         sections.append(_critical_section(crit))
     return sections
-
-
-def _count_text(entry: dict) -> str:
-    """A reported count: its value, or 10^log10 where the value is not an integer (Smale-Shub's estimate)."""
-    if entry.get("value") is not None:
-        return str(entry["value"])
-    lg = entry.get("log10")
-    return f"10^{lg}" if isinstance(lg, (int, float)) else "?"
 
 
 def _critical_section(claim) -> dict:
