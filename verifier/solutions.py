@@ -1,7 +1,8 @@
 """The certified solutions of a solving certificate (``solve``, ``degree``, ``critical-points``) as rows:
 a readable table for the terminal, CSV and JSON files.
 
-Every row is one box of the ``solutions-certified`` claim, numbered from 1 in the certificate's order:
+Every row is one box of the ``solutions-certified`` claim, numbered from 1 in the certificate's order (or, where
+the claim's count is its exact parametrization's, one parametrized point in Arb balls, real roots first):
 its centre (exact rational strings, and floats), its radius, whether it is real (``true``, ``false`` or
 ``null`` when undecided) and, for ``critical-points``, the label, inertia and loss enclosure of the
 ``critical-classification`` claim. Nothing here is a proof: the certificate (and ``verifier check``) is.
@@ -44,6 +45,20 @@ def solution_rows(cert) -> tuple[list, list]:
     points = {p["box"]: p for p in claims.get("critical-classification", {}).get("evidence", {}).get("points", [])}
     critical = "critical-classification" in claims
     rows = []
+    sol_ev = claims.get("solutions-certified", {}).get("evidence", {})
+    par = sol_ev.get("parametrization")
+    if par is not None and sol_ev.get("certified", 0) > len(boxes):
+        # the count is the parametrization's (multiple roots have no box): its points, in Arb balls
+        from .checker.format import arb_to_fmpq, rational_str
+        from .checker.solve.parametrization import points as parametrized_points
+        for i, (xs, real) in enumerate(parametrized_points(par, len(names))):
+            mids = [(arb_to_fmpq(x.real.mid()), arb_to_fmpq(x.imag.mid())) for x in xs]
+            rad = max((arb_to_fmpq(r) for x in xs for r in (x.real.rad(), x.imag.rad())), default=0)
+            rows.append({"solution": i + 1, "real": bool(real),
+                         "center": [[rational_str(a), rational_str(b)] for a, b in mids],
+                         "re": [float(a) for a, _ in mids], "im": [float(b) for _, b in mids],
+                         "radius": rational_str(rad)})
+        return names, rows
     for i, b in enumerate(boxes):
         row = {"solution": i + 1, "real": b.get("real"), "center": [list(z) for z in b["center"]],
                "re": [_float(z[0]) for z in b["center"]], "im": [_float(z[1]) for z in b["center"]],
@@ -94,7 +109,11 @@ def solutions_table(cert, limit: int = TABLE_ROWS, indent: str = "  ") -> list:
     widths = [max(len(c[k]) for c in [head] + body) for k in range(len(head))]
     fmt = "  ".join("{:>%d}" % w if k == 0 else "{:<%d}" % w for k, w in enumerate(widths))
     more = len(names) - len(shown)
-    title = (f"{indent}solutions   {len(rows)} certified box{'es' if len(rows) != 1 else ''}, centres to 6 digits"
+    ev = next((c.get("evidence", {}) for c in _doc(cert)["claims"] if c["id"] == "solutions-certified"), {})
+    what = (f"{len(rows)} parametrized point{'s' if len(rows) != 1 else ''} (exact, multiple roots included)"
+            if "parametrization" in ev and ev.get("certified", 0) > len(ev.get("boxes", []))
+            else f"{len(rows)} certified box{'es' if len(rows) != 1 else ''}")
+    title = (f"{indent}solutions   {what}, centres to 6 digits"
              + (f" (first {len(shown)} of {len(names)} coordinates)" if more else ""))
     lines = [title] + [f"{indent}  " + fmt.format(*c).rstrip() for c in [head] + body]
     if len(rows) > limit:

@@ -999,7 +999,7 @@ def msolve_parametrization(polys, ctx, *, timeout: float = 60, max_memory_mb: in
         raise EngineError("msolve printed an inconsistent parametrization")
     out = {"status": "finite", "solutions": int(elim_degree), "multiplicity_degree": int(degree),
            "eliminating": list(elim_coeffs), "seconds": seconds}
-    out["parametrization"] = _parametrization(int(nvars), linear_form, den, params)
+    out["parametrization"] = _parametrization(int(nvars), linear_form, den, params, names, ctx.nvars())
     if len(doc) >= 3:
         out["real_boxes"] = _real_boxes(doc[2], ctx.nvars())
     return out
@@ -1016,15 +1016,21 @@ def _dense(item, what):
     return coeffs
 
 
-def _parametrization(nvars, linear_form, den, params):
+def _parametrization(nvars, linear_form, den, params, names, n):
     """The rational parametrization of msolve ``-P 1``, or None when its shape is not the documented one.
 
-    msolve parametrizes by its last variable t (the last unknown, or a new one holding a linear form when
-    the coordinates are not in generic position): with w the eliminating polynomial, every solution is
-    ``x_i = -v_i(t) / (c_i * den(t))`` at a root t of w (i = 1 .. nvars-1), and the last variable is t.
-    Returned as ``{"nvars", "linear_form", "den", "params": [(v_i coefficients, c_i)]}`` (integers,
-    constant first). Only a heuristic: the points it gives are candidates for Newton and the Krawczyk
-    test, never claims."""
+    msolve may reorder the unknowns (``names``, its order) and parametrizes by its last variable t (an unknown,
+    or a new one holding a linear form when the coordinates are not in generic position): with w the
+    eliminating polynomial, every solution is ``x_i = -v_i(t) / (c_i * den(t))`` at a root t of w for the
+    first nvars - 1 variables in msolve's order, and the last variable is t. Returned as ``{"nvars",
+    "linear_form", "den", "params": [(v_i coefficients, c_i)], "order"}`` (integers, constant first; ``order``:
+    per variable in msolve's order, its index among the input's unknowns, None for an added one). Only a
+    heuristic: its points are candidates for Newton and the Krawczyk test (or an exact parametrization the
+    checker verifies), never claims."""
+    ours = {name: j for j, name in enumerate(_msolve_names(n))}
+    order = [ours.get(str(name).strip("'")) for name in names]
+    if sorted(j for j in order if j is not None) != list(range(n)) or (nvars == n + 1 and order[-1] is not None):
+        return None
     try:
         den_c = _dense(den, "parametrization denominator")
         ps = []
@@ -1038,7 +1044,7 @@ def _parametrization(nvars, linear_form, den, params):
             raise EngineError("msolve printed a malformed linear form")
     except EngineError:
         return None
-    return {"nvars": nvars, "linear_form": list(linear_form), "den": den_c, "params": ps}
+    return {"nvars": nvars, "linear_form": list(linear_form), "den": den_c, "params": ps, "order": order}
 
 
 def msolve_count(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> int | None:

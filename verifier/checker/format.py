@@ -131,6 +131,33 @@ COUNT_EXACT_STATEMENT_V1 = (
     "the number of points on this slice, and the degree of V(H)'s (n - l*d)-dimensional part only when the count "
     "equals a Bezout bound")
 
+#: count-exact's statement before method singular-radical existed; still accepted on claims by the methods it names.
+COUNT_EXACT_STATEMENT_V2 = (
+    "the certified count is the exact number of complex solutions of the system, all simple: it "
+    "equals a Bezout bound, or the checker's own Groebner basis over Q (Singular) shows dimension 0 "
+    "and vdim equal to it, or (method bkk, scope all) it equals the mixed volume of the Newton "
+    "polytopes, every box lies in the torus and no solution has a zero coordinate (Bernstein); with "
+    "method bkk and scope isolated it equals the mixed volume with the origin added, so it is the "
+    "exact number of ISOLATED solutions (Li-Wang) and positive-dimensional components are not "
+    "excluded; the real count is exact too when no certified box has undecided realness "
+    "(real_exact); for a witness system this is the number of points on this slice, and the degree "
+    "of V(H)'s (n - l*d)-dimensional part only when the count equals a Bezout bound")
+
+#: solutions-certified's statement before parametrizations existed; still accepted on claims with boxes only.
+SOLUTIONS_STATEMENT_V1 = (
+    "each box passes the Krawczyk test (exactly one complex solution in it, with a "
+    "nonsingular Jacobian) and the boxes are pairwise disjoint; the certified count is a LOWER "
+    "bound on the number of distinct complex solutions, the count of boxes proven real a "
+    "LOWER bound on the number of real solutions")
+
+#: Earlier statements a claim may still carry: (claim id, statement) -> the evidence methods it covers (None: any
+#: evidence without a parametrization).
+EARLIER_STATEMENTS = {
+    ("count-exact", COUNT_EXACT_STATEMENT_V1): ("bezout", "singular"),
+    ("count-exact", COUNT_EXACT_STATEMENT_V2): ("bezout", "singular", "bkk"),
+    ("solutions-certified", SOLUTIONS_STATEMENT_V1): None,
+}
+
 CLAIM_STATEMENTS = {
     "polynomial-system": "every activation is a polynomial with rational coefficients, so H is a polynomial map "
                          "over Q",
@@ -166,9 +193,12 @@ CLAIM_STATEMENTS = {
                     "certified lower bound on the loss barrier along that segment (a fact about the segment, not "
                     "about M)",
     "solutions-certified": "each box passes the Krawczyk test (exactly one complex solution in it, with a "
-                           "nonsingular Jacobian) and the boxes are pairwise disjoint; the certified count is a LOWER "
-                           "bound on the number of distinct complex solutions, the count of boxes proven real a "
-                           "LOWER bound on the number of real solutions",
+                           "nonsingular Jacobian) and the boxes are pairwise disjoint; where a parametrization is "
+                           "given, its points x = N(t)/den(t) over the roots of a squarefree w(t) are solutions, "
+                           "checked exactly modulo w, pairwise distinct (a linear form recovers t) and real exactly "
+                           "at the real roots of w, multiple solutions included; the certified count (boxes, or the "
+                           "parametrization's points where they are more) is a LOWER bound on the number of distinct "
+                           "complex solutions, the count proven real a LOWER bound on the number of real solutions",
     "bezout-bounds-square": "the total-degree Bezout number and the multihomogeneous Bezout number of the stated "
                             "variable groups are upper bounds on the number of isolated complex solutions; the "
                             "certified count does not exceed them",
@@ -178,9 +208,12 @@ CLAIM_STATEMENTS = {
                    "polytopes, every box lies in the torus and no solution has a zero coordinate (Bernstein); with "
                    "method bkk and scope isolated it equals the mixed volume with the origin added, so it is the "
                    "exact number of ISOLATED solutions (Li-Wang) and positive-dimensional components are not "
-                   "excluded; the real count is exact too when no certified box has undecided realness "
-                   "(real_exact); for a witness system this is the number of points on this slice, and the degree "
-                   "of V(H)'s (n - l*d)-dimensional part only when the count equals a Bezout bound",
+                   "excluded; with method singular-radical the checker's Singular shows dimension 0 and a radical "
+                   "with exactly that many solutions, so it is the exact number of DISTINCT complex solutions, "
+                   "some of which may be multiple (not simple); the real count is exact too when no certified box "
+                   "has undecided realness (real_exact); for a witness system this is the number of points on this "
+                   "slice, and the degree of V(H)'s (n - l*d)-dimensional part only when the count equals a Bezout "
+                   "bound",
     "critical-classification": "for each certified real critical point: the inertia of the Hessian of L on its box "
                                "(certified by Sylvester and Gershgorin in ball arithmetic) and the label it implies; "
                                "global-minimum only when all real critical points are certified (count-exact and "

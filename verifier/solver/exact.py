@@ -25,8 +25,8 @@ import flint
 from ..algebra import engines
 from ..errors import InputError
 
-__all__ = ["complex_solutions", "count_in_torus", "exact_count", "exact_real_solutions", "parametrization_points",
-           "singular_saturation_count"]
+__all__ = ["complex_solutions", "count_in_torus", "exact_count", "exact_real_solutions", "parametrization_evidence",
+           "parametrization_points", "singular_saturation_count"]
 
 
 def exact_count(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> dict:
@@ -58,22 +58,53 @@ def exact_real_solutions(polys, ctx, *, precision: int = 128, timeout: float = 6
             "engine": f"msolve -p {precision}"}
 
 
+def _coordinates(par: dict, n: int):
+    """(den, [N_j], [l_j]) in the input's variable order, exact (fmpq_poly, rationals): every solution is
+    ``x_j = N_j(t) / den(t)`` at a root t of msolve's eliminating polynomial, and ``sum_j l_j x_j = t``; None
+    when the parametrization has an unexpected shape."""
+    if par is None or par["nvars"] not in (n, n + 1) or len(par.get("order") or []) != par["nvars"]:
+        return None
+    order, raw = par["order"], [int(c) for c in par["linear_form"]]
+    if len(raw) != par["nvars"] or len(par["params"]) != par["nvars"] - 1:
+        return None
+    t = flint.fmpq_poly([0, 1])
+    den = flint.fmpq_poly([int(c) for c in par["den"]])
+    nums = [None] * n
+    for j, (v, c) in zip(order, par["params"]):
+        nums[j] = flint.fmpq_poly([-int(a) for a in v]) / int(c)
+    lf = [flint.fmpq(0)] * n
+    if par["nvars"] == n:
+        # the last variable in msolve's order is t itself; the linear form (in msolve's order) says so
+        if any(c != 0 for c in raw[:-1]) or raw[-1] == 0:
+            return None
+        nums[order[-1]] = t * den / raw[-1]
+        lf[order[-1]] = flint.fmpq(raw[-1])
+    else:
+        # msolve added the unknown t with sum_j raw_j x_j + raw_n t = 0
+        if raw[-1] == 0:
+            return None
+        for j, c in zip(order[:-1], raw[:-1]):
+            lf[j] = flint.fmpq(-c, raw[-1])
+    if any(v is None for v in nums):
+        return None
+    return den, nums, lf
+
+
 def parametrization_points(par: dict, eliminating, n: int, *, prec: int = 128, max_prec: int = 2048):
     """Approximate complex solutions from msolve's rational parametrization (:func:`complex_solutions`).
 
     The roots of the eliminating polynomial are isolated by Arb (``fmpz_poly.complex_roots``; a real
-    root comes back with an exactly zero imaginary part) and put into ``x_i = -v_i(t) / (c_i den(t))``
-    in ball arithmetic, with the precision doubled (up to ``max_prec`` bits) until every coordinate is
-    known to about 2^-40 relative. Returns ``(points, real)``: per root a list of ``n`` acb midpoints
-    and whether the root t is real (then every coordinate is real). These are *candidates* only: the
+    root comes back with an exactly zero imaginary part) and put into ``x_j = N_j(t) / den(t)``
+    (:func:`_coordinates`) in ball arithmetic, with the precision doubled (up to ``max_prec`` bits) until every
+    coordinate is known to about 2^-40 relative. Returns ``(points, real)``: per root a list of ``n`` acb
+    midpoints and whether the root t is real (then every coordinate is real). These are *candidates* only: the
     caller certifies them with Newton and the Krawczyk test, so a wrong parametrization costs boxes,
     never soundness. ``([], [])`` when the parametrization has an unexpected shape."""
-    if par is None or par["nvars"] not in (n, n + 1):
+    co = _coordinates(par, n)
+    if co is None:
         return [], []
+    den, nums, _ = co
     w = flint.fmpz_poly([flint.fmpz(c) for c in eliminating])
-    den = flint.fmpz_poly([flint.fmpz(c) for c in par["den"]])
-    params = [(flint.fmpz_poly([flint.fmpz(c) for c in v]), flint.fmpz(c)) for v, c in par["params"]]
-    lf = par["linear_form"]
     p = prec
     while True:
         with flint.ctx.workprec(p):
@@ -81,18 +112,8 @@ def parametrization_points(par: dict, eliminating, n: int, *, prec: int = 128, m
             pts, real, tight = [], [], True
             for t in roots:
                 t = flint.acb(t)
-                is_real = t.imag == 0
-                dt = flint.acb_poly(den)(t)
-                xs = [-flint.acb_poly(v)(t) / (c * dt) for v, c in params]
-                if par["nvars"] == n:
-                    # the last unknown is t itself when the linear form is that unknown; otherwise solve the
-                    # linear form t = sum l_i x_i for it (as msolve states it)
-                    if len(lf) == n and all(int(c) == 0 for c in lf[:-1]) and int(lf[-1]) != 0:
-                        xs.append(t / int(lf[-1]))
-                    elif len(lf) == n and int(lf[-1]) != 0:
-                        xs.append((t - sum((int(c) * x for c, x in zip(lf[:-1], xs)), flint.acb(0))) / int(lf[-1]))
-                    else:
-                        return [], []
+                dt = flint.acb_poly(den.coeffs())(t)
+                xs = [flint.acb_poly(v.coeffs())(t) / dt for v in nums]
                 for x in xs:
                     if not x.is_finite():
                         tight = False
@@ -102,10 +123,29 @@ def parametrization_points(par: dict, eliminating, n: int, *, prec: int = 128, m
                         tight = False
                         break
                 pts.append([x.mid() for x in xs])
-                real.append(bool(is_real))
+                real.append(bool(t.imag == 0))
         if tight or p >= max_prec:
             return pts, real
         p *= 2
+
+
+def parametrization_evidence(par: dict, eliminating, n: int) -> dict | None:
+    """msolve's rational parametrization in the checker's exact form (``checker/solve/parametrization.py``):
+    ``{"w", "den", "numerators", "linear_form"}`` with ``x_j = N_j(t) / den(t)`` at the roots of ``w`` and
+    ``sum_j l_j x_j = t``, coefficients as rational strings; None when the output has an unexpected shape.
+    Nothing is checked here: the checker's ``verify_parametrization`` decides whether these points solve the
+    system."""
+    from ..checker.format import rational_str
+    co = _coordinates(par, n)
+    if co is None or not eliminating:
+        return None
+    den, nums, lf = co
+
+    def coeffs(p):
+        return [rational_str(c) for c in p.coeffs()] or ["0"]
+
+    return {"w": [str(int(c)) for c in eliminating], "den": coeffs(den), "numerators": [coeffs(v) for v in nums],
+            "linear_form": [rational_str(c) for c in lf]}
 
 
 def complex_solutions(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096, prec: int = 128) -> dict:
@@ -123,6 +163,7 @@ def complex_solutions(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4
            "real_boxes": res.get("real_boxes", []), "points": [], "points_real": [], "seconds": res["seconds"],
            "seconds_points": 0.0, "engine": "msolve -P 1"}
     if res["status"] == "finite" and res.get("parametrization") is not None:
+        out["parametrization"], out["eliminating"] = res["parametrization"], res["eliminating"]
         t0 = time.monotonic()
         out["points"], out["points_real"] = parametrization_points(res["parametrization"], res["eliminating"],
                                                                    ctx.nvars(), prec=prec)

@@ -31,6 +31,7 @@ from ..checker.algebra.polys import poly_to_json
 from ..checker.format import CLAIM_SCOPES, CLAIM_STATEMENTS, REQUIRED_CLAIMS, STATEMENTS
 from ..checker.solve import rules as solve_rules
 from ..checker.solve.krawczyk import boxes_disjoint, parse_box, verify_solution_boxes
+from ..checker.solve.parametrization import verify_parametrization
 from ..checker.solve.tier import evaluate_claims
 from ..data import read_limited
 from ..errors import BudgetExceeded, InputError, install_hint
@@ -224,12 +225,14 @@ def _homotopy_route(eqs, groups, start, seed, timeout, say, extra, timings, note
 def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
     """One msolve run (``-P 1``): the count, the real isolating boxes and every complex point of the rational
     parametrization, all certified here by Newton in Arb and the Krawczyk test (msolve's own output is never a
-    claim). Returns (report for ``extra["msolve"]``, boxes: the real ones first)."""
+    claim). Returns (report for ``extra["msolve"]``, boxes: the real ones first, the parametrization in the
+    checker's exact form or None): the parametrization is kept when fewer points than msolve's count were
+    boxed (multiple roots, which no Krawczyk box holds), for the checker to verify exactly."""
     from ..solver.certify import boxes_from_msolve, certify_candidates
-    from ..solver.exact import complex_solutions
+    from ..solver.exact import complex_solutions, parametrization_evidence
     say("msolve: count, real isolation and rational parametrization")
     t0 = time.monotonic()
-    boxes = []
+    boxes, par = [], None
     try:
         cnt = complex_solutions(eqs, ctx, timeout=timeout, max_memory_mb=max_memory_mb, prec=PREC)
         msolve = {"status": cnt["status"], "solutions": cnt["solutions"], "multiplicity": cnt["multiplicity"],
@@ -256,11 +259,13 @@ def _msolve_route(eqs, ctx, say, *, timeout, max_memory_mb, timings):
         elif cnt["status"] == "finite" and cnt["solutions"]:
             msolve["parametrized_points"] = 0
             msolve["parametrized_note"] = "no usable parametrization: only the real boxes are certified"
+        if cnt["status"] == "finite" and cnt["solutions"] and len(boxes) < cnt["solutions"]:
+            par = parametrization_evidence(cnt.get("parametrization"), cnt.get("eliminating"), ctx.nvars())
         timings["msolve_certify"] = time.monotonic() - t0
     except Exception as exc:        # an engine failure is reported, never fatal
         msolve = {"status": "failed", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
         timings["msolve"] = time.monotonic() - t0
-    return msolve, boxes
+    return msolve, boxes, par
 
 
 def _bkk_evidence(st, boxes, c, say, timeout, finite_first=False):
@@ -362,15 +367,15 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
         mono["duplicate_endpoints"] = len(cs.duplicates)
         if mono.get("stop_reason") == "timeout":
             notes.append("monodromy ran out of time: the witness set may be incomplete")
-    msolve = None
+    msolve, par = None, None
     if method in ("msolve", "both"):
         if engines.msolve_path() is None:
             if method == "msolve":
                 raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
             extra["msolve"] = {"status": "not installed"}
         else:
-            msolve, mboxes = _msolve_route(eqs, ctx, say, timeout=timeout, max_memory_mb=max_memory_mb,
-                                           timings=timings)
+            msolve, mboxes, par = _msolve_route(eqs, ctx, say, timeout=timeout, max_memory_mb=max_memory_mb,
+                                                timings=timings)
             # msolve's boxes first: a real root that the homotopy boxed with a tiny imaginary part (realness
             # undecided) is then represented by msolve's real box, and the homotopy box meeting it is dropped
             boxes = _merge(mboxes, boxes)
@@ -390,13 +395,30 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
     say("re-checking the boxes")
     chk = verify_solution_boxes(eqs, boxes, prec=PREC, budget=None)
     counts = {k: chk[k] for k in ("certified", "real", "non_real", "undecided")}
-    sol = _claim("solutions-certified", {"prec": PREC, "boxes": boxes, **counts})
+    known = {"boxes_checked": (boxes, PREC, chk)}
+    sol_ev = {"prec": PREC, "boxes": boxes}
+    if par is not None:
+        # msolve's points that no box holds (multiple roots): its parametrization, checked exactly modulo w
+        say("checking msolve's parametrization exactly (every equation modulo the eliminating polynomial)")
+        t0 = time.monotonic()
+        pchk = verify_parametrization(eqs, par)
+        timings["parametrization"] = time.monotonic() - t0
+        if pchk["ok"] and pchk["count"] > counts["certified"]:
+            counts = {"certified": pchk["count"], "real": pchk["real"], "non_real": pchk["count"] - pchk["real"],
+                      "undecided": 0}
+            sol_ev["parametrization"] = par
+            known["parametrization_checked"] = (par, pchk)
+        elif not pchk["ok"]:
+            notes.append(f"msolve's parametrization does not check exactly ({pchk['reason']}): not used")
+    sol = _claim("solutions-certified", {**sol_ev, **counts})
     tot = solve_rules.total_degree(eqs)
     mh = solve_rules.multihomogeneous(eqs, groups)
     bez = _claim("bezout-bounds-square", {"groups": [[names[j] for j in g] for g in groups], "total_degree": tot,
                                           "multihomogeneous": mh})
     cex_ev = {"method": "bezout" if counts["certified"] in (tot, mh) else "singular"}
-    known = {"boxes_checked": (boxes, PREC, chk)}
+    if "parametrization" in sol_ev and (msolve or {}).get("multiplicity") not in (None, counts["certified"]):
+        # msolve counts multiple roots (a route, not evidence): only the radical can make the count exact
+        cex_ev = {"method": "singular-radical"}
     if cex_ev["method"] == "singular" and counts["certified"] and source["kind"] != "witness":
         t0 = time.monotonic()
         known["eqs"] = eqs
@@ -432,7 +454,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
         disagreements.append(f"msolve counts {msolve['solutions']} distinct complex solutions, {c} certified")
     if msolve and msolve.get("real") is not None and msolve["real"] != counts["real"]:
         disagreements.append(f"msolve isolates {msolve['real']} real solutions, {counts['real']} certified real")
-    if hom is not None and hom["nonsingular"] != c:
+    if hom is not None and hom["nonsingular"] != c and not (
+            "parametrization" in sol_ev and hom["nonsingular"] + hom.get("singular_points", 0) == c):
         disagreements.append(f"homotopy ends {hom['nonsingular']} nonsingular paths, {c} certified")
     if mono is not None:
         mv = mono.get("final_move", {})
@@ -444,7 +467,8 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                                  f"{c} certified")
         if "trace_passed" in mono and not mono["trace_passed"]:
             disagreements.append("the trace test did not pass: the monodromy witness set may be incomplete")
-    if cex["status"] == "verified" and msolve and msolve.get("multiplicity") not in (None, c):
+    if cex["status"] == "verified" and msolve and msolve.get("multiplicity") not in (None, c) \
+            and cex["evidence"]["method"] != "singular-radical":
         disagreements.append(f"msolve's count with multiplicity {msolve['multiplicity']} differs from the exact "
                              f"certified count {c}")
     extra["disagreements"] = disagreements

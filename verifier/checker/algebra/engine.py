@@ -153,6 +153,28 @@ def singular_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
     return dim, (vdim if dim == 0 else None)
 
 
+def singular_radical_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
+    """(dim, vdim of the radical) of the ideal of H over Q: the number of *distinct* complex solutions when
+    dim == 0 (else None); None without Singular or when it fails or runs out of time. ``radical`` is
+    Singular's primdec.lib, on the ideal itself (not on a basis the caller supplies)."""
+    exe = _singular()
+    if exe is None or not H:
+        return None
+    names = H[0].context().names()
+    ring = f"ring r = 0, ({', '.join(names)}), dp;"
+    polys = ",\n".join(str(h) for h in H)
+    out = _groebner_run(exe, lambda cmd: f'LIB "primdec.lib";\n{ring}\nideal i = {polys};\nideal g = {cmd}(i);\n'
+                        f'int rv = -1;\nif (dim(g) == 0) {{ ideal q = std(radical(i)); rv = vdim(q); }}\n'
+                        f'print("DIM"); print(dim(g)); print("RVDIM"); print(rv); quit;\n', timeout)
+    if out is None:
+        return None
+    m = re.search(r"DIM\s+(-?\d+)\s+RVDIM\s+(-?\d+)", out)
+    if not m:
+        return None
+    dim, rv = int(m.group(1)), int(m.group(2))
+    return dim, (rv if dim == 0 and rv >= 0 else None)
+
+
 def singular_mixed_volume(supports, *, timeout: float = TIMEOUT_S) -> int | None:
     """The mixed volume MV(conv A_1, ..., conv A_n) of n exponent sets in Z^n (lists of tuples of non-negative
     integers), normalised so that MV = n! vol for n equal polytopes (Bernstein's count), from Singular's gfanlib

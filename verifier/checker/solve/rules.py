@@ -39,6 +39,7 @@ from ..algebra.polys import poly_context, poly_from_json, polynomial_residuals
 from ..core.evaluate import Network
 from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str, sha256
 from .complex_point import slice_polynomial
+from .parametrization import verify_parametrization
 from .krawczyk import certified_inertia, inertia_label, lowest_group, parse_box, verify_solution_boxes
 
 V, R, I = "verified", "refuted", "inconclusive"
@@ -301,9 +302,29 @@ def rule_solutions(st, claim):
     stated = {k: ev.get(k) for k in counts}
     if not res["ok"]:
         return I, f"not every box re-checks: {res['reason'][:200]}"
+    par = None
+    if "parametrization" in ev:
+        # Exact points (multiple roots included): the larger of the two lower bounds is the count.
+        pre = st.pop("parametrization_checked", None)    # the solver's own run on this very evidence
+        par = pre[1] if pre is not None and pre[0] is ev["parametrization"] else \
+            verify_parametrization(st["eqs"], ev["parametrization"])
+        if not par["ok"]:
+            return I, f"the parametrization does not re-check: {par['reason']}"
+        if par["count"] > counts["certified"]:
+            counts = {"certified": par["count"], "real": par["real"], "non_real": par["count"] - par["real"],
+                      "undecided": 0}
+        else:
+            par = None
     if stated != counts:
         return I, f"the stated counts {stated} differ from the re-checked {counts}"
-    st["certified"] = res["certified"]
+    st["counts"] = counts
+    st["certified"] = counts["certified"]
+    if par is not None:
+        st["parametrized"] = True
+        return V, (f"an exact rational parametrization over the {par['count']} roots of a squarefree w(t) (checked "
+                   f"modulo w: every equation vanishes, the linear form recovers t): at least {par['count']} "
+                   f"distinct complex solutions, {par['real']} of them real ({res['certified']} also in certified "
+                   "boxes; lower bounds)")
     if res["certified"] == 0:
         # A lower bound of 0 says nothing: with no box, the claim stands only where the system provably has
         # no complex solution at all (a nonzero constant equation, or the checker's own Singular run: the
@@ -368,14 +389,14 @@ def rule_count_exact(st, claim):
         return I, "the certified count did not re-check"
     if ev.get("count") != c:
         return I, f"stated count {ev.get('count')!r} is not the certified count {c}"
-    und = st["boxes"]["undecided"]
+    und = st["counts"]["undecided"]
     if ev.get("real_exact") is not (und == 0):
         return I, f"real_exact must be {und == 0} ({und} boxes of undecided realness)"
     zero, _ = constant_equations(st["eqs"])
     if zero:
         return I, f"equation {zero[0]} is identically 0: the Bezout number 0 counts isolated solutions only"
     method = ev.get("method")
-    real = (f"; the real count {st['boxes']['real']} is exact" if und == 0
+    real = (f"; the real count {st['counts']['real']} is exact" if und == 0
             else f"; {und} boxes of undecided realness: the real count is a lower bound")
     if method == "bezout":
         bounds = [b for b in st.get("bezout", []) if b == c]
@@ -402,7 +423,24 @@ def rule_count_exact(st, claim):
         return V, f"Singular: dimension 0 and vdim = {vdim} = the certified count: all solutions found, all simple" + real
     if method == "bkk":
         return _count_bkk(st, ev, c, real)
-    return I, f"unknown method {method!r} (bezout, singular or bkk)"
+    if method == "singular-radical":
+        # Multiple roots: the count of distinct solutions is the vdim of the radical (Singular's primdec.lib).
+        skip = _not_rerun(st, claim)
+        if skip is not None:
+            return I, skip
+        if "singular_radical" not in st:
+            st["singular_radical"] = engine.singular_radical_vdim(st["eqs"], timeout=_engine_timeout(st))
+        res = st["singular_radical"]
+        if res is None:
+            return I, f"{engine.unavailable()}: the count of distinct solutions cannot be re-checked"
+        dim, rv = res
+        if dim != 0:
+            return I, f"Singular: the system has dimension {dim}, not 0"
+        if rv != c:
+            return I, f"Singular: the radical has {rv} distinct solutions, {c} certified: not shown exact"
+        return V, (f"Singular: dimension 0 and the radical's vdim = {rv} = the certified count: all distinct "
+                   "solutions found (some may be multiple; resting on the engine: Singular's radical)" + real)
+    return I, f"unknown method {method!r} (bezout, singular, bkk or singular-radical)"
 
 
 def newton_supports(eqs, origin=False):
@@ -545,7 +583,7 @@ def classify_boxes(st, prec, symmetries):
                         "_c": c, "_r": r})
     # global minima of a coercive loss with every real critical point certified
     coercive = all(x > 0 for x in info["lambdas"])
-    if out and coercive and st.get("complete") and st["boxes"]["undecided"] == 0:
+    if out and coercive and st.get("complete") and not st.get("parametrized") and st["boxes"]["undecided"] == 0:
         lo = [fmpq(parse_rational(p["loss"][0])) for p in out]
         hi = [fmpq(parse_rational(p["loss"][1])) for p in out]
         group, separated = lowest_group(lo, hi)

@@ -8,7 +8,7 @@ inconclusive.
 
 from __future__ import annotations
 
-from ..format import CLAIM_SCOPES, COUNT_EXACT_STATEMENT_V1, REQUIRED_CLAIMS, SOLVE_THEOREMS
+from ..format import CLAIM_SCOPES, EARLIER_STATEMENTS, REQUIRED_CLAIMS, SOLVE_THEOREMS
 from ..replay import Instance, Tier, run_claims
 from .rules import ORDER, RULES, read_system, system_hash
 
@@ -37,13 +37,15 @@ class SolveTier(Tier):
 
     def texts(self, cid, status, context, claim, message):
         """The fixed statement; a verified claim's message is the rule's own (counts and labels, exact).
-        Certificates written before ``method: bkk`` carry count-exact's earlier statement, which says the same
-        for the two methods it names."""
+        Certificates written earlier carry a claim's earlier statement (``format.EARLIER_STATEMENTS``), which
+        says the same for the evidence it covers."""
         statement = self.statements.get(cid)
         ev = claim.get("evidence") if isinstance(claim, dict) else None
-        if (cid == "count-exact" and claim.get("statement") == COUNT_EXACT_STATEMENT_V1 and isinstance(ev, dict)
-                and ev.get("method") in ("bezout", "singular")):
-            statement = COUNT_EXACT_STATEMENT_V1
+        said = claim.get("statement") if isinstance(claim, dict) else None
+        if (cid, said) in EARLIER_STATEMENTS and isinstance(ev, dict):
+            methods = EARLIER_STATEMENTS[(cid, said)]
+            if (ev.get("method") in methods) if methods is not None else "parametrization" not in ev:
+                statement = said
         return statement, (message if status == "verified" else None)
 
     def after(self, cert, instance, checked):
@@ -56,9 +58,9 @@ class SolveTier(Tier):
                 "exact": checked.get("count-exact") == "verified"}
         if "exact_scope" in st:
             want["exact_scope"] = st["exact_scope"] if want["exact"] else None
-        boxes = st.get("boxes")
-        if isinstance(boxes, dict) and checked.get("solutions-certified") == "verified":
-            want.update({k: boxes[k] for k in ("certified", "real", "non_real", "undecided")})
+        counts = st.get("counts")
+        if isinstance(counts, dict) and checked.get("solutions-certified") == "verified":
+            want.update({k: counts[k] for k in ("certified", "real", "non_real", "undecided")})
         if "bezout_numbers" in st:
             want["total_degree_bezout"], want["multihomogeneous_bezout"] = st["bezout_numbers"]
         wrong = sorted(k for k, v in want.items() if s.get(k) != v)
@@ -92,8 +94,9 @@ class SolveTier(Tier):
 
 #: What the solver may hand :func:`evaluate_claims` from its own runs of the same rule functions:
 #: ``boxes_checked`` = ``(boxes, prec, result)`` of ``krawczyk.verify_solution_boxes`` on this very list (no
-#: budget), and the mixed volumes ``rules.mixed_volume`` cached. ``verifier check`` always computes them.
-KNOWN_KEYS = ("boxes_checked", "mixed_volume", "mixed_volume_0")
+#: budget), ``parametrization_checked`` = ``(evidence, result)`` of ``parametrization.verify_parametrization`` on
+#: this very evidence, and the mixed volumes ``rules.mixed_volume`` cached. ``verifier check`` always computes them.
+KNOWN_KEYS = ("boxes_checked", "parametrization_checked", "mixed_volume", "mixed_volume_0")
 
 
 def evaluate_claims(inst, claims, *, budget=BUDGET_S, known=None, engine_timeout=None):
