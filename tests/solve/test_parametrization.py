@@ -99,3 +99,9 @@ def test_tampered_parametrization_certificates_are_rejected(tmp_path, capsys, wh
     cert["digest"] = digest(cert)
     rep = check_certificate(cert)
     assert not rep.ok and rep.status != "verified", rep.text()
+
+
+def test_the_parametrization_check_keeps_its_budget():
+    ev = {"w": ["-2", "0", "1"], "den": ["1"], "numerators": [["0", "1"], ["0", "1"]], "linear_form": ["1", "0"]}
+    res = verify_parametrization([(X * X - 2) ** 2, Y - X], ev, budget=-1.0)
+    assert not res["ok"] and "budget" in res["reason"]

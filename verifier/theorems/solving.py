@@ -401,7 +401,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
         # msolve's points that no box holds (multiple roots): its parametrization, checked exactly modulo w
         say("checking msolve's parametrization exactly (every equation modulo the eliminating polynomial)")
         t0 = time.monotonic()
-        pchk = verify_parametrization(eqs, par)
+        pchk = verify_parametrization(eqs, par, max(1.0, float(timeout) - sum(timings.values())))
         timings["parametrization"] = time.monotonic() - t0
         if pchk["ok"] and pchk["count"] > counts["certified"]:
             counts = {"certified": pchk["count"], "real": pchk["real"], "non_real": pchk["count"] - pchk["real"],

@@ -24,6 +24,8 @@ one fails a check, it cannot pass one.
 
 from __future__ import annotations
 
+import time
+
 import flint
 from flint import fmpq, fmpq_poly
 
@@ -63,9 +65,11 @@ def _power_table(base, top, w):
     return out
 
 
-def verify_parametrization(eqs, ev) -> dict:
+def verify_parametrization(eqs, ev, budget: float | None = None) -> dict:
     """``{"ok", "reason", "count", "real"}`` for the parametrization ``ev`` of the system ``eqs`` (fmpq_mpoly in
-    the system's variable order). Raises FormatError on malformed evidence."""
+    the system's variable order), within ``budget`` seconds (checked between monomials; None: no limit).
+    Raises FormatError on malformed evidence."""
+    deadline = None if budget is None else time.monotonic() + budget
     n = len(eqs)
     w, den, N, lf = read(ev, n)
     k = w.degree()
@@ -100,6 +104,8 @@ def verify_parametrization(eqs, ev) -> dict:
         D = f.total_degree()
         total = fmpq_poly([])
         for mon, c in zip(f.monoms(), f.coeffs()):
+            if deadline is not None and time.monotonic() > deadline:
+                return {**bad, "reason": f"the {budget:g} s budget ran out at equation {i}"}
             term = dens[D - sum(int(x) for x in mon)] * fmpq(c)
             for j, e in enumerate(mon):
                 if e:

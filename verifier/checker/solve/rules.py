@@ -307,7 +307,7 @@ def rule_solutions(st, claim):
         # Exact points (multiple roots included): the larger of the two lower bounds is the count.
         pre = st.pop("parametrization_checked", None)    # the solver's own run on this very evidence
         par = pre[1] if pre is not None and pre[0] is ev["parametrization"] else \
-            verify_parametrization(st["eqs"], ev["parametrization"])
+            verify_parametrization(st["eqs"], ev["parametrization"], st["budget"])
         if not par["ok"]:
             return I, f"the parametrization does not re-check: {par['reason']}"
         if par["count"] > counts["certified"]:
