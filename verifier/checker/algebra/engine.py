@@ -128,13 +128,14 @@ def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | N
     return dim, (None if dim < 0 else deg)
 
 
-def singular_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
+def singular_vdim(H, *, timeout: float = TIMEOUT_S, radical: bool = False) -> tuple | None:
     """(dim, vdim) of the ideal of H over Q from a Groebner basis (``slimgb``, else ``std``: :data:`GROEBNER`;
     vdim only when dim == 0, else None),
     or None without Singular (or when it fails or runs out of time).
 
     ``vdim`` of a zero-dimensional ideal is dim_Q Q[x]/I: the number of complex solutions counted with
-    multiplicity. ``dim`` is -1 for the unit ideal (no solutions).
+    multiplicity. ``dim`` is -1 for the unit ideal (no solutions). With ``radical``, vdim is that of the
+    radical (Singular's primdec.lib ``radical`` of the ideal itself): the number of *distinct* solutions.
     """
     exe = _singular()
     if exe is None or not H:
@@ -142,37 +143,17 @@ def singular_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
     names = H[0].context().names()
     ring = f"ring r = 0, ({', '.join(names)}), dp;"
     polys = ",\n".join(str(h) for h in H)
-    out = _groebner_run(exe, lambda cmd: f"{ring}\nideal i = {polys};\nideal g = {cmd}(i);\n"
-                        f"print(\"DIM\"); print(dim(g)); print(\"VDIM\"); print(vdim(g)); quit;\n", timeout)
+    lib, count = ('LIB "primdec.lib";\n', "std(radical(i))") if radical else ("", "g")
+    out = _groebner_run(exe, lambda cmd: f"{lib}{ring}\nideal i = {polys};\nideal g = {cmd}(i);\nint v = -1;\n"
+                        f"if (dim(g) == 0) {{ v = vdim({count}); }}\n"
+                        f"print(\"DIM\"); print(dim(g)); print(\"VDIM\"); print(v); quit;\n", timeout)
     if out is None:
         return None
     m = re.search(r"DIM\s+(-?\d+)\s+VDIM\s+(-?\d+)", out)
     if not m:
         return None
     dim, vdim = int(m.group(1)), int(m.group(2))
-    return dim, (vdim if dim == 0 else None)
-
-
-def singular_radical_vdim(H, *, timeout: float = TIMEOUT_S) -> tuple | None:
-    """(dim, vdim of the radical) of the ideal of H over Q: the number of *distinct* complex solutions when
-    dim == 0 (else None); None without Singular or when it fails or runs out of time. ``radical`` is
-    Singular's primdec.lib, on the ideal itself (not on a basis the caller supplies)."""
-    exe = _singular()
-    if exe is None or not H:
-        return None
-    names = H[0].context().names()
-    ring = f"ring r = 0, ({', '.join(names)}), dp;"
-    polys = ",\n".join(str(h) for h in H)
-    out = _groebner_run(exe, lambda cmd: f'LIB "primdec.lib";\n{ring}\nideal i = {polys};\nideal g = {cmd}(i);\n'
-                        f'int rv = -1;\nif (dim(g) == 0) {{ ideal q = std(radical(i)); rv = vdim(q); }}\n'
-                        f'print("DIM"); print(dim(g)); print("RVDIM"); print(rv); quit;\n', timeout)
-    if out is None:
-        return None
-    m = re.search(r"DIM\s+(-?\d+)\s+RVDIM\s+(-?\d+)", out)
-    if not m:
-        return None
-    dim, rv = int(m.group(1)), int(m.group(2))
-    return dim, (rv if dim == 0 and rv >= 0 else None)
+    return dim, (vdim if dim == 0 and vdim >= 0 else None)
 
 
 def singular_mixed_volume(supports, *, timeout: float = TIMEOUT_S) -> int | None:

@@ -429,7 +429,7 @@ def rule_count_exact(st, claim):
         if skip is not None:
             return I, skip
         if "singular_radical" not in st:
-            st["singular_radical"] = engine.singular_radical_vdim(st["eqs"], timeout=_engine_timeout(st))
+            st["singular_radical"] = engine.singular_vdim(st["eqs"], timeout=_engine_timeout(st), radical=True)
         res = st["singular_radical"]
         if res is None:
             return I, f"{engine.unavailable()}: the count of distinct solutions cannot be re-checked"
