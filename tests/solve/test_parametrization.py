@@ -21,10 +21,11 @@ X, Y = CTX.gens()
 def test_a_hand_parametrization_counts_a_double_root_pair():
     """(x^2 - 2)^2 = 0, y = x: the two points (t, t) at the roots of t^2 - 2, real, each a double root."""
     ev = {"w": ["-2", "0", "1"], "den": ["1"], "numerators": [["0", "1"], ["0", "1"]], "linear_form": ["1", "0"]}
-    assert verify_parametrization([(X * X - 2) ** 2, Y - X], ev) == {"ok": True, "reason": "", "count": 2, "real": 2}
+    res = verify_parametrization([(X * X - 2) ** 2, Y - X], ev)
+    assert res["ok"] and res["counts"] == {"certified": 2, "real": 2, "non_real": 0, "undecided": 0}, res
     complex_pair = {**ev, "w": ["2", "0", "1"]}                     # t^2 + 2: the points are not solutions
     assert not verify_parametrization([(X * X - 2) ** 2, Y - X], complex_pair)["ok"]
-    assert verify_parametrization([(X * X + 2) ** 3, Y - X], complex_pair)["real"] == 0
+    assert verify_parametrization([(X * X + 2) ** 3, Y - X], complex_pair)["counts"]["non_real"] == 2
 
 
 @pytest.mark.parametrize("change, words", [

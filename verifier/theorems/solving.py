@@ -404,8 +404,7 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
         pchk = verify_parametrization(eqs, par, max(1.0, float(timeout) - sum(timings.values())))
         timings["parametrization"] = time.monotonic() - t0
         if pchk["ok"] and pchk["count"] > counts["certified"]:
-            counts = {"certified": pchk["count"], "real": pchk["real"], "non_real": pchk["count"] - pchk["real"],
-                      "undecided": 0}
+            counts = dict(pchk["counts"])
             sol_ev["parametrization"] = par
             known["parametrization_checked"] = (par, pchk)
         elif not pchk["ok"]:

@@ -14,8 +14,9 @@ for polynomials w, den, N_j in Q[t] and rationals l_j. The checker verifies, exa
 
 So F has at least deg(w) distinct complex solutions, exactly r of them real where r is the number of real roots
 of w (Arb's root isolation of the squarefree w, ``fmpz_poly.complex_roots``: real roots come back with an
-exactly zero imaginary part). Nothing here needs the roots to be simple solutions of F: this is how multiple
-roots, which no Krawczyk box can hold, are counted. Whether these are *all* the solutions is a separate claim
+exactly zero imaginary part; a root whose imaginary part is neither 0 nor bounded away from 0 counts as
+undecided). Nothing here needs the roots to be simple solutions of F: this is how multiple roots, which no
+Krawczyk box can hold, are counted. Whether these are *all* the solutions is a separate claim
 (``count-exact``).
 
 Where the parametrization comes from (msolve's ``-P 1`` output, converted by the solver) does not matter: a wrong
@@ -66,7 +67,9 @@ def _power_table(base, top, w):
 
 
 def verify_parametrization(eqs, ev, budget: float | None = None) -> dict:
-    """``{"ok", "reason", "count", "real"}`` for the parametrization ``ev`` of the system ``eqs`` (fmpq_mpoly in
+    """``{"ok", "reason", "count", "real", "counts"}`` (``counts``: certified, real, non_real and undecided, the
+    claim's counts; a root whose imaginary part Arb neither fixes at 0 nor excludes 0 is undecided) for the
+    parametrization ``ev`` of the system ``eqs`` (fmpq_mpoly in
     the system's variable order), within ``budget`` seconds (checked between monomials; None: no limit).
     Raises FormatError on malformed evidence."""
     deadline = None if budget is None else time.monotonic() + budget
@@ -119,7 +122,9 @@ def verify_parametrization(eqs, ev, budget: float | None = None) -> dict:
     if sum(m for _, m in roots) != k or any(m != 1 for _, m in roots):
         return {**bad, "reason": "the roots of w were not isolated"}
     real = sum(1 for r, _ in roots if r.imag == 0)
-    return {"ok": True, "reason": "", "count": k, "real": real}
+    non_real = sum(1 for r, _ in roots if not r.imag.contains(0))
+    return {"ok": True, "reason": "", "count": k, "real": real,
+            "counts": {"certified": k, "real": real, "non_real": non_real, "undecided": k - real - non_real}}
 
 
 def points(ev, n, prec=128):

@@ -311,8 +311,7 @@ def rule_solutions(st, claim):
         if not par["ok"]:
             return I, f"the parametrization does not re-check: {par['reason']}"
         if par["count"] > counts["certified"]:
-            counts = {"certified": par["count"], "real": par["real"], "non_real": par["count"] - par["real"],
-                      "undecided": 0}
+            counts = dict(par["counts"])
         else:
             par = None
     if stated != counts:
