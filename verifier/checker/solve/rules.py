@@ -39,8 +39,8 @@ from ..algebra.polys import poly_context, poly_from_json, polynomial_residuals
 from ..core.evaluate import Network
 from ..format import FormatError, arb_to_fmpq, parse_rational, rational_str, sha256
 from .complex_point import slice_polynomial
-from .parametrization import verify_parametrization
 from .krawczyk import certified_inertia, inertia_label, lowest_group, parse_box, verify_solution_boxes
+from .parametrization import verify_parametrization
 
 V, R, I = "verified", "refuted", "inconclusive"
 SYSTEM_FORMAT = "verifier-polynomial-system"
