@@ -151,12 +151,12 @@ def dimension_without_groebner(net, ds):
 
     def boom(*a, **k):
         raise BudgetExceeded("Singular ran past the time budget")
-    saved = engines.groebner_dimension
-    engines.groebner_dimension = boom
+    saved = engines.groebner_dimension, engines.checked_dimension
+    engines.groebner_dimension = engines.checked_dimension = boom
     try:
         return roundtrip(verify("liao-poggio-dimension", network=net, data=ds))
     finally:
-        engines.groebner_dimension = saved
+        engines.groebner_dimension, engines.checked_dimension = saved
 
 
 # -- forgeries ---------------------------------------------------------------------------------------

@@ -186,6 +186,7 @@ def test_budget_gives_inconclusive_with_a_reason(monkeypatch):
         raise BudgetExceeded("Singular ran past the 0.1 s time budget")
 
     monkeypatch.setattr(engines, "groebner_dimension", out_of_time)
+    monkeypatch.setattr(engines, "checked_dimension", out_of_time)
     monkeypatch.setattr(engines, "msolve_solve", out_of_time)
     monkeypatch.setattr(engines, "rational_point", out_of_time)
     monkeypatch.setattr(liao_poggio, "_complex_point_claim", lambda *a, **k: (None, "no complex point"))

@@ -542,6 +542,51 @@ def groebner_dimension(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 
             "engine": version, "seconds": seconds}
 
 
+def checked_dimension(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> dict:
+    """:func:`groebner_dimension` (``dim``, ``degree``, ``engine``, ``seconds``; no basis size) asked through the
+    checker's own Singular call, ``checker.algebra.engine.singular_dimension``, for the answers a certificate
+    rests on (``engine: Singular std``). The checker re-derives exactly this computation, and a process keeps
+    the checker's answers (``engine._ANSWERS``), so the verifier's own check of the certificate it writes
+    (``seal_messages``) runs no second Groebner basis: a verified engine answer costs one run, not two.
+
+    Raises :class:`BudgetExceeded` (time or memory), :class:`EngineError` (any other failure) or
+    :class:`EngineMissing`, like :func:`groebner_dimension`.
+    """
+    from verifier.checker.algebra import engine as checker_engine
+    from verifier.checker.algebra.polys import poly_context
+    require("Singular")
+    polys = _check_polys(polys, ctx)
+    if not polys:
+        raise InputError("no polynomials to compute a dimension of")
+    cctx = poly_context(ctx.nvars())
+    start = time.monotonic()
+    res = checker_engine.singular_dimension([cctx.from_dict(p.to_dict()) for p in polys], None, timeout=timeout,
+                                            max_memory_mb=max_memory_mb)
+    seconds = time.monotonic() - start
+    if res is None:
+        why = checker_engine.last_failure
+        if "budget" in why:
+            raise BudgetExceeded(f"Singular ran past the {timeout:g} s time budget")
+        if "memory" in why:
+            raise BudgetExceeded(f"Singular ran past the memory budget of {max_memory_mb} MB")
+        raise EngineError(f"Singular {why or 'printed no dimension line'}")
+    dim, degree = res
+    if dim < -1 or dim > ctx.nvars() or (degree is not None and degree < 0):
+        raise EngineError(f"Singular printed an impossible dimension/degree {dim} {degree}")
+    return {"dim": dim, "degree": degree, "engine": singular_version(), "seconds": seconds}
+
+
+_VERSION: dict[str, str] = {}
+
+
+def singular_version() -> str:
+    """"Singular X.Y.Z" of the installed binary (one empty run per process and binary)."""
+    path = require("Singular")
+    if path not in _VERSION:
+        _VERSION[path] = run_singular("", timeout=30, max_memory_mb=1024)[1]
+    return _VERSION[path]
+
+
 def lift_one(polys, ctx, *, timeout: float = 60, max_memory_mb: int = 4096) -> list | None:
     """Nullstellensatz cofactors: ``g`` with ``sum(g[i] * polys[i]) == 1``, or None if 1 is not
     in the ideal (V(polys) is non-empty over C).

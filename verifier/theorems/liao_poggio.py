@@ -490,7 +490,7 @@ def verify_dimension(net: Network, data: Dataset, *, max_terms: int = 200_000, s
         ev = {"expected_dimension": net.n - m, "excess_linear": excess}
         if groebner:
             try:
-                info = engines.groebner_dimension(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+                info = engines.checked_dimension(ps.H, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
                 ev.update({"dimension": info["dim"], "degree": info["degree"], "engine": info["engine"],
                            "engine_seconds": round(info["seconds"], 4)})
                 dim = info["dim"]
@@ -721,11 +721,16 @@ def _empty_regular_claim(net, ps, statement, timeout, max_memory_mb):
                  "V(H) is empty (1 = sum g_r H_r, checked by exact expansion): 0 is a regular value vacuously")
 
 
+MAX_LIFT_AFTER_STD_S = 0.5   # a slower std: no lift, the engine claim (benchmarks/bench_regular_value.py)
 MAX_LOCUS_COFACTOR_TERMS = 50_000   # larger lift cofactors: the engine claim (the checker's Singular run) instead
 # Measured (benchmarks/bench_regular_value.py): with one or a few dozen minors the singular-locus ideal beats the
 # Lagrange charts (a tree with 56 minors: verified in 17 s where the charts stopped at the budget); with hundreds
 # (wide-square-d4: 715) the charts after a Nullstellensatz test of V(H) are 10x faster. Route by that count.
 MAX_LOCUS_MINORS = 64
+# Up to this many minors the singular-locus ideal is still tried, on half the budget, after a Nullstellensatz
+# test of V(H) and before the charts: on random networks with 70 to 924 minors it never decided less than the
+# charts and decided some they did not (an mlp 3-1-3-1 with 120 minors: 3 s where the charts ran out of 30 s).
+MAX_LOCUS_MINORS_SHARED = 1000
 
 
 def singular_locus(ps: PolySystem, max_terms: int = 200_000):
@@ -758,7 +763,7 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
     engine's answer (Singular std, which the checker re-runs); None with finding 'nonempty' (V(I) has a point:
     0 is a critical value), 'unavailable' (too many minors: the Lagrange charts decide) or a reason string
     (no answer within the budget)."""
-    if math.comb(ps.n, ps.m) > MAX_LOCUS_MINORS or ps.m > ps.n:
+    if math.comb(ps.n, ps.m) > MAX_LOCUS_MINORS_SHARED or ps.m > ps.n:
         return None, "unavailable"
     sl = singular_locus(ps, max_terms)
     if sl is None:
@@ -773,7 +778,7 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
         left = deadline - time.perf_counter()
         if left <= 0.05:
             raise BudgetExceeded(f"budget: the {timeout:g} s timeout ran out before Singular's std")
-        gd = engines.groebner_dimension(gl, ps.ctx, timeout=left, max_memory_mb=max_memory_mb)
+        gd = engines.checked_dimension(gl, ps.ctx, timeout=left, max_memory_mb=max_memory_mb)
     except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
         why = f"Singular's std on the singular-locus ideal gave no answer ({_short_reason(exc)})"
         if route == "empty":
@@ -783,14 +788,16 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
         return None, "nonempty"
     n_minors = len(gens) - ps.m
     base = {**(extra_ev or {}), "variables": list(net.labels), "method": "singular-locus", "minors": n_minors}
-    # 1 is in I. Cofactors when Singular's lift finishes within a fraction of the budget and they are not huge
-    # (checked by exact expansion, no engine); else the engine's answer, which the checker re-derives.
+    # 1 is in I. Cofactors when the std was quick (lift redoes it and costs more) and Singular's lift finishes
+    # within a small budget with cofactors that are not huge (checked by exact expansion, no engine); else the
+    # engine's answer, which the checker re-derives at the cost of one more std (so a slow std is not followed
+    # by a lift that would cost more than that check: the answer stays within 2x of a bare std).
     std_s = gd["seconds"]
     try:
         left = deadline - time.perf_counter()
-        if left <= 0.05:
+        if left <= 0.05 or std_s >= MAX_LIFT_AFTER_STD_S:
             raise BudgetExceeded("no time left for lift")
-        cof = engines.lift_one(gl, ps.ctx, timeout=min(left, max(2.0, 10 * std_s), max(timeout / 4, 0.05)),
+        cof = engines.lift_one(gl, ps.ctx, timeout=min(left, max(1.0, 3 * std_s), max(timeout / 4, 0.05)),
                                max_memory_mb=max_memory_mb)
     except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
         cof = None
@@ -841,18 +848,19 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
     sp = _cheap_singular_point(ps, seed)
     claim, chart, finding = None, None, None
     cp = None
-    if sp is None:
+    few = ps.m <= ps.n and math.comb(ps.n, ps.m) <= MAX_LOCUS_MINORS
+    if sp is None and few:
         # The singular-locus ideal (H, maximal minors of J) first: one Groebner basis instead of l*d charts.
         claim, finding = _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms)
+    if sp is None:
         # A certified complex zero shows V(H) nonempty (kept as its own claim; it also skips the
         # Nullstellensatz test of emptiness below).
         cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 8), max_memory_mb)
-    if sp is None and claim is None and finding == "unavailable":
-        # Too many minors: the Lagrange charts, after a Nullstellensatz test of V(H).
-        if cp is None:
-            claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
-        if claim is None:
-            claim, chart = _regular_claim("regular-value", ps, statement, "global", timeout, max_memory_mb)
+    if sp is None and claim is None and (not few or finding == "unavailable"):
+        # Many minors (or minors too large): a Nullstellensatz test of V(H) (often at once when V(H) is empty),
+        # then the singular-locus ideal on half the budget, then the Lagrange charts.
+        claim, finding, chart = _many_minors_claim("regular-value", net, ps, statement, "global", None, cp is None,
+                                                   not few, timeout, max_memory_mb, max_terms)
     if claim is None:
         sp = sp if sp is not None else _singular_point(ps, seed, timeout, max_memory_mb)
         if sp is not None:
@@ -878,6 +886,31 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
         claims.append(cp)       # last: the claims before it keep their places
     cert.timings_s["verify"] = time.perf_counter() - t0
     return cert
+
+
+def _many_minors_claim(cid, net, ps, statement, scope, extra_ev, test_empty, locus, timeout, max_memory_mb,
+                       max_terms):
+    """(claim or None, finding, chart) when the singular-locus ideal is not tried first (more than MAX_LOCUS_MINORS
+    maximal minors, or minors too large): a Nullstellensatz test of V(H) (``test_empty``, regular-value only; a
+    quarter of the budget), the singular-locus ideal (``locus``; half of what is left, at most
+    MAX_LOCUS_MINORS_SHARED minors), then the Lagrange charts. The finding is ``_singular_locus_claim``'s, or
+    'unavailable' when ``chart`` (its index) has complex solutions."""
+    deadline = time.perf_counter() + timeout
+    claim, finding, chart = None, "unavailable", None
+    if test_empty:
+        claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
+    if claim is None and locus:
+        left = deadline - time.perf_counter()
+        claim, finding = _singular_locus_claim(net, ps, statement, max(0.1, left / 2), max_memory_mb, max_terms,
+                                               cid=cid, scope=scope, extra_ev=extra_ev)
+    if claim is None and finding != "nonempty":
+        left = max(0.1, deadline - time.perf_counter())
+        claim, chart = _regular_claim(cid, ps, statement, scope, left, max_memory_mb, extra_ev)
+        if claim is None:
+            finding = "unavailable"
+        elif claim.status != VERIFIED and finding != "unavailable":
+            claim, finding = None, f"{finding}; the Lagrange charts: {claim.message}"
+    return claim, finding, chart
 
 
 def _parse_eps(text) -> fmpq:
@@ -907,16 +940,19 @@ def _sard_claim(net, data, ps, eps, seed, tries, timeout, max_memory_mb, max_ter
         pdata = Dataset(data.X, Y, source=data.source)
         pps = compile_polynomials(net, pdata, max_terms=max_terms)
         ev = {"epsilon": rational_str(eps), "perturbation": [[rational_str(e) for e in row] for row in r]}
-        claim, finding = _singular_locus_claim(net, pps, statement, timeout, max_memory_mb, max_terms,
-                                               cid="sard-perturbation", scope="after-perturbation", extra_ev=ev)
+        few = pps.m <= pps.n and math.comb(pps.n, pps.m) <= MAX_LOCUS_MINORS
+        claim, finding = None, "unavailable"
+        if few:
+            claim, finding = _singular_locus_claim(net, pps, statement, timeout, max_memory_mb, max_terms,
+                                                   cid="sard-perturbation", scope="after-perturbation", extra_ev=ev)
+        if claim is None and (not few or finding == "unavailable"):
+            claim, finding, _ = _many_minors_claim("sard-perturbation", net, pps, statement, "after-perturbation", ev,
+                                                   False, not few, timeout, max_memory_mb, max_terms)
         if claim is None and finding == "nonempty":
             continue            # these targets are (probably) critical values too: try another perturbation
         if claim is None and finding != "unavailable":
             return Claim("sard-perturbation", INCONCLUSIVE, "after-perturbation", statement, ev,
                          f"try {t + 1}: {finding}")
-        if claim is None:
-            claim, _ = _regular_claim("sard-perturbation", pps, statement, "after-perturbation", timeout,
-                                      max_memory_mb, ev)
         if claim is not None and claim.status == VERIFIED:
             return Claim(claim.id, VERIFIED, claim.scope, statement, claim.evidence,
                          f"after perturbing the targets by less than {rational_str(eps)} (try {t + 1}), "

@@ -13,10 +13,18 @@
 The checker writes its own short Singular script when the binary is installed (extra ``algebra``),
 runs it with a time and memory budget, and reads back two integers. Without Singular it returns None
 and the rule says so (the claim re-checks as inconclusive). Standard library only.
+
+A process remembers the output of every script that answered (:data:`_ANSWERS`, by a hash of the binary's
+path and the script): Singular is deterministic, so running the same script again would print the same
+lines. This is what makes the verifier's own check of a fresh certificate (``seal_messages``) cost no second
+engine run when the verifier asked its question through these functions. A new process (``verifier check``
+on a file) starts with none; :func:`forget` empties it.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import os
 import re
@@ -42,9 +50,9 @@ def _singular() -> str | None:
     return shutil.which("Singular")
 
 
-def _limit():  # pragma: no cover - runs in the child
+def _limit(max_memory_mb: int):  # pragma: no cover - runs in the child
     import resource
-    cap = MAX_MEMORY_MB * 1024 * 1024
+    cap = max_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
@@ -52,19 +60,33 @@ def _limit():  # pragma: no cover - runs in the child
 #: "ran out of its N s budget", "ran out of memory" or "failed"; for the rules' messages only.
 last_failure = ""
 
+#: stdout of the scripts that answered in this process, by sha256 of binary path and script (at most
+#: :data:`MAX_ANSWERS`; the oldest goes first).
+_ANSWERS: dict[str, str] = {}
+MAX_ANSWERS = 256
 
-def _run(exe: str, script: str, timeout: float) -> str | None:
+
+def forget() -> None:
+    """Empty this process's memory of Singular's answers (:data:`_ANSWERS`)."""
+    _ANSWERS.clear()
+
+
+def _run(exe: str, script: str, timeout: float, max_memory_mb: int | None = None) -> str | None:
     """Singular's stdout for a script, or None when it fails or runs out of time or memory (then
-    :data:`last_failure` says which)."""
+    :data:`last_failure` says which). A script that answered before in this process is not run again."""
     global last_failure
     last_failure = ""
+    key = hashlib.sha256(f"{exe}\0{script}".encode()).hexdigest()
+    if key in _ANSWERS:
+        return _ANSWERS[key]
+    memory = MAX_MEMORY_MB if max_memory_mb is None else max_memory_mb
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "check.sing")
         with open(path, "w") as fh:
             fh.write(script)
         try:
             res = subprocess.run([exe, "-q", "--no-rc", path], capture_output=True, text=True, timeout=timeout,
-                                 preexec_fn=_limit, start_new_session=True)
+                                 preexec_fn=functools.partial(_limit, memory), start_new_session=True)
         except subprocess.TimeoutExpired:
             last_failure = f"ran out of its {timeout:g} s budget"
             return None
@@ -72,8 +94,12 @@ def _run(exe: str, script: str, timeout: float) -> str | None:
             last_failure = "failed to start"
             return None
     if res.returncode != 0 or "?" in res.stdout.split("\n", 1)[0]:
-        memory = re.search(r"no more memory|out of memory|bad_alloc|allocat", res.stdout + res.stderr, re.I)
-        last_failure = f"ran out of its {MAX_MEMORY_MB} MB of memory" if memory else "failed"
+        oom = re.search(r"no more memory|out of memory|bad_alloc|allocat", res.stdout + res.stderr, re.I)
+        last_failure = f"ran out of its {memory} MB of memory" if oom else "failed"
+    else:
+        if len(_ANSWERS) >= MAX_ANSWERS:
+            del _ANSWERS[next(iter(_ANSWERS))]
+        _ANSWERS[key] = res.stdout
     return res.stdout
 
 
@@ -107,8 +133,9 @@ def unavailable() -> str:
     return f"the checker's Singular run {last_failure or 'failed'}"
 
 
-def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | None:
-    """(Krull dimension, degree) of V(H) over C (dimension -1 when empty), or None without Singular."""
+def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S, max_memory_mb: int | None = None) -> tuple | None:
+    """(Krull dimension, degree) of V(H) over C (dimension -1 when empty), or None without Singular (or when
+    it fails or runs out of time or memory: :data:`last_failure`)."""
     exe = _singular()
     if exe is None:
         return None
@@ -118,7 +145,7 @@ def singular_dimension(H, variables, *, timeout: float = TIMEOUT_S) -> tuple | N
     polys = ",\n".join(str(h) for h in H)
     script = f"{ring}\noption(redSB);\nideal i = {polys};\nideal g = std(i);\n" \
              f"print(\"DIM\"); print(dim(g)); print(\"DEG\"); print(mult(g)); quit;\n"
-    out = _run(exe, script, timeout)
+    out = _run(exe, script, timeout, max_memory_mb)
     if out is None:
         return None
     m = re.search(r"DIM\s+(-?\d+)\s+DEG\s+(-?\d+)", out)
