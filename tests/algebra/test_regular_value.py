@@ -195,3 +195,50 @@ def test_budget_gives_inconclusive_with_a_reason(monkeypatch):
     rv = next(c for c in cert.claims if c.id == "regular-value")
     assert rv.status == "inconclusive" and "no answer" in rv.message, rv.message
     assert cert.status == "inconclusive"
+
+
+@needs_singular
+def test_many_minors_still_try_the_singular_locus():
+    """120 maximal minors (more than MAX_LOCUS_MINORS): the singular-locus ideal, tried in turn with the
+    Lagrange charts, answers (Singular's std in about a second), where the charts alone ran out of 30 s."""
+    net = mlp(3, [1, 3], activation=polynomial(["-1", "0", "1"]), bias=False, output_bias=True)
+    data = ds([[-2, -1, fmpq(3, 2)], [-3, -1, 1], [1, -4, 0]], [[fmpq(2, 3)], [fmpq(-2, 3)], [0]])
+    assert liao_poggio.MAX_LOCUS_MINORS < 120 <= liao_poggio.MAX_LOCUS_MINORS_SHARED
+    cert = verify("cooper-2.1-global", data, network=net, timeout=60)
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "verified" and rv.evidence["method"] == "singular-locus" and rv.evidence["minors"] == 120
+    rep = check_certificate(json.loads(json.dumps(cert.to_json())))
+    assert rep.status == "verified"
+
+
+@needs_singular
+def test_the_checker_runs_each_singular_script_once_per_process(monkeypatch):
+    """The verifier asks its Groebner questions through the checker's engine call, which remembers what Singular
+    answered: the seal and an in-process check run no second std; a run that gave no answer is not remembered,
+    and after ``forget`` (as in a new process) the check runs Singular itself."""
+    from verifier.checker.algebra import engine as ce
+    from verifier.checker.algebra.polys import poly_context
+    runs = []
+    real = ce.subprocess.run
+
+    def counting(*a, **k):
+        runs.append(a[0])
+        return real(*a, **k)
+    monkeypatch.setattr(ce.subprocess, "run", counting)
+    net, data = mlp(1, [1], activation=power(2)), ds([[1], [2]], [[1], [3]])
+    cert = verify("liao-poggio-dimension", data, network=net, timeout=60)
+    vd = next(c for c in cert.claims if c.id == "variety-dimension")
+    assert vd.status == "verified" and vd.evidence["engine"].startswith("Singular")
+    doc = json.loads(json.dumps(cert.to_json()))
+    before = len(runs)
+    assert before >= 1 and check_certificate(doc).status == cert.status == "verified"
+    assert len(runs) == before
+    ce.forget()
+    assert check_certificate(doc).status == "verified" and len(runs) > before
+    ps = compile_polynomials(net, data)
+    H = [poly_context(ps.n).from_dict(p.to_dict()) for p in ps.H]
+    ce.forget()
+    n0 = len(runs)
+    assert ce.singular_dimension(H, None, timeout=1e-4) is None and "budget" in ce.last_failure
+    assert ce.singular_dimension(H, None, timeout=60) == ce.singular_dimension(H, None, timeout=60) is not None
+    assert len(runs) == n0 + 2

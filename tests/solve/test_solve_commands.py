@@ -8,6 +8,7 @@ from verifier.algebra import engines
 from verifier.checker import check_certificate
 from verifier.checker.algebra import engine as checker_engine
 from verifier.cli import main
+from verifier.errors import BudgetExceeded
 
 HAS_MSOLVE = engines.msolve_path() is not None
 HAS_SINGULAR = checker_engine._singular() is not None
@@ -404,6 +405,24 @@ def test_msolve_failure_on_the_auto_route_falls_back_to_the_homotopy(monkeypatch
     assert doc["extra"]["msolve"]["status"] == "failed" and "engine crashed" in doc["extra"]["route"]["fallback"]
     assert doc["extra"]["homotopy"]["paths"] == 9 and doc["summary"]["certified"] == 5
     assert doc["status"] == "verified"
+
+
+@needs_msolve_and_singular
+def test_msolve_out_of_its_share_of_the_budget_leaves_time_for_the_homotopy(monkeypatch):
+    """msolve alone gets MSOLVE_ROUTE_SHARE of --timeout; when it runs out of that (a budget, not an answer),
+    the homotopy runs with what is left, so the answer is certified points, not none."""
+    from verifier.solver import exact
+    from verifier.theorems import solving
+    seen = []
+
+    def slow(*a, **k):
+        seen.append(k["timeout"])
+        raise BudgetExceeded(f"msolve ran past the {k['timeout']:g} s time budget")
+    monkeypatch.setattr(solving, "ROUTE_MSOLVE_ABOVE_PATHS", 5)
+    monkeypatch.setattr(exact, "complex_solutions", slow)
+    doc = solving.critical_points_deep_linear(1, 1, 1, 1, 1, timeout=60).to_json()
+    assert seen == [pytest.approx(60 * solving.MSOLVE_ROUTE_SHARE)]
+    assert "ran past" in doc["extra"]["route"]["fallback"] and doc["summary"]["certified"] == 5
 
 
 @needs_msolve_and_singular

@@ -118,6 +118,10 @@ def _claim(cid, evidence):
 #: 20 s at 2401 and 34 s at 3125 (roughly 10 ms a path). msolve is faster at every size; below 200 paths the
 #: homotopy's independent cross-check costs under a second, so it is kept there.
 ROUTE_MSOLVE_ABOVE_PATHS = 200
+#: Share of --timeout that msolve gets when the route chose it alone: when it fails or runs out of that, the
+#: homotopy gets what is left, so an answer that msolve cannot give in time is a certified lower bound instead
+#: of no point at all.
+MSOLVE_ROUTE_SHARE = 0.6
 
 
 def start_paths(eqs, groups, start) -> int | None:
@@ -374,15 +378,16 @@ def certify_system(theorem, names, polys, source, *, groups=None, method="auto",
                 raise InputError(f"--method msolve needs msolve: {install_hint('algebra')}")
             extra["msolve"] = {"status": "not installed"}
         else:
-            msolve, mboxes, par = _msolve_route(eqs, ctx, say, timeout=timeout, max_memory_mb=max_memory_mb,
-                                                timings=timings)
+            alone = route is not None and route["method"] == "msolve"
+            msolve, mboxes, par = _msolve_route(eqs, ctx, say, timeout=timeout * MSOLVE_ROUTE_SHARE if alone
+                                                else timeout, max_memory_mb=max_memory_mb, timings=timings)
             # msolve's boxes first: a real root that the homotopy boxed with a tiny imaginary part (realness
             # undecided) is then represented by msolve's real box, and the homotopy box meeting it is dropped
             boxes = _merge(mboxes, boxes)
             extra["msolve"] = msolve
             left = timeout - sum(timings.get(k, 0.0) for k in ("msolve", "msolve_certify"))
-            if route is not None and route["method"] == "msolve" and msolve.get("status") == "failed" and left > 1:
-                fallback = True     # an engine error, not an answer: the homotopy gets the time that is left
+            if alone and msolve.get("status") == "failed" and left > 1:
+                fallback = True     # an engine error or budget, not an answer: the homotopy gets the time left
                 timeout = left
     if fallback:
         if start == "auto":
