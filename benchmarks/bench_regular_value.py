@@ -3,8 +3,15 @@ lift) against the new one (the singular-locus ideal (H, maximal minors of J): ms
 lift cofactors when cheap), and a bare Singular std of the singular-locus ideal in the same run.
 
     PYTHONPATH=. python benchmarks/bench_regular_value.py [timeout_s]
+    PYTHONPATH=. python benchmarks/bench_regular_value.py --end-to-end [timeout_s]
+
+``--end-to-end`` times what a user gets instead: ``verifier.verify("cooper-2.1-global", ...)`` (routing,
+engines, the checker's seal), then ``check_certificate`` as a fresh ``verifier check`` process would run it (the
+checker's remembered Singular answers forgotten first), against the bare Singular std of the singular-locus
+ideal, and prints the ratio verify / bare.
 """
 
+import math
 import random
 import sys
 import time
@@ -23,7 +30,9 @@ from verifier.theorems import liao_poggio as lp
 
 
 def ds(X, Y):
-    return Dataset([[fmpq(c) for c in r] for r in X], [[fmpq(c) for c in r] for r in Y])
+    def q(c):
+        return fmpq(*map(int, c.split("/"))) if isinstance(c, str) else fmpq(c)
+    return Dataset([[q(c) for c in r] for r in X], [[q(c) for c in r] for r in Y])
 
 
 def rnd(seed, d, p):
@@ -48,6 +57,14 @@ def instances():
         out.append((f"random 1-1-1 t^2 d={d} #{s}", mlp(1, [1], activation=power(2)), rnd(200 + s, d, 1)))
     out.append(("random 1-2-1 t+t^2 d=4", mlp(1, [2], activation=polynomial(["0", "1", "1"]), bias=False),
                 rnd(300, 4, 1)))
+    # more than 64 maximal minors (the singular-locus ideal and the charts in turn)
+    t2m1, tmt3 = polynomial(["-1", "0", "1"]), polynomial(["0", "1", "0", "-1"])
+    out += [("mlp 3-1-3-1 t^2-1 d=3 (120 minors)", mlp(3, [1, 3], activation=t2m1, bias=False, output_bias=True),
+             ds([[-2, -1, "3/2"], [-3, -1, 1], [1, -4, 0]], [["2/3"], ["-2/3"], [0]])),
+            ("mlp 3-2-1 t^2-1 d=4 (126 minors)", mlp(3, [2], activation=t2m1, bias=False, output_bias=True),
+             ds([[1, -2, -2], [-3, -2, -3], [4, 4, 3], ["1/2", -1, -3]], [[1], [3], [-1], ["-4/3"]])),
+            ("mlp 2-1-3-1 t-t^3 d=3 (84 minors)", mlp(2, [1, 3], activation=tmt3, bias=False, output_bias=True),
+             ds([[0, -2], [-2, -1], [2, -1]], [[-3], ["-4/3"], [1]]))]
     return out
 
 
@@ -83,10 +100,41 @@ def timed(fn, *a):
     return r, time.perf_counter() - t
 
 
+def end_to_end(timeout):
+    import json
+
+    from verifier.checker import check_certificate
+    from verifier.checker.algebra import engine as checker_engine
+    from verifier.theorems import verify
+    print(f"timeout {timeout:g} s; verify = verifier.verify (seal included); check = check_certificate after "
+          "forgetting the remembered Singular answers (a fresh process)")
+    print("| instance | n x l*d | minors | regular-value | route | verify s | check s | bare std | bare s | "
+          "verify/bare |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, net, data in instances():
+        ps = compile_polynomials(net, data)
+        checker_engine.forget()
+        cert, tv = timed(lambda: verify("cooper-2.1-global", data, network=net, timeout=timeout))
+        rv = next(c for c in cert.claims if c.id == "regular-value")
+        ev = rv.evidence
+        route = (f"locus ({'cofactors' if 'cofactors' in ev else 'engine'})" if ev.get("method") == "singular-locus"
+                 else "charts" if "charts" in ev else "V(H) empty" if "cofactors" in ev else "-")
+        checker_engine.forget()
+        rep, tc = timed(lambda: check_certificate(json.loads(json.dumps(cert.to_json()))))
+        assert rep.status == cert.status, (name, rep.status, cert.status)
+        b, tb = timed(bare, ps, timeout)
+        minors = math.comb(ps.n, ps.m) if ps.m <= ps.n else 0
+        print(f"| {name} | {ps.n} x {ps.m} | {minors} | {rv.status} | {route} | {tv:.2f} | {tc:.2f} | {b} | {tb:.2f} "
+              f"| {tv / tb:.1f} |", flush=True)
+
+
 def main():
+    if "--end-to-end" in sys.argv:
+        sys.argv.remove("--end-to-end")
+        return end_to_end(float(sys.argv[1]) if len(sys.argv) > 1 else 60.0)
     timeout = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
     print(f"timeout {timeout:g} s per route")
-    print(f"| instance | n x l*d | old route | old s | new route | new s | bare Singular std | bare s | old/new |")
+    print("| instance | n x l*d | old route | old s | new route | new s | bare Singular std | bare s | old/new |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, net, data in instances():
         ps = compile_polynomials(net, data)

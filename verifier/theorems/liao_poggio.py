@@ -896,9 +896,10 @@ def _many_minors_claim(cid, net, ps, statement, scope, extra_ev, test_empty, loc
     """(claim or None, finding, chart) when the singular-locus ideal is not tried first (more than MAX_LOCUS_MINORS
     maximal minors, or minors too large): a Nullstellensatz test of V(H) (``test_empty``, regular-value only; a
     quarter of the budget), then the singular-locus ideal (``locus``; at most MAX_LOCUS_MINORS_SHARED minors) and
-    the Lagrange charts in turn, each first on a short slice (QUICK_ROUTE_S) and then on half of what is left
-    (the charts last on all of it): neither route wins everywhere (random networks with 84 and 126 minors: the
-    locus 11 s where the charts ran out of 30 s; the charts 0.15 s where the locus took 3.7 s). The finding is
+    the Lagrange charts in turn, each first on a short slice (QUICK_ROUTE_S, and an eighth of the budget for the
+    locus) and then on half of what is left (the charts last on all of it): on random networks with 70 to 924
+    minors the locus decided everything the charts did and more (84 minors: 3 s where the charts ran out of 30
+    s), but the charts are kept for systems where their small Groebner bases win. The finding is
     ``_singular_locus_claim``'s, or 'unavailable' when ``chart`` (its index) has complex solutions."""
     deadline = time.perf_counter() + timeout
     claim, finding, chart, why = None, "unavailable", None, []
@@ -906,7 +907,7 @@ def _many_minors_claim(cid, net, ps, statement, scope, extra_ev, test_empty, loc
         claim = _empty_regular_claim(net, ps, statement, timeout, max_memory_mb)
         if claim is not None:
             return claim, finding, chart
-    quick = max(0.5, min(QUICK_ROUTE_S, timeout / 8))
+    quick = {"locus": max(QUICK_ROUTE_S, timeout / 8), "charts": max(0.5, min(QUICK_ROUTE_S, timeout / 8))}
     stages = ([("locus", "quick"), ("charts", "quick"), ("locus", "half")] if locus else []) + [("charts", "rest")]
     for route, part in stages:
         left = deadline - time.perf_counter()
@@ -914,7 +915,7 @@ def _many_minors_claim(cid, net, ps, statement, scope, extra_ev, test_empty, loc
             break
         if route == "locus" and not locus:
             continue
-        budget = max(0.1, left if not locus else min(quick, left) if part == "quick" else
+        budget = max(0.1, left if not locus else min(quick[route], left) if part == "quick" else
                      left / 2 if part == "half" else left)
         if route == "locus":
             claim, found = _singular_locus_claim(net, ps, statement, budget, max_memory_mb, max_terms, cid=cid,
