@@ -22,4 +22,9 @@ class InputError(ValueError):
 
 
 class BudgetExceeded(RuntimeError):
-    """A time or memory budget ran out before the computation finished."""
+    """A time or memory budget ran out before the computation finished. ``fixed``: the limit is a fixed size
+    limit that no option raises (e.g. the terms an engine script may hold), not --timeout / --max-memory."""
+
+    def __init__(self, *args, fixed: bool = False):
+        super().__init__(*args)
+        self.fixed = fixed

@@ -452,7 +452,8 @@ def _check_polys(polys, ctx) -> list:
     terms = sum(len(p) for p in polys)
     if terms > MAX_INPUT_TERMS:
         # printing it alone would take longer than most budgets, before the engine's own timeout starts
-        raise BudgetExceeded(f"the engine input has {terms} terms, more than {MAX_INPUT_TERMS}")
+        raise BudgetExceeded(f"the engine input has {terms} terms, more than the {MAX_INPUT_TERMS} an engine "
+                             "script may hold", fixed=True)
     return polys
 
 

@@ -173,7 +173,7 @@ def _engine_failure_claim(cid, statement, exc, scope="global"):
         return Claim(cid, INCONCLUSIVE, scope, statement, {"engine": "missing"}, str(exc))
     if isinstance(exc, BudgetExceeded):
         return Claim(cid, INCONCLUSIVE, scope, statement, {"budget": str(exc)},
-                     f"{exc}; raise --timeout / --max-memory")
+                     str(exc) if exc.fixed else f"{exc}; raise --timeout / --max-memory")
     return Claim(cid, INCONCLUSIVE, scope, statement, {}, f"the engine failed: {exc}")
 
 
