@@ -285,7 +285,7 @@ def test_an_engine_input_too_large_to_print_is_a_budget(monkeypatch):
     past MAX_INPUT_TERMS stops before the engine starts (as a budget, never an InputError)."""
     monkeypatch.setattr(E, "MAX_INPUT_TERMS", 5)
     big = sum((W0 ** k for k in range(6)), CTX.constant(0))
-    with pytest.raises(BudgetExceeded, match="more than 5"):
+    with pytest.raises(BudgetExceeded, match="more than the 5 an engine"):
         E.groebner_dimension([big, W1], CTX, timeout=5)
     with pytest.raises(BudgetExceeded):
         E.syzygies([[big, W1]], CTX, timeout=5, max_memory_mb=256)
