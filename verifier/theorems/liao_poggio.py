@@ -774,7 +774,9 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
     if sum(len(g) for g in gl) > engines.MAX_INPUT_TERMS:
         return None, "unavailable"      # too large to hand to an engine at all: the charts decide
     deadline = time.perf_counter() + timeout
-    route = _msolve_route(gl, ps.ctx, timeout / 8, max_memory_mb)
+    # msolve only routes; below a 4 s budget its eighth (and printing its input, which no budget interrupts)
+    # would leave Singular's std too little
+    route = _msolve_route(gl, ps.ctx, timeout / 8, max_memory_mb) if timeout >= 4 else None
     if route == "nonempty":
         return None, "nonempty"
     try:
