@@ -724,13 +724,13 @@ def _empty_regular_claim(net, ps, statement, timeout, max_memory_mb):
 MAX_LIFT_AFTER_STD_S = 0.5   # a slower std: no lift, the engine claim (benchmarks/bench_regular_value.py)
 MAX_LOCUS_COFACTOR_TERMS = 50_000   # larger lift cofactors: the engine claim (the checker's Singular run) instead
 # Measured (benchmarks/bench_regular_value.py): with one or a few dozen minors the singular-locus ideal beats the
-# Lagrange charts (a tree with 56 minors: verified in 17 s where the charts stopped at the budget); with hundreds
-# (wide-square-d4: 715) the charts after a Nullstellensatz test of V(H) are 10x faster. Route by that count.
+# Lagrange charts (a tree with 56 minors: verified in 17 s where the charts stopped at the budget), so it goes
+# first with the whole budget. With more, a Nullstellensatz test of V(H) comes first (wide-square-d4, 715 minors,
+# V(H) empty: 1.1 s), then the ideal and the charts in turn (_many_minors_claim): on random networks with 70 to
+# 924 minors the ideal decided everything the charts did and more (an mlp 3-1-3-1 with 120 minors: 1.6 s where
+# the charts ran out of 30 s).
 MAX_LOCUS_MINORS = 64
-# Up to this many minors the singular-locus ideal is still tried, on half the budget, after a Nullstellensatz
-# test of V(H) and before the charts: on random networks with 70 to 924 minors it never decided less than the
-# charts and decided some they did not (an mlp 3-1-3-1 with 120 minors: 3 s where the charts ran out of 30 s).
-MAX_LOCUS_MINORS_SHARED = 1000
+MAX_LOCUS_MINORS_SHARED = 1000  # more minors: the charts alone
 QUICK_ROUTE_S = 2.0             # the first slice of each route when both are tried in turn
 
 
@@ -917,8 +917,13 @@ def _many_minors_claim(cid, net, ps, statement, scope, extra_ev, test_empty, loc
             break
         if route == "locus" and not locus:
             continue
-        budget = max(0.1, left if not locus else min(quick[route], left) if part == "quick" else
-                     left / 2 if part == "half" else left)
+        if locus and part == "quick":
+            budget = min(quick[route], left)
+        elif locus and part == "half":
+            budget = left / 2
+        else:
+            budget = left
+        budget = max(0.1, budget)
         if route == "locus":
             claim, found = _singular_locus_claim(net, ps, statement, budget, max_memory_mb, max_terms, cid=cid,
                                                  scope=scope, extra_ev=extra_ev)
