@@ -242,3 +242,21 @@ def test_the_checker_runs_each_singular_script_once_per_process(monkeypatch):
     assert ce.singular_dimension(H, None, timeout=1e-4) is None and "budget" in ce.last_failure
     assert ce.singular_dimension(H, None, timeout=60) == ce.singular_dimension(H, None, timeout=60) is not None
     assert len(runs) == n0 + 2
+
+
+def test_no_singular_point_search_where_msolve_finds_the_locus_empty(monkeypatch):
+    """Singular's std runs out of time and msolve (routing only) finds V(I) empty: the claim is inconclusive with
+    both findings, and no budget goes to a search for an exact singular point that msolve says is not there."""
+    def out_of_time(*a, **k):
+        raise BudgetExceeded("Singular ran past the 0.1 s time budget")
+
+    searched = []
+    monkeypatch.setattr(liao_poggio, "_msolve_route", lambda *a, **k: "empty")
+    monkeypatch.setattr(engines, "checked_dimension", out_of_time)
+    monkeypatch.setattr(liao_poggio, "_singular_point", lambda *a, **k: searched.append(1))
+    monkeypatch.setattr(liao_poggio, "_complex_point_claim", lambda *a, **k: (None, "no complex point"))
+    net, data = SQUARE8[0](), SQUARE8[1]
+    cert = verify("cooper-2.1-global", data, network=net, timeout=5)
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "inconclusive" and liao_poggio.MSOLVE_EMPTY in rv.message, rv.message
+    assert not searched

@@ -731,6 +731,7 @@ MAX_LOCUS_COFACTOR_TERMS = 50_000   # larger lift cofactors: the engine claim (t
 # the charts ran out of 30 s).
 MAX_LOCUS_MINORS = 64
 MAX_LOCUS_MINORS_SHARED = 1000  # more minors: the charts alone
+MSOLVE_EMPTY = "msolve (probabilistic over Q, not evidence) finds V(I) empty"   # in a finding: no point to look for
 QUICK_ROUTE_S = 2.0             # the first slice of each route when both are tried in turn
 
 
@@ -787,7 +788,7 @@ def _singular_locus_claim(net, ps, statement, timeout, max_memory_mb, max_terms=
     except (engines.EngineMissing, BudgetExceeded, engines.EngineError) as exc:
         why = f"Singular's std on the singular-locus ideal gave no answer ({_short_reason(exc)})"
         if route == "empty":
-            why += "; msolve (probabilistic over Q, not evidence) finds V(I) empty"
+            why += "; " + MSOLVE_EMPTY
         return None, why
     if gd["dim"] >= 0:
         return None, "nonempty"
@@ -866,8 +867,10 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
         # then the singular-locus ideal on half the budget, then the Lagrange charts.
         claim, finding, chart = _many_minors_claim("regular-value", net, ps, statement, "global", None, cp is None,
                                                    not few, timeout, max_memory_mb, max_terms)
+    if claim is None and sp is None and MSOLVE_EMPTY not in (finding or ""):
+        # (where msolve finds V(I) empty a search for an exact singular point would only use up its budget)
+        sp = _singular_point(ps, seed, timeout, max_memory_mb)
     if claim is None:
-        sp = sp if sp is not None else _singular_point(ps, seed, timeout, max_memory_mb)
         if sp is not None:
             cert.point = _exact_point_json(net, sp)
             claim = Claim("regular-value", REFUTED, "global", statement, {"singular_point": "exact"},
