@@ -222,6 +222,9 @@ class Certificate:
         tier = f"  [tier: {self.tier}]" if self.tier != RIGOROUS_TIER else ""
         lines = [f"{self.theorem}  {self.status}{tier}"]
         inst = self.instance_json()
+        if "system" in inst and self.status == VERIFIED and s.get("exact") is False:
+            # a verified lower bound is not a count: the status line says so, not only the exact flag
+            lines[0] += f"  (at least {s.get('certified')} solutions: a lower bound, not the exact count)"
         if "system" in inst:
             lines += _system_lines(self.to_json())
         else:
