@@ -465,6 +465,22 @@ def test_degree_of_an_empty_variety_is_zero_and_verified(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not HAS_SINGULAR, reason="Singular (passagemath-singular) is not installed")
+def test_degree_zero_is_exact_from_the_residuals_alone(tmp_path, capsys, monkeypatch):
+    """The count 0 of an empty V(H) is exact from Singular's run on the residuals alone: the sliced system, which
+    Singular may not finish (here: made to fail), need not be solved."""
+    from verifier.checker.solve import rules
+    real = rules.engine.singular_vdim
+
+    def only_the_residuals(H, **k):
+        return real(H, **k) if len(H) == 3 else None      # the 3 residuals; the sliced system has 5 equations
+    monkeypatch.setattr(rules.engine, "singular_vdim", only_the_residuals)
+    rc, doc, out = _degree_even(tmp_path, capsys, [(1, 0), (2, 1), (3, 0)])
+    cex = next(c for c in doc["claims"] if c["id"] == "count-exact")
+    assert rc == 0 and cex["status"] == "verified" and "residuals H alone" in cex["message"], cex
+    assert doc["summary"]["exact"] is True and _recheck(out, capsys)[0] == 0
+
+
+@pytest.mark.skipif(not HAS_SINGULAR, reason="Singular (passagemath-singular) is not installed")
 def test_dropped_witness_points_are_not_a_degree_zero(tmp_path, capsys):
     """Adversarial: the boxes of a nonempty V(H) removed and the count restated as 0: the checker's run on the
     residuals finds V(H) nonempty and refuses the 0."""

@@ -407,6 +407,14 @@ def rule_count_exact(st, claim):
         skip = _not_rerun(st, claim)
         if skip is not None:
             return I, skip
+        if c == 0 and st["info"]["kind"] == "witness":
+            # V(H) empty (the run on the residuals alone that the witness rule made, or makes now) leaves no point
+            # on any slice: the sliced system, often harder for Singular, need not be solved
+            res_h = _singular_vdim(st, "singular_vdim_h", st["info"]["residuals"])
+            if res_h is not None and res_h[0] == -1:
+                st["complete"] = True
+                return V, ("Singular: the Groebner basis of the residuals H alone is {1}, so V(H) is empty, no slice "
+                           "of it has a point, and the degree 0 is exact")
         res = _singular_vdim(st)
         if res is None:
             return I, f"{engine.unavailable()}: the count cannot be re-checked exactly"
