@@ -260,3 +260,30 @@ def test_no_singular_point_search_where_msolve_finds_the_locus_empty(monkeypatch
     rv = next(c for c in cert.claims if c.id == "regular-value")
     assert rv.status == "inconclusive" and liao_poggio.MSOLVE_EMPTY in rv.message, rv.message
     assert not searched
+
+
+@needs_singular
+def test_a_proper_singular_locus_refutes_through_the_engine(monkeypatch):
+    """No exact singular point found (the searches switched off here), but Singular's std of the singular-locus
+    ideal is not {1}: regular-value is refuted over C by the engine's answer, which the checker re-runs; the same
+    evidence where the ideal is the unit ideal is not confirmed."""
+    monkeypatch.setattr(liao_poggio, "_cheap_singular_point", lambda *a, **k: None)
+    monkeypatch.setattr(liao_poggio, "_singular_point", lambda *a, **k: None)
+    net = mlp(1, [1], activation=power(2))
+    cert = verify("cooper-2.1-global", ds([[1], [2]], [[0], [0]]), network=net, timeout=30)
+    rv = next(c for c in cert.claims if c.id == "regular-value")
+    assert rv.status == "refuted" and rv.evidence["engine"] == "Singular std" and cert.point is None, rv
+    doc = json.loads(json.dumps(cert.to_json()))
+    rep, got = recheck(doc)
+    assert got["regular-value"] == "refuted", rep.text()
+
+    good = json.loads(json.dumps(verify("cooper-2.1-global", ds([[1], [2], [3]], [[1], [3], [2]]), network=net,
+                                        timeout=30).to_json()))
+    assert rv_claim(good)["status"] == "verified"
+
+    def forge(d):
+        c = rv_claim(d)
+        c["status"] = "refuted"
+        c["evidence"] = {"variables": c["evidence"]["variables"], "method": "singular-locus", "engine": "Singular std"}
+    rep, got = recheck(good, forge)
+    assert got["regular-value"] == "inconclusive" and not rep.ok, rep.text()

@@ -706,6 +706,33 @@ def _singular_point(ps: PolySystem, seed: int, timeout, max_memory_mb):
     return None
 
 
+def _engine_critical_claim(net, ps, statement, timeout, max_memory_mb):
+    """``regular-value`` refuted by the engine, where no exact singular point is found: Singular's std of the
+    singular-locus ideal I is not {1} (asked through the checker's engine call, so the answer of an earlier std of
+    the same ideal is reused), hence V(I) has a complex point (Nullstellensatz): H = 0 and rank J < l*d there.
+    The checker re-runs the std (``_singular_locus_refutation``). None when Singular gives no answer or finds I
+    to be the unit ideal."""
+    sl = singular_locus(ps)
+    if sl is None:
+        return None
+    gl = [sl[0][i] for i in sl[1]]
+    if not gl or sum(len(g) for g in gl) > engines.MAX_INPUT_TERMS:
+        return None
+    try:
+        gd = engines.checked_dimension(gl, ps.ctx, timeout=timeout, max_memory_mb=max_memory_mb)
+    except (engines.EngineMissing, BudgetExceeded, engines.EngineError):
+        return None
+    if gd["dim"] < 0:
+        return None
+    ev = {"variables": list(net.labels), "method": "singular-locus", "minors": len(sl[0]) - ps.m,
+          "engine": "Singular std", "engine_seconds": round(gd["seconds"], 3), "dimension": gd["dim"]}
+    return Claim("regular-value", REFUTED, "global", statement, ev,
+                 f"Singular's std of (H and the {len(sl[0]) - ps.m} maximal minors of J) is not {{1}} (dimension "
+                 f"{gd['dim']}): by Hilbert's Nullstellensatz some complex zero of H has rank J < l*d = {ps.m}, so 0 "
+                 "is a critical value over C (resting on the engine, re-run by the checker's own Singular call; no "
+                 "exact point)")
+
+
 def _empty_regular_claim(net, ps, statement, timeout, max_memory_mb):
     """``regular-value`` verified vacuously when V(H) is empty (Nullstellensatz cofactors of H, which the
     checker expands); None when V(H) is nonempty or the engine does not answer within a quarter of the
@@ -868,8 +895,12 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
         claim, finding, chart = _many_minors_claim("regular-value", net, ps, statement, "global", None, cp is None,
                                                    not few, timeout, max_memory_mb, max_terms)
     if claim is None and sp is None and MSOLVE_EMPTY not in (finding or ""):
-        # (where msolve finds V(I) empty a search for an exact singular point would only use up its budget)
-        sp = _singular_point(ps, seed, timeout, max_memory_mb)
+        # (where msolve finds V(I) empty a search for an exact singular point would only use up its budget; where
+        # Singular finds V(I) nonempty the engine's answer is the fallback, so the search gets a quarter)
+        sp = _singular_point(ps, seed, timeout / 4 if finding == "nonempty" else timeout, max_memory_mb)
+    if claim is None and sp is None and finding == "nonempty":
+        # no exact singular point: Singular's std of I (remembered when it ran above) is not {1}
+        claim = _engine_critical_claim(net, ps, statement, timeout, max_memory_mb)
     if claim is None:
         if sp is not None:
             cert.point = _exact_point_json(net, sp)

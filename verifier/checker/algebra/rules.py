@@ -546,9 +546,14 @@ def rule_regular_value(ctx, claim):
         alg = getattr(ctx, "algebra", None)
         if alg is None:
             return I, "needs a verified polynomial-system claim first"
+        ev = claim.get("evidence") or {}
+        if ev.get("method") == "singular-locus" and ev.get("engine") == "Singular std":
+            if not _all_polynomial(ctx):
+                return I, "the activations are not all polynomial"
+            return _singular_locus_refutation(ctx, ev)
         vals = _exact_point(ctx, alg["variables"])
         if vals is None:
-            return I, "a refutation needs an exact singular point"
+            return I, "a refutation needs an exact singular point or the engine answer 'Singular std'"
         H = alg["H"]
         if not all(h(*vals) == 0 for h in H):
             return I, "the stated point is not a zero of H"
@@ -571,6 +576,48 @@ def rule_regular_value(ctx, claim):
     return _charts_rule(ctx, claim, None)
 
 
+def _locus_generators(ctx, ev, Y=None):
+    """(H, the generators of the singular-locus ideal: H then every maximal minor of J, a phrase naming them),
+    derived by the checker itself; or the reason it cannot, as a string."""
+    alg = getattr(ctx, "algebra", None)
+    if alg is None:
+        return "needs a verified polynomial-system claim first"
+    _variables(ctx, ev)
+    if ev.get("variables") != alg["variables"]:
+        raise FormatError("singular-locus variables must match the polynomial system's")
+    H = alg["H"] if Y is None else _system(ctx, alg["variables"], Y)[1]
+    try:
+        minors = maximal_minors(H, ctx.n)
+    except FormatError as exc:
+        return f"the checker does not derive the minors of J: {exc}"
+    return H, list(H) + minors, f"H and the {len(minors)} maximal minors of J"
+
+
+def _singular_locus_refutation(ctx, ev):
+    """regular-value refuted with ``method: singular-locus, engine: Singular std`` and no point: the checker's own
+    Singular run finds the singular-locus ideal I proper (its Groebner basis is not {1}), so V(I) has a complex
+    point (Hilbert's Nullstellensatz): H = 0 and rank J < l*d there. An engine's answer, labelled so, like the
+    Groebner refutation of ``infeasible``."""
+    got = _locus_generators(ctx, ev)
+    if isinstance(got, str):
+        return I, got
+    _, gens, what = got
+    live = [p for p in gens if not p.is_zero()]
+    if not live:
+        return R, f"every generator of the singular-locus ideal ({what}) is 0: every zero of H is singular"
+    spent = ev.get("engine_seconds")
+    budget = (min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) and spent >= 0
+              else engine.TIMEOUT_S)
+    res = engine.singular_dimension(live, ctx.algebra["variables"], timeout=budget)
+    if res is None:
+        return I, _no_singular("re-checking the singular-locus ideal")
+    if res[0] < 0:
+        return I, "the checker's Singular run finds the Groebner basis {1}: no zero of H is singular"
+    return R, (f"the checker's Singular run: the Groebner basis of ({what}) is not {{1}} (dimension {res[0]}), so "
+               f"by Hilbert's Nullstellensatz some complex zero of H has rank J < l*d = {ctx.m}: 0 is a critical "
+               "value of H over C (resting on the engine: Singular std; no exact point is given)")
+
+
 def _singular_locus_rule(ctx, claim, Y=None):
     """regular-value with ``method: singular-locus``: the ideal I of H and the m x m minors of J (m = l*d),
     which the checker derives itself (``maximal_minors``: every column subset in combinations order). A zero
@@ -580,19 +627,11 @@ def _singular_locus_rule(ctx, claim, Y=None):
     ev = claim.get("evidence") or {}
     if claim.get("status") != V:
         return I, "no singular-locus certificate to re-check (the claim is not stated verified)"
-    alg = getattr(ctx, "algebra", None)
-    if alg is None:
-        return I, "needs a verified polynomial-system claim first"
-    _variables(ctx, ev)
-    if ev.get("variables") != alg["variables"]:
-        raise FormatError("singular-locus variables must match the polynomial system's")
-    H = alg["H"] if Y is None else _system(ctx, alg["variables"], Y)[1]
-    try:
-        minors = maximal_minors(H, ctx.n)
-    except FormatError as exc:
-        return I, f"the checker does not derive the minors of J: {exc}"
-    gens = list(H) + minors
-    what = f"H and the {len(minors)} maximal minors of J"
+    got = _locus_generators(ctx, ev, Y)
+    if isinstance(got, str):
+        return I, got
+    H, gens, what = got
+    alg = ctx.algebra
     cof = ev.get("cofactors")
     if cof is not None:
         if not isinstance(cof, list) or len(cof) != len(gens):
