@@ -211,6 +211,7 @@ def test_inconclusive_regular_value_does_not_hide_a_verified_sard_perturbation(m
     from verifier.theorems import liao_poggio
     monkeypatch.setattr(liao_poggio, "_cheap_singular_point", lambda *a, **k: None)
     monkeypatch.setattr(liao_poggio, "_singular_point", lambda *a, **k: None)
+    monkeypatch.setattr(liao_poggio, "_engine_critical_claim", lambda *a, **k: None)    # (else refuted by Singular)
     cert = verify("cooper-2.1-global", ds([1, 2, 3], [0, 0, 0]), network=square_net())
     rv = next(c for c in cert.claims if c.id == "regular-value")
     assert rv.status == "inconclusive" and rv.evidence.get("method") == "singular-locus", rv.message
