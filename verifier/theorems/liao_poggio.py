@@ -891,7 +891,7 @@ def verify_global_regular(net: Network, data: Dataset, *, max_terms: int = 200_0
         cp, _ = _complex_point_claim(net, ps, seed, max(1.0, timeout / 8), max_memory_mb)
     if sp is None and claim is None and (not few or finding == "unavailable"):
         # Many minors (or minors too large): a Nullstellensatz test of V(H) (often at once when V(H) is empty),
-        # then the singular-locus ideal on half the budget, then the Lagrange charts.
+        # then the singular-locus ideal and the Lagrange charts in turn.
         claim, finding, chart = _many_minors_claim("regular-value", net, ps, statement, "global", None, cp is None,
                                                    not few, timeout, max_memory_mb, max_terms)
     if claim is None and sp is None and MSOLVE_EMPTY not in (finding or ""):
