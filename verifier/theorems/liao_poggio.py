@@ -764,15 +764,21 @@ QUICK_ROUTE_S = 2.0             # the first slice of each route when both are tr
 
 def singular_locus(ps: PolySystem, max_terms: int = 200_000):
     """(generators, nonzero) of the singular-locus ideal: H, then the maximal minors of J in the checker's order
-    (``maximal_minors``), and the indices of the nonzero generators; None when the minors exceed the budgets."""
+    (``maximal_minors``), and the indices of the nonzero generators; None when the minors exceed the budgets.
+    Computed once per system and size budget (the route, the point search and the engine refutation all ask;
+    126 minors of cubics take seconds)."""
     from ..checker.algebra.polys import maximal_minors
     from ..checker.format import FormatError
-    try:
-        minors = maximal_minors(list(ps.H), ps.n, max_terms=max_terms)
-    except FormatError:
-        return None
-    gens = list(ps.H) + minors
-    return gens, [i for i, g in enumerate(gens) if not g.is_zero()]
+    cache = ps.__dict__.setdefault("_singular_locus", {})
+    if max_terms not in cache:
+        try:
+            minors = maximal_minors(list(ps.H), ps.n, max_terms=max_terms)
+        except FormatError:
+            cache[max_terms] = None
+        else:
+            gens = list(ps.H) + minors
+            cache[max_terms] = (gens, [i for i, g in enumerate(gens) if not g.is_zero()])
+    return cache[max_terms]
 
 
 def _msolve_route(gens, ctx, timeout, max_memory_mb):

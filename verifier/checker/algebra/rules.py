@@ -50,6 +50,15 @@ def _variables(ctx, claim_ev, extra=(), *, expand=True):
     return names
 
 
+def _engine_budget(ev) -> float:
+    """The checker's time for re-running an engine answer: four times the seconds the evidence says it took
+    (at least 10 s), at most engine.TIMEOUT_S; engine.TIMEOUT_S when the evidence gives no usable time."""
+    spent = ev.get("engine_seconds")
+    if isinstance(spent, (int, float)) and not isinstance(spent, bool) and spent >= 0:
+        return min(engine.TIMEOUT_S, max(10.0, 4 * spent))
+    return engine.TIMEOUT_S
+
+
 def _system(ctx, variables, Y=None):
     """(fctx, H) for these variables, cached per variable list and targets."""
     key = (tuple(variables), None if Y is None else tuple(tuple((q.p, q.q) for q in r) for r in Y))
@@ -413,9 +422,7 @@ def rule_variety_dimension(ctx, claim):
             return I, "a stated excess linear space is not contained in V(H)"
         msgs.append(f"H vanishes on {{{', '.join(S[:4])}{'...' if len(S) > 4 else ''} = 0}} (dimension "
                     f"{ctx.n - len(set(S))})")
-    spent = ev.get("engine_seconds")
-    budget = min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) else engine.TIMEOUT_S
-    res = engine.singular_dimension(H, alg["variables"], timeout=budget)
+    res = engine.singular_dimension(H, alg["variables"], timeout=_engine_budget(ev))
     if res is None:
         return I, _no_singular("re-checking the Groebner dimension")
     dim, deg = res
@@ -605,10 +612,7 @@ def _singular_locus_refutation(ctx, ev):
     live = [p for p in gens if not p.is_zero()]
     if not live:
         return R, f"every generator of the singular-locus ideal ({what}) is 0: every zero of H is singular"
-    spent = ev.get("engine_seconds")
-    budget = (min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) and spent >= 0
-              else engine.TIMEOUT_S)
-    res = engine.singular_dimension(live, ctx.algebra["variables"], timeout=budget)
+    res = engine.singular_dimension(live, ctx.algebra["variables"], timeout=_engine_budget(ev))
     if res is None:
         return I, _no_singular("re-checking the singular-locus ideal")
     if res[0] < 0:
@@ -647,10 +651,7 @@ def _singular_locus_rule(ctx, claim, Y=None):
     live = [p for p in gens if not p.is_zero()]
     if not live:
         return I, "every generator of the singular-locus ideal is zero"
-    spent = ev.get("engine_seconds")
-    budget = (min(engine.TIMEOUT_S, max(10.0, 4 * spent)) if isinstance(spent, (int, float)) and spent >= 0
-              else engine.TIMEOUT_S)
-    res = engine.singular_dimension(live, alg["variables"], timeout=budget)
+    res = engine.singular_dimension(live, alg["variables"], timeout=_engine_budget(ev))
     if res is None:
         return I, _no_singular("re-checking the singular-locus ideal")
     if res[0] >= 0:
